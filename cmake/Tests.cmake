@@ -1,0 +1,69 @@
+# Test layout (mirrors the source tree):
+#   tests/<folder>/test_*.c     Criterion unit tests, linked with the library of <folder>
+#   tests/<folder>/mpitest_*.c  MPI programs (tests/mpi_check.h), run on 1, 2 and 4 ranks
+#   tests/cli/test_*.sh         end-to-end tests of the qecpipe binary
+# Reference data: tests/data (shipped subset) and ../shared/vectors when present.
+
+set(QP_TEST_ENV
+  "QECPIPE_TEST_DATA=${CMAKE_SOURCE_DIR}/tests/data"
+  "QECPIPE_VECTORS=${CMAKE_SOURCE_DIR}/../shared/vectors"
+  "QECPIPE_BIN=$<TARGET_FILE:qecpipe>"
+  "OMPI_ALLOW_RUN_AS_ROOT=1" "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+  # Quiet Open MPI's transport probing on machines without InfiniBand/UCX.
+  "OMPI_MCA_btl=^openib,ofi" "OMPI_MCA_pml=^ucx" "OMPI_MCA_osc=^ucx"
+  "OMPI_MCA_rmaps_base_oversubscribe=1"
+  "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
+  "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+
+set(QP_FOLDER_LIB_util qp_util)
+set(QP_FOLDER_LIB_circuit qp_circuit)
+set(QP_FOLDER_LIB_dem qp_dem)
+set(QP_FOLDER_LIB_sim qp_sim)
+set(QP_FOLDER_LIB_decode qp_decode)
+set(QP_FOLDER_LIB_nn qp_nn)
+set(QP_FOLDER_LIB_formats qp_formats)
+set(QP_FOLDER_LIB_config qp_config)
+set(QP_FOLDER_LIB_cli qp_cli)
+set(QP_FOLDER_LIB_store qp_store)
+set(QP_FOLDER_LIB_scheduler qp_sched)
+
+file(GLOB qp_test_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/*)
+foreach(dir ${qp_test_dirs})
+  if(NOT IS_DIRECTORY ${dir})
+    continue()
+  endif()
+  get_filename_component(folder ${dir} NAME)
+  set(lib ${QP_FOLDER_LIB_${folder}})
+
+  file(GLOB unit_tests CONFIGURE_DEPENDS ${dir}/test_*.c)
+  foreach(src ${unit_tests})
+    get_filename_component(name ${src} NAME_WE)
+    set(target ${folder}_${name})
+    add_executable(${target} ${src})
+    target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR} ${QP_CRITERION_INCLUDE})
+    target_link_libraries(${target} PRIVATE ${lib} ${QP_CRITERION_LIB})
+    add_test(NAME ${folder}/${name} COMMAND ${target} --jobs=2)
+    set_tests_properties(${folder}/${name} PROPERTIES ENVIRONMENT "${QP_TEST_ENV}" TIMEOUT 600)
+  endforeach()
+
+  file(GLOB mpi_tests CONFIGURE_DEPENDS ${dir}/mpitest_*.c)
+  foreach(src ${mpi_tests})
+    get_filename_component(name ${src} NAME_WE)
+    set(target ${folder}_${name})
+    add_executable(${target} ${src})
+    target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR})
+    target_link_libraries(${target} PRIVATE ${lib} MPI::MPI_C)
+    foreach(n 1 2 4)
+      add_test(NAME ${folder}/${name}/np${n}
+               COMMAND ${QP_MPIEXEC} -n ${n} --oversubscribe $<TARGET_FILE:${target}>)
+      set_tests_properties(${folder}/${name}/np${n} PROPERTIES ENVIRONMENT "${QP_TEST_ENV}" TIMEOUT 600)
+    endforeach()
+  endforeach()
+
+  file(GLOB sh_tests CONFIGURE_DEPENDS ${dir}/test_*.sh)
+  foreach(src ${sh_tests})
+    get_filename_component(name ${src} NAME_WE)
+    add_test(NAME ${folder}/${name} COMMAND bash ${src})
+    set_tests_properties(${folder}/${name} PROPERTIES ENVIRONMENT "${QP_TEST_ENV}" TIMEOUT 900)
+  endforeach()
+endforeach()

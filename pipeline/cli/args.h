@@ -1,0 +1,32 @@
+// Command-line flags for qecpipe subcommands. Each subcommand declares a table of options;
+// qp_args_parse fills the destinations, prints --help, and reports usage errors in one line.
+// Flags are `--name value` or `--name=value`; `--flag` for booleans.
+#ifndef QP_CLI_ARGS_H
+#define QP_CLI_ARGS_H
+
+#include <stdint.h>
+
+typedef enum { QP_OPT_STR, QP_OPT_U64, QP_OPT_INT, QP_OPT_DOUBLE, QP_OPT_FLAG } qp_opt_kind;
+
+typedef struct {
+    const char *name;     // without leading dashes, e.g. "out-format"
+    qp_opt_kind kind;
+    void *dest;           // const char **, uint64_t *, int *, double *, int * (flag: set to 1)
+    const char *metavar;  // shown in --help, e.g. "FILE"
+    const char *help;
+} qp_opt;
+
+enum { QP_ARGS_OK = 0, QP_ARGS_HELP = 1, QP_ARGS_USAGE_ERROR = 2 };
+
+// Parses argv[1..argc-1] (argv[0] is the subcommand name). Positional arguments are stored
+// in `positional` (up to max_positional). Returns QP_ARGS_OK; QP_ARGS_HELP after printing
+// help to stdout (the command then exits 0); QP_ARGS_USAGE_ERROR after printing one line
+// "qecpipe CMD: ..." to stderr (the command then exits 2).
+int qp_args_parse(int argc, char **argv, const char *command, const char *summary,
+                  const char *usage, const qp_opt *opts, int num_opts,
+                  const char **positional, int max_positional, int *num_positional);
+
+// For checks after parsing ("--out is required"): prints one line, returns 2.
+int qp_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,8 @@
+// One function per qecpipe subcommand (one file each: cmd_<name>.c). Each returns the
+// process exit status: 0 success, 1 runtime/input error (one line on stderr), 2 usage error.
+#ifndef QP_CMD_CMD_H
+#define QP_CMD_CMD_H
+
+int cmd_convert(int argc, char **argv);
+
+#endif

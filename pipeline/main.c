@@ -1,0 +1,42 @@
+// qecpipe: the single command-line entry point; dispatches to pipeline/cmd/cmd_<name>.c.
+#include <stdio.h>
+#include <string.h>
+
+#include "pipeline/cmd/cmd.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} subcommand;
+
+static const subcommand subcommands[] = {
+    {"convert", cmd_convert, "convert shot data between Stim formats (01 b8 r8 hits dets ptb64)"},
+};
+static const int num_subcommands = sizeof subcommands / sizeof subcommands[0];
+
+static void print_usage(FILE *out) {
+    fprintf(out, "usage: qecpipe <command> [options]   (qecpipe <command> --help for details)\n\ncommands:\n");
+    for (int i = 0; i < num_subcommands; i++)
+        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(out, "\n  --version  print the version\n  --help     show this help\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("qecpipe %s\n", QECPIPE_VERSION);
+        return 0;
+    }
+    for (int i = 0; i < num_subcommands; i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0) return subcommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "qecpipe: unknown command '%s' (see qecpipe --help)\n", argv[1]);
+    return 2;
+}

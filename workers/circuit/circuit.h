@@ -1,0 +1,101 @@
+// A Stim circuit in memory: a tree of instruction blocks (REPEAT bodies are nested blocks,
+// never unrolled). This header is the contract between the parser/writer
+// (circuit_parse.c, circuit_write.c), the generator (surface_code.c), the samplers and the
+// error analysis. Only the gate set of DESIGN.md is supported; anything else is a parse error.
+#ifndef QP_CIRCUIT_CIRCUIT_H
+#define QP_CIRCUIT_CIRCUIT_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "workers/util/err.h"
+
+typedef enum {
+    // Resets and measurements (M* take an optional flip probability argument).
+    QP_GATE_R, QP_GATE_RX, QP_GATE_RY,
+    QP_GATE_M, QP_GATE_MX, QP_GATE_MY,
+    QP_GATE_MR, QP_GATE_MRX, QP_GATE_MRY,
+    // Single-qubit Cliffords.
+    QP_GATE_I, QP_GATE_X, QP_GATE_Y, QP_GATE_Z,
+    QP_GATE_H, QP_GATE_S, QP_GATE_S_DAG, QP_GATE_SQRT_X, QP_GATE_SQRT_X_DAG,
+    // Two-qubit Cliffords (targets in pairs). CNOT and ZCX parse as CX.
+    QP_GATE_CX, QP_GATE_CY, QP_GATE_CZ,
+    // Noise channels.
+    QP_GATE_X_ERROR, QP_GATE_Y_ERROR, QP_GATE_Z_ERROR,
+    QP_GATE_DEPOLARIZE1, QP_GATE_DEPOLARIZE2,
+    QP_GATE_PAULI_CHANNEL_1,  // args px, py, pz
+    QP_GATE_PAULI_CHANNEL_2,  // 15 args: IX IY IZ XI XX XY XZ YI YX YY YZ ZI ZX ZY ZZ
+    // Annotations.
+    QP_GATE_TICK, QP_GATE_DETECTOR, QP_GATE_OBSERVABLE_INCLUDE,
+    QP_GATE_QUBIT_COORDS, QP_GATE_SHIFT_COORDS,
+    QP_GATE_REPEAT,
+    QP_GATE_COUNT
+} qp_gate;
+
+// Targets are uint32: a qubit index, or a measurement-record lookback rec[-k] stored as
+// k | QP_TARGET_REC. QP_TARGET_INVERTED marks `!q` on measurement targets.
+#define QP_TARGET_REC (1u << 31)
+#define QP_TARGET_INVERTED (1u << 30)
+#define QP_TARGET_VALUE_MASK ((1u << 30) - 1)
+
+typedef struct qp_block qp_block;
+
+typedef struct {
+    qp_gate gate;
+    uint32_t num_args;
+    uint32_t num_targets;
+    double *args;          // num_args values (probabilities, coordinates, observable index)
+    uint32_t *targets;     // num_targets encoded targets
+    char *tag;             // text inside GATE[tag], or NULL
+    uint64_t repeat_count; // QP_GATE_REPEAT only
+    qp_block *body;        // QP_GATE_REPEAT only
+    uint32_t line;         // 1-based source line, 0 if generated
+} qp_instr;
+
+struct qp_block {
+    qp_instr *instrs;
+    size_t num_instrs, cap;
+};
+
+typedef struct {
+    qp_block top;
+    // Derived by qp_circuit_finalize (the parser calls it): totals over the unrolled circuit.
+    uint32_t num_qubits;          // 1 + largest qubit index used
+    uint64_t num_measurements;
+    uint64_t num_detectors;
+    uint32_t num_observables;     // 1 + largest OBSERVABLE_INCLUDE index
+    uint32_t max_lookback;        // deepest rec[-k] used (sizes the measurement ring buffer)
+} qp_circuit;
+
+typedef struct {
+    const char *name;   // canonical Stim name
+    uint8_t num_qubits_per_target_group; // 1, or 2 for two-qubit gates
+    uint8_t is_noise;   // a noise channel
+    uint8_t is_measurement;
+    uint8_t is_reset;
+    uint8_t is_annotation;
+} qp_gate_info;
+
+extern const qp_gate_info qp_gate_table[QP_GATE_COUNT];
+
+// Name lookup, case-insensitive, including aliases (CNOT, ZCX, ...). Returns -1 if unknown.
+int qp_gate_from_name(const char *name, size_t len);
+
+// Parses Stim circuit text. `source_name` prefixes error messages ("F.stim:3:1: ...").
+int qp_circuit_parse(qp_circuit *c, const char *text, const char *source_name, qp_err *err);
+int qp_circuit_parse_file(qp_circuit *c, const char *path, qp_err *err);
+// Writes Stim circuit text (round-trips through qp_circuit_parse).
+int qp_circuit_write(const qp_circuit *c, FILE *out, qp_err *err);
+
+void qp_circuit_init(qp_circuit *c);
+void qp_circuit_free(qp_circuit *c);
+// Appends an instruction to a block, copying args, targets and tag.
+qp_instr *qp_block_append(qp_block *b, qp_gate gate, const double *args, uint32_t num_args,
+                          const uint32_t *targets, uint32_t num_targets, const char *tag);
+// Recomputes the derived totals; fails on rec[-k] reaching before the first measurement.
+int qp_circuit_finalize(qp_circuit *c, qp_err *err);
+// Removes every noise channel and zeroes measurement flip probabilities.
+void qp_circuit_strip_noise(qp_circuit *c);
+
+#endif
