@@ -11,7 +11,11 @@ typedef struct {
 } subcommand;
 
 static const subcommand subcommands[] = {
+    {"run", cmd_run, "run a job (config) on all MPI ranks into one HDF5 result file"},
     {"convert", cmd_convert, "convert shot data between Stim formats (01 b8 r8 hits dets ptb64)"},
+    {"dem", cmd_dem, "derive a detector error model from a circuit (Stim .dem)"},
+    {"gen", cmd_gen, "generate a surface-code memory circuit (Stim format)"},
+    {"simulate", cmd_simulate, "sample detection events and observable flips from a circuit (or DEM)"},
 };
 static const int num_subcommands = sizeof subcommands / sizeof subcommands[0];
 
@@ -32,7 +36,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("qecpipe %s\n", QECPIPE_VERSION);
+        printf("qecpipe %s\n", QECPIPE_VERSION_STRING);
         return 0;
     }
     for (int i = 0; i < num_subcommands; i++)

@@ -4,5 +4,9 @@
 #define QP_CMD_CMD_H
 
 int cmd_convert(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_dem(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 
 #endif

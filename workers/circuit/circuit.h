@@ -83,6 +83,7 @@ extern const qp_gate_info qp_gate_table[QP_GATE_COUNT];
 int qp_gate_from_name(const char *name, size_t len);
 
 // Parses Stim circuit text. `source_name` prefixes error messages ("F.stim:3:1: ...").
+// `c` need not be initialised; on failure it is left empty (freeing it is still safe).
 int qp_circuit_parse(qp_circuit *c, const char *text, const char *source_name, qp_err *err);
 int qp_circuit_parse_file(qp_circuit *c, const char *path, qp_err *err);
 // Writes Stim circuit text (round-trips through qp_circuit_parse).
@@ -95,7 +96,34 @@ qp_instr *qp_block_append(qp_block *b, qp_gate gate, const double *args, uint32_
                           const uint32_t *targets, uint32_t num_targets, const char *tag);
 // Recomputes the derived totals; fails on rec[-k] reaching before the first measurement.
 int qp_circuit_finalize(qp_circuit *c, qp_err *err);
-// Removes every noise channel and zeroes measurement flip probabilities.
+// Removes every noise channel and zeroes measurement flip probabilities (the optional
+// argument of M/MX/MY/MR/MRX/MRY is dropped, so `M(0.01) 0` becomes `M 0`).
 void qp_circuit_strip_noise(qp_circuit *c);
+
+// ---- Additions beyond the original contract ----
+
+// Largest accepted qubit index + 1 and largest rec[-k] lookback (as in Stim: 2^24 - 1), and
+// the deepest REPEAT nesting the parser accepts.
+#define QP_MAX_QUBITS (1u << 24)
+#define QP_MAX_LOOKBACK ((1u << 24) - 1)
+#define QP_MAX_REPEAT_DEPTH 64
+
+// Appends `REPEAT count { }` with an empty body (owned by the instruction) and returns it;
+// fill instr->body with qp_block_append.
+qp_instr *qp_block_append_repeat(qp_block *b, uint64_t count, const char *tag);
+// Frees a block's instructions (recursively) and leaves it empty.
+void qp_block_clear(qp_block *b);
+// Deep copy (dst need not be initialised; free it with qp_circuit_free).
+void qp_circuit_copy(qp_circuit *dst, const qp_circuit *src);
+// Like qp_circuit_parse for a buffer that need not be NUL-terminated (NUL bytes are errors).
+int qp_circuit_parse_buffer(qp_circuit *c, const char *text, size_t len, const char *source_name,
+                            qp_err *err);
+// The circuit as Stim text in a malloc'd NUL-terminated string (free()); NULL on failure.
+char *qp_circuit_to_text(const qp_circuit *c, qp_err *err);
+// Writes one instruction line (without indentation or newline); REPEAT writes "REPEAT N {".
+int qp_instr_write(const qp_instr *in, FILE *out);
+// Checks an instruction's arguments and targets against its gate (arg counts and ranges,
+// target kinds, pairs for two-qubit gates). Returns 0, or -1 with a message (no position).
+int qp_instr_validate(const qp_instr *in, qp_err *err);
 
 #endif

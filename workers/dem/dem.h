@@ -56,5 +56,9 @@ qp_dem_instr *qp_dem_block_append(qp_dem_block *b, qp_dem_kind kind, const doubl
                                   uint32_t num_args, const uint64_t *targets,
                                   uint32_t num_targets);
 int qp_dem_finalize(qp_dem *d, qp_err *err);
+// As qp_dem_finalize, but failures read "SOURCE:line:1: ..." (the parser uses this).
+int qp_dem_finalize_named(qp_dem *d, const char *source_name, qp_err *err);
+// Writes the model to a string (malloc'd, NUL-terminated); NULL only on a write failure.
+char *qp_dem_to_string(const qp_dem *d, qp_err *err);
 
 #endif

@@ -1,0 +1,200 @@
+// The typed job configuration: what a QEC researcher writes in a YAML file (configs/*.yaml,
+// schema in docs/config.md), loaded, checked and expanded into flat plain-C structs.
+//
+// Promises:
+// - Every error is ONE line naming file:line:column, the key path and what was expected:
+//   malformed YAML, unknown key (with the list of valid keys), wrong type, out-of-range value,
+//   even distance, missing required key, duplicate key, bad rounds expression.
+// - Unknown keys are errors, never ignored. A key whose value is null (`key:` or `key: ~`)
+//   counts as absent.
+// - The experiments list is expanded (cartesian product of distance x rounds x basis x noise
+//   model x p within each entry) into a flat array of qp_experiment, each with a stable name.
+// - Everything is plain data: qp_experiment, qp_train_config, qp_redecode_config and qp_job_config
+//   hold no pointers (fixed-size strings), so an array of them can be sent as bytes. The
+//   simplest way for MPI ranks to agree is to broadcast `text` and `source` and call
+//   qp_config_load_text on every rank: loading is deterministic and touches no file.
+// - Loading checks the syntax and ranges of paths but never opens them (the circuit, model
+//   and archive files are opened by the stage that uses them).
+//
+// Relative input paths (experiments[].circuit, experiments[].model, redecode.archive,
+// redecode.model, train.circuit, train.init) are resolved against the directory of the config
+// file, so a config works from any working directory. Output paths (job.output,
+// train.checkpoint) are kept as written, relative to the working directory, like --out.
+#ifndef QP_CONFIG_CONFIG_H
+#define QP_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workers/util/err.h"
+
+#define QP_CONFIG_NAME_MAX 128          // names (job, experiment), including the NUL
+#define QP_CONFIG_PATH_MAX 1024         // paths, including the NUL
+#define QP_CONFIG_MAX_EXPERIMENTS 10000  // an expansion larger than this is an error (~2.2 kB each)
+#define QP_CONFIG_MAX_LIST 1024         // longest list of values for one key
+
+// Which circuit an experiment runs.
+typedef enum {
+    QP_CODE_SURFACE = 0,  // rotated surface-code memory experiment, generated from (d, rounds, basis, noise, p)
+    QP_CODE_CIRCUIT = 1,  // a Stim circuit file given by path (`circuit:` key)
+} qp_code;
+
+// The logical observable a memory experiment protects.
+typedef enum { QP_BASIS_X = 0, QP_BASIS_Z = 1 } qp_basis;
+
+// Circuit-level noise model applied to a generated circuit.
+typedef enum {
+    QP_NOISE_NONE = 0,     // circuit experiments: the noise is whatever the file contains
+    QP_NOISE_UNIFORM = 1,  // uniform depolarizing: p after every gate, on idles, resets, measurements
+    QP_NOISE_SI1000 = 2,   // superconducting-inspired SI1000 (Gidney et al. 2021): base p, 5p measurement flips
+} qp_noise_model;
+
+// Decoders, as indices; an experiment's `decoders` field is a bitmask of QP_DECODER_BIT(k).
+// Iterate in this fixed order: for (k = 0; k < QP_NUM_DECODERS; k++) if (mask & QP_DECODER_BIT(k)).
+typedef enum {
+    QP_DEC_MWPM = 0,       // "mwpm": exact minimum-weight perfect matching
+    QP_DEC_MWPM_CORR = 1,  // "mwpm-corr": two-pass correlated matching
+    QP_DEC_UF = 2,         // "uf": union-find
+    QP_DEC_NN = 3,         // "nn": the recurrent neural decoder (needs a model file)
+    QP_NUM_DECODERS = 4,
+} qp_decoder_id;  // (Lead: not qp_decoder, which workers/decode/decoder.h owns. Keep this name.)
+#define QP_DECODER_BIT(k) (1u << (k))
+
+// Pipeline stages `qecpipe run` executes, as a bitmask, always in this order:
+// train, simulate, decode, redecode, report.
+typedef enum {
+    QP_STAGE_TRAIN = 1u << 0,     // train the neural decoder (needs the `train` section)
+    QP_STAGE_SIMULATE = 1u << 1,  // sample shots for each experiment (needs `experiments`)
+    QP_STAGE_DECODE = 1u << 2,    // decode the sampled shots with each experiment's decoders
+    QP_STAGE_REDECODE = 1u << 3,  // re-decode an archive (needs the `redecode` section)
+    QP_STAGE_REPORT = 1u << 4,    // print the summary table / write the report
+} qp_stage;
+#define QP_NUM_STAGES 5
+
+// One experiment after expansion: a single circuit, its decoders and its stopping rule.
+typedef struct {
+    char name[QP_CONFIG_NAME_MAX];  // stable, unique name; HDF5 group /experiments/<name>. Generated
+                                    // experiments: "surface_<basis>_d<d>_r<rounds>_<noise>_p<p>",
+                                    // e.g. "surface_x_d5_r5_uniform_p0.003" (p printed with the fewest
+                                    // significant digits that read back as the same double, %g style).
+                                    // Circuit experiments: the `name` key, else the file name without
+                                    // ".stim". Characters are limited to [A-Za-z0-9_.-].
+    uint64_t stream;       // 64-bit hash of `name`: the stream id for randomness, so adding or
+                           // reordering experiments does not change the shots of the others.
+                           // Task t draws from qp_rng_stream(&r, job.seed, stream, t).
+    qp_code code;          // QP_CODE_SURFACE or QP_CODE_CIRCUIT
+    int distance;          // code distance, odd, 3..QP_CONFIG_MAX_DISTANCE; 0 for circuit experiments
+    int rounds;            // syndrome-extraction rounds >= 1; 0 for circuit experiments
+    qp_basis basis;        // memory basis; QP_BASIS_Z (unused) for circuit experiments
+    qp_noise_model noise;  // noise model; QP_NOISE_NONE for circuit experiments
+    double p;              // physical error rate in (0, 0.5) (si1000: (0, 0.1)); 0 for circuit experiments
+    char circuit[QP_CONFIG_PATH_MAX];  // circuit experiments: resolved path of the .stim file; "" otherwise
+    uint32_t decoders;     // bitmask of QP_DECODER_BIT(qp_decoder_id); never 0
+    uint64_t max_shots;    // stopping rule: stop after this many shots (>= 1)
+    uint64_t max_errors;   // stopping rule: stop once every decoder in the mask has seen at least this
+                           // many logical errors (>= 1); UINT64_MAX when not set (no limit)
+    char model[QP_CONFIG_PATH_MAX];  // nn decoder's model .h5 (resolved path); "" when nn is not used
+    int entry;             // index of the `experiments:` list entry this came from
+    int line;              // line in the config file of that entry (for messages)
+} qp_experiment;
+
+// `job:` section.
+typedef struct {
+    char name[QP_CONFIG_NAME_MAX];     // job name ([A-Za-z0-9_.-]), stored in the output file
+    uint64_t seed;                     // job seed; every random stream derives from it
+    char output[QP_CONFIG_PATH_MAX];   // result file path (default "results.h5"), as written
+    bool store_samples;                // store detection events/observables in the output (default false)
+    uint64_t shots_per_task;           // shots per scheduler task (default 10000, >= 1)
+    uint32_t stages;                   // bitmask of qp_stage; default: every stage whose section is present
+                                       // (train if `train`, simulate+decode if `experiments`, redecode if
+                                       // `redecode`, report if experiments or redecode)
+} qp_job_config;
+
+// `train:` section: the neural decoder's training run (data, model size, optimisation).
+typedef struct {
+    bool present;          // the section was given
+    // What to train on (same meaning as in qp_experiment; single values, no lists):
+    qp_code code;
+    int distance, rounds;
+    qp_basis basis;
+    qp_noise_model noise;
+    double p;
+    char circuit[QP_CONFIG_PATH_MAX];  // resolved path, "" when generated
+    char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the training data (same naming rule)
+    // Optimisation:
+    uint64_t steps;        // optimiser steps (>= 1; default 1000)
+    uint64_t batch_size;   // shots per step, summed over all ranks (1..1048576; default 64)
+    double learning_rate;  // peak learning rate in (0, 1] (default 1e-3)
+    uint64_t warmup_steps; // linear warmup steps, then cosine decay (<= steps; default 100)
+    double weight_decay;   // decoupled weight decay in [0, 1) (default 1e-4)
+    double grad_clip;      // clip gradients to this global norm; 0 = off (default 1.0)
+    // Model size:
+    int hidden;            // state width H per stabilizer (1..4096, multiple of heads; default 64)
+    int layers;            // syndrome-transformer layers per round (1..64; default 2)
+    int heads;             // attention heads (1..64; default 4)
+    // Evaluation and checkpoints:
+    uint64_t eval_every;       // evaluate on the held-out set every N steps; 0 = never (default 100)
+    uint64_t eval_shots;       // held-out shots (>= 1; default 10000)
+    uint64_t checkpoint_every; // checkpoint every N steps; 0 = only at the end and on SIGTERM (default 100)
+    char checkpoint[QP_CONFIG_PATH_MAX];  // checkpoint / final model path, as written (default "model.h5")
+    char init[QP_CONFIG_PATH_MAX];        // start from this model (fine-tuning), resolved; "" = random init
+} qp_train_config;
+
+// `redecode:` section: decode an archive of experiments in Google's published layout.
+typedef struct {
+    bool present;                       // the section was given
+    char archive[QP_CONFIG_PATH_MAX];   // archive root directory (resolved path)
+    uint32_t decoders;                  // bitmask of QP_DECODER_BIT(qp_decoder_id) (default mwpm)
+    char dem_name[QP_CONFIG_NAME_MAX];  // DEM file name inside each experiment folder; "" = default
+                                        // (circuit_detector_error_model.dem if present, else from the circuit)
+    bool dem_by_parity;                 // even shots with pij_from_odd_for_even.dem, odd shots with
+                                        // pij_from_even_for_odd.dem (excludes dem_name)
+    char model[QP_CONFIG_PATH_MAX];     // nn model (resolved); "" when nn is not used
+} qp_redecode_config;
+
+// A loaded configuration. Zero-initialise before loading; release with qp_config_free.
+typedef struct {
+    char source[QP_CONFIG_PATH_MAX];  // file name used in messages and for resolving relative paths
+    char *text;                       // the raw YAML text, NUL-terminated (stored in the HDF5 output)
+    size_t text_len;                  // strlen(text)
+    qp_job_config job;
+    qp_experiment *experiments;       // (num_experiments,) in expansion order (see docs/config.md)
+    int num_experiments;
+    qp_train_config train;
+    qp_redecode_config redecode;
+} qp_config;
+
+#define QP_CONFIG_MAX_DISTANCE 101
+#define QP_CONFIG_MAX_ROUNDS 10000000
+
+// Reads and loads the file at `path`. Equivalent to reading it and calling
+// qp_config_load_text(text, path, ...). On failure *cfg is left zeroed and err holds one line
+// "path:line:col: key.path: message".
+int qp_config_load_file(const char *path, qp_config *cfg, qp_err *err);
+
+// Loads from a NUL-terminated YAML text. `name` is the file name used in messages and whose
+// directory anchors relative input paths (a name without '/' means the working directory).
+int qp_config_load_text(const char *text, const char *name, qp_config *cfg, qp_err *err);
+
+// Releases what a load allocated and zeroes *cfg. Safe on a zeroed or already-freed config.
+void qp_config_free(qp_config *cfg);
+
+// Index of the experiment with this name, or -1.
+int qp_config_find_experiment(const qp_config *cfg, const char *name);
+
+// Names used in the YAML and in experiment names ("x", "uniform", "mwpm-corr", "simulate", ...).
+const char *qp_basis_name(qp_basis b);
+const char *qp_noise_name(qp_noise_model m);
+const char *qp_code_name(qp_code c);
+const char *qp_decoder_name(qp_decoder_id d);
+const char *qp_stage_name(qp_stage s);  // s is a single bit
+// Parses a decoder name; returns its qp_decoder_id index or -1.
+int qp_decoder_from_name(const char *name);
+
+// Writes the stable experiment name for these fields (the rule documented at qp_experiment.name)
+// into buf. Circuit experiments need their name set by the caller; this handles generated ones.
+void qp_experiment_generated_name(qp_basis basis, int distance, int rounds, qp_noise_model noise,
+                                  double p, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,305 @@
+#include "pipeline/formats/shot_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline/formats/byte_source.h"
+#include "pipeline/formats/codec.h"
+#include "workers/util/alloc.h"
+
+struct qp_shot_reader {
+    char *name;               // path (or the caller's name for memory input), for messages
+    int fd;                   // -1 for memory input
+    qp_byte_source src;
+    qp_shot_format format;
+    qp_record_shape shape;
+    int64_t size;             // total input bytes when known (regular file, memory), else -1
+    uint64_t position;        // index of the next record handed out
+    int failed;               // sticky: set by the first error, which is kept in `failure`
+    qp_err failure;
+    // ptb64 only:
+    uint8_t *group_words;     // (num_bits, 8) raw words of one group
+    uint8_t *group_records;   // (64, bytes_per_record) the decoded current group
+    size_t group_size;        // 64 while a decoded group is held, else 0
+    size_t group_next;        // next record of the held group to hand out
+};
+
+static int reader_fail(qp_shot_reader *r, qp_err *err) {
+    r->failed = 1;
+    if (err) r->failure = *err;
+    return -1;
+}
+
+// Checks that a known input size is a whole number of records (b8) or groups (ptb64).
+static int check_size(qp_shot_reader *r, qp_err *err) {
+    if (r->size < 0) return 0;
+    if (r->format == QP_FORMAT_B8) {
+        uint64_t bpr = r->shape.bytes_per_record;
+        uint64_t rem = (uint64_t)r->size % bpr;
+        if (rem)
+            return qp_fail(err, "%s: byte offset %llu: file size %lld is not a multiple of the record size %llu bytes "
+                           "(%llu bits); the last record is truncated", r->name,
+                           (unsigned long long)((uint64_t)r->size - rem), (long long)r->size,
+                           (unsigned long long)bpr, (unsigned long long)r->shape.num_bits);
+    } else if (r->format == QP_FORMAT_PTB64) {
+        uint64_t group = r->shape.num_bits * 8;
+        uint64_t rem = (uint64_t)r->size % group;
+        if (rem)
+            return qp_fail(err, "%s: byte offset %llu: truncated ptb64 data: file size %lld is not a multiple of %llu "
+                           "bytes (groups of 64 shots of %llu bits)", r->name,
+                           (unsigned long long)((uint64_t)r->size - rem), (long long)r->size,
+                           (unsigned long long)group, (unsigned long long)r->shape.num_bits);
+    }
+    return 0;
+}
+
+static qp_shot_reader *reader_new(const char *name, qp_shot_format format, uint64_t num_detectors,
+                                  uint64_t num_observables) {
+    qp_shot_reader *r = qp_calloc(1, sizeof *r);
+    r->name = qp_strdup(name);
+    r->fd = -1;
+    r->format = format;
+    r->shape = qp_record_shape_make(num_detectors, num_observables);
+    r->size = -1;
+    if (format == QP_FORMAT_PTB64) {
+        r->group_words = qp_malloc((size_t)r->shape.num_bits * 8);
+        r->group_records = qp_malloc(64 * r->shape.bytes_per_record);
+    }
+    return r;
+}
+
+static int check_args(const char *name, qp_shot_format format, uint64_t num_detectors, uint64_t num_observables,
+                      qp_err *err) {
+    if ((int)format < 0 || format >= QP_FORMAT_COUNT) return qp_fail(err, "%s: unknown shot format %d", name, (int)format);
+    if (num_detectors + num_observables == 0)
+        return qp_fail(err, "%s: records must have at least one bit (0 detectors and 0 observables given)", name);
+    if (num_detectors + num_observables > ((uint64_t)1 << 40))
+        return qp_fail(err, "%s: records of %llu bits are too large", name,
+                       (unsigned long long)(num_detectors + num_observables));
+    return 0;
+}
+
+int qp_shot_reader_open(qp_shot_reader **reader, const char *path, qp_shot_format format, uint64_t num_detectors,
+                        uint64_t num_observables, qp_err *err) {
+    *reader = NULL;
+    if (check_args(path, format, num_detectors, num_observables, err) != 0) return -1;
+    int from_stdin = strcmp(path, "-") == 0;
+    int fd = from_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return qp_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (from_stdin) path = "<stdin>";
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+        close(fd);
+        return qp_fail(err, "%s: cannot read: %s", path, strerror(e));
+    }
+    qp_shot_reader *r = reader_new(path, format, num_detectors, num_observables);
+    r->fd = fd;
+    if (S_ISREG(st.st_mode)) {
+        r->size = (int64_t)st.st_size;
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    qp_source_init_fd(&r->src, fd);
+    if (check_size(r, err) != 0) {
+        qp_shot_reader_close(r);
+        return -1;
+    }
+    *reader = r;
+    return 0;
+}
+
+int qp_shot_reader_open_mem(qp_shot_reader **reader, const char *name, const uint8_t *data, size_t len,
+                            qp_shot_format format, uint64_t num_detectors, uint64_t num_observables, qp_err *err) {
+    *reader = NULL;
+    if (check_args(name, format, num_detectors, num_observables, err) != 0) return -1;
+    qp_shot_reader *r = reader_new(name, format, num_detectors, num_observables);
+    r->size = (int64_t)len;
+    qp_source_init_mem(&r->src, data, len);
+    if (check_size(r, err) != 0) {
+        qp_shot_reader_close(r);
+        return -1;
+    }
+    *reader = r;
+    return 0;
+}
+
+void qp_shot_reader_close(qp_shot_reader *r) {
+    if (!r) return;
+    qp_source_free(&r->src);
+    if (r->fd >= 0) close(r->fd);
+    free(r->group_words);
+    free(r->group_records);
+    free(r->name);
+    free(r);
+}
+
+const qp_record_shape *qp_shot_reader_shape(const qp_shot_reader *r) { return &r->shape; }
+
+uint64_t qp_shot_reader_position(const qp_shot_reader *r) { return r->position; }
+
+// Decodes the next ptb64 group into group_records. Returns 1, 0 at end, -1 on error.
+static int next_group(qp_shot_reader *r, qp_err *err) {
+    memset(r->group_records, 0, 64 * r->shape.bytes_per_record);
+    r->group_size = 0;
+    r->group_next = 0;
+    int rc = qp_decode_ptb64(&r->src, &r->shape, r->name, r->group_words, r->group_records, err);
+    if (rc == 1) r->group_size = 64;
+    return rc;
+}
+
+int64_t qp_shot_reader_read(qp_shot_reader *r, uint8_t *records, size_t max_records, qp_err *err) {
+    if (r->failed) {
+        if (err) *err = r->failure;
+        return -1;
+    }
+    size_t bpr = r->shape.bytes_per_record;
+    size_t done = 0;
+    int rc = 0;
+    switch (r->format) {
+    case QP_FORMAT_B8:
+        rc = qp_decode_b8(&r->src, &r->shape, r->name, records, max_records, &done, err);
+        break;
+    case QP_FORMAT_PTB64:
+        while (done < max_records) {
+            if (r->group_next == r->group_size) {
+                rc = next_group(r, err);
+                if (rc <= 0) break;
+            }
+            size_t take = r->group_size - r->group_next;
+            if (take > max_records - done) take = max_records - done;
+            memcpy(records + done * bpr, r->group_records + r->group_next * bpr, take * bpr);
+            r->group_next += take;
+            done += take;
+        }
+        break;
+    default:
+        while (done < max_records) {
+            uint8_t *rec = records + done * bpr;
+            memset(rec, 0, bpr);
+            if (r->format == QP_FORMAT_01) rc = qp_decode_01(&r->src, &r->shape, r->name, rec, err);
+            else if (r->format == QP_FORMAT_HITS) rc = qp_decode_hits(&r->src, &r->shape, r->name, rec, err);
+            else if (r->format == QP_FORMAT_DETS) rc = qp_decode_dets(&r->src, &r->shape, r->name, rec, err);
+            else rc = qp_decode_r8(&r->src, &r->shape, r->name, rec, err);
+            if (rc <= 0) break;
+            done++;
+        }
+        break;
+    }
+    if (r->src.read_errno) {
+        qp_fail(err, "%s: byte offset %llu: read error: %s", r->name, (unsigned long long)qp_source_offset(&r->src),
+                strerror(r->src.read_errno));
+        return reader_fail(r, err);
+    }
+    if (rc < 0) return reader_fail(r, err);
+    r->position += done;
+    return (int64_t)done;
+}
+
+int qp_shot_reader_seek(qp_shot_reader *r, uint64_t record_index, qp_err *err) {
+    if (r->failed) {
+        if (err) *err = r->failure;
+        return -1;
+    }
+    uint64_t offset, total = 0;
+    switch (r->format) {
+    case QP_FORMAT_B8:
+        offset = record_index * r->shape.bytes_per_record;
+        if (r->size >= 0) total = (uint64_t)r->size / r->shape.bytes_per_record;
+        break;
+    case QP_FORMAT_01:
+        offset = record_index * (r->shape.num_bits + 1);
+        if (r->size >= 0) total = ((uint64_t)r->size + r->shape.num_bits) / (r->shape.num_bits + 1);
+        break;
+    case QP_FORMAT_PTB64:
+        offset = record_index / 64 * r->shape.num_bits * 8;
+        if (r->size >= 0) total = (uint64_t)r->size / (r->shape.num_bits * 8) * 64;
+        break;
+    default:
+        return qp_fail(err, "%s: cannot seek to record %llu: %s files are not seekable (b8, 01 and ptb64 are)",
+                       r->name, (unsigned long long)record_index, qp_shot_format_name(r->format));
+    }
+    if (r->size >= 0 && record_index > total)
+        return qp_fail(err, "%s: cannot seek to record %llu: the file holds %llu records", r->name,
+                       (unsigned long long)record_index, (unsigned long long)total);
+    if (qp_source_seek(&r->src, offset) != 0)
+        return qp_fail(err, "%s: cannot seek to byte offset %llu: %s", r->name, (unsigned long long)offset,
+                       strerror(errno));
+    if (r->format == QP_FORMAT_01) {  // lines have fixed length, so line numbers stay right
+        r->src.line = record_index + 1;
+        r->src.line_start = offset;
+    }
+    r->position = record_index;
+    if (r->format == QP_FORMAT_PTB64) {
+        r->group_size = r->group_next = 0;
+        if (record_index % 64) {
+            int rc = next_group(r, err);
+            if (rc < 0) return reader_fail(r, err);
+            if (rc == 0)
+                return qp_fail(err, "%s: cannot seek to record %llu: past the end of the data", r->name,
+                               (unsigned long long)record_index);
+            r->group_next = record_index % 64;
+        }
+    }
+    return 0;
+}
+
+enum { WHOLE_FILE_BATCH = 4096 };
+
+int qp_shot_file_count_records(const char *path, qp_shot_format format, uint64_t num_detectors,
+                               uint64_t num_observables, uint64_t *num_records, qp_err *err) {
+    *num_records = 0;
+    qp_shot_reader *r;
+    if (qp_shot_reader_open(&r, path, format, num_detectors, num_observables, err) != 0) return -1;
+    if (r->size >= 0 && format == QP_FORMAT_B8) {
+        *num_records = (uint64_t)r->size / r->shape.bytes_per_record;
+    } else if (r->size >= 0 && format == QP_FORMAT_PTB64) {
+        *num_records = (uint64_t)r->size / (r->shape.num_bits * 8) * 64;
+    } else {
+        uint8_t *batch = qp_malloc(WHOLE_FILE_BATCH * r->shape.bytes_per_record);
+        int64_t got;
+        while ((got = qp_shot_reader_read(r, batch, WHOLE_FILE_BATCH, err)) > 0) *num_records += (uint64_t)got;
+        free(batch);
+        if (got < 0) {
+            qp_shot_reader_close(r);
+            return -1;
+        }
+    }
+    qp_shot_reader_close(r);
+    return 0;
+}
+
+int qp_shot_file_read_all(const char *path, qp_shot_format format, uint64_t num_detectors, uint64_t num_observables,
+                          uint8_t **records, uint64_t *num_records, qp_err *err) {
+    *records = NULL;
+    *num_records = 0;
+    qp_shot_reader *r;
+    if (qp_shot_reader_open(&r, path, format, num_detectors, num_observables, err) != 0) return -1;
+    size_t bpr = r->shape.bytes_per_record;
+    size_t capacity = WHOLE_FILE_BATCH;
+    if (r->size >= 0 && format == QP_FORMAT_B8) capacity = (size_t)r->size / bpr + 1;
+    uint8_t *buf = qp_malloc(capacity * bpr);
+    size_t n = 0;
+    for (;;) {
+        if (capacity - n < WHOLE_FILE_BATCH) {
+            capacity = capacity * 2 + WHOLE_FILE_BATCH;
+            buf = qp_realloc(buf, capacity * bpr);
+        }
+        int64_t got = qp_shot_reader_read(r, buf + n * bpr, WHOLE_FILE_BATCH, err);
+        if (got < 0) {
+            free(buf);
+            qp_shot_reader_close(r);
+            return -1;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    qp_shot_reader_close(r);
+    *records = buf;
+    *num_records = n;
+    return 0;
+}

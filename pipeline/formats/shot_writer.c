@@ -1,0 +1,152 @@
+#include "pipeline/formats/shot_writer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline/formats/codec.h"
+#include "workers/util/alloc.h"
+
+enum { WRITER_FLUSH_BYTES = 1 << 20 };
+
+struct qp_shot_writer {
+    char *path;              // final name
+    char *partial_path;      // path + ".partial", where the bytes go until close
+    FILE *file;
+    qp_shot_format format;
+    qp_record_shape shape;
+    qp_byte_buffer encoded;  // encoded bytes not yet handed to the FILE
+    uint8_t *pending;        // ptb64: (64, bytes_per_record) records waiting for a full group
+    size_t num_pending;
+    uint64_t records_written;  // records accepted by write()
+    int to_stdout;           // PATH was "-": file is stdout, nothing to rename or delete
+};
+
+int qp_shot_encode(qp_shot_format format, const qp_record_shape *shape, const uint8_t *records, size_t n,
+                   qp_byte_buffer *out, qp_err *err) {
+    switch (format) {
+    case QP_FORMAT_01: qp_encode_01(shape, records, n, out); return 0;
+    case QP_FORMAT_B8: qp_encode_b8(shape, records, n, out); return 0;
+    case QP_FORMAT_R8: qp_encode_r8(shape, records, n, out); return 0;
+    case QP_FORMAT_HITS: qp_encode_hits(shape, records, n, out); return 0;
+    case QP_FORMAT_DETS: qp_encode_dets(shape, records, n, out); return 0;
+    case QP_FORMAT_PTB64:
+        if (n % 64) return qp_fail(err, "ptb64 needs a multiple of 64 shots, got %zu", n);
+        qp_encode_ptb64(shape, records, n, out);
+        return 0;
+    default: return qp_fail(err, "unknown shot format %d", (int)format);
+    }
+}
+
+int qp_shot_writer_open(qp_shot_writer **writer, const char *path, qp_shot_format format, uint64_t num_detectors,
+                        uint64_t num_observables, qp_err *err) {
+    *writer = NULL;
+    if ((int)format < 0 || format >= QP_FORMAT_COUNT) return qp_fail(err, "%s: unknown shot format %d", path, (int)format);
+    if (num_detectors + num_observables == 0)
+        return qp_fail(err, "%s: records must have at least one bit (0 detectors and 0 observables given)", path);
+    qp_shot_writer *w = qp_calloc(1, sizeof *w);
+    w->path = qp_strdup(path);
+    size_t len = strlen(path);
+    w->partial_path = qp_malloc(len + sizeof ".partial");
+    memcpy(w->partial_path, path, len);
+    memcpy(w->partial_path + len, ".partial", sizeof ".partial");
+    w->format = format;
+    w->shape = qp_record_shape_make(num_detectors, num_observables);
+    if (format == QP_FORMAT_PTB64) w->pending = qp_malloc(64 * w->shape.bytes_per_record);
+    w->to_stdout = strcmp(path, "-") == 0;
+    w->file = w->to_stdout ? stdout : fopen(w->partial_path, "wb");
+    if (!w->file) {
+        qp_fail(err, "%s: cannot create: %s", w->partial_path, strerror(errno));
+        free(w->partial_path);
+        free(w->path);
+        free(w->pending);
+        free(w);
+        return -1;
+    }
+    *writer = w;
+    return 0;
+}
+
+void qp_shot_writer_set_det_prefix(qp_shot_writer *w, char prefix) { w->shape.det_prefix = prefix; }
+
+uint64_t qp_shot_writer_records_written(const qp_shot_writer *w) { return w->records_written; }
+
+static int flush_encoded(qp_shot_writer *w, qp_err *err) {
+    if (w->encoded.len && fwrite(w->encoded.data, 1, w->encoded.len, w->file) != w->encoded.len)
+        return qp_fail(err, "%s: write failed: %s", w->partial_path, strerror(errno));
+    w->encoded.len = 0;
+    return 0;
+}
+
+int qp_shot_writer_write(qp_shot_writer *w, const uint8_t *records, size_t n, qp_err *err) {
+    size_t bpr = w->shape.bytes_per_record;
+    if (w->format == QP_FORMAT_PTB64) {
+        size_t i = 0;
+        if (w->num_pending) {  // top up the waiting group first
+            size_t take = 64 - w->num_pending < n ? 64 - w->num_pending : n;
+            memcpy(w->pending + w->num_pending * bpr, records, take * bpr);
+            w->num_pending += take;
+            i = take;
+            if (w->num_pending == 64) {
+                qp_encode_ptb64(&w->shape, w->pending, 64, &w->encoded);
+                w->num_pending = 0;
+            }
+        }
+        size_t whole = (n - i) / 64 * 64;
+        qp_encode_ptb64(&w->shape, records + i * bpr, whole, &w->encoded);
+        i += whole;
+        memcpy(w->pending + w->num_pending * bpr, records + i * bpr, (n - i) * bpr);
+        w->num_pending += n - i;
+    } else {
+        qp_shot_encode(w->format, &w->shape, records, n, &w->encoded, NULL);
+    }
+    w->records_written += n;
+    if (w->encoded.len >= WRITER_FLUSH_BYTES) return flush_encoded(w, err);
+    return 0;
+}
+
+static void writer_free(qp_shot_writer *w) {
+    qp_byte_buffer_free(&w->encoded);
+    free(w->pending);
+    free(w->partial_path);
+    free(w->path);
+    free(w);
+}
+
+void qp_shot_writer_abort(qp_shot_writer *w) {
+    if (!w) return;
+    if (w->to_stdout) {
+        fflush(stdout);
+    } else {
+        if (w->file) fclose(w->file);
+        unlink(w->partial_path);
+    }
+    writer_free(w);
+}
+
+int qp_shot_writer_close(qp_shot_writer *w, qp_err *err) {
+    if (w->num_pending) {
+        qp_fail(err, "%s: ptb64 needs a multiple of 64 shots, but %llu were written", w->path,
+                (unsigned long long)w->records_written);
+        qp_shot_writer_abort(w);
+        return -1;
+    }
+    int rc = flush_encoded(w, err);
+    if (w->to_stdout) {
+        if (rc == 0 && fflush(stdout) != 0) rc = qp_fail(err, "<stdout>: write failed: %s", strerror(errno));
+        writer_free(w);
+        return rc;
+    }
+    if (rc == 0 && fflush(w->file) != 0) rc = qp_fail(err, "%s: write failed: %s", w->partial_path, strerror(errno));
+    if (rc == 0 && fsync(fileno(w->file)) != 0 && errno != EINVAL && errno != EROFS)
+        rc = qp_fail(err, "%s: fsync failed: %s", w->partial_path, strerror(errno));
+    if (fclose(w->file) != 0 && rc == 0) rc = qp_fail(err, "%s: close failed: %s", w->partial_path, strerror(errno));
+    w->file = NULL;
+    if (rc == 0 && rename(w->partial_path, w->path) != 0)
+        rc = qp_fail(err, "%s: cannot rename %s into place: %s", w->path, w->partial_path, strerror(errno));
+    if (rc != 0) unlink(w->partial_path);
+    writer_free(w);
+    return rc;
+}

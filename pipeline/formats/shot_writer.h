@@ -1,0 +1,46 @@
+// Streaming writer of Stim shot-data files, byte-identical to what Stim writes. Records come
+// in the b8 layout of record_bits.h. The data goes to PATH.partial, which close() flushes,
+// fsyncs and renames to PATH; on any failure (and on abort) the partial file is deleted, so
+// no file ever appears under PATH unless it is complete.
+//
+// ptb64 buffers records until a group of 64 is complete; closing with a record count that is
+// not a multiple of 64 is an error (and leaves nothing behind).
+#ifndef QP_FORMATS_SHOT_WRITER_H
+#define QP_FORMATS_SHOT_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/formats/byte_buffer.h"
+#include "pipeline/formats/record_bits.h"
+#include "pipeline/formats/shot_format.h"
+#include "workers/util/err.h"
+
+typedef struct qp_shot_writer qp_shot_writer;
+
+// Creates PATH.partial. num_detectors + num_observables must be >= 1. PATH "-" writes to
+// standard output directly (no partial file; close flushes).
+int qp_shot_writer_open(qp_shot_writer **writer, const char *path, qp_shot_format format, uint64_t num_detectors,
+                        uint64_t num_observables, qp_err *err);
+
+// dets only: the letter for bits [0, num_detectors): 'D' (default) or 'M' for measurements.
+void qp_shot_writer_set_det_prefix(qp_shot_writer *writer, char prefix);
+
+// Appends n records (n, bytes_per_record). Returns 0 or -1 (I/O error).
+int qp_shot_writer_write(qp_shot_writer *writer, const uint8_t *records, size_t n, qp_err *err);
+
+// Flushes, fsyncs and renames PATH.partial to PATH, then frees the writer. On failure the
+// partial file is removed and -1 returned; the writer is freed either way.
+int qp_shot_writer_close(qp_shot_writer *writer, qp_err *err);
+
+// Deletes PATH.partial and frees the writer (for a run that failed elsewhere). NULL is fine.
+void qp_shot_writer_abort(qp_shot_writer *writer);
+
+uint64_t qp_shot_writer_records_written(const qp_shot_writer *writer);
+
+// Encodes n records in `format` and appends the bytes to out (no file involved).
+// For ptb64, n must be a multiple of 64. Returns 0, or -1 if it is not.
+int qp_shot_encode(qp_shot_format format, const qp_record_shape *shape, const uint8_t *records, size_t n,
+                   qp_byte_buffer *out, qp_err *err);
+
+#endif

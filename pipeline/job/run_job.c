@@ -1,0 +1,382 @@
+#include "pipeline/job/run_job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline/job/experiment.h"
+#include "pipeline/job/progress.h"
+#include "pipeline/store/store.h"
+#include "pipeline/store/store_attr.h"
+#include "pipeline/store/store_dataset.h"
+#include "pipeline/store/store_journal.h"
+#include "pipeline/store/store_unlink.h"
+#include "scheduler/task_queue.h"
+#include "workers/sim/frame_sample.h"
+#include "workers/util/alloc.h"
+#include "workers/util/stats.h"
+
+#define JOURNAL_PATH "/journal"
+#define JOURNAL_WIDTH (3 + QP_NUM_DECODERS)  // experiment, tasks, shots, errors per decoder id
+
+// What one task produced on this rank, kept until the experiment's rows are written.
+typedef struct {
+    uint64_t task, first_shot, shots;
+    uint8_t *pred[QP_NUM_DECODERS];   // (shots, obs_bytes) predicted observable flips
+    double *weight[QP_NUM_DECODERS];  // (shots) matching weight
+    uint8_t *dets, *obs;              // (shots, det_bytes), (shots, obs_bytes) if stored
+} task_output;
+
+typedef struct {
+    qp_job_experiment *je;
+    uint64_t seed, spt, max_shots;
+    size_t det_bytes, obs_bytes;
+    int store_samples;
+    task_output *outs;  // tasks this rank computed
+    size_t num_outs, cap;
+    qp_progress *progress;
+} experiment_run;
+
+static void task_output_free(task_output *o) {
+    for (int k = 0; k < QP_NUM_DECODERS; k++) {
+        free(o->pred[k]);
+        free(o->weight[k]);
+    }
+    free(o->dets);
+    free(o->obs);
+}
+
+// counters: [0] shots, [1 + k] logical errors of the k-th configured decoder.
+static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
+    experiment_run *r = vctx;
+    qp_job_experiment *je = r->je;
+    uint64_t first = t * r->spt;
+    uint64_t n = r->max_shots - first < r->spt ? r->max_shots - first : r->spt;
+    task_output o = {.task = t, .first_shot = first, .shots = n};
+    o.dets = qp_malloc(n * r->det_bytes);
+    o.obs = qp_calloc(n * r->obs_bytes, 1);
+    if (qp_frame_sample_b8(&je->circuit, NULL, r->seed, je->exp->stream, first, n, o.dets, o.obs,
+                           err) != 0) {
+        task_output_free(&o);
+        return qp_fail_prefix(err, "experiment %s task %llu", je->exp->name, (unsigned long long)t);
+    }
+    counters[0] = n;
+    for (int k = 0; k < je->num_decoders; k++) {
+        o.pred[k] = qp_calloc(n * r->obs_bytes, 1);
+        o.weight[k] = qp_malloc(n * sizeof(double));
+        if (qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k],
+                                    o.weight[k], err) != 0) {
+            task_output_free(&o);
+            return qp_fail_prefix(err, "experiment %s task %llu: %s", je->exp->name,
+                                  (unsigned long long)t, qp_decoder_name(je->decoder_ids[k]));
+        }
+        uint64_t errors = 0;
+        for (uint64_t s = 0; s < n; s++)
+            errors += memcmp(o.pred[k] + s * r->obs_bytes, o.obs + s * r->obs_bytes, r->obs_bytes) != 0;
+        counters[1 + k] = errors;
+    }
+    if (!r->store_samples) {
+        free(o.dets);
+        free(o.obs);
+        o.dets = o.obs = NULL;
+    }
+    qp_grow(r->outs, r->cap, r->num_outs + 1);
+    r->outs[r->num_outs++] = o;
+    return 0;
+}
+
+static void on_progress(uint64_t committed, const uint64_t *totals, void *ctx) {
+    experiment_run *r = ctx;
+    qp_progress_update(r->progress, totals[0], r->je->num_decoders ? totals[1] : 0);
+}
+
+static int by_task(const void *a, const void *b) {
+    const task_output *x = a, *y = b;
+    return x->task < y->task ? -1 : x->task > y->task;
+}
+
+// Collective: writes this rank's committed rows of one dataset. `field` picks the buffer of
+// a task_output; ranks make the same number of write calls (empty ones when out of rows).
+typedef const void *(*field_fn)(const task_output *o, int k);
+static const void *field_pred(const task_output *o, int k) { return o->pred[k]; }
+static const void *field_weight(const task_output *o, int k) { return o->weight[k]; }
+static const void *field_dets(const task_output *o, int k) { return o->dets; }
+static const void *field_obs(const task_output *o, int k) { return o->obs; }
+
+static int write_rows(qp_store_dset *d, const experiment_run *r, size_t committed_here,
+                      uint64_t rounds, uint64_t total_shots, field_fn field, int k, qp_err *err) {
+    if (qp_store_dset_set_rows(d, total_shots, err) != 0) return -1;
+    for (uint64_t i = 0; i < rounds; i++) {
+        const task_output *o = i < committed_here ? &r->outs[i] : NULL;
+        if (qp_store_dset_write(d, o ? o->first_shot : 0, o ? o->shots : 0, o ? field(o, k) : NULL,
+                                err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_experiment(qp_store *store, const experiment_run *r, const qp_sched_result *res,
+                            double seconds, qp_err *err) {
+    const qp_job_experiment *je = r->je;
+    const qp_experiment *e = je->exp;
+    MPI_Comm comm = qp_store_comm(store);
+    char g[512], p[768];
+    snprintf(g, sizeof g, "/experiments/%s", e->name);
+
+    // This rank's committed tasks, in task order; all ranks loop max(count) times.
+    size_t here = 0;
+    while (here < r->num_outs && r->outs[here].task < res->committed_tasks) here++;
+    uint64_t here64 = here, rounds;
+    MPI_Allreduce(&here64, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm);
+    uint64_t shots = res->totals[0];
+
+    if (qp_store_group_create(store, g, err) != 0) return -1;
+    struct { const char *k; const char *v; } strs[] = {
+        {"name", e->name}, {"code", qp_code_name(e->code)},
+        {"basis", e->code == QP_CODE_SURFACE ? qp_basis_name(e->basis) : ""},
+        {"noise", qp_noise_name(e->noise)}, {"circuit", je->circuit_text}, {"dem", je->dem_text},
+        {"circuit_path", e->circuit},
+    };
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (qp_store_attr_set_str(store, g, strs[i].k, strs[i].v, err) != 0) return -1;
+    struct { const char *k; uint64_t v; } nums[] = {
+        {"distance", (uint64_t)e->distance}, {"rounds", (uint64_t)e->rounds},
+        {"num_detectors", je->num_detectors}, {"num_observables", je->num_observables},
+        {"max_shots", e->max_shots}, {"max_errors", e->max_errors == UINT64_MAX ? 0 : e->max_errors},
+        {"stream", e->stream}, {"shots", shots}, {"tasks", res->committed_tasks},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (qp_store_attr_set_u64(store, g, nums[i].k, nums[i].v, err) != 0) return -1;
+    if (qp_store_attr_set_f64(store, g, "p", e->p, err) != 0) return -1;
+
+    if (r->store_samples) {
+        qp_store_dset *d = NULL;
+        snprintf(p, sizeof p, "%s/detectors", g);
+        int rc = qp_store_bits_create(store, p, je->num_detectors, 0, 0, &d, err);
+        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_dets, 0, err);
+        qp_store_dset_close(d);
+        d = NULL;
+        snprintf(p, sizeof p, "%s/observables", g);
+        if (rc == 0) rc = qp_store_bits_create(store, p, je->num_observables, 0, 0, &d, err);
+        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_obs, 0, err);
+        qp_store_dset_close(d);
+        if (rc != 0) return -1;
+    }
+    for (int k = 0; k < je->num_decoders; k++) {
+        const char *dn = qp_decoder_name(je->decoder_ids[k]);
+        char dg[640];
+        snprintf(dg, sizeof dg, "%s/decoders/%s", g, dn);
+        qp_store_dset *d = NULL;
+        snprintf(p, sizeof p, "%s/predictions", dg);
+        int rc = qp_store_bits_create(store, p, je->num_observables, 0, 0, &d, err);
+        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_pred, k, err);
+        qp_store_dset_close(d);
+        d = NULL;
+        snprintf(p, sizeof p, "%s/weights", dg);
+        if (rc == 0) rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &d, err);
+        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_weight, k, err);
+        qp_store_dset_close(d);
+        if (rc != 0) return -1;
+        uint64_t errors = res->totals[1 + k];
+        double lo, hi, ler = shots ? (double)errors / shots : 0;
+        qp_wilson_interval(errors, shots, 1.96, &lo, &hi);
+        if (qp_store_attr_set_u64(store, dg, "shots", shots, err) != 0 ||
+            qp_store_attr_set_u64(store, dg, "errors", errors, err) != 0 ||
+            qp_store_attr_set_u64(store, dg, "discards", 0, err) != 0 ||
+            qp_store_attr_set_f64(store, dg, "ler", ler, err) != 0 ||
+            qp_store_attr_set_f64(store, dg, "ler_low", lo, err) != 0 ||
+            qp_store_attr_set_f64(store, dg, "ler_high", hi, err) != 0 ||
+            qp_store_attr_set_f64(store, dg, "ler_per_round",
+                                  qp_ler_per_round(ler, je->rounds ? je->rounds : 1), err) != 0)
+            return -1;
+    }
+    // Run-specific facts go under /run, which comparisons of results skip.
+    snprintf(p, sizeof p, "/run/experiments/%s", e->name);
+    if (qp_store_group_create(store, p, err) != 0 ||
+        qp_store_attr_set_f64(store, p, "seconds", seconds, err) != 0)
+        return -1;
+    return 0;
+}
+
+static void print_summary(const qp_job_experiment *je, const qp_sched_result *res) {
+    for (int k = 0; k < je->num_decoders; k++) {
+        uint64_t shots = res->totals[0], errors = res->totals[1 + k];
+        double lo, hi;
+        qp_wilson_interval(errors, shots, 1.96, &lo, &hi);
+        printf("%-40s %-10s %10llu shots %8llu errors  LER %.3e  [%.3e, %.3e]\n", je->exp->name,
+               qp_decoder_name(je->decoder_ids[k]), (unsigned long long)shots,
+               (unsigned long long)errors, shots ? (double)errors / shots : 0.0, lo, hi);
+    }
+    fflush(stdout);
+}
+
+static int run_experiment(qp_store *store, qp_store_dset *journal, const qp_config *cfg, int index,
+                          qp_progress *progress, qp_err *err) {
+    MPI_Comm comm = qp_store_comm(store);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    const qp_experiment *e = &cfg->experiments[index];
+    double t0 = qp_now_seconds();
+    qp_job_experiment je;
+    if (qp_job_experiment_setup(&je, e, comm, err) != 0) return -1;
+
+    experiment_run r = {
+        .je = &je, .seed = cfg->job.seed, .spt = cfg->job.shots_per_task, .max_shots = e->max_shots,
+        .det_bytes = (je.num_detectors + 7) / 8, .obs_bytes = (je.num_observables + 7) / 8,
+        .store_samples = cfg->job.store_samples, .progress = progress,
+    };
+    if (r.obs_bytes == 0) r.obs_bytes = 1;
+    qp_stop_rule rule = {.max_shots = e->max_shots,
+                         .max_errors = e->max_errors == UINT64_MAX ? 0 : e->max_errors,
+                         .errors_first = 1, .errors_count = je.num_decoders ? 1 : 0};
+    uint64_t max_tasks = (e->max_shots + r.spt - 1) / r.spt;
+    qp_progress_begin_experiment(progress, e->name, e->max_shots, rule.max_errors);
+    qp_sched_result res;
+    int rc = qp_sched_run(comm, max_tasks, 1 + je.num_decoders, &rule, run_task, &r, on_progress,
+                          &r, &res, err);
+    if (rc == 0) {
+        qsort(r.outs, r.num_outs, sizeof *r.outs, by_task);
+        double seconds = qp_now_seconds() - t0;
+        rc = write_experiment(store, &r, &res, seconds, err);
+        uint64_t row[JOURNAL_WIDTH] = {(uint64_t)index, res.committed_tasks, res.totals[0]};
+        for (int k = 0; k < je.num_decoders; k++) row[3 + je.decoder_ids[k]] = res.totals[1 + k];
+        if (rc == 0) rc = qp_store_journal_append(journal, row, rank == 0 ? 1 : 0, err);
+        if (rc == 0) {
+            qp_progress_end_experiment(progress, res.totals[0], je.num_decoders ? res.totals[1] : 0);
+            if (rank == 0) print_summary(&je, &res);
+        }
+    }
+    for (size_t i = 0; i < r.num_outs; i++) task_output_free(&r.outs[i]);
+    free(r.outs);
+    qp_job_experiment_free(&je);
+    return rc;
+}
+
+static int write_job_attrs(qp_store *store, const qp_config *cfg, qp_err *err) {
+    if (qp_store_attr_set_str(store, "/", "qecpipe_version", QECPIPE_VERSION_STRING, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "config", cfg->text, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "config_source", cfg->source, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "job_name", cfg->job.name, err) != 0 ||
+        qp_store_attr_set_u64(store, "/", "seed", cfg->job.seed, err) != 0 ||
+        qp_store_attr_set_u64(store, "/", "shots_per_task", cfg->job.shots_per_task, err) != 0)
+        return -1;
+    return qp_store_group_create(store, "/experiments", err);
+}
+
+// Facts about this run (not the results): ranks, host, Slurm ids, times.
+static int write_run_attrs(qp_store *store, double seconds, qp_err *err) {
+    int size;
+    MPI_Comm_size(qp_store_comm(store), &size);
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    const char *job = getenv("SLURM_JOB_ID"), *restarts = getenv("SLURM_RESTART_COUNT");
+    time_t now = time(NULL);
+    char stamp[64];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    if (qp_store_group_create(store, "/run", err) != 0 ||
+        qp_store_attr_set_u64(store, "/run", "ranks", (uint64_t)size, err) != 0 ||
+        qp_store_attr_set_str(store, "/run", "hostname", host, err) != 0 ||
+        qp_store_attr_set_str(store, "/run", "slurm_job_id", job ? job : "", err) != 0 ||
+        qp_store_attr_set_str(store, "/run", "slurm_restart_count", restarts ? restarts : "", err) != 0 ||
+        qp_store_attr_set_str(store, "/run", "finished_utc", stamp, err) != 0 ||
+        qp_store_attr_set_f64(store, "/run", "seconds", seconds, err) != 0)
+        return -1;
+    return 0;
+}
+
+// Opens the output: a fresh PATH.partial, or the journal of an interrupted run of the same
+// config. done[e] = 1 for experiments the journal lists.
+static int open_output(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm,
+                       qp_store **store, qp_store_dset **journal, uint8_t *done, qp_err *err) {
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (opt->restart) {
+        if (rank == 0) {
+            char partial[QP_CONFIG_PATH_MAX + 16];
+            snprintf(partial, sizeof partial, "%s.partial", opt->output);
+            unlink(partial);
+        }
+        MPI_Barrier(comm);
+    }
+    int resumed = 0;
+    if (qp_store_create_or_resume(opt->output, comm, store, &resumed, err) != 0) return -1;
+    if (!resumed) {
+        const char *cols[JOURNAL_WIDTH] = {"experiment", "tasks", "shots"};
+        char names[QP_NUM_DECODERS][48];
+        for (int k = 0; k < QP_NUM_DECODERS; k++) {
+            snprintf(names[k], sizeof names[k], "errors_%s", qp_decoder_name((qp_decoder_id)k));
+            cols[3 + k] = names[k];
+        }
+        if (write_job_attrs(*store, cfg, err) != 0 ||
+            qp_store_journal_create(*store, JOURNAL_PATH, JOURNAL_WIDTH, cols, journal, err) != 0)
+            goto fail;
+        return qp_store_flush(*store, err);
+    }
+    // Resuming: the partial file must come from the same config.
+    char *old = NULL;
+    int rc = qp_store_attr_get_str(*store, "/", "config", &old, err);
+    int same = rc == 0 && strcmp(old, cfg->text) == 0;
+    free(old);
+    if (!same) {
+        qp_fail(err, "%s.partial holds an unfinished run of a different config; re-run with "
+                     "--restart to discard it", opt->output);
+        goto fail;
+    }
+    uint64_t *rows = NULL, n = 0, width = 0;
+    if (qp_store_journal_read(*store, JOURNAL_PATH, &rows, &n, &width, err) != 0) goto fail;
+    for (uint64_t i = 0; i < n; i++)
+        if (rows[i * width] < (uint64_t)cfg->num_experiments) done[rows[i * width]] = 1;
+    free(rows);
+    if (qp_store_dset_open(*store, JOURNAL_PATH, journal, err) != 0) goto fail;
+    // Drop what an interrupted experiment half-wrote.
+    for (int e = 0; e < cfg->num_experiments; e++) {
+        if (done[e]) continue;
+        char g[512];
+        snprintf(g, sizeof g, "/experiments/%s", cfg->experiments[e].name);
+        if (qp_store_unlink(*store, g, err) != 0) goto fail;
+        snprintf(g, sizeof g, "/run/experiments/%s", cfg->experiments[e].name);
+        if (qp_store_unlink(*store, g, err) != 0) goto fail;
+    }
+    if (rank == 0 && n > 0)
+        fprintf(stderr, "qecpipe run: resuming %s.partial: %llu of %d experiments already done\n",
+                opt->output, (unsigned long long)n, cfg->num_experiments);
+    return 0;
+fail:
+    qp_store_abort(*store);
+    *store = NULL;
+    return -1;
+}
+
+int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err) {
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    double t0 = qp_now_seconds();
+    uint8_t *done = qp_calloc((size_t)cfg->num_experiments + 1, 1);
+    qp_store *store = NULL;
+    qp_store_dset *journal = NULL;
+    if (open_output(cfg, opt, comm, &store, &journal, done, err) != 0) {
+        free(done);
+        return -1;
+    }
+    qp_progress progress;
+    qp_progress_init(&progress, rank == 0 && !opt->quiet, cfg->num_experiments);
+    int rc = 0;
+    for (int e = 0; rc == 0 && e < cfg->num_experiments; e++) {
+        if (done[e]) {
+            progress.experiments_done++;
+            continue;
+        }
+        rc = run_experiment(store, journal, cfg, e, &progress, err);
+    }
+    if (rc == 0) rc = write_run_attrs(store, qp_now_seconds() - t0, err);
+    qp_store_dset_close(journal);
+    if (rc == 0) {
+        rc = qp_store_close(store, err);
+    } else {
+        qp_store_abort(store);  // removes PATH.partial unless it was resumed
+    }
+    free(done);
+    return rc;
+}

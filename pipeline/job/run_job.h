@@ -1,0 +1,33 @@
+// `qecpipe run`: every experiment of a config, sampled and decoded across the ranks of a
+// communicator, into one parallel HDF5 result file (layout: docs/hdf5-layout.md).
+//
+// Per experiment: circuit and DEM from rank 0 (experiment.h); tasks of shots_per_task shots
+// handed out by the scheduler (task t = shots [t*spt, (t+1)*spt), sampled from the stream
+// (job seed, experiment stream, shot block), so the bytes never depend on ranks); every
+// configured decoder decodes every shot; the stopping rule (max_shots, max_errors of the first
+// decoder) is decided in task order. Then all ranks write their committed tasks' rows
+// collectively, the statistics, and one journal row; the file is flushed.
+//
+// Resume: the output is PATH.partial until the job ends. Re-running the same command finds
+// the journal there, skips the experiments it lists, drops any half-written one, and
+// finishes the file; the result equals an uninterrupted run's (run-specific metadata lives
+// under /run only).
+#ifndef QP_JOB_RUN_JOB_H
+#define QP_JOB_RUN_JOB_H
+
+#include <mpi.h>
+
+#include "pipeline/config/config.h"
+#include "workers/util/err.h"
+
+typedef struct {
+    const char *output;   // result path (the config's job.output unless overridden)
+    int quiet;            // no progress lines
+    int restart;          // discard an existing PATH.partial instead of resuming it
+} qp_run_options;
+
+// Collective. Returns 0, or -1 on every rank with the same one-line message; on failure an
+// existing file at the output path is left untouched.
+int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err);
+
+#endif

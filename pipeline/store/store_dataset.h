@@ -1,0 +1,75 @@
+// Extendible datasets in the results store: per-shot arrays whose first dimension grows as
+// ranks append, written collectively, each rank its own contiguous range of rows.
+//
+//   a dataset is (rows, cols) of one element type, or (rows,) when created with cols == 0;
+//   rows is unlimited (extended collectively), cols is fixed; storage is chunked by rows.
+//   Bit-packed shots are uint8 (shots, ceil(bits/8)): the bytes of a Stim .b8 file, row = shot,
+//   bit k of a shot in byte k/8 at bit position k%8 (little-endian bit order).
+//
+// Memory buffers are row-major: row r, column c at buf[(r - row_offset) * cols + c].
+// Writes are collective (every rank calls, a rank with nothing to write passes row_count 0
+// and buf NULL); a deflate-compressed dataset can only be written this way (parallel HDF5
+// 1.10 filters need collective I/O). Reads are independent. Unwritten rows read as garbage
+// (no fill values are written, to keep writes at disk speed); write every row you extend.
+#ifndef QP_STORE_DATASET_H
+#define QP_STORE_DATASET_H
+
+#include <stdint.h>
+
+#include "pipeline/store/store.h"
+#include "workers/util/err.h"
+
+typedef enum {
+    QP_STORE_U8,
+    QP_STORE_U32,
+    QP_STORE_U64,
+    QP_STORE_I64,
+    QP_STORE_F32,
+    QP_STORE_F64,
+} qp_store_type;
+
+typedef struct qp_store_dset qp_store_dset;
+
+// Collective. Creates an empty (0, cols) dataset at an absolute path (missing groups are
+// created). chunk_rows = 0 picks about 256 KiB per chunk; deflate is 0 (none) to 9.
+int qp_store_dset_create(qp_store *store, const char *path, qp_store_type type, uint64_t cols,
+                         uint64_t chunk_rows, int deflate, qp_store_dset **out, qp_err *err);
+
+// Collective. A bit-packed shot dataset: uint8 (0, ceil(bits_per_shot/8)) with attributes
+// format = "b8" and bits_per_shot (docs/hdf5-layout.md).
+int qp_store_bits_create(qp_store *store, const char *path, uint64_t bits_per_shot,
+                         uint64_t chunk_rows, int deflate, qp_store_dset **out, qp_err *err);
+
+// Collective. Opens an existing dataset (element type and shape read from the file).
+int qp_store_dset_open(qp_store *store, const char *path, qp_store_dset **out, qp_err *err);
+
+// Collective. Closes the handle; safe on NULL. qp_store_close closes handles left open.
+void qp_store_dset_close(qp_store_dset *dset);
+
+uint64_t qp_store_dset_rows(const qp_store_dset *dset);
+uint64_t qp_store_dset_cols(const qp_store_dset *dset);  // 1 for a (rows,) dataset
+qp_store_type qp_store_dset_type(const qp_store_dset *dset);
+const char *qp_store_dset_path(const qp_store_dset *dset);
+
+// Collective. Sets the number of rows (grow, or shrink to drop rows past a resume point).
+// Every rank must pass the same value; a mismatch is an error on every rank.
+int qp_store_dset_set_rows(qp_store_dset *dset, uint64_t rows, qp_err *err);
+
+// Collective, per rank: writes rows [row_offset, row_offset + row_count) from buf, which holds
+// row_count * cols elements. The rows must already exist (qp_store_dset_set_rows). Ranges of
+// different ranks must not overlap; row_count may be 0.
+int qp_store_dset_write(qp_store_dset *dset, uint64_t row_offset, uint64_t row_count,
+                        const void *buf, qp_err *err);
+
+// Collective, per rank: appends after the current last row, in rank order (rank 0's rows
+// first), growing the dataset by the sum of all row_count. *row_offset (may be NULL) gets
+// where this rank's rows went.
+int qp_store_dset_append(qp_store_dset *dset, uint64_t row_count, const void *buf,
+                         uint64_t *row_offset, qp_err *err);
+
+// Independent: reads rows [row_offset, row_offset + row_count) into buf (row_count * cols
+// elements).
+int qp_store_dset_read(qp_store_dset *dset, uint64_t row_offset, uint64_t row_count, void *buf,
+                       qp_err *err);
+
+#endif

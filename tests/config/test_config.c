@@ -1,0 +1,636 @@
+// Tests of the YAML job config (pipeline/config): expansion of a full config into experiments,
+// rounds expressions, one test per error class checking the file:line:column in the message
+// (positions found independently by searching the YAML text), and that configs/*.yaml load.
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/config/config.h"
+#include "pipeline/config/expr.h"
+#include "tests/test_support.h"
+
+// "t.yaml:LINE:COL:" of the n-th (0-based) occurrence of `token` in `text`.
+static void position_of(const char *text, const char *token, int nth, char *out, size_t cap) {
+    const char *at = strstr(text, token);
+    for (int i = 0; i < nth && at; i++) at = strstr(at + 1, token);
+    cr_assert_not_null(at, "token '%s' not in test YAML", token);
+    int line = 1, col = 1;
+    for (const char *s = text; s < at; s++) {
+        if (*s == '\n') line++, col = 1;
+        else col++;
+    }
+    snprintf(out, cap, "t.yaml:%d:%d: ", line, col);
+}
+
+// Loading `yaml` fails with a message starting at the position of `token` and containing `needle`.
+static void expect_error_at(const char *yaml, const char *token, int nth, const char *needle) {
+    char prefix[64];
+    position_of(yaml, token, nth, prefix, sizeof prefix);
+    qp_config cfg;
+    qp_err err = {{0}};
+    int rc = qp_config_load_text(yaml, "t.yaml", &cfg, &err);
+    cr_assert_eq(rc, -1, "expected an error containing '%s'", needle);
+    cr_assert(strncmp(err.msg, prefix, strlen(prefix)) == 0, "expected prefix '%s', got: %s", prefix, err.msg);
+    cr_assert_not_null(strstr(err.msg, needle), "expected '%s' in: %s", needle, err.msg);
+    cr_assert_null(strchr(err.msg, '\n'), "error must be one line: %s", err.msg);
+    cr_assert_eq(cfg.num_experiments, 0);
+    cr_assert_null(cfg.text);
+    cr_assert_null(cfg.experiments);
+}
+
+static void load_ok(const char *yaml, qp_config *cfg) {
+    qp_err err = {{0}};
+    int rc = qp_config_load_text(yaml, "t.yaml", cfg, &err);
+    cr_assert_eq(rc, 0, "unexpected error: %s", err.msg);
+}
+
+static const char *const full_yaml =
+    "# a full config\n"
+    "job:\n"
+    "  name: study-1\n"
+    "  seed: 18446744073709551615\n"
+    "  output: out/results.h5\n"
+    "  store_samples: true\n"
+    "  shots_per_task: 1_000\n"
+    "train:\n"
+    "  code: surface\n"
+    "  distance: 5\n"
+    "  rounds: 2*d+1\n"
+    "  basis: x\n"
+    "  noise: {model: si1000, p: 0.002}\n"
+    "  steps: 500\n"
+    "  warmup_steps: 50\n"
+    "  hidden: 96\n"
+    "  heads: 6\n"
+    "  checkpoint: ckpt/m.h5\n"
+    "experiments:\n"
+    "  - code: surface\n"
+    "    distance: [3, 5]\n"
+    "    rounds: [d, \"3*d\"]\n"
+    "    basis: [x, z]\n"
+    "    noise:\n"
+    "      model: uniform\n"
+    "      p: [0.001, 1e-4]\n"
+    "    decoders: [uf, mwpm]\n"
+    "    max_shots: 1e6\n"
+    "    max_errors: 100\n"
+    "  - circuit: circuits/memory.stim\n"
+    "    decoders: [mwpm-corr, nn]\n"
+    "    max_shots: 5000\n"
+    "    max_errors: ~\n"
+    "  - circuit: /abs/google/circuit_noisy.stim\n"
+    "    name: google_d3\n"
+    "    decoders: nn\n"
+    "    model: models/nn.h5\n"
+    "    max_shots: 0x10\n"
+    "redecode:\n"
+    "  archive: archive\n"
+    "  decoders: [mwpm, uf]\n"
+    "  dem_by_parity: true\n";
+
+Test(config, full_config_expands_to_expected_experiments) {
+    qp_config cfg;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_config_load_text(full_yaml, "configs/sub/t.yaml", &cfg, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(cfg.job.name, "study-1");
+    cr_assert_eq(cfg.job.seed, UINT64_MAX);
+    cr_assert_str_eq(cfg.job.output, "out/results.h5", "output paths stay relative to the working directory");
+    cr_assert(cfg.job.store_samples);
+    cr_assert_eq(cfg.job.shots_per_task, 1000);
+    cr_assert_eq(cfg.job.stages, QP_STAGE_TRAIN | QP_STAGE_SIMULATE | QP_STAGE_DECODE | QP_STAGE_REDECODE |
+                                     QP_STAGE_REPORT);
+
+    // 2 distances x 2 rounds x 2 bases x 1 model x 2 p = 16, plus two circuit experiments.
+    cr_assert_eq(cfg.num_experiments, 18);
+    // Nesting order: basis, distance, rounds, model, p (outermost first).
+    static const char *const names[16] = {
+        "surface_x_d3_r3_uniform_p0.001", "surface_x_d3_r3_uniform_p0.0001", "surface_x_d3_r9_uniform_p0.001",
+        "surface_x_d3_r9_uniform_p0.0001", "surface_x_d5_r5_uniform_p0.001", "surface_x_d5_r5_uniform_p0.0001",
+        "surface_x_d5_r15_uniform_p0.001", "surface_x_d5_r15_uniform_p0.0001", "surface_z_d3_r3_uniform_p0.001",
+        "surface_z_d3_r3_uniform_p0.0001", "surface_z_d3_r9_uniform_p0.001", "surface_z_d3_r9_uniform_p0.0001",
+        "surface_z_d5_r5_uniform_p0.001", "surface_z_d5_r5_uniform_p0.0001", "surface_z_d5_r15_uniform_p0.001",
+        "surface_z_d5_r15_uniform_p0.0001"};
+    for (int i = 0; i < 16; i++) {
+        const qp_experiment *e = &cfg.experiments[i];
+        cr_assert_str_eq(e->name, names[i]);
+        cr_assert_eq(e->code, QP_CODE_SURFACE);
+        cr_assert_eq(e->basis, i < 8 ? QP_BASIS_X : QP_BASIS_Z);
+        cr_assert_eq(e->distance, (i / 4) % 2 ? 5 : 3);
+        cr_assert_eq(e->rounds, e->distance * ((i / 2) % 2 ? 3 : 1));
+        cr_assert_eq(e->noise, QP_NOISE_UNIFORM);
+        cr_assert_eq(e->p, i % 2 ? 1e-4 : 0.001);
+        cr_assert_eq(e->decoders, QP_DECODER_BIT(QP_DEC_MWPM) | QP_DECODER_BIT(QP_DEC_UF));
+        cr_assert_eq(e->max_shots, 1000000);
+        cr_assert_eq(e->max_errors, 100);
+        cr_assert_str_eq(e->circuit, "");
+        cr_assert_str_eq(e->model, "");
+        cr_assert_eq(e->entry, 0);
+        cr_assert_eq(e->line, 20);
+        cr_assert_eq(qp_config_find_experiment(&cfg, names[i]), i);
+    }
+    const qp_experiment *c1 = &cfg.experiments[16], *c2 = &cfg.experiments[17];
+    cr_assert_str_eq(c1->name, "memory");
+    cr_assert_eq(c1->code, QP_CODE_CIRCUIT);
+    cr_assert_str_eq(c1->circuit, "configs/sub/circuits/memory.stim", "input paths resolve against the config's dir");
+    cr_assert_eq(c1->decoders, QP_DECODER_BIT(QP_DEC_MWPM_CORR) | QP_DECODER_BIT(QP_DEC_NN));
+    cr_assert_str_eq(c1->model, "ckpt/m.h5", "nn without model uses train.checkpoint");
+    cr_assert_eq(c1->max_errors, UINT64_MAX, "a null value counts as absent");
+    cr_assert_eq(c1->distance, 0);
+    cr_assert_eq(c1->noise, QP_NOISE_NONE);
+    cr_assert_str_eq(c2->name, "google_d3");
+    cr_assert_str_eq(c2->circuit, "/abs/google/circuit_noisy.stim");
+    cr_assert_str_eq(c2->model, "configs/sub/models/nn.h5");
+    cr_assert_eq(c2->decoders, QP_DECODER_BIT(QP_DEC_NN));
+    cr_assert_eq(c2->max_shots, 16);
+    cr_assert_eq(c2->entry, 2);
+    cr_assert_eq(c2->line, 34);
+
+    // Streams are distinct per experiment and depend only on the name.
+    for (int i = 0; i < cfg.num_experiments; i++)
+        for (int j = 0; j < i; j++) cr_assert_neq(cfg.experiments[i].stream, cfg.experiments[j].stream);
+
+    const qp_train_config *t = &cfg.train;
+    cr_assert(t->present);
+    cr_assert_eq(t->distance, 5);
+    cr_assert_eq(t->rounds, 11);
+    cr_assert_eq(t->basis, QP_BASIS_X);
+    cr_assert_eq(t->noise, QP_NOISE_SI1000);
+    cr_assert_eq(t->p, 0.002);
+    cr_assert_str_eq(t->data_name, "surface_x_d5_r11_si1000_p0.002");
+    cr_assert_eq(t->steps, 500);
+    cr_assert_eq(t->warmup_steps, 50);
+    cr_assert_eq(t->batch_size, 64, "default");
+    cr_assert_eq(t->learning_rate, 1e-3, "default");
+    cr_assert_eq(t->hidden, 96);
+    cr_assert_eq(t->heads, 6);
+    cr_assert_eq(t->layers, 2, "default");
+    cr_assert_str_eq(t->checkpoint, "ckpt/m.h5");
+    cr_assert_str_eq(t->init, "");
+
+    cr_assert(cfg.redecode.present);
+    cr_assert_str_eq(cfg.redecode.archive, "configs/sub/archive");
+    cr_assert_eq(cfg.redecode.decoders, QP_DECODER_BIT(QP_DEC_MWPM) | QP_DECODER_BIT(QP_DEC_UF));
+    cr_assert(cfg.redecode.dem_by_parity);
+    cr_assert_str_eq(cfg.redecode.dem_name, "");
+
+    cr_assert_str_eq(cfg.text, full_yaml, "the raw text is kept");
+    cr_assert_eq(cfg.text_len, strlen(full_yaml));
+    cr_assert_str_eq(cfg.source, "configs/sub/t.yaml");
+    qp_config_free(&cfg);
+    cr_assert_null(cfg.experiments);
+    qp_config_free(&cfg);  // freeing twice is safe
+}
+
+Test(config, reloading_the_text_gives_identical_structs) {
+    // What ranks do: broadcast text + source, load again; results must be byte-identical.
+    qp_config a, b;
+    qp_err err;
+    cr_assert_eq(qp_config_load_text(full_yaml, "x/t.yaml", &a, &err), 0);
+    cr_assert_eq(qp_config_load_text(a.text, a.source, &b, &err), 0);
+    cr_assert_eq(a.num_experiments, b.num_experiments);
+    cr_assert_eq(memcmp(a.experiments, b.experiments, sizeof(qp_experiment) * (size_t)a.num_experiments), 0);
+    cr_assert_eq(memcmp(&a.job, &b.job, sizeof a.job), 0);
+    cr_assert_eq(memcmp(&a.train, &b.train, sizeof a.train), 0);
+    cr_assert_eq(memcmp(&a.redecode, &b.redecode, sizeof a.redecode), 0);
+    qp_config_free(&a);
+    qp_config_free(&b);
+}
+
+static const char *const minimal =
+    "job:\n"
+    "  name: t\n"
+    "  seed: 1\n"
+    "experiments:\n"
+    "  - code: surface\n"
+    "    distance: 3\n"
+    "    basis: x\n"
+    "    noise: {model: uniform, p: 0.001}\n"
+    "    max_shots: 100\n";
+
+Test(config, defaults) {
+    qp_config cfg;
+    load_ok(minimal, &cfg);
+    cr_assert_str_eq(cfg.job.output, "results.h5");
+    cr_assert_not(cfg.job.store_samples);
+    cr_assert_eq(cfg.job.shots_per_task, 10000);
+    cr_assert_eq(cfg.job.stages, QP_STAGE_SIMULATE | QP_STAGE_DECODE | QP_STAGE_REPORT);
+    cr_assert_eq(cfg.num_experiments, 1);
+    const qp_experiment *e = &cfg.experiments[0];
+    cr_assert_str_eq(e->name, "surface_x_d3_r3_uniform_p0.001");
+    cr_assert_eq(e->rounds, 3, "rounds defaults to d");
+    cr_assert_eq(e->decoders, QP_DECODER_BIT(QP_DEC_MWPM));
+    cr_assert_eq(e->max_errors, UINT64_MAX);
+    cr_assert_not(cfg.train.present);
+    cr_assert_not(cfg.redecode.present);
+    qp_config_free(&cfg);
+}
+
+Test(config, experiment_names_print_p_exactly_and_briefly) {
+    char buf[QP_CONFIG_NAME_MAX];
+    qp_experiment_generated_name(QP_BASIS_Z, 7, 21, QP_NOISE_SI1000, 0.003, buf, sizeof buf);
+    cr_assert_str_eq(buf, "surface_z_d7_r21_si1000_p0.003");
+    qp_experiment_generated_name(QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 1e-5, buf, sizeof buf);
+    cr_assert_str_eq(buf, "surface_x_d3_r3_uniform_p1e-05");
+    qp_experiment_generated_name(QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 0.00015, buf, sizeof buf);
+    cr_assert_str_eq(buf, "surface_x_d3_r3_uniform_p0.00015");
+    qp_experiment_generated_name(QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 0.1 + 0.2, buf, sizeof buf);
+    cr_assert_str_eq(buf, "surface_x_d3_r3_uniform_p0.30000000000000004", "distinct doubles get distinct names");
+}
+
+Test(config, paths_resolve_against_the_config_directory) {
+    const char *yaml = "job: {name: t, seed: 1}\n"
+                       "experiments:\n"
+                       "  - {circuit: a/b.stim, max_shots: 1}\n";
+    qp_config cfg;
+    qp_err err;
+    cr_assert_eq(qp_config_load_text(yaml, "t.yaml", &cfg, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(cfg.experiments[0].circuit, "a/b.stim", "no directory in the name: as written");
+    cr_assert_str_eq(cfg.experiments[0].name, "b");
+    qp_config_free(&cfg);
+    cr_assert_eq(qp_config_load_text(yaml, "/etc/t.yaml", &cfg, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(cfg.experiments[0].circuit, "/etc/a/b.stim");
+    qp_config_free(&cfg);
+    cr_assert_eq(qp_config_load_text(yaml, "/t.yaml", &cfg, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(cfg.experiments[0].circuit, "/a/b.stim");
+    qp_config_free(&cfg);
+}
+
+// ---- rounds expressions ----
+
+static int64_t eval_ok(const char *text, int64_t d) {
+    int64_t v = -12345;
+    qp_expr_error e;
+    cr_assert_eq(qp_expr_eval(text, d, &v, &e), 0, "'%s': %s", text, e.msg);
+    return v;
+}
+
+static void eval_fails(const char *text, int64_t d, size_t offset, const char *needle) {
+    int64_t v;
+    qp_expr_error e;
+    cr_assert_eq(qp_expr_eval(text, d, &v, &e), -1, "'%s' should fail", text);
+    cr_assert_eq(e.offset, offset, "'%s': offset %zu, expected %zu (%s)", text, e.offset, offset, e.msg);
+    cr_assert_not_null(strstr(e.msg, needle), "'%s': '%s' not in '%s'", text, needle, e.msg);
+}
+
+Test(config, rounds_expressions_evaluate) {
+    for (int64_t d = 3; d <= 25; d += 2) {
+        cr_assert_eq(eval_ok("d", d), d);
+        cr_assert_eq(eval_ok("3*d", d), 3 * d);
+        cr_assert_eq(eval_ok("2*d+1", d), 2 * d + 1);
+        cr_assert_eq(eval_ok(" 2 * ( d + 1 ) ", d), 2 * (d + 1));
+        cr_assert_eq(eval_ok("(d+1)/2", d), (d + 1) / 2);
+        cr_assert_eq(eval_ok("d*d-d/2", d), d * d - d / 2);
+        cr_assert_eq(eval_ok("-d+100", d), 100 - d);
+        cr_assert_eq(eval_ok("10-2-3", d), 5, "left associative");
+        cr_assert_eq(eval_ok("100/10/5", d), 2, "left associative");
+        cr_assert_eq(eval_ok("7", d), 7);
+        cr_assert_eq(eval_ok("--d", d), d);
+    }
+    cr_assert_eq(eval_ok("-7/2", 3), -3, "division truncates toward zero");
+}
+
+Test(config, rounds_expression_errors_name_the_offset) {
+    eval_fails("", 3, 0, "empty");
+    eval_fails("d+", 3, 2, "ended");
+    eval_fails("2*x", 3, 2, "only variable is d");
+    eval_fails("dd", 3, 0, "only variable is d");
+    eval_fails("(d+1", 3, 4, "expected ')'");
+    eval_fails("d)", 3, 1, "unmatched ')'");
+    eval_fails("d 3", 3, 2, "expected an operator");
+    eval_fails("d/(d-3)", 3, 1, "division by zero");
+    eval_fails("9223372036854775807+1", 3, 19, "overflow");
+    eval_fails("99999999999999999999", 3, 0, "too large");
+    eval_fails("d^2", 3, 1, "expected an operator");
+    eval_fails("1.5*d", 3, 1, "expected an operator");
+    char deep[400];
+    memset(deep, '(', 200);
+    deep[200] = 'd';
+    memset(deep + 201, ')', 150);
+    deep[351] = 0;
+    int64_t v;
+    qp_expr_error e;
+    cr_assert_eq(qp_expr_eval(deep, 3, &v, &e), -1);
+    cr_assert_not_null(strstr(e.msg, "nested too deeply"), "%s", e.msg);
+}
+
+Test(config, rounds_expressions_in_yaml) {
+    const char *yaml = "job: {name: t, seed: 1}\n"
+                       "experiments:\n"
+                       "  - code: surface\n"
+                       "    distance: [3, 7]\n"
+                       "    rounds: [2*d+1, '(d+1)/2', 10]\n"
+                       "    basis: z\n"
+                       "    noise: {model: uniform, p: 0.01}\n"
+                       "    max_shots: 1\n";
+    qp_config cfg;
+    load_ok(yaml, &cfg);
+    cr_assert_eq(cfg.num_experiments, 6);
+    int expect[6] = {7, 2, 10, 15, 4, 10};
+    for (int i = 0; i < 6; i++) cr_assert_eq(cfg.experiments[i].rounds, expect[i], "experiment %d", i);
+    qp_config_free(&cfg);
+}
+
+// ---- error classes, each with its line:column ----
+
+Test(config, error_unknown_key_lists_valid_keys) {
+    const char *yaml = "job:\n  name: t\n  seed: 1\n"
+                       "experiments:\n"
+                       "  - code: surface\n"
+                       "    distance: 3\n"
+                       "    basis: x\n"
+                       "    nosie: {model: uniform, p: 0.001}\n"
+                       "    max_shots: 100\n";
+    expect_error_at(yaml, "nosie", 0,
+                    "experiments[0]: unknown key 'nosie' (valid keys: code, distance, rounds, basis, noise, circuit, "
+                    "name, decoders, max_shots, max_errors, model)");
+    expect_error_at("job: {name: t, seed: 1, outptu: x.h5}\nexperiments: []\n", "outptu", 0,
+                    "job: unknown key 'outptu' (valid keys: name, seed, output, store_samples, shots_per_task, stages)");
+    expect_error_at("job: {name: t, seed: 1}\nexperiment: []\n", "experiment:", 0,
+                    "unknown key 'experiment' (valid keys: job, experiments, train, redecode)");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {distance: 3, basis: x, noise: {model: uniform, p: 0.01}, "
+                    "code: surface, lr: 0.1}\n",
+                    "lr:", 0, "train: unknown key 'lr'");
+    expect_error_at("job: {name: t, seed: 1}\nredecode: {archive: a, noise: 1}\n", "noise", 0,
+                    "redecode: unknown key 'noise'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: 0.001, q: 2}\n    max_shots: 1\n",
+                    "q: 2", 0, "experiments[0].noise: unknown key 'q' (valid keys: model, p)");
+}
+
+Test(config, error_wrong_type) {
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "%s", minimal);
+    *strstr(yaml, "3\n    basis") = 'x';  // distance: x
+    expect_error_at(yaml, "x\n    basis", 0, "experiments[0].distance: expected an integer");
+    expect_error_at("job:\n  name: t\n  seed: \"12\"\nexperiments: []\n", "\"12\"", 0,
+                    "job.seed: expected a non-negative integer in 0..18446744073709551615, got the quoted string '12'");
+    expect_error_at("job: {name: t, seed: 1, store_samples: yes}\n", "yes", 0,
+                    "job.store_samples: expected true or false, got 'yes'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments: {code: surface}\n", "{code", 0,
+                    "experiments: expected a non-empty list of experiments, got a mapping");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: [uniform]\n    max_shots: 1\n",
+                    "[uniform]", 0, "experiments[0].noise: expected a mapping with keys model, p, got a list");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: [3, [5]]\n    basis: x\n"
+                    "    noise: {model: uniform, p: 0.1}\n    max_shots: 1\n",
+                    "[5]", 0, "expected a single value as list item, got a list");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: toric\n", "toric", 0,
+                    "experiments[0].code: expected one of surface, got 'toric'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: y\n",
+                    "y\n", 0, "experiments[0].basis: expected one of x, z, got 'y'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: 0.001}\n    decoders: [mwpm, blossom]\n    max_shots: 1\n",
+                    "blossom", 0, "experiments[0].decoders: expected one of mwpm, mwpm-corr, uf, nn, got 'blossom'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: abc}\n    max_shots: 1\n",
+                    "abc", 0, "experiments[0].noise.p: expected a number in (0, 0.5), got 'abc'");
+    expect_error_at("job: {name: my job, seed: 1}\nexperiments: []\n", "my job", 0,
+                    "job.name: character ' ' not allowed in a name");
+}
+
+Test(config, error_out_of_range) {
+    const char *head = "job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n";
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: uniform, p: 0.7}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "0.7", 0, "experiments[0].noise.p: 0.7 is out of range (expected a number in (0, 0.5))");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: uniform, p: [0.001, 0]}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "0]", 0, "0 is out of range");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: si1000, p: 0.2}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "0.2", 0, "out of range for si1000");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: uniform, p: 0.001}\n    max_shots: 0\n", head);
+    expect_error_at(yaml, "0\n", 0, "experiments[0].max_shots: 0 is out of range (expected 1..");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: uniform, p: 0.001}\n    max_shots: -5\n", head);
+    expect_error_at(yaml, "-5", 0, "experiments[0].max_shots: -5 is out of range");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: uniform, p: 0.001}\n    max_shots: 99999999999999999999\n", head);
+    expect_error_at(yaml, "9999", 0, "out of range");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: uniform, p: 0.001}\n    rounds: d-3\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "d-3", 0, "experiments[0].rounds: rounds 'd-3' is 0 at d=3 (expected 1..10000000)");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 103\n", "103", 0,
+                    "distance 103 is out of range (expected an odd integer in 3..101)");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 1\n", "1\n", 0,
+                    "distance 1 is out of range");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+                    "noise: {model: uniform, p: 0.01}, learning_rate: 0}\n",
+                    "0}", 0, "train.learning_rate: 0 is out of range (expected a number in (0, 1])");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+                    "noise: {model: uniform, p: 0.01}, heads: 65}\n",
+                    "65", 0, "train.heads: 65 is out of range (expected 1..64)");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+                    "noise: {model: uniform, p: 0.01}, steps: 10, warmup_steps: 20}\n",
+                    "20", 0, "train.warmup_steps: 20 is more than steps (10)");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+                    "noise: {model: uniform, p: 0.01}, hidden: 30, heads: 4}\n",
+                    "30", 0, "hidden (30) must be a multiple of heads (4)");
+}
+
+Test(config, error_even_distance) {
+    const char *yaml = "job: {name: t, seed: 1}\n"
+                       "experiments:\n"
+                       "  - code: surface\n"
+                       "    distance: [3, 5, 6, 7]\n"
+                       "    basis: x\n"
+                       "    noise: {model: uniform, p: 0.001}\n"
+                       "    max_shots: 1\n";
+    expect_error_at(yaml, "6", 0, "experiments[0].distance: even distance 6");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 4}\n", "4}", 0,
+                    "train.distance: even distance 4");
+}
+
+Test(config, error_missing_required_key) {
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "%s", minimal);
+    *strstr(yaml, "    max_shots: 100\n") = 0;
+    expect_error_at(yaml, "code: surface", 0, "experiments[0]: missing required key 'max_shots'");
+    expect_error_at("job:\n  name: t\nexperiments: []\n", "name: t", 0, "job: missing required key 'seed'");
+    expect_error_at("experiments: []\n", "experiments", 0, "missing required key 'job'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - distance: 3\n", "distance", 0,
+                    "experiments[0]: missing required key 'code' (or give 'circuit: FILE.stim')");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {p: 0.001}\n    max_shots: 1\n",
+                    "{p:", 0, "experiments[0].noise: missing required key 'model'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance:\n    basis: x\n", "distance",
+                    0, "experiments[0]: required key 'distance' has no value");
+    expect_error_at("job: {name: t, seed: 1}\n", "job", 0,
+                    "nothing to do: give an experiments list, a train section or a redecode section");
+    expect_error_at("job: {name: t, seed: 1}\nredecode: {decoders: [uf]}\n", "{decoders", 0,
+                    "redecode: missing required key 'archive'");
+}
+
+Test(config, error_duplicate_key) {
+    const char *yaml = "job:\n  name: t\n  seed: 1\n"
+                       "experiments:\n"
+                       "  - code: surface\n"
+                       "    distance: 3\n"
+                       "    basis: x\n"
+                       "    noise: {model: uniform, p: 0.001}\n"
+                       "    basis: z\n"
+                       "    max_shots: 1\n";
+    expect_error_at(yaml, "basis", 1, "duplicate key 'basis' (first given at line 7, column 5)");
+    expect_error_at("job: {name: t, seed: 1, seed: 2}\n", "seed", 1, "duplicate key 'seed'");
+}
+
+Test(config, error_duplicate_values_and_experiments) {
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: [3, 5, 3]\n", "3]", 0,
+                    "distance 3 is listed twice");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: [x, x]\n",
+                    "x]", 0, "'x' is listed twice");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: [0.001, 1e-3]}\n",
+                    "1e-3", 0, "p = 1e-3 is listed twice");
+    const char *two = "job: {name: t, seed: 1}\nexperiments:\n"
+                      "  - {code: surface, distance: [3, 5], basis: x, noise: {model: uniform, p: 0.001}, max_shots: 1}\n"
+                      "  - {code: surface, distance: 5, basis: x, noise: {model: uniform, p: 0.001}, max_shots: 9}\n";
+    qp_config cfg;
+    qp_err err;
+    cr_assert_eq(qp_config_load_text(two, "t.yaml", &cfg, &err), -1);
+    cr_assert_str_eq(err.msg, "t.yaml:4: experiments[1]: experiment 'surface_x_d5_r5_uniform_p0.001' is also produced "
+                              "by experiments[0] (line 3); each experiment must appear once");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: 0.001}\n    decoders: [uf, uf]\n    max_shots: 1\n",
+                    "uf]", 0, "decoder 'uf' is listed twice");
+}
+
+Test(config, error_malformed_yaml_uses_problem_mark) {
+    // An unclosed flow sequence: libyaml reports where it expected ',' or ']'.
+    qp_config cfg;
+    qp_err err;
+    cr_assert_eq(qp_config_load_text("job:\n  name: [t\n  seed: 1\n", "t.yaml", &cfg, &err), -1);
+    cr_assert(strncmp(err.msg, "t.yaml:3:7: malformed YAML: did not find expected ',' or ']'", 58) == 0, "%s", err.msg);
+    // Bad indentation: a key at a deeper level after a scalar value.
+    cr_assert_eq(qp_config_load_text("job:\n  name: t\n    seed: 1\n", "t.yaml", &cfg, &err), -1);
+    cr_assert(strncmp(err.msg, "t.yaml:3:9: malformed YAML: mapping values are not allowed in this context", 73) == 0,
+              "%s", err.msg);
+    cr_assert_eq(qp_config_load_text("job: {name: t\n", "t.yaml", &cfg, &err), -1);
+    cr_assert_not_null(strstr(err.msg, "malformed YAML"), "%s", err.msg);
+    cr_assert_eq(qp_config_load_text("a: \"\\xff\"\n\t- b\n", "t.yaml", &cfg, &err), -1);
+    cr_assert_not_null(strstr(err.msg, "malformed YAML"), "%s", err.msg);
+}
+
+Test(config, error_rounds_expression_points_into_the_string) {
+    const char *head = "job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: [5, 3]\n";
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "%s    rounds: 2*d+x\n", head);
+    expect_error_at(yaml, "x\n", 0, "experiments[0].rounds: in rounds expression '2*d+x' (d=5): unknown name");
+    snprintf(yaml, sizeof yaml, "%s    rounds: [d, \"d/(d-3)\"]\n    basis: x\n"
+                                "    noise: {model: uniform, p: 0.001}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "/(d-3)", 0, "in rounds expression 'd/(d-3)' (d=3): division by zero");
+    snprintf(yaml, sizeof yaml, "%s    rounds: {x: 1}\n", head);
+    expect_error_at(yaml, "{x", 0, "experiments[0].rounds: expected a value or a list of values, got a mapping");
+}
+
+Test(config, error_conflicting_keys) {
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - circuit: c.stim\n    distance: 3\n    max_shots: 1\n",
+                    "3\n", 0, "experiments[0]: 'distance' cannot be combined with 'circuit'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: 0.001}\n    decoders: [nn]\n    max_shots: 1\n",
+                    "code", 0, "decoder nn needs 'model: FILE.h5'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: 0.001}\n    model: m.h5\n    max_shots: 1\n",
+                    "m.h5", 0, "'model' is only used by the nn decoder");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: uniform, p: 0.001}\n    name: foo\n    max_shots: 1\n",
+                    "foo", 0, "'name' is only for circuit experiments");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - circuit: 'dir/a b.stim'\n    max_shots: 1\n",
+                    "'dir/a", 0, "not a usable experiment name");
+    expect_error_at("job: {name: t, seed: 1}\nredecode: {archive: a, dem_name: x.dem, dem_by_parity: true}\n",
+                    "x.dem", 0, "dem_name and dem_by_parity exclude each other");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: [3, 5]}\n", "[3, 5]", 0,
+                    "train.distance: train uses one circuit: expected a single value, got a list of 2");
+    expect_error_at("job: {name: t, seed: 1, stages: [simulate, train]}\nexperiments:\n"
+                    "  - {code: surface, distance: 3, basis: x, noise: {model: uniform, p: 0.001}, max_shots: 1}\n",
+                    "[simulate", 0, "job.stages: stage 'train' needs a train section");
+    expect_error_at("job: {name: t, seed: 1, stages: [decode]}\nexperiments:\n"
+                    "  - {code: surface, distance: 3, basis: x, noise: {model: uniform, p: 0.001}, max_shots: 1}\n",
+                    "[decode", 0, "stage 'decode' needs 'simulate'");
+}
+
+Test(config, error_document_shape) {
+    expect_error_at("- job\n- experiments\n", "- job", 0, "expected a mapping with keys job, experiments, train, redecode");
+    expect_error_at("job: &j {name: t, seed: 1}\nexperiments: *j\n", "*j", 0, "aliases (*j) are not supported");
+    expect_error_at("job: {name: t, seed: 1}\n---\njob: {}\n", "---", 0, "expected one YAML document");
+    expect_error_at("job: {name: t, seed: 1}\n[a]: 1\n", "[a]", 0, "mapping keys must be plain names");
+    qp_config cfg;
+    qp_err err;
+    cr_assert_eq(qp_config_load_text("# nothing here\n", "t.yaml", &cfg, &err), -1);
+    cr_assert_str_eq(err.msg, "t.yaml: the config is empty (expected a mapping with keys job, experiments, train, redecode)");
+    cr_assert_eq(qp_config_load_file("/nonexistent/dir/c.yaml", &cfg, &err), -1);
+    cr_assert_str_eq(err.msg, "/nonexistent/dir/c.yaml: cannot open: No such file or directory");
+}
+
+Test(config, expansion_limit) {
+    // 10 distances x 2 bases x 100 rounds x 60 p = 120000 experiments, over the limit of 10000.
+    size_t cap = 64 * 1024;
+    char *yaml = malloc(cap);
+    size_t n = (size_t)snprintf(yaml, cap, "job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n"
+                                           "    distance: [3, 5, 7, 9, 11, 13, 15, 17, 19, 21]\n    basis: [x, z]\n"
+                                           "    rounds: [");
+    for (int i = 1; i <= 100; i++) n += (size_t)snprintf(yaml + n, cap - n, "%s%d", i > 1 ? ", " : "", i);
+    n += (size_t)snprintf(yaml + n, cap - n, "]\n    noise: {model: uniform, p: [");
+    for (int i = 1; i <= 60; i++) n += (size_t)snprintf(yaml + n, cap - n, "%s%g", i > 1 ? ", " : "", i * 1e-4);
+    snprintf(yaml + n, cap - n, "]}\n    max_shots: 1\n");
+    expect_error_at(yaml, "code", 0, "the experiments expand to more than 10000 experiments");
+
+    // Exactly at the limit: 10 distances x 2 bases x 500 rounds = 10000 loads, names all distinct.
+    n = (size_t)snprintf(yaml, cap, "job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n"
+                                    "    distance: [3, 5, 7, 9, 11, 13, 15, 17, 19, 21]\n    basis: [x, z]\n"
+                                    "    rounds: [");
+    for (int i = 1; i <= 500; i++) n += (size_t)snprintf(yaml + n, cap - n, "%s%d", i > 1 ? ", " : "", i);
+    snprintf(yaml + n, cap - n, "]\n    noise: {model: uniform, p: 0.001}\n    max_shots: 1\n");
+    qp_config cfg;
+    load_ok(yaml, &cfg);
+    cr_assert_eq(cfg.num_experiments, QP_CONFIG_MAX_EXPERIMENTS);
+    cr_assert_str_eq(cfg.experiments[9999].name, "surface_z_d21_r500_uniform_p0.001");
+    qp_config_free(&cfg);
+    free(yaml);
+}
+
+Test(config, configs_directory_loads) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/../../configs", qp_test_data_dir());
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "cannot open %s", dir);
+    int loaded = 0, quickstart = 0, threshold = 0;
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        size_t len = strlen(ent->d_name);
+        if (len < 6 || strcmp(ent->d_name + len - 5, ".yaml") != 0) continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        qp_config cfg;
+        qp_err err;
+        cr_assert_eq(qp_config_load_file(path, &cfg, &err), 0, "%s", err.msg);
+        cr_assert_gt(cfg.job.stages, 0);
+        if (strcmp(ent->d_name, "quickstart.yaml") == 0) {
+            quickstart = 1;
+            cr_assert_eq(cfg.num_experiments, 9);
+            const qp_experiment *c = &cfg.experiments[8];
+            cr_assert_eq(c->code, QP_CODE_CIRCUIT);
+            FILE *f = fopen(c->circuit, "r");  // the example circuit path really resolves
+            cr_assert_not_null(f, "%s", c->circuit);
+            fclose(f);
+        }
+        if (strcmp(ent->d_name, "threshold.yaml") == 0) {
+            threshold = 1;
+            cr_assert_eq(cfg.num_experiments, 110);
+        }
+        qp_config_free(&cfg);
+        loaded++;
+    }
+    closedir(d);
+    cr_assert(quickstart && threshold, "configs/quickstart.yaml and configs/threshold.yaml must exist");
+    cr_assert_geq(loaded, 2);
+}
+
+// ---- regressions found by fuzz/fuzz_config.c ----
+
+Test(config, fuzz_multiline_scalar_in_message_stays_one_line) {
+    // A folded plain scalar holds a newline; echoing it used to break the one-line rule.
+    qp_config cfg;
+    qp_err err;
+    cr_assert_eq(qp_config_load_text("jni00eerx\n\re\n", "t.yaml", &cfg, &err), -1);
+    cr_assert_null(strchr(err.msg, '\n'), "%s", err.msg);
+    cr_assert_str_eq(err.msg, "t.yaml:1:1: expected a mapping with keys job, experiments, train, redecode, got "
+                              "'jni00eerx\\ne'");
+}

@@ -1,0 +1,312 @@
+// Exactness of the MWPM decoder: on thousands of random small graphs (with and without a
+// boundary, with many tied weights) the matching weight equals the minimum found by brute
+// force (Dijkstra distances between events + enumeration of all pairings with a boundary
+// option, memoised over subsets). Also checks the blossom solver alone against brute force,
+// the returned pairs, observable masks when weights are tie-free, and p > 0.5 edges.
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/decode/blossom.h"
+#include "workers/decode/matching_graph.h"
+#include "workers/decode/mwpm.h"
+#include "workers/util/rng.h"
+
+#define MAXE 14
+
+// ---- oracle ------------------------------------------------------------------------------
+
+// Dijkstra (O(n^2), tiny graphs) from src over the integer graph; dist/obs per detector.
+static void oracle_dijkstra(const qp_matching_graph *g, uint32_t src, int64_t *dist, uint64_t *obs) {
+    uint32_t n = g->num_detectors;
+    char *done = calloc(n, 1);
+    for (uint32_t v = 0; v < n; v++) dist[v] = QP_MG_INF;
+    dist[src] = 0;
+    obs[src] = 0;
+    for (;;) {
+        uint32_t best = UINT32_MAX;
+        for (uint32_t v = 0; v < n; v++)
+            if (!done[v] && dist[v] != QP_MG_INF && (best == UINT32_MAX || dist[v] < dist[best])) best = v;
+        if (best == UINT32_MAX) break;
+        done[best] = 1;
+        for (uint32_t k = g->adj_start[best]; k < g->adj_start[best + 1]; k++) {
+            uint32_t y = g->adj_node[k];
+            if (dist[best] + g->adj_weight[k] < dist[y]) {
+                dist[y] = dist[best] + g->adj_weight[k];
+                obs[y] = obs[best] ^ g->adj_obs[k];
+            }
+        }
+    }
+    free(done);
+}
+
+typedef struct {
+    int k;
+    int64_t d[MAXE][MAXE];
+    uint64_t dobs[MAXE][MAXE];
+    int64_t b[MAXE];
+    uint64_t bobs[MAXE];
+    int64_t memo[1 << MAXE];
+    uint64_t memo_obs[1 << MAXE];
+} oracle;
+
+static int64_t sat_add(int64_t a, int64_t b) { return (a == QP_MG_INF || b == QP_MG_INF) ? QP_MG_INF : a + b; }
+
+// Minimum cost of matching the events not in `used`; memo_obs gets one optimal mask.
+static int64_t best_pairing(oracle *o, uint32_t used) {
+    if (used == (1u << o->k) - 1) return 0;
+    if (o->memo[used] >= -1) return o->memo[used] == -1 ? QP_MG_INF : o->memo[used];
+    int i = __builtin_ctz(~used);
+    int64_t best = QP_MG_INF;
+    uint64_t best_obs = 0;
+    int64_t rest = best_pairing(o, used | (1u << i));
+    int64_t c = sat_add(o->b[i], rest);
+    if (c < best) {
+        best = c;
+        best_obs = o->bobs[i] ^ o->memo_obs[used | (1u << i)];
+    }
+    for (int j = i + 1; j < o->k; j++) {
+        if (used & (1u << j)) continue;
+        uint32_t nu = used | (1u << i) | (1u << j);
+        c = sat_add(o->d[i][j], best_pairing(o, nu));
+        if (c < best) {
+            best = c;
+            best_obs = o->dobs[i][j] ^ (nu == (1u << o->k) - 1 ? 0 : o->memo_obs[nu]);
+        }
+    }
+    o->memo[used] = best == QP_MG_INF ? -1 : best;
+    o->memo_obs[used] = best_obs;
+    return best;
+}
+
+static int64_t oracle_solve(oracle *o, const qp_matching_graph *g, const uint32_t *ev, int k, uint64_t *obs) {
+    int64_t *dist = malloc(g->num_detectors * sizeof *dist);
+    uint64_t *dobs = malloc(g->num_detectors * sizeof *dobs);
+    o->k = k;
+    for (int i = 0; i < k; i++) {
+        oracle_dijkstra(g, ev[i], dist, dobs);
+        for (int j = 0; j < k; j++) {
+            o->d[i][j] = dist[ev[j]];
+            o->dobs[i][j] = dobs[ev[j]];
+        }
+        o->b[i] = g->boundary_dist[ev[i]];
+        o->bobs[i] = g->boundary_dist_obs[ev[i]];
+    }
+    for (uint32_t s = 0; s < (1u << k); s++) o->memo[s] = -2;
+    o->memo_obs[(1u << k) - 1] = 0;
+    int64_t r = best_pairing(o, 0);
+    *obs = k ? o->memo_obs[0] : 0;
+    free(dist);
+    free(dobs);
+    return r;
+}
+
+// ---- random graphs -------------------------------------------------------------------------
+
+// A random graph on n detectors: a random spanning path plus extra edges; boundary edges on
+// a random subset (or none). Probabilities from a small set (ties) or continuous.
+static void random_graph(qp_rng *rng, qp_matching_graph *g, uint32_t n, int with_boundary, int continuous) {
+    static const double ps[4] = {0.01, 0.05, 0.1, 0.2};
+    size_t cap = 4 * n + 8, ne = 0;
+    qp_mg_edge *e = calloc(cap, sizeof *e);
+    uint32_t extra = n + (uint32_t)(qp_rng_u64(rng) % (n + 1));
+    for (uint32_t i = 0; i + 1 < n + extra && ne < cap; i++) {
+        uint32_t a, b;
+        if (i + 1 < n) {
+            a = i;
+            b = i + 1;
+        } else {
+            a = (uint32_t)(qp_rng_u64(rng) % n);
+            b = (uint32_t)(qp_rng_u64(rng) % n);
+        }
+        e[ne].a = a;
+        e[ne].b = b;
+        e[ne].p = continuous ? 0.001 + 0.3 * qp_rng_uniform(rng) : ps[qp_rng_u64(rng) % 4];
+        e[ne].obs = qp_rng_u64(rng) & 3;
+        ne++;
+    }
+    if (with_boundary)
+        for (uint32_t v = 0; v < n && ne < cap; v++)
+            if (qp_rng_u64(rng) % 3 == 0) {
+                e[ne].a = v;
+                e[ne].b = QP_MG_BOUNDARY;
+                e[ne].p = continuous ? 0.001 + 0.3 * qp_rng_uniform(rng) : ps[qp_rng_u64(rng) % 4];
+                e[ne].obs = qp_rng_u64(rng) & 3;
+                ne++;
+            }
+    qp_err err;
+    cr_assert_eq(qp_matching_graph_from_edges(g, n, 2, e, ne, &err), 0, "%s", err.msg);
+    free(e);
+}
+
+static int run_cases(int num_cases, int with_boundary, int continuous, uint64_t seed) {
+    qp_rng rng;
+    qp_rng_stream(&rng, seed, 1, 2);
+    oracle *o = malloc(sizeof *o);
+    int checked = 0;
+    for (int c = 0; c < num_cases; c++) {
+        qp_matching_graph g;
+        uint32_t n = 4 + (uint32_t)(qp_rng_u64(&rng) % 24);
+        random_graph(&rng, &g, n, with_boundary, continuous);
+        int k = (int)(qp_rng_u64(&rng) % (MAXE + 1));
+        if (k > (int)n) k = (int)n;
+        if (!with_boundary) k &= ~1;  // the graph is connected: an even count is matchable
+        uint32_t ev[MAXE];
+        uint32_t *perm = malloc(n * sizeof *perm);
+        for (uint32_t v = 0; v < n; v++) perm[v] = v;
+        for (uint32_t v = 0; v < n; v++) {
+            uint32_t j = v + (uint32_t)(qp_rng_u64(&rng) % (n - v));
+            uint32_t t = perm[v];
+            perm[v] = perm[j];
+            perm[j] = t;
+        }
+        for (int i = 0; i < k; i++) ev[i] = perm[i];
+        free(perm);
+        uint64_t want_obs = 0, got_obs = 0;
+        int64_t want = oracle_solve(o, &g, ev, k, &want_obs), got = -1;
+        qp_mwpm *m = qp_mwpm_create(&g);
+        qp_err err;
+        int rc = qp_mwpm_decode_events(m, ev, (size_t)k, &got_obs, &got, &err);
+        if (want == QP_MG_INF) {
+            cr_assert_eq(rc, -1, "case %d: expected no perfect matching", c);
+        } else {
+            cr_assert_eq(rc, 0, "case %d: %s", c, err.msg);
+            cr_assert_eq(got, want, "case %d (n=%u k=%d boundary=%d): weight %lld, brute force %lld", c, n, k,
+                         with_boundary, (long long)got, (long long)want);
+            // The pairs cover every event once and their distances add up to the weight.
+            const uint32_t *pairs;
+            size_t np = qp_mwpm_last_pairs(m, &pairs);
+            int seen[MAXE] = {0};
+            int64_t sum = 0;
+            for (size_t q = 0; q < np; q++) {
+                int ia = -1, ib = -1;
+                for (int i = 0; i < k; i++) {
+                    if (ev[i] == pairs[2 * q]) ia = i;
+                    if (ev[i] == pairs[2 * q + 1]) ib = i;
+                }
+                cr_assert(ia >= 0);
+                seen[ia]++;
+                if (pairs[2 * q + 1] == QP_MG_BOUNDARY) {
+                    sum += o->b[ia];
+                } else {
+                    cr_assert(ib >= 0);
+                    seen[ib]++;
+                    sum += o->d[ia][ib];
+                }
+            }
+            for (int i = 0; i < k; i++) cr_assert_eq(seen[i], 1, "case %d: event %d matched %d times", c, i, seen[i]);
+            cr_assert_eq(sum, want, "case %d: pair distances %lld != weight %lld", c, (long long)sum, (long long)want);
+            if (continuous) cr_assert_eq(got_obs, want_obs, "case %d: obs %llx, brute force %llx", c,
+                                         (unsigned long long)got_obs, (unsigned long long)want_obs);
+            checked++;
+        }
+        qp_mwpm_free(m);
+        qp_matching_graph_free(&g);
+    }
+    free(o);
+    return checked;
+}
+
+Test(mwpm_exact, random_graphs_with_boundary_tied_weights) {
+    int checked = run_cases(3000, 1, 0, 11);
+    cr_assert_gt(checked, 2500);
+}
+
+Test(mwpm_exact, random_graphs_without_boundary_tied_weights) {
+    int checked = run_cases(2000, 0, 0, 12);
+    cr_assert_gt(checked, 1900);
+}
+
+Test(mwpm_exact, random_graphs_continuous_weights_observables) {
+    int checked = run_cases(2000, 1, 1, 13);
+    cr_assert_gt(checked, 1500);
+}
+
+// ---- blossom alone against enumeration on random (non-metric) graphs ----------------------
+
+static int64_t brute_perfect(int n, const int64_t w[16][16], uint32_t used) {
+    if (used == (1u << n) - 1) return 0;
+    int i = __builtin_ctz(~used);
+    int64_t best = QP_MG_INF;
+    for (int j = i + 1; j < n; j++) {
+        if ((used & (1u << j)) || w[i][j] < 0) continue;
+        int64_t r = brute_perfect(n, w, used | (1u << i) | (1u << j));
+        if (r != QP_MG_INF && r + w[i][j] < best) best = r + w[i][j];
+    }
+    return best;
+}
+
+Test(mwpm_exact, blossom_matches_enumeration) {
+    qp_rng rng;
+    qp_rng_stream(&rng, 5, 0, 0);
+    qp_blossom *b = qp_blossom_create();
+    int feasible = 0;
+    for (int c = 0; c < 3000; c++) {
+        int n = 2 * (1 + (int)(qp_rng_u64(&rng) % 6));
+        int64_t w[16][16];
+        int32_t eu[80], ev[80], mate[16];
+        int64_t ew[80];
+        int m = 0;
+        int density = 30 + (int)(qp_rng_u64(&rng) % 70);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) w[i][j] = -1;
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+                if ((int)(qp_rng_u64(&rng) % 100) < density) {
+                    w[i][j] = w[j][i] = 2 * (int64_t)(qp_rng_u64(&rng) % 8);
+                    eu[m] = i;
+                    ev[m] = j;
+                    ew[m] = w[i][j];
+                    m++;
+                }
+        int64_t want = brute_perfect(n, w, 0);
+        int rc = qp_blossom_min_perfect(b, n, m, eu, ev, ew, mate);
+        if (want == QP_MG_INF) {
+            cr_assert_eq(rc, -1, "case %d: no perfect matching exists", c);
+            continue;
+        }
+        cr_assert_eq(rc, 0, "case %d", c);
+        int64_t sum = 0;
+        for (int i = 0; i < n; i++) {
+            cr_assert_eq(mate[mate[i]], i);
+            cr_assert_geq(w[i][mate[i]], 0, "case %d: matched a non-edge", c);
+            if (i < mate[i]) sum += w[i][mate[i]];
+        }
+        cr_assert_eq(sum, want, "case %d: blossom %lld, enumeration %lld", c, (long long)sum, (long long)want);
+        feasible++;
+    }
+    cr_assert_gt(feasible, 1000);
+    qp_blossom_free(b);
+}
+
+// ---- p > 0.5 edges fold into a base flip ---------------------------------------------------
+
+Test(mwpm_exact, negative_weight_edge_base_flip) {
+    qp_mg_edge e[3] = {{0, 1, 0.9, 1}, {0, QP_MG_BOUNDARY, 0.01, 0}, {1, QP_MG_BOUNDARY, 0.01, 0}};
+    qp_matching_graph g;
+    qp_err err;
+    cr_assert_eq(qp_matching_graph_from_edges(&g, 2, 1, e, 3, &err), 0, "%s", err.msg);
+    cr_assert(g.has_base_flip);
+    cr_assert_eq(g.base_obs, 1);
+    qp_mwpm *m = qp_mwpm_create(&g);
+    uint8_t none = 0, both = 3, one = 1;
+    uint64_t obs;
+    double w;
+    double w01 = log(0.9 / 0.1), wb = log(0.99 / 0.01);
+    // No events: the likeliest explanation is "nothing fired" (weight 0, no flip).
+    cr_assert_eq(qp_mwpm_decode_b8(m, &none, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(obs, 0);
+    cr_assert_float_eq(w, 0.0, 1e-4);
+    // Both events: the p=0.9 edge fired (weight -log(9), L0 flipped).
+    cr_assert_eq(qp_mwpm_decode_b8(m, &both, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(obs, 1);
+    cr_assert_float_eq(w, -w01, 1e-4);
+    // One event at D0: either D0's boundary edge alone (wb), or the 0.9 edge plus D1's
+    // boundary edge (-w01 + wb) — the latter is lighter and flips L0.
+    cr_assert_eq(qp_mwpm_decode_b8(m, &one, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(obs, 1);
+    cr_assert_float_eq(w, wb - w01, 1e-4);
+    qp_mwpm_free(m);
+    qp_matching_graph_free(&g);
+}

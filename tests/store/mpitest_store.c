@@ -1,0 +1,448 @@
+// The parallel HDF5 results store on 1, 2 and 4 ranks (pipeline/store/):
+// - uneven shares (one rank with none) of the detection events of surface_x_d5_r5_p0.003
+//   (20000 shots x 120 detectors = 15 bytes per shot) written collectively, by explicit ranges
+//   and by appends, with and without deflate; read back equal to the .b8 file byte for byte
+//   (so the dataset does not depend on the rank count);
+// - the circuit text stored as bytes and read back equal to the .stim file;
+// - float32 / float64 per-shot arrays written collectively and read back exactly;
+// - attributes of every type round-trip, and replacing one works;
+// - the journal: appends in rank order, read back on open, resumed from a .partial;
+// - atomicity: the final name appears only at close, never after an abort, and an existing
+//   file at the final path survives a failed run untouched;
+// - errors agree across ranks (one rank's bad range fails every rank with the same message).
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline/store/store.h"
+#include "pipeline/store/store_attr.h"
+#include "pipeline/store/store_dataset.h"
+#include "pipeline/store/store_journal.h"
+#include "pipeline/store/store_text.h"
+#include "tests/mpi_check.h"
+#include "tests/test_support.h"
+
+enum { SHOTS = 20000, DETECTORS = 120, BYTES_PER_SHOT = 15 };
+
+static int rank, size;
+static char dir[256];
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void path_in_dir(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", dir, name); }
+
+// Uneven contiguous shares of [0, total): weights 1, 3, 0, 7, 1, 3, 0, 7, ... (rank 2 gets none).
+static void my_share(uint64_t total, uint64_t *first, uint64_t *count) {
+    uint64_t sum = 0, before = 0;
+    for (int r = 0; r < size; r++) {
+        uint64_t w = (uint64_t[]){1, 3, 0, 7}[r % 4];
+        if (r < rank) before += w;
+        sum += w;
+    }
+    uint64_t w = (uint64_t[]){1, 3, 0, 7}[rank % 4];
+    *first = total * before / sum;
+    *count = total * (before + w) / sum - *first;
+}
+
+static float f32_value(uint64_t i) { return (float)i * 0.5f - 3.0f; }
+static double f64_value(uint64_t i, uint64_t c) { return (double)i / 7.0 + (double)c * 1e-9; }
+
+static char *big_config_text(void) {  // 100 KB: more than an object header holds inline
+    size_t n = 100000;
+    char *t = malloc(n + 1);
+    for (size_t i = 0; i < n; i++) t[i] = (i % 61 == 60) ? '\n' : (char)('a' + i % 26);
+    t[n] = 0;
+    return t;
+}
+
+// Writes the b8 bytes as /experiments/x/detectors (explicit ranges), /experiments/x/dets_append
+// (two rounds of appends) and /experiments/x/dets_deflate (deflate 4), plus float arrays and
+// attributes; closes; checks the rename.
+static void write_results(const char *path, const uint8_t *b8) {
+    qp_err err;
+    qp_store *s;
+    MPI_CHECK(qp_store_create(path, MPI_COMM_WORLD, &s, &err) == 0, "%s", err.msg);
+    char partial[700];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    MPI_CHECK(file_exists(partial), "%s should exist while writing", partial);
+    MPI_CHECK(!file_exists(path), "%s should not exist before close", path);
+
+    uint64_t first, count;
+    my_share(SHOTS, &first, &count);
+
+    // Explicit ranges: extend once, each rank writes [first, first + count).
+    qp_store_dset *d;
+    MPI_CHECK(qp_store_bits_create(s, "/experiments/x/detectors", DETECTORS, 0, 0, &d, &err) == 0,
+              "%s", err.msg);
+    MPI_CHECK(qp_store_dset_cols(d) == BYTES_PER_SHOT, "cols %llu", (unsigned long long)qp_store_dset_cols(d));
+    MPI_CHECK(qp_store_dset_set_rows(d, SHOTS, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_write(d, first, count, count ? b8 + first * BYTES_PER_SHOT : NULL, &err) == 0,
+              "%s", err.msg);
+    qp_store_dset_close(d);
+
+    // Appends: two rounds, each covering half of the shots, shared unevenly in rank order.
+    MPI_CHECK(qp_store_bits_create(s, "/experiments/x/dets_append", DETECTORS, 1000, 0, &d, &err) == 0,
+              "%s", err.msg);
+    for (int round = 0; round < 2; round++) {
+        uint64_t f, c, off = 0;
+        my_share(SHOTS / 2, &f, &c);
+        f += (uint64_t)round * (SHOTS / 2);
+        MPI_CHECK(qp_store_dset_append(d, c, b8 + f * BYTES_PER_SHOT, &off, &err) == 0, "%s", err.msg);
+        MPI_CHECK(off == f, "append offset %llu, expected %llu", (unsigned long long)off,
+                  (unsigned long long)f);
+    }
+    MPI_CHECK(qp_store_dset_rows(d) == SHOTS, "rows %llu", (unsigned long long)qp_store_dset_rows(d));
+    qp_store_dset_close(d);
+
+    // Deflate needs collective writes; ours are.
+    MPI_CHECK(qp_store_bits_create(s, "/experiments/x/dets_deflate", DETECTORS, 2048, 4, &d, &err) == 0,
+              "%s", err.msg);
+    MPI_CHECK(qp_store_dset_append(d, count, b8 + first * BYTES_PER_SHOT, NULL, &err) == 0, "%s", err.msg);
+    qp_store_dset_close(d);
+
+    // Per-shot floats: float32 (shots,), float64 (shots, 2).
+    float *f32 = malloc((count + 1) * sizeof *f32);
+    double *f64 = malloc((count + 1) * 2 * sizeof *f64);
+    for (uint64_t i = 0; i < count; i++) {
+        f32[i] = f32_value(first + i);
+        for (uint64_t c = 0; c < 2; c++) f64[i * 2 + c] = f64_value(first + i, c);
+    }
+    qp_store_dset *w32, *w64;
+    MPI_CHECK(qp_store_dset_create(s, "/experiments/x/decoders/mwpm/weights", QP_STORE_F32, 0, 0, 0,
+                                   &w32, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_append(w32, count, f32, NULL, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_create(s, "/experiments/x/decoders/nn/confidence", QP_STORE_F64, 2, 0, 0,
+                                   &w64, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_set_rows(w64, SHOTS, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_write(w64, first, count, f64, &err) == 0, "%s", err.msg);
+    qp_store_dset_close(w32);
+    // w64 deliberately left open: qp_store_close must close it.
+    free(f32);
+    free(f64);
+
+    // Attributes at the root and on a group; one replaced by a value of another type.
+    char *config = big_config_text();
+    MPI_CHECK(qp_store_attr_set_str(s, "/", "config", config, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_attr_set_str(s, "/", "version", "0.1.0", &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_attr_set_u64(s, "/", "seed", UINT64_MAX - 5, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_attr_set_i64(s, "/", "ranks", (int64_t)size, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_attr_set_f64(s, "/", "seconds", 1.0 / 3.0, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_attr_set_i64(s, "/experiments/x", "shots", -1, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_attr_set_u64(s, "/experiments/x", "shots", SHOTS, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_group_create(s, "/experiments/y/decoders/uf", &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_group_create(s, "/experiments/y/decoders/uf", &err) == 0, "again: %s", err.msg);
+    MPI_CHECK(qp_store_attr_set_f64(s, "/experiments/y/decoders/uf", "ler", -0.0, &err) == 0, "%s",
+              err.msg);
+    MPI_CHECK(qp_store_attr_set_str(s, "/experiments/nope", "a", "b", &err) != 0 &&
+                  strstr(err.msg, "no object /experiments/nope"),
+              "attribute on a missing object: %s", err.msg);
+    free(config);
+
+    // The circuit as text; only rank 0's copy counts.
+    char stim_path[600];
+    snprintf(stim_path, sizeof stim_path, "%s/surface_x_d5_r5_p0.003.stim", qp_test_data_dir());
+    char *stim = rank == 0 ? qp_test_read_file(stim_path, NULL) : NULL;
+    MPI_CHECK(rank != 0 || stim, "%s", stim_path);
+    MPI_CHECK(qp_store_text_write(s, "/experiments/x/circuit", "stim", stim, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_text_write(s, "/experiments/x/empty", "dem", rank == 0 ? "" : NULL, &err) == 0,
+              "%s", err.msg);
+    free(stim);
+
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+    MPI_CHECK(file_exists(path), "%s should exist after close", path);
+    MPI_CHECK(!file_exists(partial), "%s should be gone after close", partial);
+}
+
+static void check_bits(qp_store *s, const char *name, const uint8_t *b8) {
+    qp_err err;
+    qp_store_dset *d;
+    MPI_CHECK(qp_store_dset_open(s, name, &d, &err) == 0, "%s", err.msg);
+    if (!d) return;
+    MPI_CHECK(qp_store_dset_rows(d) == SHOTS && qp_store_dset_cols(d) == BYTES_PER_SHOT &&
+                  qp_store_dset_type(d) == QP_STORE_U8,
+              "%s shape %llu x %llu", name, (unsigned long long)qp_store_dset_rows(d),
+              (unsigned long long)qp_store_dset_cols(d));
+    uint8_t *all = malloc((size_t)SHOTS * BYTES_PER_SHOT);
+    MPI_CHECK(qp_store_dset_read(d, 0, SHOTS, all, &err) == 0, "%s", err.msg);
+    MPI_CHECK(memcmp(all, b8, (size_t)SHOTS * BYTES_PER_SHOT) == 0, "%s differs from the .b8 file", name);
+    // A hyperslab in the middle, different on every rank.
+    uint64_t off = 123 + 997 * (uint64_t)rank, n = 501;
+    memset(all, 0xAA, n * BYTES_PER_SHOT);
+    MPI_CHECK(qp_store_dset_read(d, off, n, all, &err) == 0, "%s", err.msg);
+    MPI_CHECK(memcmp(all, b8 + off * BYTES_PER_SHOT, n * BYTES_PER_SHOT) == 0, "%s rows %llu..", name,
+              (unsigned long long)off);
+    MPI_CHECK(qp_store_dset_read(d, SHOTS - 1, 2, all, &err) != 0 && strstr(err.msg, "dataset has 20000 rows"),
+              "read past the end: %s", err.msg);
+    free(all);
+    char *fmt = NULL;
+    uint64_t bits = 0;
+    MPI_CHECK(qp_store_attr_get_str(s, name, "format", &fmt, &err) == 0 && strcmp(fmt, "b8") == 0,
+              "format %s %s", fmt ? fmt : "(null)", err.msg);
+    MPI_CHECK(qp_store_attr_get_u64(s, name, "bits_per_shot", &bits, &err) == 0 && bits == DETECTORS,
+              "bits_per_shot %llu", (unsigned long long)bits);
+    free(fmt);
+    qp_store_dset_close(d);
+}
+
+static void read_results(const char *path, const uint8_t *b8) {
+    qp_err err;
+    qp_store *s;
+    MPI_CHECK(qp_store_open(path, MPI_COMM_WORLD, QP_STORE_READ, &s, &err) == 0, "%s", err.msg);
+    if (!s) return;
+    check_bits(s, "/experiments/x/detectors", b8);
+    check_bits(s, "/experiments/x/dets_append", b8);
+    check_bits(s, "/experiments/x/dets_deflate", b8);
+
+    qp_store_dset *d;
+    MPI_CHECK(qp_store_dset_open(s, "/experiments/x/decoders/mwpm/weights", &d, &err) == 0, "%s", err.msg);
+    float *f32 = malloc(SHOTS * sizeof *f32);
+    MPI_CHECK(qp_store_dset_type(d) == QP_STORE_F32 && qp_store_dset_rows(d) == SHOTS &&
+                  qp_store_dset_cols(d) == 1, "weights shape");
+    MPI_CHECK(qp_store_dset_read(d, 0, SHOTS, f32, &err) == 0, "%s", err.msg);
+    int bad = 0;
+    for (uint64_t i = 0; i < SHOTS; i++) bad += f32[i] != f32_value(i);
+    MPI_CHECK(bad == 0, "%d float32 values differ", bad);
+    qp_store_dset_close(d);
+    free(f32);
+
+    MPI_CHECK(qp_store_dset_open(s, "/experiments/x/decoders/nn/confidence", &d, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_type(d) == QP_STORE_F64 && qp_store_dset_cols(d) == 2, "confidence shape");
+    double *f64 = malloc(SHOTS * 2 * sizeof *f64);
+    MPI_CHECK(qp_store_dset_read(d, 0, SHOTS, f64, &err) == 0, "%s", err.msg);
+    bad = 0;
+    for (uint64_t i = 0; i < SHOTS; i++)
+        for (uint64_t c = 0; c < 2; c++) bad += f64[i * 2 + c] != f64_value(i, c);
+    MPI_CHECK(bad == 0, "%d float64 values differ", bad);
+    qp_store_dset_close(d);
+    free(f64);
+
+    char *config = NULL, *version = NULL, *want = big_config_text();
+    uint64_t seed = 0, shots = 0;
+    int64_t ranks = 0;
+    double seconds = 0, ler = 1;
+    MPI_CHECK(qp_store_attr_get_str(s, "/", "config", &config, &err) == 0 && strcmp(config, want) == 0,
+              "config text: %s", err.msg);
+    MPI_CHECK(qp_store_attr_get_str(s, "/", "version", &version, &err) == 0 && strcmp(version, "0.1.0") == 0,
+              "version: %s", err.msg);
+    MPI_CHECK(qp_store_attr_get_u64(s, "/", "seed", &seed, &err) == 0 && seed == UINT64_MAX - 5, "seed");
+    MPI_CHECK(qp_store_attr_get_i64(s, "/", "ranks", &ranks, &err) == 0 && ranks == size, "ranks");
+    MPI_CHECK(qp_store_attr_get_f64(s, "/", "seconds", &seconds, &err) == 0 && seconds == 1.0 / 3.0, "seconds");
+    MPI_CHECK(qp_store_attr_get_u64(s, "/experiments/x", "shots", &shots, &err) == 0 && shots == SHOTS,
+              "replaced attribute: %s", err.msg);
+    MPI_CHECK(qp_store_attr_get_f64(s, "/experiments/y/decoders/uf", "ler", &ler, &err) == 0 && ler == 0.0,
+              "ler: %s", err.msg);
+    MPI_CHECK(qp_store_attr_get_i64(s, "/", "seed", &ranks, &err) != 0 && strstr(err.msg, "not a scalar int64"),
+              "wrong type get: %s", err.msg);
+    MPI_CHECK(qp_store_attr_get_u64(s, "/", "missing", &seed, &err) != 0 && strstr(err.msg, "no attribute missing"),
+              "missing attribute: %s", err.msg);
+    MPI_CHECK(qp_store_attr_exists(s, "/", "seed") == 1 && qp_store_attr_exists(s, "/", "missing") == 0,
+              "attr_exists");
+    MPI_CHECK(qp_store_exists(s, "/experiments/y/decoders/uf") == 1 && qp_store_exists(s, "/a/b/c") == 0,
+              "exists");
+    MPI_CHECK(qp_store_attr_set_u64(s, "/", "seed", 1, &err) != 0 && strstr(err.msg, "read-only"),
+              "set on a read-only store: %s", err.msg);
+    char stim_path[600], *text = NULL, *format = NULL;
+    size_t text_len = 0, stim_len = 0;
+    snprintf(stim_path, sizeof stim_path, "%s/surface_x_d5_r5_p0.003.stim", qp_test_data_dir());
+    char *stim = qp_test_read_file(stim_path, &stim_len);
+    MPI_CHECK(qp_store_text_read(s, "/experiments/x/circuit", &text, &text_len, &format, &err) == 0,
+              "%s", err.msg);
+    MPI_CHECK(stim && text && text_len == stim_len && memcmp(text, stim, stim_len) == 0 &&
+                  strcmp(format, "stim") == 0, "circuit text differs from %s", stim_path);
+    free(text);
+    free(format);
+    free(stim);
+    MPI_CHECK(qp_store_text_read(s, "/experiments/x/empty", &text, &text_len, NULL, &err) == 0 &&
+                  text_len == 0 && text[0] == 0, "empty text: %s", err.msg);
+    free(text);
+    MPI_CHECK(qp_store_text_read(s, "/experiments/x/decoders/mwpm/weights", &text, NULL, NULL, &err) != 0 &&
+                  strstr(err.msg, "not a text"), "float dataset read as text: %s", err.msg);
+    free(config);
+    free(version);
+    free(want);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+    MPI_CHECK(file_exists(path), "read-only close must not move %s", path);
+}
+
+// Journal: rank r appends r + 1 rows (rank 2: none), twice; read back in rank order.
+static void journal_rows(uint64_t round, uint64_t *rows, uint64_t *n) {
+    *n = rank == 2 ? 0 : (uint64_t)rank + 1;
+    for (uint64_t i = 0; i < *n; i++) {
+        uint64_t *row = rows + i * 4;
+        row[0] = round, row[1] = (uint64_t)rank, row[2] = i, row[3] = 1000 * round + 10 * (uint64_t)rank + i;
+    }
+}
+
+static void check_journal(qp_store *s, uint64_t rounds) {
+    qp_err err;
+    uint64_t *rows = NULL, n = 0, width = 0, expect = 0;
+    MPI_CHECK(qp_store_journal_read(s, "/journal", &rows, &n, &width, &err) == 0, "%s", err.msg);
+    for (int r = 0; r < size; r++) expect += r == 2 ? 0 : (uint64_t)r + 1;
+    MPI_CHECK(n == rounds * expect && width == 4, "journal n=%llu width=%llu", (unsigned long long)n,
+              (unsigned long long)width);
+    uint64_t k = 0;
+    int bad = 0;
+    for (uint64_t round = 0; round < rounds && n == rounds * expect; round++)
+        for (int r = 0; r < size; r++)
+            for (uint64_t i = 0; i < (r == 2 ? 0 : (uint64_t)r + 1); i++, k++) {
+                uint64_t *row = rows + k * 4;
+                bad += row[0] != round || row[1] != (uint64_t)r || row[2] != i ||
+                       row[3] != 1000 * round + 10 * (uint64_t)r + i;
+            }
+    MPI_CHECK(bad == 0, "%d journal rows differ", bad);
+    free(rows);
+    char *cols = NULL;
+    MPI_CHECK(qp_store_attr_get_str(s, "/journal", "columns", &cols, &err) == 0 &&
+                  strcmp(cols, "round,rank,index,value") == 0, "columns %s", cols ? cols : err.msg);
+    free(cols);
+}
+
+static void journal_and_resume(const char *path) {
+    qp_err err;
+    qp_store *s;
+    uint64_t rows[8 * 4], n;
+    static const char *const names[] = {"round", "rank", "index", "value"};
+    int resumed = -1;
+    MPI_CHECK(qp_store_create_or_resume(path, MPI_COMM_WORLD, &s, &resumed, &err) == 0 && resumed == 0,
+              "%s", err.msg);
+    qp_store_dset *j;
+    MPI_CHECK(qp_store_journal_create(s, "/journal", 4, names, &j, &err) == 0, "%s", err.msg);
+    journal_rows(0, rows, &n);
+    MPI_CHECK(qp_store_journal_append(j, rows, n, &err) == 0, "%s", err.msg);
+    qp_store_dset_close(j);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+
+    // A crashed run leaves PATH.partial: make one from the closed file, then resume it.
+    char partial[700];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    if (rank == 0) MPI_CHECK(rename(path, partial) == 0, "rename for the resume test");
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_CHECK(qp_store_create_or_resume(path, MPI_COMM_WORLD, &s, &resumed, &err) == 0 && resumed == 1,
+              "%s", err.msg);
+    check_journal(s, 1);
+    MPI_CHECK(qp_store_dset_open(s, "/journal", &j, &err) == 0, "%s", err.msg);
+    journal_rows(1, rows, &n);
+    MPI_CHECK(qp_store_journal_append(j, rows, n, &err) == 0, "%s", err.msg);
+    qp_store_dset_close(j);
+    // Aborting a resumed store keeps its .partial (it existed before) ...
+    qp_store_abort(s);
+    MPI_CHECK(file_exists(partial) && !file_exists(path), "abort of a resumed store keeps %s", partial);
+    // ... and the flushed journal rows are in it.
+    MPI_CHECK(qp_store_open(path, MPI_COMM_WORLD, QP_STORE_RESUME, &s, &err) == 0, "%s", err.msg);
+    check_journal(s, 2);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+    MPI_CHECK(file_exists(path) && !file_exists(partial), "resumed store renamed at close");
+
+    MPI_CHECK(qp_store_open(path, MPI_COMM_WORLD, QP_STORE_READ, &s, &err) == 0, "%s", err.msg);
+    check_journal(s, 2);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+}
+
+static void abort_and_errors(const char *path, const uint8_t *b8) {
+    qp_err err;
+    qp_store *s;
+    char partial[700];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    static const char precious[] = "an earlier result that a failed run must not touch\n";
+    if (rank == 0) {
+        FILE *f = fopen(path, "wb");
+        fwrite(precious, 1, sizeof precious - 1, f);
+        fclose(f);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+
+    MPI_CHECK(qp_store_create(path, MPI_COMM_WORLD, &s, &err) == 0, "%s", err.msg);
+    qp_store_dset *d;
+    MPI_CHECK(qp_store_bits_create(s, "/experiments/x/detectors", DETECTORS, 0, 0, &d, &err) == 0, "%s", err.msg);
+    uint64_t first, count;
+    my_share(SHOTS, &first, &count);
+    MPI_CHECK(qp_store_dset_set_rows(d, SHOTS, &err) == 0, "%s", err.msg);
+    // Rank 0 alone asks for rows past the end: every rank must fail, with rank 0's message.
+    uint64_t off = rank == 0 ? SHOTS - 1 : first, n = rank == 0 ? 5 : count;
+    const uint8_t *src = rank == 0 ? b8 : b8 + first * BYTES_PER_SHOT;
+    MPI_CHECK(qp_store_dset_write(d, off, n, n ? src : NULL, &err) != 0 &&
+                  strstr(err.msg, "cannot write rows 19999..20004: dataset has 20000 rows"),
+              "bad range on rank 0 fails everywhere: %s", err.msg);
+    MPI_CHECK(qp_store_dset_set_rows(d, (uint64_t)(SHOTS + rank), &err) != 0 || size == 1,
+              "ranks disagreeing on the row count must fail");
+    if (size > 1) MPI_CHECK(strstr(err.msg, "disagree") != NULL, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_create(s, "relative/path", QP_STORE_F32, 0, 0, 0, &d, &err) != 0 &&
+                  strstr(err.msg, "not absolute"), "relative path: %s", err.msg);
+    MPI_CHECK(qp_store_dset_open(s, "/no/such", &d, &err) != 0 && strstr(err.msg, "no dataset /no/such"),
+              "missing dataset: %s", err.msg);
+    qp_store_abort(s);  // the bits dataset handle is closed by the abort
+
+    MPI_CHECK(!file_exists(partial), "abort must remove the .partial it created");
+    size_t len = 0;
+    char *kept = qp_test_read_file(path, &len);
+    MPI_CHECK(kept && len == sizeof precious - 1 && memcmp(kept, precious, len) == 0,
+              "the existing %s must be untouched", path);
+    free(kept);
+
+    char fresh[600];
+    path_in_dir(fresh, sizeof fresh, "fresh.h5");
+    MPI_CHECK(qp_store_create(fresh, MPI_COMM_WORLD, &s, &err) == 0, "%s", err.msg);
+    qp_store_abort(s);
+    MPI_CHECK(!file_exists(fresh), "abort leaves no file under the final name");
+
+    MPI_CHECK(qp_store_open(fresh, MPI_COMM_WORLD, QP_STORE_READ, &s, &err) != 0 &&
+                  strstr(err.msg, "fresh.h5: cannot open: no such file"), "open missing: %s", err.msg);
+    MPI_CHECK(qp_store_open(path, MPI_COMM_WORLD, QP_STORE_READ, &s, &err) != 0 &&
+                  strstr(err.msg, "cannot open as HDF5"), "open a non-HDF5 file: %s", err.msg);
+    char nodir[600];
+    path_in_dir(nodir, sizeof nodir, "no_such_dir/out.h5");
+    MPI_CHECK(qp_store_create(nodir, MPI_COMM_WORLD, &s, &err) != 0 && strstr(err.msg, "cannot create"),
+              "create in a missing directory: %s", err.msg);
+}
+
+int main(int argc, char **argv) {
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (rank == 0) {
+        snprintf(dir, sizeof dir, "/tmp/qp_store_test_XXXXXX");
+        if (!mkdtemp(dir)) dir[0] = 0;
+    }
+    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+
+    char b8_path[600];
+    snprintf(b8_path, sizeof b8_path, "%s/surface_x_d5_r5_p0.003.dets.b8", qp_test_data_dir());
+    size_t len = 0;
+    uint8_t *b8 = (uint8_t *)qp_test_read_file(b8_path, &len);
+    MPI_CHECK(dir[0] != 0, "mkdtemp");
+    MPI_CHECK(b8 && len == (size_t)SHOTS * BYTES_PER_SHOT, "%s: %zu bytes", b8_path, len);
+    if (b8 && len == (size_t)SHOTS * BYTES_PER_SHOT && dir[0]) {
+        char path[600];
+        path_in_dir(path, sizeof path, "results.h5");
+        write_results(path, b8);
+        read_results(path, b8);
+        path_in_dir(path, sizeof path, "journal.h5");
+        journal_and_resume(path);
+        path_in_dir(path, sizeof path, "existing.h5");
+        abort_and_errors(path, b8);
+    }
+    free(b8);
+
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0 && dir[0] && getenv("QP_STORE_TEST_KEEP")) {  // for h5dump by hand
+        printf("kept %s\n", dir);
+    } else if (rank == 0 && dir[0]) {
+        const char *names[] = {"results.h5", "journal.h5", "existing.h5", "fresh.h5"};
+        for (size_t i = 0; i < 4; i++) {
+            char p[600];
+            path_in_dir(p, sizeof p, names[i]);
+            unlink(p);
+        }
+        rmdir(dir);
+    }
+    int status = qp_mpi_check_finish();
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,377 @@
+// MWPM decoding of one shot: local searches from each event, clusters, exact blossom per
+// cluster. See mwpm.h for the algorithm and why it is exact.
+#include "workers/decode/mwpm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/decode/blossom.h"
+#include "workers/decode/min_heap.h"
+#include "workers/util/alloc.h"
+
+typedef struct {
+    uint32_t u, v;   // event indices (into the shot's event list), u < v
+    int64_t dist;
+    uint64_t obs;
+} candidate;
+
+struct qp_mwpm {
+    const qp_matching_graph *g;
+    // Per-detector scratch, valid where the stamp equals the current generation.
+    int64_t *dist;           // (num_detectors) tentative distance of the current search
+    uint64_t *dist_obs;      // (num_detectors) observable mask along that path
+    uint32_t *seen;          // (num_detectors) search generation that set dist
+    uint32_t *event_of;      // (num_detectors) event index + 1 in this shot, 0 = not an event
+    uint32_t gen;
+    qp_min_heap heap;
+    // Per-shot scratch.
+    uint32_t *events;  size_t events_cap;       // (k) detector ids (b8 entry point)
+    int64_t *bdist;    size_t bdist_cap;        // (k) boundary distance per event
+    candidate *cand;   size_t cand_len, cand_cap;
+    uint32_t *uf;      size_t uf_cap;           // (k) union-find parents
+    uint32_t *order;   size_t order_cap;        // (k) events grouped by cluster
+    uint32_t *local;   size_t local_cap;        // (k) index of an event inside its cluster
+    uint32_t *cstart;  size_t cstart_cap;       // (k+1) cluster start offsets into order
+    int32_t *eu, *ev;  int64_t *ew; size_t e_cap;  // blossom edge arrays
+    size_t *ecand;     size_t ecand_cap;        // candidate index per blossom edge (or SIZE_MAX)
+    int32_t *mate;     size_t mate_cap;
+    size_t *cand_start; size_t cand_start_cap;  // (clusters+1) candidate ranges per cluster
+    int64_t *sorted_b; size_t sorted_b_cap;
+    uint32_t *pairs;   size_t pairs_len, pairs_cap;
+    qp_blossom *blossom;
+};
+
+qp_mwpm *qp_mwpm_create(const qp_matching_graph *g) {
+    qp_mwpm *m = qp_calloc(1, sizeof *m);
+    size_t n = g->num_detectors ? g->num_detectors : 1;
+    m->g = g;
+    m->dist = qp_malloc(n * sizeof *m->dist);
+    m->dist_obs = qp_malloc(n * sizeof *m->dist_obs);
+    m->seen = qp_calloc(n, sizeof *m->seen);
+    m->event_of = qp_calloc(n, sizeof *m->event_of);
+    m->blossom = qp_blossom_create();
+    return m;
+}
+
+void qp_mwpm_free(qp_mwpm *m) {
+    if (!m) return;
+    free(m->dist);
+    free(m->dist_obs);
+    free(m->seen);
+    free(m->event_of);
+    free(m->heap.items);
+    free(m->events);
+    free(m->bdist);
+    free(m->cand);
+    free(m->uf);
+    free(m->order);
+    free(m->local);
+    free(m->cstart);
+    free(m->eu);
+    free(m->ev);
+    free(m->ew);
+    free(m->ecand);
+    free(m->mate);
+    free(m->cand_start);
+    free(m->sorted_b);
+    free(m->pairs);
+    qp_blossom_free(m->blossom);
+    free(m);
+}
+
+static uint32_t uf_find(uint32_t *uf, uint32_t x) {
+    while (uf[x] != x) {
+        uf[x] = uf[uf[x]];
+        x = uf[x];
+    }
+    return x;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_cand(const void *a, const void *b) {
+    const candidate *x = a, *y = b;
+    if (x->u != y->u) return x->u < y->u ? -1 : 1;
+    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    return x->dist < y->dist ? -1 : x->dist > y->dist;
+}
+
+static inline int64_t add_inf(int64_t a, int64_t b) {
+    return (a == QP_MG_INF || b == QP_MG_INF) ? QP_MG_INF : a + b;
+}
+
+static void next_generation(qp_mwpm *m) {
+    if (++m->gen == 0) {
+        memset(m->seen, 0, (size_t)m->g->num_detectors * sizeof *m->seen);
+        m->gen = 1;
+    }
+}
+
+// Dijkstra from event i (detector src) up to `radius`, recording every event it settles.
+static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius) {
+    const qp_matching_graph *g = m->g;
+    next_generation(m);
+    uint32_t gen = m->gen;
+    m->heap.len = 0;
+    m->seen[src] = gen;
+    m->dist[src] = 0;
+    m->dist_obs[src] = 0;
+    qp_heap_push(&m->heap, 0, src);
+    int64_t bi = m->bdist[i];
+    while (m->heap.len) {
+        qp_heap_item it = qp_heap_pop(&m->heap);
+        uint32_t x = it.node;
+        if (it.dist != m->dist[x]) continue;
+        if (it.dist > radius) break;
+        uint32_t ex = m->event_of[x];
+        if (ex && x != src) {
+            uint32_t j = ex - 1;
+            if (it.dist <= add_inf(bi, m->bdist[j])) {
+                qp_grow(m->cand, m->cand_cap, m->cand_len + 1);
+                candidate *c = &m->cand[m->cand_len++];
+                c->u = i < j ? i : j;
+                c->v = i < j ? j : i;
+                c->dist = it.dist;
+                c->obs = m->dist_obs[x];
+            }
+        }
+        for (uint32_t k = g->adj_start[x]; k < g->adj_start[x + 1]; k++) {
+            uint32_t y = g->adj_node[k];
+            int64_t nd = it.dist + g->adj_weight[k];
+            if (m->seen[y] != gen || nd < m->dist[y]) {
+                m->seen[y] = gen;
+                m->dist[y] = nd;
+                m->dist_obs[y] = m->dist_obs[x] ^ g->adj_obs[k];
+                qp_heap_push(&m->heap, nd, y);
+            }
+        }
+    }
+}
+
+static void add_pair(qp_mwpm *m, uint32_t a, uint32_t b) {
+    qp_grow(m->pairs, m->pairs_cap, m->pairs_len + 2);
+    m->pairs[m->pairs_len++] = a;
+    m->pairs[m->pairs_len++] = b;
+}
+
+static void add_blossom_edge(qp_mwpm *m, size_t *ne, int32_t a, int32_t b, int64_t w, size_t cand) {
+    if (*ne + 1 > m->e_cap) {
+        size_t cap = m->e_cap ? 2 * m->e_cap : 64;
+        while (cap < *ne + 1) cap *= 2;
+        m->eu = qp_realloc(m->eu, cap * sizeof *m->eu);
+        m->ev = qp_realloc(m->ev, cap * sizeof *m->ev);
+        m->ew = qp_realloc(m->ew, cap * sizeof *m->ew);
+        m->ecand = qp_realloc(m->ecand, cap * sizeof *m->ecand);
+        m->e_cap = cap;
+    }
+    m->eu[*ne] = a;
+    m->ev[*ne] = b;
+    m->ew[*ne] = w;
+    m->ecand[*ne] = cand;
+    (*ne)++;
+}
+
+static int unmatchable(qp_err *err, uint32_t det) {
+    return qp_fail(err, "detection event at D%u can reach neither the boundary nor another event: no perfect matching", det);
+}
+
+int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t *obs_out,
+                          int64_t *weight_out, qp_err *err) {
+    const qp_matching_graph *g = m->g;
+    uint64_t obs = 0;
+    int64_t weight = 0;
+    m->pairs_len = 0;
+    *obs_out = 0;
+    *weight_out = 0;
+    if (k == 0) return 0;
+    qp_grow(m->bdist, m->bdist_cap, k);
+    qp_grow(m->sorted_b, m->sorted_b_cap, k);
+    for (size_t i = 0; i < k; i++) {
+        m->event_of[events[i]] = (uint32_t)i + 1;
+        m->bdist[i] = g->boundary_dist[events[i]];
+        m->sorted_b[i] = m->bdist[i];
+    }
+    qsort(m->sorted_b, k, sizeof *m->sorted_b, cmp_i64);
+    // 1-2. Candidate pairs from bounded local searches.
+    m->cand_len = 0;
+    for (size_t i = 0; i < k; i++) {
+        int64_t bi = m->bdist[i], radius = QP_MG_INF;
+        if (bi != QP_MG_INF) {
+            // Pairs with d(u,x) <= b(u) + b(x) are found from the endpoint with the larger b,
+            // so u searches up to b(u) + max{b(x) : x != u, b(x) <= b(u)}.
+            size_t lo = 0, hi = k;  // lo = number of events with b <= b(u), u included
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (m->sorted_b[mid] <= bi) lo = mid + 1;
+                else hi = mid;
+            }
+            radius = lo >= 2 ? bi + m->sorted_b[lo - 2] : -1;
+        }
+        if (radius < 0) continue;
+        search_from(m, (uint32_t)i, events[i], radius);
+    }
+    for (size_t i = 0; i < k; i++) m->event_of[events[i]] = 0;
+    // Deduplicate (keep the shortest of each pair).
+    qsort(m->cand, m->cand_len, sizeof *m->cand, cmp_cand);
+    size_t nc = 0;
+    for (size_t c = 0; c < m->cand_len; c++) {
+        if (nc && m->cand[nc - 1].u == m->cand[c].u && m->cand[nc - 1].v == m->cand[c].v) continue;
+        m->cand[nc++] = m->cand[c];
+    }
+    m->cand_len = nc;
+    // 3. Clusters.
+    qp_grow(m->uf, m->uf_cap, k);
+    for (size_t i = 0; i < k; i++) m->uf[i] = (uint32_t)i;
+    for (size_t c = 0; c < nc; c++) {
+        uint32_t a = uf_find(m->uf, m->cand[c].u), b = uf_find(m->uf, m->cand[c].v);
+        if (a != b) m->uf[a < b ? b : a] = a < b ? a : b;
+    }
+    // Group events by cluster root (counting sort over roots).
+    qp_grow(m->cstart, m->cstart_cap, k + 1);
+    qp_grow(m->order, m->order_cap, k);
+    qp_grow(m->local, m->local_cap, k);
+    memset(m->cstart, 0, (k + 1) * sizeof *m->cstart);
+    for (size_t i = 0; i < k; i++) m->cstart[uf_find(m->uf, (uint32_t)i) + 1]++;
+    for (size_t r = 0; r < k; r++) m->cstart[r + 1] += m->cstart[r];
+    // Fill using a cursor per root (cstart[r] advanced, then restored).
+    for (size_t i = 0; i < k; i++) {
+        uint32_t r = uf_find(m->uf, (uint32_t)i);
+        m->order[m->cstart[r]++] = (uint32_t)i;
+    }
+    for (size_t r = k; r > 0; r--) m->cstart[r] = m->cstart[r - 1];
+    m->cstart[0] = 0;
+    // Group candidates by cluster root (stable counting sort) so each cluster's are contiguous.
+    qp_grow(m->cand_start, m->cand_start_cap, k + 1);
+    memset(m->cand_start, 0, (k + 1) * sizeof *m->cand_start);
+    for (size_t c = 0; c < nc; c++) m->cand_start[uf_find(m->uf, m->cand[c].u) + 1]++;
+    for (size_t r = 0; r < k; r++) m->cand_start[r + 1] += m->cand_start[r];
+    // Simple approach: stable counting-sort candidates by root into a temporary array.
+    candidate *sorted = NULL;
+    if (nc) {
+        sorted = qp_malloc(nc * sizeof *sorted);
+        size_t *pos = qp_malloc((k + 1) * sizeof *pos);
+        memcpy(pos, m->cand_start, (k + 1) * sizeof *pos);
+        for (size_t c = 0; c < nc; c++) sorted[pos[uf_find(m->uf, m->cand[c].u)]++] = m->cand[c];
+        memcpy(m->cand, sorted, nc * sizeof *sorted);
+        free(pos);
+        free(sorted);
+    }
+    // 4. Solve each cluster.
+    for (size_t r = 0; r < k; r++) {
+        uint32_t c0 = m->cstart[r], c1 = m->cstart[r + 1];
+        if (c0 == c1) continue;
+        uint32_t size = c1 - c0;
+        size_t q0 = m->cand_start[r], q1 = m->cand_start[r + 1];
+        if (size == 1) {
+            uint32_t i = m->order[c0];
+            if (m->bdist[i] == QP_MG_INF) return unmatchable(err, events[i]);
+            weight += m->bdist[i];
+            obs ^= g->boundary_dist_obs[events[i]];
+            add_pair(m, events[i], QP_MG_BOUNDARY);
+            continue;
+        }
+        if (size == 2 && q1 - q0 == 1) {
+            const candidate *c = &m->cand[q0];
+            int64_t both = add_inf(m->bdist[c->u], m->bdist[c->v]);
+            if (c->dist <= both) {
+                weight += c->dist;
+                obs ^= c->obs;
+                add_pair(m, events[c->u], events[c->v]);
+            } else {
+                weight += both;
+                obs ^= g->boundary_dist_obs[events[c->u]] ^ g->boundary_dist_obs[events[c->v]];
+                add_pair(m, events[c->u], QP_MG_BOUNDARY);
+                add_pair(m, events[c->v], QP_MG_BOUNDARY);
+            }
+            continue;
+        }
+        // General cluster: events 0..size-1, boundary copies size..2size-1.
+        for (uint32_t a = c0; a < c1; a++) m->local[m->order[a]] = a - c0;
+        size_t ne = 0;
+        for (size_t q = q0; q < q1; q++)
+            add_blossom_edge(m, &ne, (int32_t)m->local[m->cand[q].u], (int32_t)m->local[m->cand[q].v], m->cand[q].dist, q);
+        for (uint32_t a = 0; a < size; a++) {
+            int64_t b = m->bdist[m->order[c0 + a]];
+            if (b != QP_MG_INF) add_blossom_edge(m, &ne, (int32_t)a, (int32_t)(size + a), b, SIZE_MAX);
+        }
+        for (uint32_t a = 0; a < size; a++)
+            for (uint32_t b = a + 1; b < size; b++)
+                add_blossom_edge(m, &ne, (int32_t)(size + a), (int32_t)(size + b), 0, SIZE_MAX);
+        qp_grow(m->mate, m->mate_cap, 2 * (size_t)size);
+        if (qp_blossom_min_perfect(m->blossom, (int)(2 * size), (int)ne, m->eu, m->ev, m->ew, m->mate))
+            return unmatchable(err, events[m->order[c0]]);
+        for (uint32_t a = 0; a < size; a++) {
+            uint32_t i = m->order[c0 + a];
+            int32_t partner = m->mate[a];
+            if ((uint32_t)partner == size + a) {
+                weight += m->bdist[i];
+                obs ^= g->boundary_dist_obs[events[i]];
+                add_pair(m, events[i], QP_MG_BOUNDARY);
+            } else if ((uint32_t)partner < size && (uint32_t)partner > a) {
+                uint32_t j = m->order[c0 + partner];
+                // Find the candidate (i, j): clusters are small, scan its range.
+                uint32_t u = i < j ? i : j, v = i < j ? j : i;
+                for (size_t q = q0; q < q1; q++)
+                    if (m->cand[q].u == u && m->cand[q].v == v) {
+                        weight += m->cand[q].dist;
+                        obs ^= m->cand[q].obs;
+                        break;
+                    }
+                add_pair(m, events[i], events[j]);
+            }
+        }
+    }
+    *obs_out = obs;
+    *weight_out = weight;
+    return 0;
+}
+
+int qp_mwpm_decode_b8(qp_mwpm *m, const uint8_t *dets, uint64_t *obs_out, double *weight_out,
+                      qp_err *err) {
+    const qp_matching_graph *g = m->g;
+    size_t n = g->num_detectors, k = 0;
+    size_t nbytes = (n + 7) / 8;
+    for (size_t byte = 0; byte < nbytes; byte++) {
+        uint8_t x = dets[byte];
+        if (!x) continue;
+        while (x) {
+            size_t v = byte * 8 + (size_t)__builtin_ctz(x);
+            x &= (uint8_t)(x - 1);
+            if (v >= n) break;
+            qp_grow(m->events, m->events_cap, k + 1);
+            m->events[k++] = (uint32_t)v;
+        }
+    }
+    if (g->has_base_flip) {
+        // Toggle the base detectors: merge sorted event list with the flip set.
+        size_t out = 0;
+        uint32_t *flipped = qp_malloc((k + n + 1) * sizeof *flipped);
+        size_t e = 0;
+        for (uint32_t v = 0; v < n; v++) {
+            int on = g->base_detector_flip[v];
+            if (e < k && m->events[e] == v) {
+                on ^= 1;
+                e++;
+            }
+            if (on) flipped[out++] = v;
+        }
+        qp_grow(m->events, m->events_cap, out + 1);
+        memcpy(m->events, flipped, out * sizeof *flipped);
+        free(flipped);
+        k = out;
+    }
+    int64_t w = 0;
+    uint64_t obs = 0;
+    if (qp_mwpm_decode_events(m, m->events, k, &obs, &w, err)) return -1;
+    *obs_out = obs ^ g->base_obs;
+    *weight_out = (double)w / g->scale + g->base_weight;
+    return 0;
+}
+
+size_t qp_mwpm_last_pairs(const qp_mwpm *m, const uint32_t **pairs) {
+    *pairs = m->pairs;
+    return m->pairs_len / 2;
+}

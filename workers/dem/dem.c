@@ -1,0 +1,149 @@
+// The in-memory detector error model: construction, release, and the derived totals
+// (qp_dem_finalize). Parsing and writing live in dem_parse.c and dem_write.c.
+#include "workers/dem/dem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/util/alloc.h"
+
+void qp_dem_init(qp_dem *d) { memset(d, 0, sizeof *d); }
+
+static void block_free(qp_dem_block *b) {
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        qp_dem_instr *in = &b->instrs[i];
+        free(in->args);
+        free(in->targets);
+        free(in->tag);
+        if (in->body) {
+            block_free(in->body);
+            free(in->body);
+        }
+    }
+    free(b->instrs);
+    memset(b, 0, sizeof *b);
+}
+
+void qp_dem_free(qp_dem *d) {
+    block_free(&d->top);
+    memset(d, 0, sizeof *d);
+}
+
+qp_dem_instr *qp_dem_block_append(qp_dem_block *b, qp_dem_kind kind, const double *args,
+                                  uint32_t num_args, const uint64_t *targets,
+                                  uint32_t num_targets) {
+    qp_grow(b->instrs, b->cap, b->num_instrs + 1);
+    qp_dem_instr *in = &b->instrs[b->num_instrs++];
+    memset(in, 0, sizeof *in);
+    in->kind = kind;
+    in->num_args = num_args;
+    in->num_targets = num_targets;
+    if (num_args) {
+        in->args = qp_malloc(num_args * sizeof *in->args);
+        memcpy(in->args, args, num_args * sizeof *in->args);
+    }
+    if (num_targets) {
+        in->targets = qp_malloc(num_targets * sizeof *in->targets);
+        memcpy(in->targets, targets, num_targets * sizeof *in->targets);
+    }
+    if (kind == QP_DEM_REPEAT) in->body = qp_calloc(1, sizeof *in->body);
+    return in;
+}
+
+// Largest detector id any pass can reach is tracked relative to the block's start.
+// Returns -1 on failure. *shift gets the detector shift of one pass, *max_rel the largest
+// relative detector id used (or -1), *max_obs the largest observable id (or -1).
+#define QP_DEM_MAX_ID (QP_DEM_OBS - 1)
+
+// "NAME:line:1: msg" when the model came from a named source, "line N: msg" otherwise.
+static int loc_fail(qp_err *err, const char *name, uint32_t line, const char *msg) {
+    if (name) return qp_fail(err, "%s:%u:1: %s", name, line, msg);
+    return qp_fail(err, "line %u: %s", line, msg);
+}
+
+static int block_totals(const qp_dem_block *b, const char *name, uint64_t *shift,
+                        int64_t *max_rel, int64_t *max_obs, qp_err *err) {
+    uint64_t s = 0;
+    int64_t mx = -1;
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        const qp_dem_instr *in = &b->instrs[i];
+        switch (in->kind) {
+        case QP_DEM_ERROR:
+            if (in->num_args != 1 || !(in->args[0] >= 0 && in->args[0] <= 1))
+                return loc_fail(err, name, in->line, "error needs one probability in [0, 1]");
+            for (uint32_t k = 0; k < in->num_targets; k++) {
+                uint64_t t = in->targets[k];
+                int sep = (t == QP_DEM_SEPARATOR);
+                if (sep && (k == 0 || k + 1 == in->num_targets ||
+                            in->targets[k - 1] == QP_DEM_SEPARATOR))
+                    return loc_fail(err, name, in->line, "misplaced '^' separator");
+                if (sep) continue;
+                if (t & QP_DEM_OBS) {
+                    int64_t o = (int64_t)(t & ~QP_DEM_OBS);
+                    if (o > *max_obs) *max_obs = o;
+                } else {
+                    if (t > QP_DEM_MAX_ID - s) return loc_fail(err, name, in->line, "detector id overflows");
+                    if ((int64_t)(t + s) > mx) mx = (int64_t)(t + s);
+                }
+            }
+            break;
+        case QP_DEM_DETECTOR:
+            for (uint32_t k = 0; k < in->num_targets; k++) {
+                uint64_t t = in->targets[k];
+                if (t & (QP_DEM_OBS | QP_DEM_SEPARATOR))
+                    return loc_fail(err, name, in->line, "detector takes D targets only");
+                if (t > QP_DEM_MAX_ID - s) return loc_fail(err, name, in->line, "detector id overflows");
+                if ((int64_t)(t + s) > mx) mx = (int64_t)(t + s);
+            }
+            break;
+        case QP_DEM_LOGICAL_OBSERVABLE:
+            for (uint32_t k = 0; k < in->num_targets; k++) {
+                uint64_t t = in->targets[k];
+                if (!(t & QP_DEM_OBS) || (t & QP_DEM_SEPARATOR))
+                    return loc_fail(err, name, in->line, "logical_observable takes L targets only");
+                int64_t o = (int64_t)(t & ~QP_DEM_OBS);
+                if (o > *max_obs) *max_obs = o;
+            }
+            break;
+        case QP_DEM_SHIFT_DETECTORS:
+            if (in->num_targets != 1 || (in->targets[0] & (QP_DEM_OBS | QP_DEM_SEPARATOR)))
+                return loc_fail(err, name, in->line, "shift_detectors takes one plain integer");
+            if (in->targets[0] > QP_DEM_MAX_ID - s) return loc_fail(err, name, in->line, "detector shift overflows");
+            s += in->targets[0];
+            break;
+        case QP_DEM_REPEAT: {
+            if (!in->body || in->repeat_count == 0)
+                return loc_fail(err, name, in->line, "repeat needs a positive count and a body");
+            uint64_t bs = 0;
+            int64_t bm = -1;
+            if (block_totals(in->body, name, &bs, &bm, max_obs, err) < 0) return -1;
+            uint64_t n = in->repeat_count;
+            if (bs && (n > QP_DEM_MAX_ID / bs || n * bs > QP_DEM_MAX_ID - s))
+                return loc_fail(err, name, in->line, "repeat shifts detectors past 2^62");
+            if (bm >= 0) {
+                uint64_t last = s + (n - 1) * bs + (uint64_t)bm;
+                if ((int64_t)last > mx) mx = (int64_t)last;
+            }
+            s += n * bs;
+            break;
+        }
+        default:
+            return loc_fail(err, name, in->line, "unknown instruction kind");
+        }
+    }
+    *shift = s;
+    *max_rel = mx;
+    return 0;
+}
+
+int qp_dem_finalize_named(qp_dem *d, const char *source_name, qp_err *err) {
+    uint64_t shift = 0;
+    int64_t max_det = -1, max_obs = -1;
+    if (block_totals(&d->top, source_name, &shift, &max_det, &max_obs, err) < 0) return -1;
+    if (max_obs >= (int64_t)UINT32_MAX) return qp_fail(err, "observable id too large");
+    d->num_detectors = (uint64_t)(max_det + 1);
+    d->num_observables = (uint32_t)(max_obs + 1);
+    return 0;
+}
+
+int qp_dem_finalize(qp_dem *d, qp_err *err) { return qp_dem_finalize_named(d, NULL, err); }

@@ -1,0 +1,190 @@
+// Unrolls a detector error model (see dem_flatten.h). Walks the instruction tree keeping the
+// running detector shift and coordinate shift; each repeat body is walked count times.
+#include "workers/dem/dem_flatten.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/util/alloc.h"
+
+typedef struct {
+    qp_dem_flat *f;
+    size_t cap_mechs, cap_dets, cap_comps, cap_comp_dets;
+    // Declared coordinates, gathered as (detector, offset into pool, count) then laid out.
+    uint64_t *decl_det;
+    uint64_t *decl_off;
+    uint32_t *decl_len;
+    size_t num_decl, cap_decl;
+    double *pool;
+    size_t num_pool, cap_pool;
+    double *coord_shift;       // running coordinate offsets
+    size_t num_coord_shift, cap_coord_shift;
+    size_t max_mechanisms;
+    uint64_t *scratch;         // sorting workspace for one component
+    size_t cap_scratch;
+} flattener;
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+// Sorts ids[0..n) and removes pairs of equal ids (XOR semantics). Returns the new length.
+static size_t sort_cancel(uint64_t *ids, size_t n) {
+    qsort(ids, n, sizeof *ids, cmp_u64);
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && ids[j] == ids[i]) j++;
+        if ((j - i) & 1) ids[w++] = ids[i];
+        i = j;
+    }
+    return w;
+}
+
+static int add_error(flattener *fl, const qp_dem_instr *in, uint64_t shift, qp_err *err) {
+    qp_dem_flat *f = fl->f;
+    if (fl->max_mechanisms && f->num_mechs >= fl->max_mechanisms)
+        return qp_fail(err, "detector error model unrolls to more than %zu mechanisms",
+                       fl->max_mechanisms);
+    qp_grow(f->mechs, fl->cap_mechs, f->num_mechs + 1);
+    qp_dem_mechanism *m = &f->mechs[f->num_mechs++];
+    m->probability = in->args[0];
+    m->first_comp = f->num_comps;
+    m->num_comps = 0;
+    m->observables = 0;
+    size_t all_start = 0;  // scratch holds every detector of the mechanism
+    size_t k = 0;
+    for (;;) {
+        size_t start = k;
+        while (k < in->num_targets && in->targets[k] != QP_DEM_SEPARATOR) k++;
+        // component [start, k)
+        qp_grow(fl->scratch, fl->cap_scratch, all_start + (k - start) * 2 + 1);
+        size_t n = 0;
+        uint64_t obs = 0;
+        uint64_t *cdets = fl->scratch + all_start;
+        for (size_t t = start; t < k; t++) {
+            uint64_t v = in->targets[t];
+            if (v & QP_DEM_OBS) obs ^= 1ull << (v & ~QP_DEM_OBS);
+            else cdets[n++] = v + shift;
+        }
+        n = sort_cancel(cdets, n);
+        qp_grow(f->comps, fl->cap_comps, f->num_comps + 1);
+        qp_dem_component *c = &f->comps[f->num_comps++];
+        c->first_det = f->num_comp_dets;
+        c->num_dets = (uint32_t)n;
+        c->observables = obs;
+        qp_grow(f->comp_dets, fl->cap_comp_dets, f->num_comp_dets + n);
+        memcpy(f->comp_dets + f->num_comp_dets, cdets, n * sizeof *cdets);
+        f->num_comp_dets += n;
+        all_start += n;
+        m->observables ^= obs;
+        m->num_comps++;
+        if (k >= in->num_targets) break;
+        k++;  // skip '^'
+    }
+    size_t n = sort_cancel(fl->scratch, all_start);
+    m->first_det = f->num_dets;
+    m->num_dets = (uint32_t)n;
+    qp_grow(f->dets, fl->cap_dets, f->num_dets + n);
+    memcpy(f->dets + f->num_dets, fl->scratch, n * sizeof *f->dets);
+    f->num_dets += n;
+    return 0;
+}
+
+static void shift_coords(flattener *fl, const double *args, uint32_t n) {
+    qp_grow(fl->coord_shift, fl->cap_coord_shift, n);
+    for (uint32_t i = fl->num_coord_shift; i < n; i++) fl->coord_shift[i] = 0;
+    if (n > fl->num_coord_shift) fl->num_coord_shift = n;
+    for (uint32_t i = 0; i < n; i++) fl->coord_shift[i] += args[i];
+}
+
+static int walk(flattener *fl, const qp_dem_block *b, uint64_t *shift, qp_err *err) {
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        const qp_dem_instr *in = &b->instrs[i];
+        switch (in->kind) {
+        case QP_DEM_ERROR:
+            if (add_error(fl, in, *shift, err) < 0) return -1;
+            break;
+        case QP_DEM_DETECTOR:
+            for (uint32_t t = 0; t < in->num_targets; t++) {
+                qp_grow(fl->decl_det, fl->cap_decl, fl->num_decl + 1);
+                fl->decl_off = qp_realloc(fl->decl_off, fl->cap_decl * sizeof *fl->decl_off);
+                fl->decl_len = qp_realloc(fl->decl_len, fl->cap_decl * sizeof *fl->decl_len);
+                fl->decl_det[fl->num_decl] = in->targets[t] + *shift;
+                fl->decl_off[fl->num_decl] = fl->num_pool;
+                fl->decl_len[fl->num_decl] = in->num_args;
+                fl->num_decl++;
+                qp_grow(fl->pool, fl->cap_pool, fl->num_pool + in->num_args);
+                for (uint32_t a = 0; a < in->num_args; a++)
+                    fl->pool[fl->num_pool++] =
+                        in->args[a] + (a < fl->num_coord_shift ? fl->coord_shift[a] : 0);
+            }
+            break;
+        case QP_DEM_LOGICAL_OBSERVABLE:
+            break;
+        case QP_DEM_SHIFT_DETECTORS:
+            shift_coords(fl, in->args, in->num_args);
+            *shift += in->targets[0];
+            break;
+        case QP_DEM_REPEAT:
+            for (uint64_t r = 0; r < in->repeat_count; r++)
+                if (walk(fl, in->body, shift, err) < 0) return -1;
+            break;
+        }
+    }
+    return 0;
+}
+
+int qp_dem_flatten(const qp_dem *d, qp_dem_flat *out, size_t max_mechanisms, qp_err *err) {
+    memset(out, 0, sizeof *out);
+    if (d->num_observables > 64)
+        return qp_fail(err, "detector error model has %u observables; at most 64 supported",
+                       d->num_observables);
+    flattener fl = {0};
+    fl.f = out;
+    fl.max_mechanisms = max_mechanisms;
+    uint64_t shift = 0;
+    int rc = walk(&fl, &d->top, &shift, err);
+    out->num_detectors = d->num_detectors;
+    out->num_observables = d->num_observables;
+    if (rc == 0) {
+        // Lay the declared coordinates out by detector; the last declaration wins.
+        uint64_t nd = d->num_detectors;
+        int64_t *last = qp_malloc((nd ? nd : 1) * sizeof *last);
+        for (uint64_t k = 0; k < nd; k++) last[k] = -1;
+        for (size_t i = 0; i < fl.num_decl; i++)
+            if (fl.decl_det[i] < nd) last[fl.decl_det[i]] = (int64_t)i;
+        out->coord_start = qp_malloc((nd + 1) * sizeof *out->coord_start);
+        uint64_t total = 0;
+        for (uint64_t k = 0; k < nd; k++) {
+            out->coord_start[k] = total;
+            if (last[k] >= 0) total += fl.decl_len[last[k]];
+        }
+        out->coord_start[nd] = total;
+        out->coords = qp_malloc((total ? total : 1) * sizeof *out->coords);
+        for (uint64_t k = 0; k < nd; k++)
+            if (last[k] >= 0)
+                memcpy(out->coords + out->coord_start[k], fl.pool + fl.decl_off[last[k]],
+                       fl.decl_len[last[k]] * sizeof *out->coords);
+        free(last);
+    }
+    free(fl.decl_det);
+    free(fl.decl_off);
+    free(fl.decl_len);
+    free(fl.pool);
+    free(fl.coord_shift);
+    free(fl.scratch);
+    if (rc < 0) qp_dem_flat_free(out);
+    return rc;
+}
+
+void qp_dem_flat_free(qp_dem_flat *f) {
+    free(f->mechs);
+    free(f->dets);
+    free(f->comps);
+    free(f->comp_dets);
+    free(f->coord_start);
+    free(f->coords);
+    memset(f, 0, sizeof *f);
+}

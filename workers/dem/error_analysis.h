@@ -1,0 +1,45 @@
+// Error analysis: turns a noisy circuit into its detector error model, as Stim's
+// `analyze_errors` does. For every noise channel (and measurement flip probability) and each
+// Pauli component of it, the set of detectors and observables the component flips; identical
+// mechanisms merged (p1(1-p2) + p2(1-p1)); disjoint channels converted to independent ones the
+// way Stim converts them (DEPOLARIZE1(p): X, Y, Z each 1/2 - 1/2 sqrt(1 - 4p/3); DEPOLARIZE2:
+// 15 components each 1/2 - 1/2 (1 - 16p/15)^(1/8); PAULI_CHANNEL_1/2: their probabilities used
+// as independent ones, Stim's approximate_disjoint_errors behaviour).
+//
+// How: the circuit is walked backwards keeping, for every qubit, the sorted set of detectors
+// and observables an X error (resp. Z error) at that point would flip; gates conjugate these
+// sets, measurements add the detectors that use them, resets clear them. A detector or
+// observable that anticommutes with a reset or measurement (or the initial |0> state) is not
+// deterministic and is reported as an error naming it and its coordinates.
+//
+// Output: errors sorted by their target list (Stim's order), then detector(coords) and
+// shift_detectors as in the circuit. With decompose_errors every error flipping more than two
+// detectors is written as `^`-separated graphlike parts (first within its own channel, then by
+// known graphlike mechanisms of the whole model). With fold_loops a REPEAT whose backward
+// propagation state becomes periodic is written as a `repeat` block (tortoise-and-hare period
+// detection), so its cost does not grow with the repeat count.
+#ifndef QP_DEM_ERROR_ANALYSIS_H
+#define QP_DEM_ERROR_ANALYSIS_H
+
+#include "workers/circuit/circuit.h"
+#include "workers/dem/dem.h"
+#include "workers/util/err.h"
+
+typedef struct {
+    int decompose_errors;  // split >2-detector errors into graphlike components with `^`
+    int fold_loops;        // keep periodic REPEAT blocks as `repeat` in the model
+} qp_error_analysis_options;
+
+// Fills `out` (initialised here) with the circuit's detector error model. On failure (a
+// non-deterministic detector/observable, an over-mixing channel, a failed decomposition)
+// returns -1 with one line in err and leaves `out` empty.
+int qp_error_analysis(const qp_circuit *c, const qp_error_analysis_options *opt, qp_dem *out,
+                      qp_err *err);
+
+// Coordinates of detector `id` (SHIFT_COORDS applied). Returns the number of coordinates
+// (written to coords up to max_coords), or -1 when the circuit has no such detector.
+// (Lead: renamed from qp_circuit_detector_coords, which workers/circuit/circuit_coords.h owns
+// with another signature; the two collided at link time. Please keep this name.)
+int qp_error_analysis_detector_coords(const qp_circuit *c, uint64_t id, double *coords, int max_coords);
+
+#endif

@@ -1,0 +1,26 @@
+// Fully connected layer (see nn_linear.h). Compiled as float here and as double in nn_f64.c.
+#include "workers/nn/nn_linear.h"
+
+#include <cblas.h>
+
+void NN(nn_linear_forward)(nn_real *out, const nn_real *inp, const nn_real *weight,
+                           const nn_real *bias, int N, int C, int OC) {
+    nn_gemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1, inp, C, weight, C, 0, out, OC);
+    if (!bias) return;
+    for (int n = 0; n < N; n++) {
+        nn_real *row = out + (size_t)n * OC;
+        for (int o = 0; o < OC; o++) row[o] += bias[o];
+    }
+}
+
+void NN(nn_linear_backward)(nn_real *dinp, nn_real *dweight, nn_real *dbias, const nn_real *dout,
+                            const nn_real *inp, const nn_real *weight, int N, int C, int OC) {
+    if (dinp)
+        nn_gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1, dout, OC, weight, C, 1, dinp, C);
+    nn_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1, dout, OC, inp, C, 1, dweight, C);
+    if (!dbias) return;
+    for (int n = 0; n < N; n++) {
+        const nn_real *row = dout + (size_t)n * OC;
+        for (int o = 0; o < OC; o++) dbias[o] += row[o];
+    }
+}

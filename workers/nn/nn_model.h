@@ -1,0 +1,183 @@
+// The recurrent neural decoder: a small AlphaQubit-style "syndrome transformer".
+//
+// A shot is R rounds of per-stabilizer inputs, inputs (R,S,F) (nn_layout builds them from
+// detection events; the last round holds the final data-qubit detectors). The model keeps
+// a state (S,H) per shot across rounds. Each round r:
+//     state = (state + embed_r(inputs[r])) * state_scale           (state = 0 before r = 0)
+//     L times:  state += attn(LN1(state));  state += ffn(LN2(state))   (pre-LN, residual)
+//     aux logit (S) = state @ aux_w + aux_b  predicts the detection events of round r+1
+// After the last round: logits (O) = readout(LN_f(state)) (nn_readout.h); sigmoid(logit)
+// is the confidence that observable o flipped. The final round uses its own input
+// embedding weights (kind 1); bulk rounds share kind 0.
+// Loss = mean BCE(logits, observable flips) + aux_weight * mean BCE(aux logits, next-round
+// detection events) over detectors that exist (present[r][s] = 1).
+//
+// llm.c layout: all parameters live in ONE contiguous buffer (params_memory) with an
+// nn_params struct of pointers into it; gradients (grads_memory) have the same layout, so
+// an optimizer or an all-reduce is one loop / one call over num_params reals. Training
+// forward stores every round's activations (backpropagation through time, memory
+// O(R*B*S*H*L)); nn_model_predict streams round by round in O(B*S*H) memory.
+//
+// What it is not: no dropout, no convolutions over the stabilizer grid, no soft readouts
+// (F features per stabilizer are generic, so a soft-readout feature can be added as F=3).
+#ifndef QP_NN_MODEL_H
+#define QP_NN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workers/nn/nn_real.h"
+#include "workers/util/err.h"
+
+typedef struct {
+    int num_stabs;       // S: stabilizers (tokens of the attention)
+    int num_features;    // F: inputs per stabilizer per round (1 = detection event)
+    int num_obs;         // O: logical observables (one logit each)
+    int hidden;          // H: state width per stabilizer
+    int num_layers;      // L: transformer layers per round
+    int num_heads;       // NH: attention heads, divides H
+    int ffn_hidden;      // FH: feed-forward width
+    int readout_hidden;  // RH: readout MLP width
+    float state_scale;   // multiplies (state + embedding) each round (AlphaQubit: 0.707)
+    float aux_weight;    // weight of the next-round detection-event loss (0 disables it)
+} nn_config;
+
+// Small CPU defaults: H=48, L=2, 4 heads, FH=2H, RH=H.
+static inline nn_config nn_config_default(int num_stabs, int num_features, int num_obs) {
+    nn_config c = {num_stabs, num_features, num_obs, 48, 2, 4, 96, 48, 0.70710678f, 0.5f};
+    return c;
+}
+
+#define NN_NUM_PARAM_TENSORS 24
+
+// Pointers into params_memory (or grads_memory). Shapes:
+typedef struct {
+    nn_real *stab_emb;   // (S,H)      learned stabilizer embedding
+    nn_real *in_w;       // (2,H,F)    input embedding, [kind]: 0 bulk rounds, 1 final round
+    nn_real *in_b;       // (2,H)
+    nn_real *ln1w;       // (L,H)
+    nn_real *ln1b;       // (L,H)
+    nn_real *qkvw;       // (L,3H,H)
+    nn_real *qkvb;       // (L,3H)
+    nn_real *attn_bias;  // (L,NH,S,S) learned attention bias per head and stabilizer pair
+    nn_real *projw;      // (L,H,H)
+    nn_real *projb;      // (L,H)
+    nn_real *ln2w;       // (L,H)
+    nn_real *ln2b;       // (L,H)
+    nn_real *fc1w;       // (L,FH,H)
+    nn_real *fc1b;       // (L,FH)
+    nn_real *fc2w;       // (L,H,FH)
+    nn_real *fc2b;       // (L,H)
+    nn_real *aux_w;      // (1,H)      next-round detection-event predictor
+    nn_real *aux_b;      // (1)
+    nn_real *lnfw;       // (H)        final layer norm before readout
+    nn_real *lnfb;       // (H)
+    nn_real *ro1w;       // (RH,H)     readout MLP
+    nn_real *ro1b;       // (RH)
+    nn_real *ro2w;       // (O,RH)
+    nn_real *ro2b;       // (O)
+} nn_params;
+
+// Names of the tensors in nn_params order, and whether AdamW applies weight decay to them
+// (matrices yes; embeddings, norms, biases and the attention bias no).
+static const char *const nn_param_names[NN_NUM_PARAM_TENSORS] = {
+    "stab_emb", "in_w", "in_b", "ln1w", "ln1b", "qkvw", "qkvb", "attn_bias",
+    "projw", "projb", "ln2w", "ln2b", "fc1w", "fc1b", "fc2w", "fc2b",
+    "aux_w", "aux_b", "lnfw", "lnfb", "ro1w", "ro1b", "ro2w", "ro2b"};
+static const unsigned char nn_param_decay[NN_NUM_PARAM_TENSORS] = {
+    0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0};
+
+// Activations of one round, stored for backpropagation through time. Per-layer arrays have
+// a leading L axis with the batch stride of max_batch (only the first B rows are used).
+typedef struct {
+    nn_real *inp;         // (B,S,F)   this round's inputs
+    nn_real *x0;          // (B,S,H)   (state + embedding) * scale
+    nn_real *ln1;         // (L,B,S,H)
+    nn_real *ln1_mean;    // (L,B,S)
+    nn_real *ln1_rstd;    // (L,B,S)
+    nn_real *qkv;         // (L,B,S,3H)
+    nn_real *att;         // (L,B,NH,S,S) softmax probabilities
+    nn_real *atty;        // (L,B,S,H)  attention output before projection
+    nn_real *res1;        // (L,B,S,H)  residual stream after attention
+    nn_real *ln2;         // (L,B,S,H)
+    nn_real *ln2_mean;    // (L,B,S)
+    nn_real *ln2_rstd;    // (L,B,S)
+    nn_real *fch;         // (L,B,S,FH)
+    nn_real *fch_gelu;    // (L,B,S,FH)
+    nn_real *res2;        // (L,B,S,H)  residual stream after the FFN; res2[L-1] = new state
+    nn_real *aux_logits;  // (B,S)
+    nn_real *aux_targets; // (B,S)      detection events of round r+1
+    nn_real *aux_weights; // (B,S)      loss weights (0 where the detector is missing)
+} nn_round_acts;
+
+typedef struct {
+    nn_real *lnf;         // (B,S,H)
+    nn_real *lnf_mean;    // (B,S)
+    nn_real *lnf_rstd;    // (B,S)
+    nn_real *pooled;      // (B,H)
+    nn_real *hid;         // (B,RH)
+    nn_real *hid_gelu;    // (B,RH)
+    nn_real *logits;      // (B,O)
+    nn_real *targets;     // (B,O)
+    nn_real *weights;     // (B,O)  1/(B*O)
+} nn_readout_acts;
+
+typedef struct {
+    nn_config cfg;
+    int max_batch, max_rounds;            // activation storage was sized for these
+    size_t param_sizes[NN_NUM_PARAM_TENSORS];
+    size_t num_params;
+    nn_real *params_memory;               // (num_params)
+    nn_params params;
+    nn_real *grads_memory;                // (num_params), same layout
+    nn_params grads;
+    nn_real *pool_w;                      // (S) readout pooling weights
+    nn_real *acts_memory;
+    nn_round_acts *rounds;                // (max_rounds)
+    nn_readout_acts out;
+    nn_real *scratch_memory;              // backward scratch and the streaming state
+    nn_real *dx, *dln, *dqkv, *datty, *ffn_scratch, *readout_scratch, *dlogits, *daux;
+    nn_real *stream_state;                // (B,S,H)
+    // Set by the last nn_model_forward:
+    int batch, num_rounds, has_targets;
+    double loss, loss_main, loss_aux;
+} nn_model;
+
+// Sizes of the parameter tensors (nn_params order); returns their total.
+size_t NN(nn_param_sizes)(size_t sizes[NN_NUM_PARAM_TENSORS], const nn_config *cfg);
+// Points params' fields into memory (laid out in nn_params order).
+void NN(nn_params_point)(nn_params *params, nn_real *memory, const size_t sizes[NN_NUM_PARAM_TENSORS]);
+
+// Allocates parameters, gradients and activations for batches up to max_batch and training
+// sequences up to max_rounds rounds. pool_w (S) NULL means a mean over all stabilizers.
+// Parameters start at zero; call nn_model_init_params. Returns -1 on a bad config.
+int NN(nn_model_create)(nn_model *m, const nn_config *cfg, const nn_real *pool_w, int max_batch,
+                        int max_rounds, qp_err *err);
+void NN(nn_model_free)(nn_model *m);
+
+// Random initialisation from stream (seed, "nn", 0): linear weights N(0, 1/fan_in) (output
+// projections also / sqrt(2L)), input embedding N(0,1), stabilizer embedding N(0, 0.04),
+// norms 1, biases and attention bias 0.
+void NN(nn_model_init_params)(nn_model *m, uint64_t seed);
+void NN(nn_model_zero_grad)(nn_model *m);
+
+// inputs (B,R,S,F); present (R,S) or NULL (all present); targets (B,O) observable flips
+// (0/1) or NULL. With targets: returns the loss (also in m->loss, loss_main, loss_aux) and
+// prepares nn_model_backward. Without: computes logits only and returns 0.
+// Needs B <= max_batch and R <= max_rounds. Logits are in m->out.logits (B,O).
+double NN(nn_model_forward)(nn_model *m, const nn_real *inputs, const nn_real *present,
+                            const nn_real *targets, int B, int R);
+
+// Accumulates d loss / d params into grads_memory (call nn_model_zero_grad first).
+void NN(nn_model_backward)(nn_model *m);
+
+// Streaming inference: probs (B,O) = sigmoid(logits), carrying only the state between
+// rounds, so R may exceed max_rounds (e.g. 100,000 rounds). inputs (B,R,S,F).
+void NN(nn_model_predict)(nn_model *m, const nn_real *inputs, int B, int R, nn_real *probs);
+
+// Floating-point operations of the GEMMs (nn_linear) per shot of R rounds: forward only,
+// or forward + backward (3x forward) when training. Attention scores and element-wise
+// work are not counted.
+double NN(nn_model_gemm_flops)(const nn_config *cfg, int R, int training);
+
+#endif

@@ -1,0 +1,77 @@
+// Shot windows into b8 records on top of the frame simulator. See frame_sample.h.
+#include "workers/sim/frame_sample.h"
+
+#include <string.h>
+
+#include "workers/util/bits.h"
+
+// Clips the batch [batch_first, batch_first + 64*stride) to the records' window.
+static int clip(const qp_frame_records *r, uint64_t batch_first, size_t stride, uint64_t *lo, uint64_t *hi) {
+    uint64_t b_end = batch_first + (uint64_t)stride * 64;
+    *lo = r->first_shot > batch_first ? r->first_shot : batch_first;
+    *hi = r->end_shot < b_end ? r->end_shot : b_end;
+    return *lo < *hi;
+}
+
+static int records_detectors(void *ctx, uint64_t batch_first, uint64_t first_det, size_t num_dets,
+                             const uint64_t *rows, size_t stride, qp_err *err) {
+    qp_frame_records *r = ctx;
+    uint64_t lo, hi;
+    if (!r->dets || !clip(r, batch_first, stride, &lo, &hi)) return 0;
+    qp_bits_rows_to_records(rows, num_dets, stride, lo - batch_first, hi - batch_first,
+                            r->dets + (lo - r->first_shot) * r->dets_record_bytes, r->dets_record_bytes,
+                            first_det);
+    return 0;
+}
+
+static int records_observables(void *ctx, uint64_t batch_first, uint32_t num_obs, const uint64_t *rows,
+                               size_t stride, qp_err *err) {
+    qp_frame_records *r = ctx;
+    uint64_t lo, hi;
+    if (!r->obs || !clip(r, batch_first, stride, &lo, &hi)) return 0;
+    qp_bits_rows_to_records(rows, num_obs, stride, lo - batch_first, hi - batch_first,
+                            r->obs + (lo - r->first_shot) * r->obs_record_bytes, r->obs_record_bytes,
+                            r->obs_first_bit);
+    return 0;
+}
+
+qp_frame_sink qp_frame_records_sink(qp_frame_records *records) {
+    qp_frame_sink s = {records, records_detectors, records_observables};
+    return s;
+}
+
+int qp_frame_sim_run_shots(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
+                           uint64_t first_shot, uint64_t end_shot, const qp_frame_sink *sink,
+                           qp_err *err) {
+    uint64_t block = first_shot / QP_FRAME_BLOCK_SHOTS;
+    uint64_t end_block = (end_shot + QP_FRAME_BLOCK_SHOTS - 1) / QP_FRAME_BLOCK_SHOTS;
+    while (block < end_block) {
+        uint64_t n = end_block - block;
+        if (n > sim->opt.max_blocks) n = sim->opt.max_blocks;
+        if (qp_frame_sim_run_batch(sim, seed, stream_id, block, (uint32_t)n, sink, err)) return -1;
+        block += n;
+    }
+    return 0;
+}
+
+int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
+                       uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
+                       uint8_t *dets, uint8_t *obs, qp_err *err) {
+    qp_frame_sim sim;
+    if (qp_frame_sim_init(&sim, c, opt, err)) return -1;
+    qp_frame_records rec = {
+        .first_shot = first_shot,
+        .end_shot = first_shot + num_shots,
+        .dets = dets,
+        .dets_record_bytes = (c->num_detectors + 7) / 8,
+        .obs = obs,
+        .obs_record_bytes = (c->num_observables + 7) / 8,
+        .obs_first_bit = 0,
+    };
+    if (dets) memset(dets, 0, num_shots * rec.dets_record_bytes);
+    if (obs) memset(obs, 0, num_shots * rec.obs_record_bytes);
+    qp_frame_sink sink = qp_frame_records_sink(&rec);
+    int rc = qp_frame_sim_run_shots(&sim, seed, stream_id, first_shot, first_shot + num_shots, &sink, err);
+    qp_frame_sim_free(&sim);
+    return rc;
+}

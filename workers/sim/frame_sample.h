@@ -1,0 +1,45 @@
+// Sampling shots into shot-major bit-packed records (Stim's b8 layout) with the Pauli-frame
+// simulator: the entry point for a task "shots [first, first+n) of run (seed, stream)".
+// The bytes for a shot depend only on (circuit, seed, stream_id, shot index): any split of a
+// run into calls, and any batch width, gives the same bytes (see frame_sim.h, Randomness).
+#ifndef QP_SIM_FRAME_SAMPLE_H
+#define QP_SIM_FRAME_SAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workers/sim/frame_sim.h"
+
+// A sink that writes a window of shots into record buffers.
+//   dets  is (end_shot - first_shot, dets_record_bytes): detector k of shot s is bit k of
+//         the record at dets + (s - first_shot) * dets_record_bytes (NULL: dropped)
+//   obs   is (end_shot - first_shot, obs_record_bytes): observable i of shot s is bit
+//         obs_first_bit + i of its record (NULL: dropped). obs may equal dets with
+//         obs_first_bit = num_detectors to append observables to detector records.
+// Bits outside the written ranges are left untouched.
+typedef struct {
+    uint64_t first_shot, end_shot;
+    uint8_t *dets;
+    size_t dets_record_bytes;
+    uint8_t *obs;
+    size_t obs_record_bytes;
+    size_t obs_first_bit;
+} qp_frame_records;
+
+qp_frame_sink qp_frame_records_sink(qp_frame_records *records);
+
+// Samples shots first_shot .. first_shot+num_shots-1 of the run (seed, stream_id).
+//   dets is (num_shots, ceil(num_detectors/8)) and obs is (num_shots, ceil(num_observables/8))
+//   b8 records (either may be NULL); both are fully overwritten (padding bits zero).
+// opt may be NULL (defaults).
+int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
+                       uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
+                       uint8_t *dets, uint8_t *obs, qp_err *err);
+
+// Runs every batch covering shots [first_shot, end_shot) through the sink (the sink sees whole
+// batches and keeps what it needs). The shared loop behind qp_frame_sample_b8 and the CLI.
+int qp_frame_sim_run_shots(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
+                           uint64_t first_shot, uint64_t end_shot, const qp_frame_sink *sink,
+                           qp_err *err);
+
+#endif

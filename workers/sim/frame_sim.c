@@ -1,0 +1,456 @@
+// Pauli-frame simulator: gate rules on bit-sliced frames, geometric-skipping noise, the
+// measurement ring and the detector stream. See frame_sim.h for what is promised.
+#include "workers/sim/frame_sim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/util/alloc.h"
+
+void qp_frame_options_default(qp_frame_options *opt) {
+    opt->randomize_gauge = 1;
+    opt->max_blocks = 4;
+    opt->chunk_dets = 0;  // chosen in init
+}
+
+// ---- validation: what the simulator can run, and how far back rec[-k] reaches ----
+
+static int check_block(const qp_block *b, uint32_t num_qubits, uint64_t *max_lookback, qp_err *err) {
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        const qp_instr *in = &b->instrs[i];
+        if (in->gate == QP_GATE_REPEAT) {
+            if (in->body && check_block(in->body, num_qubits, max_lookback, err)) return -1;
+            continue;
+        }
+        const qp_gate_info *info = &qp_gate_table[in->gate];
+        int group = info->num_qubits_per_target_group;
+        if (group == 2 && in->num_targets % 2)
+            return qp_fail(err, "line %u: %s needs an even number of targets", in->line, info->name);
+        for (uint32_t t = 0; t < in->num_targets; t++) {
+            uint32_t tg = in->targets[t];
+            if (tg & QP_TARGET_REC) {
+                uint64_t k = tg & QP_TARGET_VALUE_MASK;
+                if (k > *max_lookback) *max_lookback = k;
+                int allowed = in->gate == QP_GATE_DETECTOR || in->gate == QP_GATE_OBSERVABLE_INCLUDE ||
+                              ((in->gate == QP_GATE_CX || in->gate == QP_GATE_CY || in->gate == QP_GATE_CZ) &&
+                               t % 2 == 0 && !(in->targets[t + 1] & QP_TARGET_REC));
+                if (!allowed)
+                    return qp_fail(err, "line %u: %s cannot take a measurement-record target", in->line, info->name);
+                continue;
+            }
+            if (in->gate == QP_GATE_DETECTOR || in->gate == QP_GATE_OBSERVABLE_INCLUDE)
+                return qp_fail(err, "line %u: %s takes only rec[-k] targets in this simulator", in->line, info->name);
+            if (info->is_annotation) continue;
+            uint32_t q = tg & QP_TARGET_VALUE_MASK;
+            if (q >= num_qubits) return qp_fail(err, "line %u: qubit %u out of range", in->line, q);
+            if (group == 2 && t % 2 == 1 && !(in->targets[t - 1] & QP_TARGET_REC) &&
+                (in->targets[t - 1] & QP_TARGET_VALUE_MASK) == q)
+                return qp_fail(err, "line %u: %s applied to qubit %u twice in one pair", in->line, info->name, q);
+        }
+    }
+    return 0;
+}
+
+int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_options *opt,
+                      qp_err *err) {
+    memset(sim, 0, sizeof *sim);
+    if (opt) sim->opt = *opt;
+    else qp_frame_options_default(&sim->opt);
+    if (sim->opt.max_blocks == 0) sim->opt.max_blocks = 4;
+    uint64_t lookback = 0;
+    if (check_block(&c->top, c->num_qubits, &lookback, err)) return -1;
+    sim->circuit = c;
+    sim->num_qubits = c->num_qubits;
+    sim->num_detectors = c->num_detectors;
+    sim->num_observables = c->num_observables;
+    sim->ring_depth = 1;
+    while (sim->ring_depth < lookback) sim->ring_depth *= 2;
+    sim->max_stride = (size_t)sim->opt.max_blocks * QP_FRAME_BLOCK_WORDS;
+    if (sim->opt.chunk_dets == 0) {
+        size_t rows = ((size_t)1 << 20) / (sim->max_stride * 8);
+        sim->opt.chunk_dets = rows < 64 ? 64 : rows / 64 * 64;
+    }
+    if (sim->opt.chunk_dets > sim->num_detectors) sim->opt.chunk_dets = (sim->num_detectors + 63) / 64 * 64;
+    if (sim->opt.chunk_dets == 0) sim->opt.chunk_dets = 64;
+    size_t row_bytes = sim->max_stride * sizeof(uint64_t);
+    sim->x = qp_aligned_alloc((sim->num_qubits + 1) * row_bytes);
+    sim->z = qp_aligned_alloc((sim->num_qubits + 1) * row_bytes);
+    sim->rec = qp_aligned_alloc(sim->ring_depth * row_bytes);
+    sim->det = qp_aligned_alloc(sim->opt.chunk_dets * row_bytes);
+    sim->obs = qp_aligned_alloc((sim->num_observables + 1) * row_bytes);
+    sim->rng = qp_calloc(sim->opt.max_blocks, sizeof *sim->rng);
+    return 0;
+}
+
+void qp_frame_sim_free(qp_frame_sim *sim) {
+    free(sim->x);
+    free(sim->z);
+    free(sim->rec);
+    free(sim->det);
+    free(sim->obs);
+    free(sim->rng);
+    memset(sim, 0, sizeof *sim);
+}
+
+// ---- rows ----
+
+static inline uint64_t *xrow(qp_frame_sim *s, uint32_t q) { return s->x + (size_t)q * s->stride; }
+static inline uint64_t *zrow(qp_frame_sim *s, uint32_t q) { return s->z + (size_t)q * s->stride; }
+static inline uint64_t *rec_row(qp_frame_sim *s, uint64_t m) {
+    return s->rec + (size_t)(m & (s->ring_depth - 1)) * s->stride;
+}
+// Row of rec[-k] relative to the measurements made so far.
+static inline uint64_t *lookback_row(qp_frame_sim *s, uint32_t target) {
+    return rec_row(s, s->num_meas - (target & QP_TARGET_VALUE_MASK));
+}
+
+// The SIMD unit of every row loop: one 256-shot block (4 words). Rows start at multiples of
+// QP_FRAME_BLOCK_WORDS words in 64-byte aligned tables, so every block is 32-byte aligned;
+// gcc turns operations on this vector type into AVX2 instructions (two SSE2 ones without).
+typedef uint64_t block_t __attribute__((vector_size(32)));
+#define NBLK(words) ((words) / QP_FRAME_BLOCK_WORDS)
+
+static inline void xor_into(uint64_t *dst_words, const uint64_t *src_words, size_t n) {
+    block_t *dst = (block_t *)dst_words;
+    const block_t *src = (const block_t *)src_words;
+    for (size_t i = 0; i < NBLK(n); i++) dst[i] ^= src[i];
+}
+
+// dst ^= random bits, each block's words from that block's stream.
+static void xor_random(qp_frame_sim *s, uint64_t *dst) {
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        qp_rng r = s->rng[b];
+        uint64_t *d = dst + (size_t)b * QP_FRAME_BLOCK_WORDS;
+        for (int w = 0; w < QP_FRAME_BLOCK_WORDS; w++) d[w] ^= qp_rng_u64(&r);
+        s->rng[b] = r;
+    }
+}
+
+// ---- Clifford gates ----
+
+static void do_single(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
+    size_t nb = NBLK(s->stride);
+    for (uint32_t t = 0; t < in->num_targets; t++) {
+        uint32_t q = in->targets[t] & QP_TARGET_VALUE_MASK;
+        block_t *x = (block_t *)xrow(s, q), *z = (block_t *)zrow(s, q);
+        switch (g) {
+        case QP_GATE_H:
+            for (size_t i = 0; i < nb; i++) {
+                block_t tmp = x[i];
+                x[i] = z[i];
+                z[i] = tmp;
+            }
+            break;
+        case QP_GATE_S:
+        case QP_GATE_S_DAG:  // X -> +-Y: an X component gains a Z component
+            for (size_t i = 0; i < nb; i++) z[i] ^= x[i];
+            break;
+        case QP_GATE_SQRT_X:
+        case QP_GATE_SQRT_X_DAG:  // Z -> +-Y
+            for (size_t i = 0; i < nb; i++) x[i] ^= z[i];
+            break;
+        default:  // I X Y Z: Paulis only change signs, which frames do not track
+            break;
+        }
+    }
+}
+
+static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
+    size_t n = s->stride, nb = NBLK(n);
+    for (uint32_t t = 0; t + 1 < in->num_targets; t += 2) {
+        uint32_t a = in->targets[t], b = in->targets[t + 1];
+        uint32_t qb = b & QP_TARGET_VALUE_MASK;
+        if (a & QP_TARGET_REC) {
+            // Classically controlled Pauli: applied where the measurement's flip differs from
+            // the reference, i.e. the frame gains the Pauli where the flip bit is set.
+            const uint64_t *m = lookback_row(s, a);
+            if (g == QP_GATE_CX || g == QP_GATE_CY) xor_into(xrow(s, qb), m, n);
+            if (g == QP_GATE_CZ || g == QP_GATE_CY) xor_into(zrow(s, qb), m, n);
+            continue;
+        }
+        uint32_t qa = a & QP_TARGET_VALUE_MASK;
+        block_t *xa = (block_t *)xrow(s, qa), *za = (block_t *)zrow(s, qa);
+        block_t *xb = (block_t *)xrow(s, qb), *zb = (block_t *)zrow(s, qb);
+        switch (g) {
+        case QP_GATE_CX:  // X_c -> X_c X_t, Z_t -> Z_c Z_t
+            for (size_t i = 0; i < nb; i++) {
+                xb[i] ^= xa[i];
+                za[i] ^= zb[i];
+            }
+            break;
+        case QP_GATE_CZ:  // X_a -> X_a Z_b, X_b -> Z_a X_b
+            for (size_t i = 0; i < nb; i++) {
+                za[i] ^= xb[i];
+                zb[i] ^= xa[i];
+            }
+            break;
+        case QP_GATE_CY:  // X_c -> X_c Y_t, X_t -> Z_c X_t, Z_t -> Z_c Z_t
+            for (size_t i = 0; i < nb; i++) {
+                za[i] ^= xb[i] ^ zb[i];
+                xb[i] ^= xa[i];
+                zb[i] ^= xa[i];
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+// ---- noise: geometric skipping over (target, shot) positions of one block ----
+
+// Advances *pos to the next position in [*pos, end) hit with probability p (inv_log1mp =
+// 1/log(1-p)); returns 0 when there is none.
+static inline int next_hit(qp_rng *r, double inv_log1mp, uint64_t *pos, uint64_t end) {
+    double u = (double)((qp_rng_u64(r) >> 11) + 1) * 0x1.0p-53;  // (0, 1]
+    double gap = log(u) * inv_log1mp;
+    if (!(gap < (double)(end - *pos))) {
+        *pos = end;
+        return 0;
+    }
+    *pos += (uint64_t)gap;
+    return 1;
+}
+
+// Uniform integer in [0, n) from one 64-bit draw (bias < 2^-32).
+static inline uint32_t below(qp_rng *r, uint32_t n) {
+    return (uint32_t)(((qp_rng_u64(r) >> 32) * n) >> 32);
+}
+
+// Pauli codes 0..3 = I X Y Z as (x, z) bits.
+static inline void apply_pauli(qp_frame_sim *s, uint32_t q, size_t word, uint64_t bit, uint32_t pauli) {
+    if (pauli == 1 || pauli == 2) s->x[(size_t)q * s->stride + word] ^= bit;
+    if (pauli == 2 || pauli == 3) s->z[(size_t)q * s->stride + word] ^= bit;
+}
+
+// Picks index i with probability cum-differences: cum is increasing, cum[n-1] = total.
+static inline uint32_t pick(qp_rng *r, const double *cum, uint32_t n) {
+    double u = qp_rng_uniform(r) * cum[n - 1];
+    for (uint32_t i = 0; i + 1 < n; i++)
+        if (u < cum[i]) return i;
+    return n - 1;
+}
+
+static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
+    double p;
+    double cum[15];
+    uint32_t ncum = 0;
+    switch (g) {
+    case QP_GATE_PAULI_CHANNEL_1:
+    case QP_GATE_PAULI_CHANNEL_2: {
+        ncum = g == QP_GATE_PAULI_CHANNEL_1 ? 3 : 15;
+        double acc = 0;
+        for (uint32_t i = 0; i < ncum; i++) {
+            acc += i < in->num_args ? in->args[i] : 0.0;
+            cum[i] = acc;
+        }
+        p = acc;
+        break;
+    }
+    default:
+        p = in->num_args ? in->args[0] : 0.0;
+    }
+    if (!(p > 0)) return;
+    if (p > 1) p = 1;
+    int pairs = qp_gate_table[g].num_qubits_per_target_group == 2;
+    uint64_t groups = pairs ? in->num_targets / 2 : in->num_targets;
+    uint64_t end = groups * QP_FRAME_BLOCK_SHOTS;
+    double inv_log1mp = 1.0 / log1p(-p);
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        qp_rng r = s->rng[b];
+        uint64_t pos = 0;
+        while (next_hit(&r, inv_log1mp, &pos, end)) {
+            uint64_t grp = pos / QP_FRAME_BLOCK_SHOTS;
+            uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
+            size_t word = (size_t)b * QP_FRAME_BLOCK_WORDS + shot / 64;
+            uint64_t bit = 1ULL << (shot % 64);
+            pos++;
+            if (!pairs) {
+                uint32_t q = in->targets[grp] & QP_TARGET_VALUE_MASK;
+                uint32_t pauli;
+                switch (g) {
+                case QP_GATE_X_ERROR: pauli = 1; break;
+                case QP_GATE_Y_ERROR: pauli = 2; break;
+                case QP_GATE_Z_ERROR: pauli = 3; break;
+                case QP_GATE_DEPOLARIZE1: pauli = 1 + below(&r, 3); break;
+                default: pauli = 1 + pick(&r, cum, 3); break;  // PAULI_CHANNEL_1 px py pz
+                }
+                apply_pauli(s, q, word, bit, pauli);
+            } else {
+                uint32_t qa = in->targets[2 * grp] & QP_TARGET_VALUE_MASK;
+                uint32_t qb = in->targets[2 * grp + 1] & QP_TARGET_VALUE_MASK;
+                // Two-qubit Pauli index 1..15 = 4*first + second (I X Y Z = 0 1 2 3), which
+                // is also PAULI_CHANNEL_2's argument order IX IY IZ XI XX ... ZZ.
+                uint32_t k = g == QP_GATE_DEPOLARIZE2 ? 1 + below(&r, 15) : 1 + pick(&r, cum, 15);
+                apply_pauli(s, qa, word, bit, k >> 2);
+                apply_pauli(s, qb, word, bit, k & 3);
+            }
+        }
+        s->rng[b] = r;
+    }
+}
+
+// ---- resets and measurements ----
+
+// basis: 0 = Z, 1 = X, 2 = Y.
+static void reset_qubit(qp_frame_sim *s, uint32_t q, int basis) {
+    size_t n = s->stride;
+    uint64_t *x = xrow(s, q), *z = zrow(s, q);
+    memset(x, 0, n * sizeof *x);
+    memset(z, 0, n * sizeof *z);
+    if (!s->opt.randomize_gauge) return;
+    // The new eigenstate absorbs one Pauli; randomising it keeps later anticommuting
+    // measurements random, as in a real run.
+    if (basis == 0) xor_random(s, z);
+    else if (basis == 1) xor_random(s, x);
+    else {
+        xor_random(s, x);
+        memcpy(z, x, n * sizeof *z);
+    }
+}
+
+static void do_measure_reset(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
+    size_t n = s->stride;
+    int basis, is_reset = qp_gate_table[g].is_reset, is_meas = qp_gate_table[g].is_measurement;
+    switch (g) {
+    case QP_GATE_RX: case QP_GATE_MX: case QP_GATE_MRX: basis = 1; break;
+    case QP_GATE_RY: case QP_GATE_MY: case QP_GATE_MRY: basis = 2; break;
+    default: basis = 0; break;
+    }
+    uint64_t first_meas = s->num_meas;
+    for (uint32_t t = 0; t < in->num_targets; t++) {
+        uint32_t q = in->targets[t] & QP_TARGET_VALUE_MASK;
+        if (is_meas) {
+            uint64_t *restrict m = rec_row(s, s->num_meas++);
+            const uint64_t *restrict x = xrow(s, q), *restrict z = zrow(s, q);
+            if (basis == 0) memcpy(m, x, n * sizeof *m);  // X and Y errors flip a Z measurement
+            else if (basis == 1) memcpy(m, z, n * sizeof *m);
+            else for (size_t i = 0; i < NBLK(n); i++) ((block_t *)m)[i] = ((const block_t *)x)[i] ^ ((const block_t *)z)[i];
+        }
+        if (is_reset) {
+            reset_qubit(s, q, basis);
+        } else if (s->opt.randomize_gauge) {
+            // The measured observable's own Pauli is now irrelevant (collapse): randomise it.
+            if (basis == 0) xor_random(s, zrow(s, q));
+            else if (basis == 1) xor_random(s, xrow(s, q));
+            else {
+                uint64_t *x = xrow(s, q), *z = zrow(s, q);
+                for (size_t w = 0; w < n; w++) z[w] ^= x[w];
+                xor_random(s, x);
+                for (size_t w = 0; w < n; w++) z[w] ^= x[w];
+            }
+        }
+    }
+    // Noisy measurement M(p): the reported result flips with probability p.
+    if (!is_meas || in->num_args == 0 || !(in->args[0] > 0)) return;
+    double p = in->args[0] > 1 ? 1 : in->args[0];
+    double inv_log1mp = 1.0 / log1p(-p);
+    uint64_t end = (uint64_t)in->num_targets * QP_FRAME_BLOCK_SHOTS;
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        qp_rng r = s->rng[b];
+        uint64_t pos = 0;
+        while (next_hit(&r, inv_log1mp, &pos, end)) {
+            uint64_t t = pos / QP_FRAME_BLOCK_SHOTS;
+            uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
+            pos++;
+            if (t + s->ring_depth < in->num_targets) continue;  // slot already reused
+            rec_row(s, first_meas + t)[(size_t)b * QP_FRAME_BLOCK_WORDS + shot / 64] ^= 1ULL << (shot % 64);
+        }
+        s->rng[b] = r;
+    }
+}
+
+// ---- detectors and observables ----
+
+static int flush_detectors(qp_frame_sim *s, const qp_frame_sink *sink, qp_err *err) {
+    if (s->det_fill && sink && sink->detectors &&
+        sink->detectors(sink->ctx, s->batch_first_shot, s->det_base, s->det_fill, s->det, s->stride, err))
+        return -1;
+    s->det_base += s->det_fill;
+    s->det_fill = 0;
+    return 0;
+}
+
+static int do_detector(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *sink, qp_err *err) {
+    if (s->det_fill == s->opt.chunk_dets && flush_detectors(s, sink, err)) return -1;
+    size_t n = s->stride;
+    uint64_t *restrict d = s->det + s->det_fill * n;
+    memset(d, 0, n * sizeof *d);
+    for (uint32_t t = 0; t < in->num_targets; t++) xor_into(d, lookback_row(s, in->targets[t]), n);
+    s->det_fill++;
+    return 0;
+}
+
+static void do_observable(qp_frame_sim *s, const qp_instr *in) {
+    uint32_t k = in->num_args ? (uint32_t)in->args[0] : 0;
+    if (k >= s->num_observables) return;
+    uint64_t *o = s->obs + (size_t)k * s->stride;
+    for (uint32_t t = 0; t < in->num_targets; t++) xor_into(o, lookback_row(s, in->targets[t]), s->stride);
+}
+
+// ---- the interpreter ----
+
+static int run_block(qp_frame_sim *s, const qp_block *blk, const qp_frame_sink *sink, qp_err *err) {
+    for (size_t i = 0; i < blk->num_instrs; i++) {
+        const qp_instr *in = &blk->instrs[i];
+        qp_gate g = in->gate;
+        switch (g) {
+        case QP_GATE_REPEAT:
+            if (in->body)
+                for (uint64_t k = 0; k < in->repeat_count; k++)
+                    if (run_block(s, in->body, sink, err)) return -1;
+            break;
+        case QP_GATE_R: case QP_GATE_RX: case QP_GATE_RY:
+        case QP_GATE_M: case QP_GATE_MX: case QP_GATE_MY:
+        case QP_GATE_MR: case QP_GATE_MRX: case QP_GATE_MRY:
+            do_measure_reset(s, g, in);
+            break;
+        case QP_GATE_I: case QP_GATE_X: case QP_GATE_Y: case QP_GATE_Z:
+            break;
+        case QP_GATE_H: case QP_GATE_S: case QP_GATE_S_DAG: case QP_GATE_SQRT_X: case QP_GATE_SQRT_X_DAG:
+            do_single(s, g, in);
+            break;
+        case QP_GATE_CX: case QP_GATE_CY: case QP_GATE_CZ:
+            do_two(s, g, in);
+            break;
+        case QP_GATE_X_ERROR: case QP_GATE_Y_ERROR: case QP_GATE_Z_ERROR:
+        case QP_GATE_DEPOLARIZE1: case QP_GATE_DEPOLARIZE2:
+        case QP_GATE_PAULI_CHANNEL_1: case QP_GATE_PAULI_CHANNEL_2:
+            do_noise(s, g, in);
+            break;
+        case QP_GATE_DETECTOR:
+            if (do_detector(s, in, sink, err)) return -1;
+            break;
+        case QP_GATE_OBSERVABLE_INCLUDE:
+            do_observable(s, in);
+            break;
+        default:  // TICK, QUBIT_COORDS, SHIFT_COORDS
+            break;
+        }
+    }
+    return 0;
+}
+
+int qp_frame_sim_run_batch(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
+                           uint64_t first_block, uint32_t num_blocks, const qp_frame_sink *sink,
+                           qp_err *err) {
+    if (num_blocks == 0 || num_blocks > sim->opt.max_blocks)
+        return qp_fail(err, "frame_sim: batch of %u blocks (1..%u allowed)", num_blocks, sim->opt.max_blocks);
+    sim->num_blocks = num_blocks;
+    sim->stride = (size_t)num_blocks * QP_FRAME_BLOCK_WORDS;
+    sim->batch_first_shot = first_block * QP_FRAME_BLOCK_SHOTS;
+    sim->num_meas = 0;
+    sim->det_base = 0;
+    sim->det_fill = 0;
+    for (uint32_t b = 0; b < num_blocks; b++) qp_rng_stream(&sim->rng[b], seed, stream_id, first_block + b);
+    // Every qubit starts in |0>.
+    for (uint32_t q = 0; q < sim->num_qubits; q++) reset_qubit(sim, q, 0);
+    memset(sim->obs, 0, (size_t)sim->num_observables * sim->stride * sizeof(uint64_t));
+    if (run_block(sim, &sim->circuit->top, sink, err)) return -1;
+    if (flush_detectors(sim, sink, err)) return -1;
+    if (sink && sink->observables &&
+        sink->observables(sink->ctx, sim->batch_first_shot, sim->num_observables, sim->obs, sim->stride, err))
+        return -1;
+    return 0;
+}

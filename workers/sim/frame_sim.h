@@ -1,0 +1,102 @@
+// Pauli-frame simulator, bit-sliced across shots: samples detection events and observable
+// flips of a Stim circuit without ever holding the circuit unrolled.
+//
+// What it computes. For every shot it tracks only the Pauli error ("frame") that separates the
+// shot from a noiseless reference run. A measurement's flip is the frame's anticommuting part;
+// a detector's detection event is the XOR of its measurements' flips and an observable's flip
+// the XOR of its measurements' flips. This equals Stim's `detect` output (which XORs the
+// measured parity with a noiseless reference sample's parity) exactly when every detector and
+// observable is deterministic in the noiseless circuit -- true for every well-formed QEC
+// circuit and checked by tests/sim/test_frame_noiseless.c on all reference circuits. So no
+// reference sample is needed: Pauli gates (X Y Z I) and inverted targets `!q` change the
+// reference and the real run alike and are no-ops here. For a non-deterministic detector the
+// output is a fair coin (as in Stim), because resets and measurements randomise the frame
+// component that the new state absorbs (Z after R/M, X after RX/MX, Y after RY/MY: "gauge").
+//
+// Layout. Shots are simulated in batches of up to max_blocks blocks of QP_FRAME_BLOCK_SHOTS
+// shots; a batch of B blocks has stride = B * QP_FRAME_BLOCK_SHOTS / 64 words per row:
+//   x[q*stride + w] bit k: the frame has an X component on qubit q in shot 64*w + k
+//   z[q*stride + w] bit k: the frame has a Z component on qubit q in shot 64*w + k
+//   rec[(m % ring_depth)*stride + w]: flip of measurement m (a ring as deep as the furthest
+//       rec[-k] lookback, rounded up to a power of two, so memory does not grow with rounds)
+//   obs[i*stride + w]: flip of observable i
+// Every gate is a loop over `stride` words, which gcc vectorises (-O2 -march=native).
+//
+// Randomness. Block b (shots b*256 .. b*256+255 of the run) draws from its own stream
+// qp_rng_stream(seed, stream_id, b), block by block in circuit order, so the bytes sampled for
+// a shot depend only on (seed, stream_id, shot), never on how many blocks a batch holds or how
+// a caller cuts a run into calls. Noise channels are sampled by geometric skipping within a
+// block over its (target, shot) positions: the cost is one logarithm per error plus one per
+// instruction per block, not one per qubit per shot.
+//
+// Streaming. Detection events leave the simulator in chunks of whole detector rows through a
+// sink, so a 100,000-round experiment never holds more than one chunk of detectors.
+#ifndef QP_SIM_FRAME_SIM_H
+#define QP_SIM_FRAME_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workers/circuit/circuit.h"
+#include "workers/util/err.h"
+#include "workers/util/rng.h"
+
+#define QP_FRAME_BLOCK_SHOTS 256
+#define QP_FRAME_BLOCK_WORDS (QP_FRAME_BLOCK_SHOTS / 64)
+
+// Receives a batch's results. `rows` is (n, stride) words, bit k of word w = shot
+// batch_first_shot + 64*w + k; rows are valid only during the call. Return 0, or -1 with err
+// set to stop the batch.
+typedef struct {
+    void *ctx;
+    // Detectors first_det .. first_det+num_dets-1 (chunks arrive in order, gap-free).
+    int (*detectors)(void *ctx, uint64_t batch_first_shot, uint64_t first_det, size_t num_dets,
+                     const uint64_t *rows, size_t stride, qp_err *err);
+    // All observables, once per batch after the last detector chunk (may be NULL).
+    int (*observables)(void *ctx, uint64_t batch_first_shot, uint32_t num_obs,
+                       const uint64_t *rows, size_t stride, qp_err *err);
+} qp_frame_sink;
+
+typedef struct {
+    int randomize_gauge;  // 1 (default): gauge randomisation as described above; 0: skip it
+                          // (faster, identical results for deterministic detectors)
+    uint32_t max_blocks;  // blocks per batch (default 4 = 1024 shots)
+    size_t chunk_dets;    // detector rows per sink call (default: about 1 MB of rows)
+} qp_frame_options;
+
+typedef struct {
+    const qp_circuit *circuit;  // borrowed; must outlive the simulator
+    qp_frame_options opt;
+    uint32_t num_qubits;
+    uint64_t num_detectors;
+    uint32_t num_observables;
+    uint64_t ring_depth;   // power of two >= the furthest rec[-k] lookback
+    size_t max_stride;     // max_blocks * QP_FRAME_BLOCK_WORDS
+    size_t stride;         // words per row in the current batch
+    uint64_t *x, *z;       // (num_qubits, stride) frame tables, see above
+    uint64_t *rec;         // (ring_depth, stride) measurement flips ring
+    uint64_t *det;         // (chunk_dets, stride) detector rows waiting for the sink
+    uint64_t *obs;         // (num_observables, stride)
+    qp_rng *rng;           // (max_blocks) streams of the current batch's blocks
+    uint32_t num_blocks;   // blocks in the current batch
+    uint64_t batch_first_shot;
+    uint64_t num_meas;     // measurements so far in this batch
+    uint64_t det_base;     // detector index of det row 0
+    size_t det_fill;       // rows filled in det
+} qp_frame_sim;
+
+void qp_frame_options_default(qp_frame_options *opt);
+
+// Prepares a simulator for circuit c (finalized). opt may be NULL for defaults. Fails on
+// instructions the simulator cannot run (naming the line).
+int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_options *opt,
+                      qp_err *err);
+void qp_frame_sim_free(qp_frame_sim *sim);
+
+// Simulates blocks first_block .. first_block+num_blocks-1 (num_blocks <= max_blocks) of the
+// run (seed, stream_id) and hands the results to the sink.
+int qp_frame_sim_run_batch(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
+                           uint64_t first_block, uint32_t num_blocks, const qp_frame_sink *sink,
+                           qp_err *err);
+
+#endif
