@@ -25,7 +25,7 @@ static void report(const char *figure, const char *format, double mb, double sec
 }
 
 int main(int argc, char **argv) {
-    uint64_t num_records = argc > 1 ? strtoull(argv[1], NULL, 10) : 100000;
+    uint64_t num_records = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
     const uint64_t D = 120, K = 1;  // d=5, 5 rounds: 120 detectors + 1 observable
     qp_record_shape shape = qp_record_shape_make(D, K);
     size_t bpr = shape.bytes_per_record;

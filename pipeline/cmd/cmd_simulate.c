@@ -1,9 +1,9 @@
-// qecpipe simulate: sample detection events (and observable flips) of a Stim circuit with the
-// Pauli-frame simulator and write them in any Stim shot format, like `stim detect`.
-// Observables go to --obs-out, and/or are appended to each record (--append-observables);
-// with neither they are dropped, as in Stim. Output files appear only when complete.
-// Records stream through workers/sim/frame_stream.h, which bounds memory for very long
-// experiments (100,000 rounds) by spilling detector rows to a temporary file.
+// qecpipe simulate: sample detection events (and observable flips) and write them in any Stim
+// shot format, like `stim detect` (from a circuit, Pauli-frame simulation) or `stim sample_dem`
+// (from a detector error model, --dem). Observables go to --obs-out, and/or are appended to
+// each record (--append-observables); with neither they are dropped, as in Stim. Output files
+// appear only when complete. Circuit records stream through workers/sim/frame_stream.h, which
+// bounds memory for very long experiments (100,000 rounds) with a temporary spill file.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +14,13 @@
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_writer.h"
 #include "workers/circuit/circuit.h"
+#include "workers/dem/dem.h"
+#include "workers/sim/dem_sampler.h"
 #include "workers/sim/frame_stream.h"
+#include "workers/util/alloc.h"
 
 typedef struct {
-    const char *circuit, *out, *out_format, *obs_out, *obs_out_format;
+    const char *circuit, *dem, *out, *out_format, *obs_out, *obs_out_format;
     uint64_t shots, seed, stream, record_budget;
     int append_observables, no_gauge;
 } simulate_options;
@@ -33,31 +36,71 @@ static int emit_records(void *ctx, const uint8_t *recs, const uint8_t *obs, size
     return 0;
 }
 
-static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_format obs_fmt, qp_err *err) {
-    qp_circuit c;
-    if (qp_circuit_parse_file(&c, o->circuit, err) != 0) {
-        qp_circuit_free(&c);
-        return -1;
+// Shots from a DEM in pieces of whole sampler batches that fit the record budget.
+static int sample_dem(const qp_dem *d, const simulate_options *o, simulate_outputs *w, qp_err *err) {
+    qp_dem_sampler s;
+    if (qp_dem_sampler_init(&s, d, err) != 0) return -1;
+    uint64_t D = s.num_detectors, K = s.num_observables;
+    size_t db = qp_bytes_per_record(D), ob = qp_bytes_per_record(K), jb = qp_bytes_per_record(D + K);
+    size_t per_shot = db + ob + (o->append_observables ? jb : 0);
+    size_t n_max = o->record_budget / (per_shot ? per_shot : 1);
+    if (n_max >= QP_DEM_SAMPLER_BATCH) n_max -= n_max % QP_DEM_SAMPLER_BATCH;
+    if (n_max == 0) n_max = 1;
+    uint8_t *dets = qp_malloc(n_max * db + 1), *obs = qp_malloc(n_max * ob + 1);
+    uint8_t *joined = o->append_observables ? qp_malloc(n_max * jb + 1) : NULL;
+    int rc = 0;
+    for (uint64_t done = 0; done < o->shots && rc == 0;) {
+        size_t n = o->shots - done < n_max ? (size_t)(o->shots - done) : n_max;
+        rc = qp_dem_sampler_sample(&s, o->seed, o->stream, done, n, dets, obs, err);
+        if (rc == 0 && joined) qp_records_join(dets, obs, n, D, K, joined);
+        if (rc == 0) rc = emit_records(w, joined ? joined : dets, obs, n, err);
+        done += n;
     }
-    uint64_t D = c.num_detectors, K = c.num_observables;
+    free(dets);
+    free(obs);
+    free(joined);
+    qp_dem_sampler_free(&s);
+    return rc;
+}
+
+static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_format obs_fmt, qp_err *err) {
+    const char *src = o->circuit ? o->circuit : o->dem;
+    qp_circuit c;
+    qp_dem d;
+    qp_circuit_init(&c);
+    qp_dem_init(&d);
     int rc = -1;
     simulate_outputs w = {0};
+    uint64_t D, K;
+    if (o->circuit) {
+        if (qp_circuit_parse_file(&c, o->circuit, err) != 0) goto done;
+        D = c.num_detectors, K = c.num_observables;
+    } else {
+        if (qp_dem_parse_file(&d, o->dem, err) != 0) goto done;
+        D = d.num_detectors, K = d.num_observables;
+    }
     if (D + (o->append_observables ? K : 0) == 0) {
-        qp_fail(err, "%s: the circuit has no detectors%s", o->circuit,
+        qp_fail(err, "%s: no detectors%s", src,
                 K ? " (use --append-observables to write only observables)" : " or observables");
         goto done;
     }
     if (o->obs_out && K == 0) {
-        qp_fail(err, "%s: --obs-out given but the circuit has no observables", o->circuit);
+        qp_fail(err, "%s: --obs-out given but there are no observables", src);
         goto done;
     }
     if (qp_shot_writer_open(&w.out, o->out, fmt, D, o->append_observables ? K : 0, err) != 0) goto done;
     if (o->obs_out && qp_shot_writer_open(&w.obs_out, o->obs_out, obs_fmt, 0, K, err) != 0) goto done;
-    qp_frame_stream_params p = {.seed = o->seed, .stream_id = o->stream, .num_shots = o->shots,
-                                .append_observables = o->append_observables, .want_observables = o->obs_out != NULL,
-                                .record_budget = o->record_budget, .randomize_gauge = !o->no_gauge};
-    if (qp_frame_stream(&c, &p, emit_records, &w, err) != 0) {
-        qp_fail_prefix(err, "%s", o->circuit);
+    if (o->circuit) {
+        qp_frame_stream_params p = {.seed = o->seed, .stream_id = o->stream, .num_shots = o->shots,
+                                    .append_observables = o->append_observables,
+                                    .want_observables = o->obs_out != NULL, .record_budget = o->record_budget,
+                                    .randomize_gauge = !o->no_gauge};
+        if (qp_frame_stream(&c, &p, emit_records, &w, err) != 0) {
+            qp_fail_prefix(err, "%s", src);
+            goto done;
+        }
+    } else if (sample_dem(&d, o, &w, err) != 0) {
+        qp_fail_prefix(err, "%s", src);
         goto done;
     }
     if (w.obs_out) {
@@ -78,6 +121,7 @@ done:
     qp_shot_writer_abort(w.out);
     qp_shot_writer_abort(w.obs_out);
     qp_circuit_free(&c);
+    qp_dem_free(&d);
     return rc;
 }
 
@@ -85,7 +129,8 @@ int cmd_simulate(int argc, char **argv) {
     simulate_options o = {.out_format = "01", .obs_out_format = "01", .record_budget = 16u << 20};
     uint64_t shots = UINT64_MAX;
     const qp_opt opts[] = {
-        {"circuit", QP_OPT_STR, &o.circuit, "FILE", "Stim circuit to sample (required)"},
+        {"circuit", QP_OPT_STR, &o.circuit, "FILE", "Stim circuit to sample (this or --dem is required)"},
+        {"dem", QP_OPT_STR, &o.dem, "FILE", "sample a detector error model (.dem) instead of a circuit"},
         {"shots", QP_OPT_U64, &shots, "N", "number of shots (required)"},
         {"seed", QP_OPT_U64, &o.seed, "S", "random seed (default 0); same seed, same bytes"},
         {"stream", QP_OPT_U64, &o.stream, "ID", "random stream id within the seed (default 0)"},
@@ -98,18 +143,19 @@ int cmd_simulate(int argc, char **argv) {
         {"no-gauge", QP_OPT_FLAG, &o.no_gauge, NULL,
          "skip gauge randomisation (faster; same results when all detectors are deterministic)"},
         {"record-budget", QP_OPT_U64, &o.record_budget, "BYTES",
-         "memory for shot records per batch before spilling to a temporary file (default 16 MiB)"},
+         "memory for shot records at once; beyond it records spill to a temporary file (default 16 MiB)"},
     };
     int rc = qp_args_parse(argc, argv, "simulate",
                            "Sample detection events and observable flips from a Stim circuit (Pauli-frame "
-                           "simulation),\nlike `stim detect`. Observables are dropped unless --obs-out or "
-                           "--append-observables is given.",
-                           "--circuit F.stim --shots N [--seed S] --out FILE [--out-format FMT] [--obs-out FILE] "
-                           "[--append-observables]",
+                           "simulation,\nlike `stim detect`) or from a detector error model (--dem, like `stim "
+                           "sample_dem`).\nObservables are dropped unless --obs-out or --append-observables is given.",
+                           "--circuit F.stim | --dem F.dem  --shots N [--seed S] --out FILE [--out-format FMT] "
+                           "[--obs-out FILE] [--append-observables]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
     if (rc == QP_ARGS_HELP) return 0;
     if (rc != QP_ARGS_OK) return 2;
-    if (!o.circuit) return qp_usage_error("simulate", "--circuit is required");
+    if (!o.circuit && !o.dem) return qp_usage_error("simulate", "--circuit (or --dem) is required");
+    if (o.circuit && o.dem) return qp_usage_error("simulate", "give --circuit or --dem, not both");
     if (!o.out) return qp_usage_error("simulate", "--out is required");
     if (shots == UINT64_MAX) return qp_usage_error("simulate", "--shots is required");
     o.shots = shots;

@@ -29,17 +29,23 @@ int qp_decode_ptb64(qp_byte_source *src, const qp_record_shape *shape, const cha
 
 void qp_encode_ptb64(const qp_record_shape *shape, const uint8_t *records, size_t n, qp_byte_buffer *out) {
     size_t bpr = shape->bytes_per_record;
-    qp_byte_buffer_reserve(out, n / 64 * (size_t)shape->num_bits * 8);
+    size_t group_bytes = (size_t)shape->num_bits * 8;
+    qp_byte_buffer_reserve(out, n / 64 * group_bytes);
     for (size_t g = 0; g + 64 <= n; g += 64) {
-        const uint8_t *group = records + g * bpr;
-        for (uint64_t m = 0; m < shape->num_bits; m++) {
-            uint64_t word = 0;
-            size_t byte = (size_t)(m >> 3);
-            unsigned shift = (unsigned)(m & 7);
-            for (int s = 0; s < 64; s++) word |= (uint64_t)((group[(size_t)s * bpr + byte] >> shift) & 1) << s;
-            uint8_t *dst = out->data + out->len;
-            for (int b = 0; b < 8; b++) dst[b] = (uint8_t)(word >> (8 * b));
-            out->len += 8;
+        uint8_t *words = out->data + out->len;  // (num_bits, 8): byte s/8 of word m holds record s's bit m
+        memset(words, 0, group_bytes);
+        for (size_t s = 0; s < 64; s++) {  // visit set bits only: cheap for sparse detection events
+            const uint8_t *rec = records + (g + s) * bpr;
+            for (size_t b = 0; b < bpr; b++) {
+                unsigned byte = rec[b];
+                while (byte) {
+                    uint64_t m = (uint64_t)b * 8 + (uint64_t)__builtin_ctz(byte);
+                    byte &= byte - 1;
+                    if (m >= shape->num_bits) break;
+                    words[m * 8 + s / 8] |= (uint8_t)(1u << (s % 8));
+                }
+            }
         }
+        out->len += group_bytes;
     }
 }

@@ -148,8 +148,8 @@ int qp_store_create(const char *path, MPI_Comm comm, qp_store **out, qp_err *err
     qp_store *s = store_new(path, comm, 1);
     hid_t fapl = store_fapl(s);
     s->file = H5Fcreate(s->file_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
     int rc = s->file < 0 ? qp_store_h5_fail(s, err, "cannot create") : 0;
+    H5Pclose(fapl);  // after the failure is read: every HDF5 call clears the error stack
     if (qp_store_agree(s->comm, rc, err) != 0) {
         if (s->file >= 0) H5Fclose(s->file);
         MPI_Barrier(s->comm);
@@ -180,8 +180,8 @@ int qp_store_open(const char *path, MPI_Comm comm, qp_store_mode mode, qp_store 
     }
     hid_t fapl = store_fapl(s);
     s->file = H5Fopen(s->file_path, s->writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
     int rc = s->file < 0 ? qp_store_h5_fail(s, err, "cannot open as HDF5") : 0;
+    H5Pclose(fapl);
     if (qp_store_agree(s->comm, rc, err) != 0) {
         if (s->file >= 0) H5Fclose(s->file);
         store_free(s);
@@ -236,6 +236,7 @@ int qp_store_close(qp_store *s, qp_err *err) {
     if (!err) err = &local;
     if (!s) return 0;
     int rc = 0;
+    qp_store_dset_close_all(s);
     close_open_objects(s);
     if (H5Fclose(s->file) < 0) rc = qp_store_h5_fail(s, err, "cannot close");
     s->file = H5I_INVALID_HID;
@@ -258,6 +259,7 @@ int qp_store_close(qp_store *s, qp_err *err) {
 
 void qp_store_abort(qp_store *s) {
     if (!s) return;
+    qp_store_dset_close_all(s);
     close_open_objects(s);
     H5Fclose(s->file);
     H5Eclear2(H5E_DEFAULT);
@@ -283,11 +285,11 @@ int qp_store_group_create(qp_store *s, const char *path, qp_err *err) {
     } else if (!qp_store_exists(s, path)) {
         hid_t lcpl = qp_store_lcpl();
         hid_t g = H5Gcreate2(s->file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-        H5Pclose(lcpl);
         if (g < 0)
             rc = qp_store_h5_fail(s, err, "cannot create group %s", path);
         else
             H5Gclose(g);
+        H5Pclose(lcpl);
     }
     return qp_store_agree(s->comm, rc, err);
 }

@@ -14,8 +14,9 @@
 //   lowest failing rank), so a caller can branch on the status without further messages.
 //
 // Collective means: every rank of the store's communicator calls the function, in the same
-// order, with the same arguments (except where a function says "per rank"). Reads of datasets
-// and attributes are independent: any rank may call them alone.
+// order, with the same arguments (except where a function says "per rank"). Reads through an
+// open dataset handle, attribute gets and text reads are independent: any rank may call them
+// alone. A single process that wants to read on its own opens the file with MPI_COMM_SELF.
 //
 // The file layout conventions (groups, attribute names, b8 bit packing, the journal) are in
 // docs/hdf5-layout.md. Not provided here: locking against two jobs writing the same path.
@@ -43,9 +44,9 @@ int qp_store_open(const char *path, MPI_Comm comm, qp_store_mode mode, qp_store 
 int qp_store_create_or_resume(const char *path, MPI_Comm comm, qp_store **out, int *resumed,
                               qp_err *err);
 
-// Collective. Flushes and closes the file (closing any dataset handles still open), then, for a
-// created or resumed store, renames PATH.partial to PATH. Frees the store even on failure; on
-// failure PATH.partial is kept (for a resume) and PATH is not touched.
+// Collective. Flushes and closes the file (closing and freeing any dataset handles still open),
+// then, for a created or resumed store, renames PATH.partial to PATH. Frees the store even on
+// failure; on failure PATH.partial is kept (for a resume) and PATH is not touched.
 int qp_store_close(qp_store *store, qp_err *err);
 
 // Collective. Closes the file without renaming and frees the store. Removes PATH.partial only if

@@ -24,6 +24,9 @@ static qp_store_dset *dset_new(qp_store *s, const char *path, hid_t id, qp_store
     d->cols = cols;
     d->rows = rows;
     d->path = qp_strdup(path);
+    d->next = s->dsets;
+    if (s->dsets) s->dsets->prev = d;
+    s->dsets = d;
     return d;
 }
 
@@ -59,10 +62,10 @@ int qp_store_dset_create(qp_store *s, const char *path, qp_store_type type, uint
     if (deflate > 0) H5Pset_deflate(dcpl, (unsigned)deflate);
     hid_t lcpl = qp_store_lcpl();
     hid_t id = H5Dcreate2(s->file, path, qp_store_file_type(type), space, lcpl, dcpl, H5P_DEFAULT);
-    H5Pclose(lcpl);
+    rc = id < 0 ? qp_store_h5_fail(s, err, "cannot create dataset %s", path) : 0;
+    H5Pclose(lcpl);  // after the failure is read: every HDF5 call clears the error stack
     H5Pclose(dcpl);
     H5Sclose(space);
-    rc = id < 0 ? qp_store_h5_fail(s, err, "cannot create dataset %s", path) : 0;
     if (qp_store_agree(s->comm, rc, err) != 0) {
         if (id >= 0) H5Dclose(id);
         return -1;
@@ -140,11 +143,17 @@ int qp_store_dset_open(qp_store *s, const char *path, qp_store_dset **out, qp_er
 
 void qp_store_dset_close(qp_store_dset *d) {
     if (!d) return;
-    // d->store may already be closed (qp_store_close closes forgotten handles): touch only d.
-    if (H5Iis_valid(d->id) > 0) H5Dclose(d->id);
+    if (d->prev) d->prev->next = d->next;
+    else d->store->dsets = d->next;
+    if (d->next) d->next->prev = d->prev;
+    H5Dclose(d->id);
     H5Eclear2(H5E_DEFAULT);
     free(d->path);
     free(d);
+}
+
+void qp_store_dset_close_all(qp_store *s) {
+    while (s->dsets) qp_store_dset_close(s->dsets);
 }
 
 uint64_t qp_store_dset_rows(const qp_store_dset *d) { return d->rows; }
@@ -217,14 +226,14 @@ static int write_rows(qp_store_dset *d, uint64_t row_offset, uint64_t row_count,
     static const char dummy = 0;  // HDF5 rejects a NULL buffer even for an empty selection
     herr_t w = H5Dwrite(d->id, qp_store_mem_type(d->type), mem_space, file_space, dxpl,
                         buf ? buf : &dummy);
+    int rc = w < 0 ? qp_store_h5_fail(d->store, err, "%s: cannot write rows %llu..%llu", d->path,
+                                      (unsigned long long)row_offset,
+                                      (unsigned long long)(row_offset + row_count))
+                   : 0;
     H5Pclose(dxpl);
     H5Sclose(mem_space);
     H5Sclose(file_space);
-    if (w < 0)
-        return qp_store_h5_fail(d->store, err, "%s: cannot write rows %llu..%llu", d->path,
-                                (unsigned long long)row_offset,
-                                (unsigned long long)(row_offset + row_count));
-    return 0;
+    return rc;
 }
 
 int qp_store_dset_write(qp_store_dset *d, uint64_t row_offset, uint64_t row_count,
@@ -278,11 +287,11 @@ int qp_store_dset_read(qp_store_dset *d, uint64_t row_offset, uint64_t row_count
     hid_t file_space, mem_space;
     select_rows(d, row_offset, row_count, &file_space, &mem_space);
     herr_t r = H5Dread(d->id, qp_store_mem_type(d->type), mem_space, file_space, H5P_DEFAULT, buf);
+    int rc = r < 0 ? qp_store_h5_fail(d->store, err, "%s: cannot read rows %llu..%llu", d->path,
+                                      (unsigned long long)row_offset,
+                                      (unsigned long long)(row_offset + row_count))
+                   : 0;
     H5Sclose(mem_space);
     H5Sclose(file_space);
-    if (r < 0)
-        return qp_store_h5_fail(d->store, err, "%s: cannot read rows %llu..%llu", d->path,
-                                (unsigned long long)row_offset,
-                                (unsigned long long)(row_offset + row_count));
-    return 0;
+    return rc;
 }

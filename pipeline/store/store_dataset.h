@@ -43,7 +43,8 @@ int qp_store_bits_create(qp_store *store, const char *path, uint64_t bits_per_sh
 // Collective. Opens an existing dataset (element type and shape read from the file).
 int qp_store_dset_open(qp_store *store, const char *path, qp_store_dset **out, qp_err *err);
 
-// Collective. Closes the handle; safe on NULL. qp_store_close closes handles left open.
+// Collective. Closes and frees the handle; safe on NULL. qp_store_close and qp_store_abort
+// close and free every handle still open, which must not be used (or closed) after that.
 void qp_store_dset_close(qp_store_dset *dset);
 
 uint64_t qp_store_dset_rows(const qp_store_dset *dset);

@@ -17,6 +17,7 @@ struct qp_store {
     int created;          // 1 if this store created PATH.partial (abort removes it)
     char *final_path;     // PATH
     char *file_path;      // PATH.partial (writable) or PATH (read)
+    qp_store_dset *dsets; // open dataset handles (a list), freed by close / abort
 };
 
 struct qp_store_dset {
@@ -27,7 +28,11 @@ struct qp_store_dset {
     uint64_t cols;        // elements per row (1 for a 1-D dataset)
     uint64_t rows;        // current extent; identical on every rank (extents change collectively)
     char *path;
+    qp_store_dset *prev, *next;  // in store->dsets
 };
+
+// Closes and frees every dataset handle still open in the store (close and abort).
+void qp_store_dset_close_all(qp_store *store);
 
 // Fills err with "FILE: what: <innermost HDF5 message>" and clears the HDF5 error stack.
 int qp_store_h5_fail(const qp_store *store, qp_err *err, const char *fmt, ...)

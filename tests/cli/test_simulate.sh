@@ -53,6 +53,24 @@ check "spill run exits 0" '[ $? -eq 0 ]'
 check "spill path = in-memory path" 'cmp -s "$tmp/ref.b8" "$tmp/spill.b8"'
 check "spill path observables = in-memory path" 'cmp -s "$tmp/o.b8" "$tmp/spill_o.b8"'
 
+# Observable flip rate of 20,000 shots, from the circuit and from its DEM (--dem), against
+# Stim's 1346 / 20000 in the reference vectors: |difference| < 5 combined standard deviations.
+rate_ok() {  # file of 01 lines, Stim count, shots
+  awk -v stim="$2" -v n="$3" '{ k += ($1 == "1") } END {
+      p1 = k / n; p2 = stim / n; p = (k + stim) / (2 * n); sd = sqrt(p * (1 - p) * 2 / n);
+      z = (p1 - p2) / sd; if (z < 0) z = -z; printf "  obs flips %d vs Stim %d (z = %.2f)\n", k, stim, z; exit !(z < 5) }' "$1"
+}
+"$bin" simulate --circuit "$circ" --shots 20000 --seed 5 --out "$tmp/big.b8" --out-format b8 --obs-out "$tmp/big_o.01"
+check "20000-shot circuit run exits 0" '[ $? -eq 0 ]'
+check "circuit observable flip rate agrees with Stim" 'rate_ok "$tmp/big_o.01" 1346 20000'
+"$bin" simulate --dem "$data/surface_x_d3_r3_p0.003.dem" --shots 20000 --seed 5 --out "$tmp/dem.b8" --out-format b8 \
+    --obs-out "$tmp/dem_o.01" --append-observables
+check "DEM run exits 0" '[ $? -eq 0 ]'
+check "DEM records have 25 bits (4 bytes)" '[ "$(stat -c %s "$tmp/dem.b8")" -eq 80000 ]'
+check "DEM observable flip rate agrees with Stim" 'rate_ok "$tmp/dem_o.01" 1346 20000'
+"$bin" simulate --circuit "$circ" --dem "$data/surface_x_d3_r3_p0.003.dem" --shots 1 --out "$tmp/x.b8" 2>"$tmp/err"; st=$?
+check "--circuit with --dem exits 2" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]'
+
 # Usage errors: exit 2, one line.
 "$bin" simulate --shots 10 --out "$tmp/x.b8" 2>"$tmp/err"; st=$?
 check "missing --circuit exits 2" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]'

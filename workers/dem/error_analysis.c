@@ -5,6 +5,13 @@
 //   the walk          gates, noise, measurements, resets, annotations, REPEAT (folded or not)
 //   unreversal        the model is built back to front; finally turned around
 #define _GNU_SOURCE  // qsort_r
+// Probabilities must round exactly as Stim's (built without FMA) do, so that the written
+// digits agree: no fused multiply-adds in this file.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include "workers/dem/error_analysis.h"
 
 #include <math.h>
@@ -193,6 +200,8 @@ static void add_error(analyzer *a, double p, const uint64_t *key, size_t n) {
     if (a->accumulate) et_add(&a->classes, key, n, p);
 }
 
+static int detector_coords(const qp_circuit *c, uint64_t id, double *coords, int max_coords);
+
 // ---------------------------------------------------------------------------------------
 // Gauge (determinism) check.
 static int gauge_fail(analyzer *a, const uint64_t *v, size_t n, const char *what, uint32_t q,
@@ -209,7 +218,7 @@ static int gauge_fail(analyzer *a, const uint64_t *v, size_t n, const char *what
                        "observable L%llu is not deterministic: it anticommutes with %s on qubit %u%s",
                        (unsigned long long)(t & ~OBS), what, q, where);
     double coords[16];
-    int nc = qp_error_analysis_detector_coords(a->c, t, coords, 16);
+    int nc = detector_coords(a->c, t, coords, 16);
     char cs[256] = "";
     if (nc > 0) {
         size_t w = (size_t)snprintf(cs, sizeof cs, " at coords (");
@@ -1170,7 +1179,7 @@ static int find_coords(const qp_block *b, coord_walk *w, uint64_t id, double *co
     return -1;
 }
 
-int qp_error_analysis_detector_coords(const qp_circuit *c, uint64_t id, double *coords, int max_coords) {
+static int detector_coords(const qp_circuit *c, uint64_t id, double *coords, int max_coords) {
     coord_walk w = {0};
     return find_coords(&c->top, &w, id, coords, max_coords);
 }

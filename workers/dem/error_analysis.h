@@ -36,10 +36,5 @@ typedef struct {
 int qp_error_analysis(const qp_circuit *c, const qp_error_analysis_options *opt, qp_dem *out,
                       qp_err *err);
 
-// Coordinates of detector `id` (SHIFT_COORDS applied). Returns the number of coordinates
-// (written to coords up to max_coords), or -1 when the circuit has no such detector.
-// (Lead: renamed from qp_circuit_detector_coords, which workers/circuit/circuit_coords.h owns
-// with another signature; the two collided at link time. Please keep this name.)
-int qp_error_analysis_detector_coords(const qp_circuit *c, uint64_t id, double *coords, int max_coords);
 
 #endif

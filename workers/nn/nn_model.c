@@ -326,6 +326,10 @@ void NN(nn_model_backward)(nn_model *m) {
             memset(m->dln, 0, BSH * sizeof(nn_real));
             NN(nn_linear_backward)(m->dln, g->qkvw + (size_t)l * 3 * H * H, g->qkvb + (size_t)l * 3 * H,
                                    m->dqkv, ln1, p->qkvw + (size_t)l * 3 * H * H, (int)n, H, 3 * H);
+            // The key bias shifts every score of a query row by the same amount, which the
+            // softmax ignores: its exact gradient is 0 and the computed one is rounding noise,
+            // which Adam would normalise into full-size steps. Keep it exactly 0.
+            memset(g->qkvb + (size_t)l * 3 * H + H, 0, (size_t)H * sizeof(nn_real));
             NN(nn_layernorm_backward)(m->dx, g->ln1w + l * H, g->ln1b + l * H, m->dln, x, p->ln1w + l * H,
                                       a->ln1_mean + l * bs, a->ln1_rstd + l * bs, (int)n, H);
         }

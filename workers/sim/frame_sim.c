@@ -219,9 +219,11 @@ static inline uint32_t below(qp_rng *r, uint32_t n) {
 }
 
 // Pauli codes 0..3 = I X Y Z as (x, z) bits.
+// Branch-free: the Pauli is random, so branches on it would mispredict.
 static inline void apply_pauli(qp_frame_sim *s, uint32_t q, size_t word, uint64_t bit, uint32_t pauli) {
-    if (pauli == 1 || pauli == 2) s->x[(size_t)q * s->stride + word] ^= bit;
-    if (pauli == 2 || pauli == 3) s->z[(size_t)q * s->stride + word] ^= bit;
+    uint64_t has_x = (0x6u >> pauli) & 1u, has_z = (0xCu >> pauli) & 1u;  // X,Y / Y,Z
+    s->x[(size_t)q * s->stride + word] ^= bit & (0 - has_x);
+    s->z[(size_t)q * s->stride + word] ^= bit & (0 - has_z);
 }
 
 // Picks index i with probability cum-differences: cum is increasing, cum[n-1] = total.

@@ -133,7 +133,13 @@ static int run_spilled(qp_frame_sim *sim, const qp_frame_stream_params *p, const
                 memset(obs, 0, n * sh->ob);
                 qp_bits_rows_to_records(s.obs_rows + g, sh->K, s.stride, 0, n, obs, sh->ob, 0);
             }
-            rc = emit(ctx, recs, sh->want_obs ? obs : NULL, (size_t)n, err);
+            // Hand over a few records at a time: a writer may copy what it gets.
+            size_t piece = ((size_t)4 << 20) / (sh->rb + sh->ob);
+            if (piece == 0) piece = 1;
+            for (size_t i = 0; i < n && rc == 0; i += piece) {
+                size_t m = n - i < piece ? n - i : piece;
+                rc = emit(ctx, recs + i * sh->rb, sh->want_obs ? obs + i * sh->ob : NULL, m, err);
+            }
             done += n;
         }
     }

@@ -1,0 +1,253 @@
+#include "pipeline/job/report.h"
+
+#include <math.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "pipeline/store/store.h"
+#include "pipeline/store/store_attr.h"
+#include "pipeline/store/store_list.h"
+#include "workers/util/alloc.h"
+#include "workers/util/stats.h"
+
+static uint64_t fnv1a(uint64_t h, const char *s) {
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+static void copy_attr_str(qp_store *st, const char *obj, const char *name, char *dst, size_t cap) {
+    char *v = NULL;
+    qp_err ignored;
+    dst[0] = 0;
+    if (qp_store_attr_exists(st, obj, name) && qp_store_attr_get_str(st, obj, name, &v, &ignored) == 0) {
+        snprintf(dst, cap, "%s", v);
+        free(v);
+    }
+}
+
+static uint64_t attr_u64(qp_store *st, const char *obj, const char *name) {
+    uint64_t v = 0;
+    qp_err ignored;
+    if (qp_store_attr_exists(st, obj, name)) qp_store_attr_get_u64(st, obj, name, &v, &ignored);
+    return v;
+}
+
+static double attr_f64(qp_store *st, const char *obj, const char *name) {
+    double v = 0;
+    qp_err ignored;
+    if (qp_store_attr_exists(st, obj, name)) qp_store_attr_get_f64(st, obj, name, &v, &ignored);
+    return v;
+}
+
+int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err *err) {
+    qp_store *st = NULL;
+    if (qp_store_open(path, MPI_COMM_SELF, QP_STORE_READ, &st, err) != 0) return -1;
+    char **exps = NULL;
+    size_t num_exps = 0;
+    int rc = qp_store_list(st, "/experiments", &exps, &num_exps, err);
+    size_t cap = *n;
+    for (size_t i = 0; rc == 0 && i < num_exps; i++) {
+        char g[1024], dg[1300], rg[1100];
+        snprintf(g, sizeof g, "/experiments/%s", exps[i]);
+        snprintf(rg, sizeof rg, "/run/experiments/%s", exps[i]);
+        char *circuit = NULL, *dem = NULL;
+        qp_err ignored;
+        if (qp_store_attr_exists(st, g, "circuit")) qp_store_attr_get_str(st, g, "circuit", &circuit, &ignored);
+        if (qp_store_attr_exists(st, g, "dem")) qp_store_attr_get_str(st, g, "dem", &dem, &ignored);
+        snprintf(dg, sizeof dg, "%s/decoders", g);
+        char **decs = NULL;
+        size_t num_decs = 0;
+        rc = qp_store_list(st, dg, &decs, &num_decs, err);
+        for (size_t k = 0; rc == 0 && k < num_decs; k++) {
+            char d[1400];
+            snprintf(d, sizeof d, "%s/%s", dg, decs[k]);
+            qp_grow(*rows, cap, *n + 1);
+            qp_report_row *r = &(*rows)[(*n)++];
+            memset(r, 0, sizeof *r);
+            copy_attr_str(st, g, "name", r->name, sizeof r->name);
+            if (!r->name[0]) snprintf(r->name, sizeof r->name, "%s", exps[i]);
+            snprintf(r->decoder, sizeof r->decoder, "%s", decs[k]);
+            r->shots = attr_u64(st, d, "shots");
+            r->errors = attr_u64(st, d, "errors");
+            r->discards = attr_u64(st, d, "discards");
+            r->seconds = attr_f64(st, rg, "seconds");
+            copy_attr_str(st, g, "code", r->code, sizeof r->code);
+            copy_attr_str(st, g, "basis", r->basis, sizeof r->basis);
+            copy_attr_str(st, g, "noise", r->noise, sizeof r->noise);
+            r->distance = attr_u64(st, g, "distance");
+            r->rounds = attr_u64(st, g, "rounds");
+            r->p = attr_f64(st, g, "p");
+            uint64_t h = 0xcbf29ce484222325ULL;
+            h = fnv1a(fnv1a(fnv1a(h, circuit ? circuit : ""), dem ? dem : ""), decs[k]);
+            snprintf(r->strong_id, sizeof r->strong_id, "%016llx", (unsigned long long)h);
+        }
+        qp_store_names_free(decs, num_decs);
+        free(circuit);
+        free(dem);
+    }
+    qp_store_names_free(exps, num_exps);
+    qp_err close_err;
+    qp_store_close(st, &close_err);
+    if (rc != 0) qp_fail_prefix(err, "%s", path);
+    return rc;
+}
+
+// JSON string escaping for names (paths may hold quotes or backslashes).
+static void json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', out);
+        if ((unsigned char)*s >= 0x20) fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+// The shortest %g text that reads back as the same double (0.005, not 0.0050000000000000001).
+static const char *shortest_double(double x, char *buf, size_t cap) {
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    return buf;
+}
+
+void qp_report_write_csv(FILE *out, const qp_report_row *rows, size_t n) {
+    fprintf(out, "     shots,    errors,  discards, seconds,decoder,strong_id,json_metadata\n");
+    for (size_t i = 0; i < n; i++) {
+        const qp_report_row *r = &rows[i];
+        fprintf(out, "%10llu,%10llu,%10llu,%8.3f,%s,%s,\"{", (unsigned long long)r->shots,
+                (unsigned long long)r->errors, (unsigned long long)r->discards, r->seconds,
+                r->decoder, r->strong_id);
+        // CSV quoting: the JSON's quotes are doubled.
+        char *buf = NULL, num[40];
+        size_t len = 0;
+        FILE *j = open_memstream(&buf, &len);
+        fprintf(j, "\"name\":");
+        json_string(j, r->name);
+        if (r->code[0]) fprintf(j, ",\"code\":\"%s\"", r->code);
+        if (r->basis[0]) fprintf(j, ",\"b\":\"%s\"", r->basis);
+        if (r->distance) fprintf(j, ",\"d\":%llu", (unsigned long long)r->distance);
+        if (r->rounds) fprintf(j, ",\"r\":%llu", (unsigned long long)r->rounds);
+        if (r->p > 0) fprintf(j, ",\"p\":%s", shortest_double(r->p, num, sizeof num));
+        if (r->noise[0] && strcmp(r->noise, "none") != 0) fprintf(j, ",\"noise\":\"%s\"", r->noise);
+        fclose(j);
+        for (size_t k = 0; k < len; k++) {
+            if (buf[k] == '"') fputc('"', out);
+            fputc(buf[k], out);
+        }
+        free(buf);
+        fprintf(out, "}\"\n");
+    }
+}
+
+void qp_report_print_table(FILE *out, const qp_report_row *rows, size_t n) {
+    fprintf(out, "%-44s %-10s %10s %8s %11s %25s %11s\n", "experiment", "decoder", "shots", "errors",
+            "LER", "95% interval", "LER/round");
+    for (size_t i = 0; i < n; i++) {
+        const qp_report_row *r = &rows[i];
+        double lo, hi, ler = r->shots ? (double)r->errors / r->shots : 0;
+        qp_wilson_interval(r->errors, r->shots, 1.96, &lo, &hi);
+        char per_round[32] = "-";
+        if (r->rounds) snprintf(per_round, sizeof per_round, "%.3e", qp_ler_per_round(ler, r->rounds));
+        fprintf(out, "%-44s %-10s %10llu %8llu %11.3e   [%.3e, %.3e] %11s\n", r->name, r->decoder,
+                (unsigned long long)r->shots, (unsigned long long)r->errors, ler, lo, hi, per_round);
+    }
+}
+
+static int cmp_plot_order(const void *a, const void *b) {
+    const qp_report_row *x = a, *y = b;
+    int c = strcmp(x->decoder, y->decoder);
+    if (!c) c = strcmp(x->basis, y->basis);
+    if (!c) c = (x->distance > y->distance) - (x->distance < y->distance);
+    if (!c) c = (x->p > y->p) - (x->p < y->p);
+    return c;
+}
+
+// One gnuplot data block per series; series keys are (decoder, basis, key) where key is the
+// distance (ler vs p) or p (ler per round vs d).
+static int write_plot(const qp_report_row *sorted, size_t n, const char *prefix, int per_round,
+                      qp_err *err) {
+    char data_path[1100], script_path[1100];
+    snprintf(data_path, sizeof data_path, "%s_%s.dat", prefix, per_round ? "ler_per_round" : "ler_vs_p");
+    snprintf(script_path, sizeof script_path, "%s_%s.gp", prefix, per_round ? "ler_per_round" : "ler_vs_p");
+    FILE *dat = fopen(data_path, "w");
+    if (!dat) return qp_fail(err, "cannot write %s", data_path);
+    char titles[256][96];
+    int series = 0;
+    char last[96] = "";
+    // For per-round plots, group by p: reorder by (decoder, basis, p, d).
+    qp_report_row *rows = qp_malloc((n ? n : 1) * sizeof *rows);
+    memcpy(rows, sorted, n * sizeof *rows);
+    if (per_round) {
+        for (size_t i = 0; i < n; i++) {  // swap roles so the same sort groups by p
+            double p = rows[i].p;
+            rows[i].p = (double)rows[i].distance;
+            rows[i].distance = (uint64_t)llround(p * 1e12);
+        }
+        qsort(rows, n, sizeof *rows, cmp_plot_order);
+    }
+    for (size_t i = 0; i < n && series < 256; i++) {
+        const qp_report_row *r = &rows[i];
+        if (!r->shots || !r->distance || r->p <= 0) continue;
+        char key[96];
+        if (per_round)
+            snprintf(key, sizeof key, "%s %s p=%g", r->decoder, r->basis, r->distance / 1e12);
+        else
+            snprintf(key, sizeof key, "%s %s d=%llu", r->decoder, r->basis, (unsigned long long)r->distance);
+        if (strcmp(key, last) != 0) {
+            if (series) fprintf(dat, "\n\n");
+            snprintf(titles[series++], sizeof titles[0], "%s", key);
+            snprintf(last, sizeof last, "%s", key);
+        }
+        double lo, hi, ler = (double)r->errors / r->shots;
+        qp_wilson_interval(r->errors, r->shots, 1.96, &lo, &hi);
+        if (per_round) {
+            uint64_t rounds = r->rounds ? r->rounds : 1;
+            fprintf(dat, "%g %.6e %.6e %.6e\n", r->p, qp_ler_per_round(ler, rounds),
+                    qp_ler_per_round(lo, rounds), qp_ler_per_round(hi, rounds));
+        } else {
+            fprintf(dat, "%.6e %.6e %.6e %.6e\n", r->p, ler, lo, hi);
+        }
+    }
+    fclose(dat);
+    free(rows);
+    FILE *gp = fopen(script_path, "w");
+    if (!gp) return qp_fail(err, "cannot write %s", script_path);
+    const char *terms[2][2] = {{"pngcairo size 900,650", "png"}, {"svg size 900,650", "svg"}};
+    for (int t = 0; t < 2; t++) {
+        fprintf(gp, "set terminal %s\nset output '%s_%s.%s'\n", terms[t][0], prefix,
+                per_round ? "ler_per_round" : "ler_vs_p", terms[t][1]);
+        fprintf(gp, "set logscale y\nset grid\nset key outside right\nset format y '%%.0e'\n");
+        fprintf(gp, "set offsets graph 0.05, graph 0.05, 0, 0\n");
+        if (per_round)
+            fprintf(gp, "set xtics 2\nset xlabel 'code distance d'\nset ylabel 'logical error rate per round'\n");
+        else
+            fprintf(gp, "set logscale x\nset xlabel 'physical error rate p'\nset ylabel 'logical error rate (per shot)'\n");
+        fprintf(gp, "set title 'qecpipe: %s'\n", per_round ? "LER per round vs distance" : "LER vs p");
+        if (series == 0) fprintf(gp, "set label 'no data' at graph 0.5,0.5\nplot 1/0 notitle\n");
+        for (int s = 0; s < series; s++)
+            fprintf(gp, "%s '%s' index %d using 1:2:3:4 with yerrorlines title '%s'%s", s ? "    " : "plot ",
+                    data_path, s, titles[s], s + 1 < series ? ", \\\n" : "\n");
+        fprintf(gp, "unset output\n");
+    }
+    fclose(gp);
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "gnuplot '%s' > '%s.log' 2>&1", script_path, script_path);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return qp_fail(err, "gnuplot failed on %s, see %s.log (gnuplot comes from the Debian package gnuplot-nox)",
+                       script_path, script_path);
+    return 0;
+}
+
+int qp_report_plots(const qp_report_row *rows, size_t n, const char *prefix, qp_err *err) {
+    qp_report_row *sorted = qp_malloc((n ? n : 1) * sizeof *sorted);
+    memcpy(sorted, rows, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_plot_order);
+    int rc = write_plot(sorted, n, prefix, 0, err);
+    if (rc == 0) rc = write_plot(sorted, n, prefix, 1, err);
+    free(sorted);
+    return rc;
+}
