@@ -1,12 +1,16 @@
 #include "pipeline/job/experiment.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "pipeline/formats/shot_reader.h"
 #include "workers/circuit/surface_code.h"
 #include "workers/dem/error_analysis.h"
 #include "workers/util/alloc.h"
+#include "workers/util/rng.h"
 
 int qp_job_bcast_status(MPI_Comm comm, int rc_on_root, qp_err *err) {
     int rc = rc_on_root;
@@ -19,47 +23,70 @@ int qp_job_bcast_status(MPI_Comm comm, int rc_on_root, qp_err *err) {
 void qp_job_bcast_string(MPI_Comm comm, char **s) {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    uint64_t len = (rank == 0 && *s) ? strlen(*s) : 0;
+    uint64_t len = (rank == 0 && *s) ? strlen(*s) + 1 : 0;  // 0: NULL
     MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
     if (rank != 0) {
         free(*s);
-        *s = qp_malloc(len + 1);
+        *s = len ? qp_malloc(len) : NULL;
     }
     // MPI counts are int: send in pieces so huge texts work too.
     for (uint64_t off = 0; off < len; off += 1u << 30) {
         uint64_t n = len - off < (1u << 30) ? len - off : (1u << 30);
         MPI_Bcast(*s + off, (int)n, MPI_CHAR, 0, comm);
     }
-    (*s)[len] = 0;
 }
 
-// Text written to a FILE* by a writer callback, returned as a malloc'd string.
-static char *capture_circuit_text(const qp_circuit *c, qp_err *err) {
+static char *circuit_to_text(const qp_circuit *c, qp_err *err) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
     int rc = qp_circuit_write(c, f, err);
     fclose(f);
-    if (rc != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    if (rc == 0) return buf;
+    free(buf);
+    return NULL;
 }
 
-static char *capture_dem_text(const qp_dem *d, qp_err *err) {
+static char *dem_to_text(const qp_dem *d, qp_err *err) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
     int rc = qp_dem_write(d, f, err);
     fclose(f);
-    if (rc != 0) {
-        free(buf);
+    if (rc == 0) return buf;
+    free(buf);
+    return NULL;
+}
+
+static char *read_text_file(const char *path, qp_err *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        qp_fail(err, "%s: cannot open", path);
         return NULL;
     }
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    do {
+        qp_grow(buf, cap, len + 65536);
+        got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+    } while (got > 0);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        qp_fail(err, "%s: read error", path);
+        return NULL;
+    }
+    buf[len] = 0;
     return buf;
+}
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err *err) {
@@ -71,14 +98,15 @@ int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err
         rc = qp_circuit_parse_file(&c, exp->circuit, err);
     } else {
         char basis = exp->basis == QP_BASIS_X ? 'x' : 'z';
-        qp_surface_params params =
-            exp->noise == QP_NOISE_SI1000
-                ? qp_surface_params_si1000(basis, (uint32_t)exp->distance, (uint64_t)exp->rounds, exp->p)
-                : qp_surface_params_uniform(basis, (uint32_t)exp->distance, (uint64_t)exp->rounds, exp->p);
+        uint32_t d = (uint32_t)exp->distance;
+        uint64_t r = (uint64_t)exp->rounds;
+        qp_surface_params params = exp->noise == QP_NOISE_SI1000
+                                       ? qp_surface_params_si1000(basis, d, r, exp->p)
+                                       : qp_surface_params_uniform(basis, d, r, exp->p);
         rc = qp_surface_code_generate(&c, &params, err);
     }
     if (rc == 0) {
-        *text = capture_circuit_text(&c, err);
+        *text = circuit_to_text(&c, err);
         if (!*text) rc = -1;
     }
     qp_circuit_free(&c);
@@ -86,61 +114,57 @@ int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err
     return rc;
 }
 
-// Rank 0: circuit text and decomposed DEM text.
-static int build_on_root(const qp_experiment *exp, char **circuit_text, char **dem_text,
-                         qp_err *err) {
-    if (qp_job_experiment_circuit_text(exp, circuit_text, err) != 0) return -1;
+// Rank 0: the decomposed DEM of a circuit text.
+static char *derive_dem_text(const char *circuit_text, const char *name, qp_err *err) {
     qp_circuit c;
     qp_circuit_init(&c);
-    int rc = qp_circuit_parse(&c, *circuit_text, exp->name, err);
     qp_dem d;
     qp_dem_init(&d);
+    char *text = NULL;
+    int rc = qp_circuit_parse(&c, circuit_text, name, err);
     if (rc == 0) {
         qp_error_analysis_options opt = {.decompose_errors = 1, .fold_loops = 0};
         rc = qp_error_analysis(&c, &opt, &d, err);
-        if (rc != 0) qp_fail_prefix(err, "experiment %s: detector error model", exp->name);
+        if (rc != 0) qp_fail_prefix(err, "%s: detector error model", name);
     }
-    if (rc == 0) {
-        *dem_text = capture_dem_text(&d, err);
-        if (!*dem_text) rc = -1;
-    }
+    if (rc == 0) text = dem_to_text(&d, err);
     qp_dem_free(&d);
     qp_circuit_free(&c);
-    return rc;
+    return text;
 }
 
-int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI_Comm comm,
-                            qp_err *err) {
-    memset(je, 0, sizeof *je);
-    je->exp = exp;
-    qp_circuit_init(&je->circuit);
-    qp_dem_init(&je->dem);
+// Every rank: parse the broadcast texts and build the decoders; all ranks agree on failure.
+static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm comm, qp_err *err) {
     int rank;
     MPI_Comm_rank(comm, &rank);
-
-    int rc = 0;
-    if (rank == 0) rc = build_on_root(exp, &je->circuit_text, &je->dem_text, err);
-    if (qp_job_bcast_status(comm, rc, err) != 0) goto fail;
     qp_job_bcast_string(comm, &je->circuit_text);
     qp_job_bcast_string(comm, &je->dem_text);
+    qp_job_bcast_string(comm, &je->dem_odd_text);
+    MPI_Bcast(&je->info, sizeof je->info, MPI_BYTE, 0, comm);
+    MPI_Bcast(&je->files, sizeof je->files, MPI_BYTE, 0, comm);
 
-    // Every rank parses the same texts; a failure here would be a bug, reported as such.
-    rc = qp_circuit_parse(&je->circuit, je->circuit_text, exp->name, err);
-    if (rc == 0) rc = qp_dem_parse(&je->dem, je->dem_text, exp->name, err);
+    const char *name = je->info.name;
+    int rc = qp_circuit_parse(&je->circuit, je->circuit_text, name, err);
+    if (rc == 0) rc = qp_dem_parse(&je->dem, je->dem_text, name, err);
+    qp_dem dem_odd;
+    qp_dem_init(&dem_odd);
+    if (rc == 0 && je->dem_odd_text) rc = qp_dem_parse(&dem_odd, je->dem_odd_text, name, err);
     je->num_detectors = je->circuit.num_detectors;
     je->num_observables = je->circuit.num_observables;
-    je->rounds = exp->code == QP_CODE_SURFACE ? (uint64_t)exp->rounds : 0;
     for (int k = 0; rc == 0 && k < QP_NUM_DECODERS; k++) {
-        if (!(exp->decoders & QP_DECODER_BIT(k))) continue;
-        qp_decoder *dec = qp_decoder_create(qp_decoder_name((qp_decoder_id)k), &je->dem, err);
-        if (!dec) {
-            qp_fail_prefix(err, "experiment %s: decoder %s", exp->name, qp_decoder_name((qp_decoder_id)k));
+        if (!(decoder_mask & QP_DECODER_BIT(k))) continue;
+        const char *kind = qp_decoder_name((qp_decoder_id)k);
+        int i = je->num_decoders;
+        je->decoder_ids[i] = (qp_decoder_id)k;
+        je->decoders[i] = qp_decoder_create(kind, &je->dem, err);
+        if (je->decoders[i] && je->dem_odd_text) je->decoders_odd[i] = qp_decoder_create(kind, &dem_odd, err);
+        if (je->decoders[i]) je->num_decoders++;
+        if (!je->decoders[i] || (je->dem_odd_text && !je->decoders_odd[i])) {
+            qp_fail_prefix(err, "experiment %s: decoder %s", name, kind);
             rc = -1;
-            break;
         }
-        je->decoder_ids[je->num_decoders] = (qp_decoder_id)k;
-        je->decoders[je->num_decoders++] = dec;
     }
+    qp_dem_free(&dem_odd);
     // Agree: the lowest failing rank's message wins.
     int any = rc != 0, all_any;
     MPI_Allreduce(&any, &all_any, 1, MPI_INT, MPI_MAX, comm);
@@ -148,17 +172,168 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     int who = any ? rank : 1 << 30, first;
     MPI_Allreduce(&who, &first, 1, MPI_INT, MPI_MIN, comm);
     MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, first, comm);
-fail:
-    qp_job_experiment_free(je);
     return -1;
 }
 
+static void init_empty(qp_job_experiment *je) {
+    memset(je, 0, sizeof *je);
+    qp_circuit_init(&je->circuit);
+    qp_dem_init(&je->dem);
+}
+
+int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI_Comm comm,
+                            qp_err *err) {
+    init_empty(je);
+    qp_experiment_info *in = &je->info;
+    snprintf(in->name, sizeof in->name, "%s", exp->name);
+    snprintf(in->group, sizeof in->group, "%s", exp->name);
+    snprintf(in->code, sizeof in->code, "%s", qp_code_name(exp->code));
+    snprintf(in->basis, sizeof in->basis, "%s", exp->code == QP_CODE_SURFACE ? qp_basis_name(exp->basis) : "");
+    snprintf(in->noise, sizeof in->noise, "%s", exp->code == QP_CODE_SURFACE ? qp_noise_name(exp->noise) : "");
+    snprintf(in->source_path, sizeof in->source_path, "%s", exp->circuit);
+    in->distance = (uint64_t)exp->distance;
+    in->rounds = (uint64_t)exp->rounds;
+    in->p = exp->p;
+    in->stream = exp->stream;
+    in->max_shots = exp->max_shots;
+    in->max_errors = exp->max_errors == UINT64_MAX ? 0 : exp->max_errors;
+
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int rc = 0;
+    if (rank == 0) {
+        rc = qp_job_experiment_circuit_text(exp, &je->circuit_text, err);
+        if (rc == 0) {
+            je->dem_text = derive_dem_text(je->circuit_text, exp->name, err);
+            if (!je->dem_text) rc = -1;
+        }
+    }
+    if (qp_job_bcast_status(comm, rc, err) != 0 || finish_setup(je, exp->decoders, comm, err) != 0) {
+        qp_job_experiment_free(je);
+        return -1;
+    }
+    return 0;
+}
+
+void qp_job_group_name(const char *name, char *buf, size_t cap) {
+    size_t j = 0;
+    for (const char *s = name; *s && j + 3 < cap; s++) {
+        if (*s == '/') {
+            buf[j++] = '_';
+            buf[j++] = '_';
+        } else {
+            buf[j++] = *s;
+        }
+    }
+    buf[j] = 0;
+}
+
+// Metadata from a Google-layout path: "..._bX_d5_r05_..." or "d5_at_q4_7/X/r05".
+static void parse_path_metadata(const char *rel, qp_experiment_info *in) {
+    for (const char *s = rel; *s; s++) {
+        int boundary = s == rel || !isalnum((unsigned char)s[-1]);
+        if (!boundary) continue;
+        if ((s[0] == 'd' || s[0] == 'r') && isdigit((unsigned char)s[1])) {
+            uint64_t v = strtoull(s + 1, NULL, 10);
+            if (s[0] == 'd') in->distance = v;
+            else in->rounds = v;
+        } else if (s[0] == 'b' && (s[1] == 'X' || s[1] == 'Z') && !isalnum((unsigned char)s[2])) {
+            in->basis[0] = (char)tolower((unsigned char)s[1]);
+        } else if ((s[0] == 'X' || s[0] == 'Z') && !isalnum((unsigned char)s[1])) {
+            in->basis[0] = (char)tolower((unsigned char)s[0]);
+        }
+    }
+}
+
+// Rank 0: everything about an archived folder, checked before any decoding.
+static int archive_on_root(qp_job_experiment *je, const char *archive, const char *rel,
+                           const qp_archive_options *opt, qp_err *err) {
+    qp_experiment_info *in = &je->info;
+    char dir[QP_CONFIG_PATH_MAX - 64], path[QP_CONFIG_PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/%s", archive, rel);
+    snprintf(in->source_path, sizeof in->source_path, "%s", dir);
+
+    snprintf(path, sizeof path, "%s/circuit_noisy.stim", dir);
+    if (!file_exists(path)) snprintf(path, sizeof path, "%s/circuit_ideal.stim", dir);
+    if (!file_exists(path))
+        return qp_fail(err, "%s: no circuit_noisy.stim or circuit_ideal.stim", dir);
+    if (!(je->circuit_text = read_text_file(path, err))) return -1;
+    qp_circuit c;
+    qp_circuit_init(&c);
+    int rc = qp_circuit_parse(&c, je->circuit_text, path, err);
+    uint64_t num_dets = c.num_detectors, num_obs = c.num_observables;
+    qp_circuit_free(&c);
+    if (rc != 0) return -1;
+
+    // DEMs.
+    if (opt->dem_by_parity) {
+        snprintf(path, sizeof path, "%s/pij_from_odd_for_even.dem", dir);
+        if (!(je->dem_text = read_text_file(path, err))) return -1;
+        snprintf(path, sizeof path, "%s/pij_from_even_for_odd.dem", dir);
+        if (!(je->dem_odd_text = read_text_file(path, err))) return -1;
+    } else {
+        const char *name = opt->dem_name ? opt->dem_name : "circuit_detector_error_model.dem";
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (file_exists(path)) {
+            if (!(je->dem_text = read_text_file(path, err))) return -1;
+        } else if (opt->dem_name) {
+            return qp_fail(err, "%s: no such DEM file (--dem-name %s)", path, opt->dem_name);
+        } else if (!(je->dem_text = derive_dem_text(je->circuit_text, rel, err))) {
+            return -1;
+        }
+    }
+
+    // Shots: the detection events decide the count; the observables must match it.
+    snprintf(je->files.dets_path, sizeof je->files.dets_path, "%s/detection_events.b8", dir);
+    uint64_t shots = 0, obs_shots = 0;
+    if (qp_shot_file_count_records(je->files.dets_path, QP_FORMAT_B8, num_dets, 0, &shots, err) != 0)
+        return qp_fail_prefix(err, "(%llu detectors per shot from the circuit)", (unsigned long long)num_dets);
+    snprintf(je->files.obs_path, sizeof je->files.obs_path, "%s/obs_flips_actual.01", dir);
+    je->files.obs_format = QP_FORMAT_01;
+    if (!file_exists(je->files.obs_path)) {
+        snprintf(je->files.obs_path, sizeof je->files.obs_path, "%s/obs_flips_actual.b8", dir);
+        je->files.obs_format = QP_FORMAT_B8;
+    }
+    if (!file_exists(je->files.obs_path))
+        return qp_fail(err, "%s: no obs_flips_actual.01 or obs_flips_actual.b8", dir);
+    if (qp_shot_file_count_records(je->files.obs_path, je->files.obs_format, 0, num_obs, &obs_shots, err) != 0)
+        return -1;
+    if (obs_shots != shots)
+        return qp_fail(err, "%s holds %llu shots but %s holds %llu", je->files.dets_path,
+                       (unsigned long long)shots, je->files.obs_path, (unsigned long long)obs_shots);
+    in->max_shots = shots;
+    return 0;
+}
+
+int qp_job_archive_setup(qp_job_experiment *je, const char *archive, const char *rel,
+                         const qp_archive_options *opt, MPI_Comm comm, qp_err *err) {
+    init_empty(je);
+    je->archived = 1;
+    qp_experiment_info *in = &je->info;
+    snprintf(in->name, sizeof in->name, "%s", rel);
+    qp_job_group_name(rel, in->group, sizeof in->group);
+    snprintf(in->code, sizeof in->code, "archive");
+    parse_path_metadata(rel, in);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int rc = rank == 0 ? archive_on_root(je, archive, rel, opt, err) : 0;
+    if (qp_job_bcast_status(comm, rc, err) != 0 || finish_setup(je, opt->decoders, comm, err) != 0) {
+        qp_job_experiment_free(je);
+        return -1;
+    }
+    return 0;
+}
+
 void qp_job_experiment_free(qp_job_experiment *je) {
-    for (int k = 0; k < je->num_decoders; k++) qp_decoder_free(je->decoders[k]);
+    for (int k = 0; k < je->num_decoders; k++) {
+        qp_decoder_free(je->decoders[k]);
+        if (je->decoders_odd[k]) qp_decoder_free(je->decoders_odd[k]);
+    }
     je->num_decoders = 0;
     qp_circuit_free(&je->circuit);
     qp_dem_free(&je->dem);
     free(je->circuit_text);
     free(je->dem_text);
-    je->circuit_text = je->dem_text = NULL;
+    free(je->dem_odd_text);
+    je->circuit_text = je->dem_text = je->dem_odd_text = NULL;
 }

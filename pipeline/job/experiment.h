@@ -1,6 +1,10 @@
 // One experiment of a job made ready to run on every rank: its circuit, its detector error
-// model and its decoders. Rank 0 builds the circuit text and derives the DEM once; both are
-// broadcast as text and parsed by every rank, so all ranks hold identical models.
+// model(s), its decoders and where its shots come from.
+//   - generated or circuit-file experiments (from the config): shots are sampled;
+//   - archived experiments (`qecpipe redecode`, Google's layout): shots are read from the
+//     folder's detection_events.b8 and obs_flips_actual.{01,b8}.
+// Rank 0 builds the texts (circuit, DEM) once; they are broadcast and parsed by every rank,
+// so all ranks hold identical models.
 #ifndef QP_JOB_EXPERIMENT_H
 #define QP_JOB_EXPERIMENT_H
 
@@ -8,36 +12,78 @@
 #include <stdint.h>
 
 #include "pipeline/config/config.h"
+#include "pipeline/formats/shot_format.h"
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
 #include "workers/dem/dem.h"
 #include "workers/util/err.h"
 
+#define QP_JOB_NAME_MAX 512
+
+// What an experiment is, as stored in the results and the report.
 typedef struct {
-    const qp_experiment *exp;
+    char name[QP_JOB_NAME_MAX];   // config name, or the folder path relative to the archive
+    char group[QP_JOB_NAME_MAX];  // HDF5 group name under /experiments ('/' becomes "__")
+    char code[32], basis[8], noise[32];
+    uint64_t distance, rounds;    // 0 when unknown
+    double p;                     // 0 when unknown
+    char source_path[QP_CONFIG_PATH_MAX];  // circuit file or archive folder; "" if generated
+    uint64_t stream;              // random stream id (sampled experiments)
+    uint64_t max_shots;           // shots to sample, or the shots in the archive's file
+    uint64_t max_errors;          // 0: no error budget
+} qp_experiment_info;
+
+// Where an archived experiment's shots are.
+typedef struct {
+    char dets_path[QP_CONFIG_PATH_MAX];  // detection_events.b8
+    char obs_path[QP_CONFIG_PATH_MAX];   // obs_flips_actual.01 or .b8
+    qp_shot_format obs_format;
+} qp_archive_files;
+
+typedef struct {
+    qp_experiment_info info;
+    int archived;                // shots come from `files`, not the sampler
+    qp_archive_files files;
     qp_circuit circuit;
     char *circuit_text;          // Stim circuit text (stored in the results)
     qp_dem dem;
-    char *dem_text;              // Stim .dem text, decomposed (stored in the results)
+    char *dem_text;              // Stim .dem text (decomposed) used for even shots / all shots
+    char *dem_odd_text;          // with --dem-by-parity: the DEM for odd shots, else NULL
     uint64_t num_detectors;
     uint32_t num_observables;
-    uint64_t rounds;             // rounds of a generated experiment, 0 if unknown
     int num_decoders;
     qp_decoder_id decoder_ids[QP_NUM_DECODERS];  // in qp_decoder_id order
     qp_decoder *decoders[QP_NUM_DECODERS];
+    qp_decoder *decoders_odd[QP_NUM_DECODERS];   // with --dem-by-parity, else NULL
 } qp_job_experiment;
 
-// Collective. On failure every rank returns -1 with the same message and *je is released.
+// Collective: a config experiment (generated surface code or circuit file).
 int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI_Comm comm,
                             qp_err *err);
+
+// How `qecpipe redecode` picks DEMs for an archived folder.
+typedef struct {
+    const char *dem_name;  // DEM file in the folder, or NULL: circuit_detector_error_model.dem
+                           // when present, else derived from the circuit
+    int dem_by_parity;     // even shots: pij_from_odd_for_even.dem, odd: pij_from_even_for_odd.dem
+    uint32_t decoders;     // bitmask of QP_DECODER_BIT
+} qp_archive_options;
+
+// Collective: an archived experiment folder (`dir` = archive/rel).
+int qp_job_archive_setup(qp_job_experiment *je, const char *archive, const char *rel,
+                         const qp_archive_options *opt, MPI_Comm comm, qp_err *err);
+
 void qp_job_experiment_free(qp_job_experiment *je);
+
+// The HDF5 group name of an experiment name: '/' (archive sub-folders) becomes "__".
+void qp_job_group_name(const char *name, char *buf, size_t cap);
 
 // Builds the Stim text of a generated or file experiment (not collective).
 int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err *err);
 
 // Collective helper: rank 0's status and message reach every rank. Returns 0 or -1.
 int qp_job_bcast_status(MPI_Comm comm, int rc_on_root, qp_err *err);
-// Collective helper: rank 0's NUL-terminated string reaches every rank (*s allocated there).
+// Collective helper: rank 0's NUL-terminated string (or NULL) reaches every rank.
 void qp_job_bcast_string(MPI_Comm comm, char **s);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include "pipeline/store/store.h"
 #include "pipeline/store/store_attr.h"
-#include "pipeline/store/store_list.h"
 #include "workers/util/alloc.h"
 #include "workers/util/stats.h"
 
@@ -46,7 +45,7 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
     if (qp_store_open(path, MPI_COMM_SELF, QP_STORE_READ, &st, err) != 0) return -1;
     char **exps = NULL;
     size_t num_exps = 0;
-    int rc = qp_store_list(st, "/experiments", &exps, &num_exps, err);
+    int rc = qp_store_group_list(st, "/experiments", &exps, &num_exps, err);
     size_t cap = *n;
     for (size_t i = 0; rc == 0 && i < num_exps; i++) {
         char g[1024], dg[1300], rg[1100];
@@ -59,7 +58,7 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
         snprintf(dg, sizeof dg, "%s/decoders", g);
         char **decs = NULL;
         size_t num_decs = 0;
-        rc = qp_store_list(st, dg, &decs, &num_decs, err);
+        rc = qp_store_group_list(st, dg, &decs, &num_decs, err);
         for (size_t k = 0; rc == 0 && k < num_decs; k++) {
             char d[1400];
             snprintf(d, sizeof d, "%s/%s", dg, decs[k]);

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pipeline/job/experiment.h"
+#include "pipeline/formats/shot_reader.h"
 #include "pipeline/job/progress.h"
 #include "pipeline/store/store.h"
 #include "pipeline/store/store_attr.h"
@@ -21,6 +21,20 @@
 #define JOURNAL_PATH "/journal"
 #define JOURNAL_WIDTH (3 + QP_NUM_DECODERS)  // experiment, tasks, shots, errors per decoder id
 
+// What a job is, for the output file and the experiment loop.
+typedef struct {
+    const char *text;       // stored as the root attribute "config"; a resume requires equality
+    const char *source, *name;
+    uint64_t seed, shots_per_task;
+    int store_samples;
+    int num_experiments;
+    // Prepares experiment i (collective).
+    int (*setup)(qp_job_experiment *je, int i, void *ctx, MPI_Comm comm, qp_err *err);
+    void *ctx;
+    // HDF5 group name of experiment i (to drop a half-written one on resume).
+    void (*group_name)(int i, void *ctx, char *buf, size_t cap);
+} job_spec;
+
 // What one task produced on this rank, kept until the experiment's rows are written.
 typedef struct {
     uint64_t task, first_shot, shots;
@@ -31,7 +45,7 @@ typedef struct {
 
 typedef struct {
     qp_job_experiment *je;
-    uint64_t seed, spt, max_shots;
+    uint64_t seed, spt;
     size_t det_bytes, obs_bytes;
     int store_samples;
     task_output *outs;  // tasks this rank computed
@@ -48,34 +62,82 @@ static void task_output_free(task_output *o) {
     free(o->obs);
 }
 
-// counters: [0] shots, [1 + k] logical errors of the k-th configured decoder.
+// Shots [first, first+n) of an archived experiment: detection events and observables.
+static int read_archived_shots(const qp_job_experiment *je, uint64_t first, uint64_t n,
+                               uint8_t *dets, uint8_t *obs, qp_err *err) {
+    qp_shot_reader *rd = NULL;
+    int rc = qp_shot_reader_open(&rd, je->files.dets_path, QP_FORMAT_B8, je->num_detectors, 0, err);
+    if (rc == 0) rc = qp_shot_reader_seek(rd, first, err);
+    if (rc == 0 && qp_shot_reader_read(rd, dets, n, err) != (int64_t)n)
+        rc = qp_fail(err, "%s: short read at shot %llu", je->files.dets_path, (unsigned long long)first);
+    qp_shot_reader_close(rd);
+    rd = NULL;
+    if (rc == 0) rc = qp_shot_reader_open(&rd, je->files.obs_path, je->files.obs_format, 0, je->num_observables, err);
+    if (rc == 0) rc = qp_shot_reader_seek(rd, first, err);
+    if (rc == 0 && qp_shot_reader_read(rd, obs, n, err) != (int64_t)n)
+        rc = qp_fail(err, "%s: short read at shot %llu", je->files.obs_path, (unsigned long long)first);
+    qp_shot_reader_close(rd);
+    return rc;
+}
+
+// Decodes with the parity's decoder: even global shot indices with decoders[k], odd with
+// decoders_odd[k] (Google's pij_from_odd_for_even / pij_from_even_for_odd convention).
+static int decode_by_parity(experiment_run *r, int k, uint64_t first, uint64_t n, const uint8_t *dets,
+                            uint8_t *pred, double *weight, qp_err *err) {
+    const qp_job_experiment *je = r->je;
+    size_t db = r->det_bytes, ob = r->obs_bytes;
+    uint8_t *sub_dets = qp_malloc((n / 2 + 1) * db), *sub_pred = qp_malloc((n / 2 + 1) * ob);
+    double *sub_w = qp_malloc((n / 2 + 1) * sizeof(double));
+    int rc = 0;
+    for (int parity = 0; rc == 0 && parity < 2; parity++) {
+        size_t m = 0;
+        for (uint64_t s = 0; s < n; s++)
+            if (((first + s) & 1) == (uint64_t)parity) memcpy(sub_dets + db * m++, dets + db * s, db);
+        qp_decoder *dec = parity ? je->decoders_odd[k] : je->decoders[k];
+        rc = qp_decoder_decode_batch(dec, sub_dets, m, db, sub_pred, sub_w, err);
+        m = 0;
+        for (uint64_t s = 0; rc == 0 && s < n; s++)
+            if (((first + s) & 1) == (uint64_t)parity) {
+                memcpy(pred + ob * s, sub_pred + ob * m, ob);
+                weight[s] = sub_w[m++];
+            }
+    }
+    free(sub_dets);
+    free(sub_pred);
+    free(sub_w);
+    return rc;
+}
+
+// counters: [0] shots, [1 + k] logical errors of the k-th decoder of the experiment.
 static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     experiment_run *r = vctx;
     qp_job_experiment *je = r->je;
-    uint64_t first = t * r->spt;
-    uint64_t n = r->max_shots - first < r->spt ? r->max_shots - first : r->spt;
+    uint64_t first = t * r->spt, max_shots = je->info.max_shots;
+    uint64_t n = max_shots - first < r->spt ? max_shots - first : r->spt;
     task_output o = {.task = t, .first_shot = first, .shots = n};
-    o.dets = qp_malloc(n * r->det_bytes);
-    o.obs = qp_calloc(n * r->obs_bytes, 1);
-    if (qp_frame_sample_b8(&je->circuit, NULL, r->seed, je->exp->stream, first, n, o.dets, o.obs,
-                           err) != 0) {
-        task_output_free(&o);
-        return qp_fail_prefix(err, "experiment %s task %llu", je->exp->name, (unsigned long long)t);
-    }
+    o.dets = qp_calloc(n * r->det_bytes + 1, 1);
+    o.obs = qp_calloc(n * r->obs_bytes + 1, 1);
+    int rc = je->archived
+                 ? read_archived_shots(je, first, n, o.dets, o.obs, err)
+                 : qp_frame_sample_b8(&je->circuit, NULL, r->seed, je->info.stream, first, n, o.dets, o.obs, err);
     counters[0] = n;
-    for (int k = 0; k < je->num_decoders; k++) {
-        o.pred[k] = qp_calloc(n * r->obs_bytes, 1);
-        o.weight[k] = qp_malloc(n * sizeof(double));
-        if (qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k],
-                                    o.weight[k], err) != 0) {
-            task_output_free(&o);
-            return qp_fail_prefix(err, "experiment %s task %llu: %s", je->exp->name,
-                                  (unsigned long long)t, qp_decoder_name(je->decoder_ids[k]));
-        }
+    for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
+        o.pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
+        o.weight[k] = qp_malloc((n + 1) * sizeof(double));
+        rc = je->decoders_odd[k]
+                 ? decode_by_parity(r, k, first, n, o.dets, o.pred[k], o.weight[k], err)
+                 : qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k], o.weight[k], err);
+        if (rc != 0) qp_fail_prefix(err, "%s", qp_decoder_name(je->decoder_ids[k]));
         uint64_t errors = 0;
-        for (uint64_t s = 0; s < n; s++)
+        for (uint64_t s = 0; rc == 0 && s < n; s++)
             errors += memcmp(o.pred[k] + s * r->obs_bytes, o.obs + s * r->obs_bytes, r->obs_bytes) != 0;
         counters[1 + k] = errors;
+    }
+    if (rc != 0) {
+        task_output_free(&o);
+        return qp_fail_prefix(err, "experiment %s, task %llu (shots %llu..%llu)", je->info.name,
+                              (unsigned long long)t, (unsigned long long)first,
+                              (unsigned long long)(first + n - 1));
     }
     if (!r->store_samples) {
         free(o.dets);
@@ -117,13 +179,22 @@ static int write_rows(qp_store_dset *d, const experiment_run *r, size_t committe
     return 0;
 }
 
+static int write_bits(qp_store *store, const char *path, uint64_t bits, const experiment_run *r,
+                      size_t here, uint64_t rounds, uint64_t shots, field_fn field, int k, qp_err *err) {
+    qp_store_dset *d = NULL;
+    int rc = qp_store_bits_create(store, path, bits ? bits : 1, 0, 0, &d, err);
+    if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field, k, err);
+    qp_store_dset_close(d);
+    return rc;
+}
+
 static int write_experiment(qp_store *store, const experiment_run *r, const qp_sched_result *res,
                             double seconds, qp_err *err) {
     const qp_job_experiment *je = r->je;
-    const qp_experiment *e = je->exp;
+    const qp_experiment_info *in = &je->info;
     MPI_Comm comm = qp_store_comm(store);
-    char g[512], p[768];
-    snprintf(g, sizeof g, "/experiments/%s", e->name);
+    char g[QP_JOB_NAME_MAX + 32], p[QP_JOB_NAME_MAX + 128];
+    snprintf(g, sizeof g, "/experiments/%s", in->group);
 
     // This rank's committed tasks, in task order; all ranks loop max(count) times.
     size_t here = 0;
@@ -134,48 +205,36 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
 
     if (qp_store_group_create(store, g, err) != 0) return -1;
     struct { const char *k; const char *v; } strs[] = {
-        {"name", e->name}, {"code", qp_code_name(e->code)},
-        {"basis", e->code == QP_CODE_SURFACE ? qp_basis_name(e->basis) : ""},
-        {"noise", qp_noise_name(e->noise)}, {"circuit", je->circuit_text}, {"dem", je->dem_text},
-        {"circuit_path", e->circuit},
+        {"name", in->name}, {"code", in->code}, {"basis", in->basis}, {"noise", in->noise},
+        {"source_path", in->source_path}, {"circuit", je->circuit_text}, {"dem", je->dem_text},
+        {"dem_odd_shots", je->dem_odd_text ? je->dem_odd_text : ""},
     };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (qp_store_attr_set_str(store, g, strs[i].k, strs[i].v, err) != 0) return -1;
     struct { const char *k; uint64_t v; } nums[] = {
-        {"distance", (uint64_t)e->distance}, {"rounds", (uint64_t)e->rounds},
-        {"num_detectors", je->num_detectors}, {"num_observables", je->num_observables},
-        {"max_shots", e->max_shots}, {"max_errors", e->max_errors == UINT64_MAX ? 0 : e->max_errors},
-        {"stream", e->stream}, {"shots", shots}, {"tasks", res->committed_tasks},
+        {"distance", in->distance}, {"rounds", in->rounds}, {"num_detectors", je->num_detectors},
+        {"num_observables", je->num_observables}, {"max_shots", in->max_shots},
+        {"max_errors", in->max_errors}, {"stream", in->stream}, {"shots", shots},
+        {"tasks", res->committed_tasks},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         if (qp_store_attr_set_u64(store, g, nums[i].k, nums[i].v, err) != 0) return -1;
-    if (qp_store_attr_set_f64(store, g, "p", e->p, err) != 0) return -1;
+    if (qp_store_attr_set_f64(store, g, "p", in->p, err) != 0) return -1;
 
     if (r->store_samples) {
-        qp_store_dset *d = NULL;
         snprintf(p, sizeof p, "%s/detectors", g);
-        int rc = qp_store_bits_create(store, p, je->num_detectors, 0, 0, &d, err);
-        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_dets, 0, err);
-        qp_store_dset_close(d);
-        d = NULL;
+        if (write_bits(store, p, je->num_detectors, r, here, rounds, shots, field_dets, 0, err) != 0) return -1;
         snprintf(p, sizeof p, "%s/observables", g);
-        if (rc == 0) rc = qp_store_bits_create(store, p, je->num_observables, 0, 0, &d, err);
-        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_obs, 0, err);
-        qp_store_dset_close(d);
-        if (rc != 0) return -1;
+        if (write_bits(store, p, je->num_observables, r, here, rounds, shots, field_obs, 0, err) != 0) return -1;
     }
     for (int k = 0; k < je->num_decoders; k++) {
-        const char *dn = qp_decoder_name(je->decoder_ids[k]);
-        char dg[640];
-        snprintf(dg, sizeof dg, "%s/decoders/%s", g, dn);
-        qp_store_dset *d = NULL;
+        char dg[QP_JOB_NAME_MAX + 64];
+        snprintf(dg, sizeof dg, "%s/decoders/%s", g, qp_decoder_name(je->decoder_ids[k]));
         snprintf(p, sizeof p, "%s/predictions", dg);
-        int rc = qp_store_bits_create(store, p, je->num_observables, 0, 0, &d, err);
-        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_pred, k, err);
-        qp_store_dset_close(d);
-        d = NULL;
+        if (write_bits(store, p, je->num_observables, r, here, rounds, shots, field_pred, k, err) != 0) return -1;
+        qp_store_dset *d = NULL;
         snprintf(p, sizeof p, "%s/weights", dg);
-        if (rc == 0) rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &d, err);
+        int rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &d, err);
         if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_weight, k, err);
         qp_store_dset_close(d);
         if (rc != 0) return -1;
@@ -189,11 +248,11 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
             qp_store_attr_set_f64(store, dg, "ler_low", lo, err) != 0 ||
             qp_store_attr_set_f64(store, dg, "ler_high", hi, err) != 0 ||
             qp_store_attr_set_f64(store, dg, "ler_per_round",
-                                  qp_ler_per_round(ler, je->rounds ? je->rounds : 1), err) != 0)
+                                  qp_ler_per_round(ler, in->rounds ? in->rounds : 1), err) != 0)
             return -1;
     }
     // Run-specific facts go under /run, which comparisons of results skip.
-    snprintf(p, sizeof p, "/run/experiments/%s", e->name);
+    snprintf(p, sizeof p, "/run/experiments/%s", in->group);
     if (qp_store_group_create(store, p, err) != 0 ||
         qp_store_attr_set_f64(store, p, "seconds", seconds, err) != 0)
         return -1;
@@ -205,41 +264,37 @@ static void print_summary(const qp_job_experiment *je, const qp_sched_result *re
         uint64_t shots = res->totals[0], errors = res->totals[1 + k];
         double lo, hi;
         qp_wilson_interval(errors, shots, 1.96, &lo, &hi);
-        printf("%-40s %-10s %10llu shots %8llu errors  LER %.3e  [%.3e, %.3e]\n", je->exp->name,
+        printf("%-40s %-10s %10llu shots %8llu errors  LER %.3e  [%.3e, %.3e]\n", je->info.name,
                qp_decoder_name(je->decoder_ids[k]), (unsigned long long)shots,
                (unsigned long long)errors, shots ? (double)errors / shots : 0.0, lo, hi);
     }
     fflush(stdout);
 }
 
-static int run_experiment(qp_store *store, qp_store_dset *journal, const qp_config *cfg, int index,
+static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spec *job, int index,
                           qp_progress *progress, qp_err *err) {
     MPI_Comm comm = qp_store_comm(store);
     int rank;
     MPI_Comm_rank(comm, &rank);
-    const qp_experiment *e = &cfg->experiments[index];
     double t0 = qp_now_seconds();
     qp_job_experiment je;
-    if (qp_job_experiment_setup(&je, e, comm, err) != 0) return -1;
+    if (job->setup(&je, index, job->ctx, comm, err) != 0) return -1;
 
     experiment_run r = {
-        .je = &je, .seed = cfg->job.seed, .spt = cfg->job.shots_per_task, .max_shots = e->max_shots,
+        .je = &je, .seed = job->seed, .spt = job->shots_per_task,
         .det_bytes = (je.num_detectors + 7) / 8, .obs_bytes = (je.num_observables + 7) / 8,
-        .store_samples = cfg->job.store_samples, .progress = progress,
+        .store_samples = job->store_samples, .progress = progress,
     };
-    if (r.obs_bytes == 0) r.obs_bytes = 1;
-    qp_stop_rule rule = {.max_shots = e->max_shots,
-                         .max_errors = e->max_errors == UINT64_MAX ? 0 : e->max_errors,
+    qp_stop_rule rule = {.max_shots = je.info.max_shots, .max_errors = je.info.max_errors,
                          .errors_first = 1, .errors_count = je.num_decoders ? 1 : 0};
-    uint64_t max_tasks = (e->max_shots + r.spt - 1) / r.spt;
-    qp_progress_begin_experiment(progress, e->name, e->max_shots, rule.max_errors);
+    uint64_t max_tasks = (je.info.max_shots + r.spt - 1) / r.spt;
+    qp_progress_begin_experiment(progress, je.info.name, je.info.max_shots, rule.max_errors);
     qp_sched_result res;
     int rc = qp_sched_run(comm, max_tasks, 1 + je.num_decoders, &rule, run_task, &r, on_progress,
                           &r, &res, err);
     if (rc == 0) {
         qsort(r.outs, r.num_outs, sizeof *r.outs, by_task);
-        double seconds = qp_now_seconds() - t0;
-        rc = write_experiment(store, &r, &res, seconds, err);
+        rc = write_experiment(store, &r, &res, qp_now_seconds() - t0, err);
         uint64_t row[JOURNAL_WIDTH] = {(uint64_t)index, res.committed_tasks, res.totals[0]};
         for (int k = 0; k < je.num_decoders; k++) row[3 + je.decoder_ids[k]] = res.totals[1 + k];
         if (rc == 0) rc = qp_store_journal_append(journal, row, rank == 0 ? 1 : 0, err);
@@ -254,13 +309,13 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const qp_conf
     return rc;
 }
 
-static int write_job_attrs(qp_store *store, const qp_config *cfg, qp_err *err) {
+static int write_job_attrs(qp_store *store, const job_spec *job, qp_err *err) {
     if (qp_store_attr_set_str(store, "/", "qecpipe_version", QECPIPE_VERSION_STRING, err) != 0 ||
-        qp_store_attr_set_str(store, "/", "config", cfg->text, err) != 0 ||
-        qp_store_attr_set_str(store, "/", "config_source", cfg->source, err) != 0 ||
-        qp_store_attr_set_str(store, "/", "job_name", cfg->job.name, err) != 0 ||
-        qp_store_attr_set_u64(store, "/", "seed", cfg->job.seed, err) != 0 ||
-        qp_store_attr_set_u64(store, "/", "shots_per_task", cfg->job.shots_per_task, err) != 0)
+        qp_store_attr_set_str(store, "/", "config", job->text, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "config_source", job->source, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "job_name", job->name, err) != 0 ||
+        qp_store_attr_set_u64(store, "/", "seed", job->seed, err) != 0 ||
+        qp_store_attr_set_u64(store, "/", "shots_per_task", job->shots_per_task, err) != 0)
         return -1;
     return qp_store_group_create(store, "/experiments", err);
 }
@@ -287,8 +342,8 @@ static int write_run_attrs(qp_store *store, double seconds, qp_err *err) {
 }
 
 // Opens the output: a fresh PATH.partial, or the journal of an interrupted run of the same
-// config. done[e] = 1 for experiments the journal lists.
-static int open_output(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm,
+// job. done[e] = 1 for experiments the journal lists.
+static int open_output(const job_spec *job, const qp_run_options *opt, MPI_Comm comm,
                        qp_store **store, qp_store_dset **journal, uint8_t *done, qp_err *err) {
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -309,39 +364,41 @@ static int open_output(const qp_config *cfg, const qp_run_options *opt, MPI_Comm
             snprintf(names[k], sizeof names[k], "errors_%s", qp_decoder_name((qp_decoder_id)k));
             cols[3 + k] = names[k];
         }
-        if (write_job_attrs(*store, cfg, err) != 0 ||
-            qp_store_journal_create(*store, JOURNAL_PATH, JOURNAL_WIDTH, cols, journal, err) != 0)
+        if (write_job_attrs(*store, job, err) != 0 ||
+            qp_store_journal_create(*store, JOURNAL_PATH, JOURNAL_WIDTH, cols, journal, err) != 0 ||
+            qp_store_flush(*store, err) != 0)
             goto fail;
-        return qp_store_flush(*store, err);
+        return 0;
     }
-    // Resuming: the partial file must come from the same config.
+    // Resuming: the partial file must come from the same job.
     char *old = NULL;
     int rc = qp_store_attr_get_str(*store, "/", "config", &old, err);
-    int same = rc == 0 && strcmp(old, cfg->text) == 0;
+    int same = rc == 0 && strcmp(old, job->text) == 0;
     free(old);
     if (!same) {
-        qp_fail(err, "%s.partial holds an unfinished run of a different config; re-run with "
+        qp_fail(err, "%s.partial holds an unfinished run of a different job; re-run with "
                      "--restart to discard it", opt->output);
         goto fail;
     }
     uint64_t *rows = NULL, n = 0, width = 0;
     if (qp_store_journal_read(*store, JOURNAL_PATH, &rows, &n, &width, err) != 0) goto fail;
     for (uint64_t i = 0; i < n; i++)
-        if (rows[i * width] < (uint64_t)cfg->num_experiments) done[rows[i * width]] = 1;
+        if (rows[i * width] < (uint64_t)job->num_experiments) done[rows[i * width]] = 1;
     free(rows);
     if (qp_store_dset_open(*store, JOURNAL_PATH, journal, err) != 0) goto fail;
     // Drop what an interrupted experiment half-wrote.
-    for (int e = 0; e < cfg->num_experiments; e++) {
+    for (int e = 0; e < job->num_experiments; e++) {
         if (done[e]) continue;
-        char g[512];
-        snprintf(g, sizeof g, "/experiments/%s", cfg->experiments[e].name);
+        char name[QP_JOB_NAME_MAX], g[QP_JOB_NAME_MAX + 32];
+        job->group_name(e, job->ctx, name, sizeof name);
+        snprintf(g, sizeof g, "/experiments/%s", name);
         if (qp_store_unlink(*store, g, err) != 0) goto fail;
-        snprintf(g, sizeof g, "/run/experiments/%s", cfg->experiments[e].name);
+        snprintf(g, sizeof g, "/run/experiments/%s", name);
         if (qp_store_unlink(*store, g, err) != 0) goto fail;
     }
     if (rank == 0 && n > 0)
-        fprintf(stderr, "qecpipe run: resuming %s.partial: %llu of %d experiments already done\n",
-                opt->output, (unsigned long long)n, cfg->num_experiments);
+        fprintf(stderr, "qecpipe: resuming %s.partial: %llu of %d experiments already done\n",
+                opt->output, (unsigned long long)n, job->num_experiments);
     return 0;
 fail:
     qp_store_abort(*store);
@@ -349,34 +406,102 @@ fail:
     return -1;
 }
 
-int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err) {
+static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm comm, qp_err *err) {
     int rank;
     MPI_Comm_rank(comm, &rank);
     double t0 = qp_now_seconds();
-    uint8_t *done = qp_calloc((size_t)cfg->num_experiments + 1, 1);
+    uint8_t *done = qp_calloc((size_t)job->num_experiments + 1, 1);
     qp_store *store = NULL;
     qp_store_dset *journal = NULL;
-    if (open_output(cfg, opt, comm, &store, &journal, done, err) != 0) {
+    if (open_output(job, opt, comm, &store, &journal, done, err) != 0) {
         free(done);
         return -1;
     }
     qp_progress progress;
-    qp_progress_init(&progress, rank == 0 && !opt->quiet, cfg->num_experiments);
+    qp_progress_init(&progress, rank == 0 && !opt->quiet, job->num_experiments);
     int rc = 0;
-    for (int e = 0; rc == 0 && e < cfg->num_experiments; e++) {
+    for (int e = 0; rc == 0 && e < job->num_experiments; e++) {
         if (done[e]) {
             progress.experiments_done++;
             continue;
         }
-        rc = run_experiment(store, journal, cfg, e, &progress, err);
+        rc = run_experiment(store, journal, job, e, &progress, err);
     }
     if (rc == 0) rc = write_run_attrs(store, qp_now_seconds() - t0, err);
     qp_store_dset_close(journal);
-    if (rc == 0) {
+    if (rc == 0)
         rc = qp_store_close(store, err);
-    } else {
+    else
         qp_store_abort(store);  // removes PATH.partial unless it was resumed
-    }
     free(done);
+    return rc;
+}
+
+// --- qecpipe run -------------------------------------------------------------------------
+
+static int config_setup(qp_job_experiment *je, int i, void *ctx, MPI_Comm comm, qp_err *err) {
+    const qp_config *cfg = ctx;
+    return qp_job_experiment_setup(je, &cfg->experiments[i], comm, err);
+}
+
+static void config_group(int i, void *ctx, char *buf, size_t cap) {
+    const qp_config *cfg = ctx;
+    snprintf(buf, cap, "%s", cfg->experiments[i].name);
+}
+
+int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err) {
+    job_spec job = {
+        .text = cfg->text, .source = cfg->source, .name = cfg->job.name, .seed = cfg->job.seed,
+        .shots_per_task = cfg->job.shots_per_task, .store_samples = cfg->job.store_samples,
+        .num_experiments = cfg->num_experiments, .setup = config_setup, .ctx = (void *)cfg,
+        .group_name = config_group,
+    };
+    return run_spec(&job, opt, comm, err);
+}
+
+// --- qecpipe redecode --------------------------------------------------------------------
+
+typedef struct {
+    const char *archive;
+    const qp_archive_options *aopt;
+    char **rels;
+} archive_job;
+
+static int archive_setup(qp_job_experiment *je, int i, void *ctx, MPI_Comm comm, qp_err *err) {
+    const archive_job *a = ctx;
+    return qp_job_archive_setup(je, a->archive, a->rels[i], a->aopt, comm, err);
+}
+
+static void archive_group(int i, void *ctx, char *buf, size_t cap) {
+    const archive_job *a = ctx;
+    qp_job_group_name(a->rels[i], buf, cap);
+}
+
+int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_t shots_per_task,
+                    const char *command_text, const qp_run_options *opt, MPI_Comm comm, qp_err *err) {
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    char **rels = NULL;
+    size_t n = 0;
+    int rc = rank == 0 ? qp_archive_list(archive, &rels, &n, err) : 0;
+    if (qp_job_bcast_status(comm, rc, err) != 0) return -1;
+    uint64_t n64 = n;
+    MPI_Bcast(&n64, 1, MPI_UINT64_T, 0, comm);
+    if (rank != 0) rels = qp_calloc(n64 + 1, sizeof *rels);
+    for (uint64_t i = 0; i < n64; i++) qp_job_bcast_string(comm, &rels[i]);
+    n = n64;
+    if (n == 0) {
+        rc = qp_fail(err, "%s: no experiment folders (folders holding detection_events.b8)", archive);
+    } else {
+        archive_job a = {archive, aopt, rels};
+        job_spec job = {
+            .text = command_text, .source = archive, .name = "redecode", .seed = 0,
+            .shots_per_task = shots_per_task, .store_samples = 0, .num_experiments = (int)n,
+            .setup = archive_setup, .ctx = &a, .group_name = archive_group,
+        };
+        rc = run_spec(&job, opt, comm, err);
+    }
+    for (size_t i = 0; i < n; i++) free(rels[i]);
+    free(rels);
     return rc;
 }

@@ -1,12 +1,15 @@
-// `qecpipe run`: every experiment of a config, sampled and decoded across the ranks of a
-// communicator, into one parallel HDF5 result file (layout: docs/hdf5-layout.md).
+// The two MPI jobs of qecpipe, sharing one engine:
+//   qp_run_job       `qecpipe run`: every experiment of a config, sampled and decoded;
+//   qp_redecode_job  `qecpipe redecode`: every experiment folder of an archive in Google's
+//                    layout, its recorded shots decoded again.
+// Both write one parallel HDF5 result file (layout: docs/hdf5-layout.md).
 //
 // Per experiment: circuit and DEM from rank 0 (experiment.h); tasks of shots_per_task shots
-// handed out by the scheduler (task t = shots [t*spt, (t+1)*spt), sampled from the stream
-// (job seed, experiment stream, shot block), so the bytes never depend on ranks); every
-// configured decoder decodes every shot; the stopping rule (max_shots, max_errors of the first
-// decoder) is decided in task order. Then all ranks write their committed tasks' rows
-// collectively, the statistics, and one journal row; the file is flushed.
+// handed out by the scheduler (task t = shots [t*spt, (t+1)*spt); sampled shots come from the
+// stream (job seed, experiment stream, shot block), so the bytes never depend on ranks); every
+// decoder decodes every shot; the stopping rule (max_shots, max_errors of the first decoder) is
+// decided in task order. Then all ranks write their committed tasks' rows collectively, the
+// statistics, and one journal row; the file is flushed.
 //
 // Resume: the output is PATH.partial until the job ends. Re-running the same command finds
 // the journal there, skips the experiments it lists, drops any half-written one, and
@@ -18,6 +21,7 @@
 #include <mpi.h>
 
 #include "pipeline/config/config.h"
+#include "pipeline/job/experiment.h"
 #include "workers/util/err.h"
 
 typedef struct {
@@ -29,5 +33,13 @@ typedef struct {
 // Collective. Returns 0, or -1 on every rank with the same one-line message; on failure an
 // existing file at the output path is left untouched.
 int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err);
+
+// Collective. Decodes every experiment folder under `archive` (a folder holding
+// detection_events.b8; walked in sorted path order) with the decoders of `aopt`.
+int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_t shots_per_task,
+                    const char *command_text, const qp_run_options *opt, MPI_Comm comm, qp_err *err);
+
+// Relative paths of the experiment folders under archive, sorted (rank 0 only; not collective).
+int qp_archive_list(const char *archive, char ***rels, size_t *n, qp_err *err);
 
 #endif

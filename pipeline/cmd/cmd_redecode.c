@@ -1,0 +1,75 @@
+// qecpipe redecode ARCHIVE_DIR --out results.h5 [--decoders mwpm,...] [--dem-name NAME | --dem-by-parity]
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/cli/args.h"
+#include "pipeline/cmd/cmd.h"
+#include "pipeline/job/run_job.h"
+
+// "mwpm,uf" -> bitmask; 0 on an unknown name (reported).
+static uint32_t parse_decoders(const char *list) {
+    uint32_t mask = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int k = qp_decoder_from_name(tok);
+        if (k < 0) {
+            qp_usage_error("redecode", "unknown decoder '%s' (known: mwpm, mwpm-corr, uf, nn)", tok);
+            return 0;
+        }
+        mask |= QP_DECODER_BIT(k);
+    }
+    if (!mask) qp_usage_error("redecode", "--decoders lists no decoder");
+    return mask;
+}
+
+int cmd_redecode(int argc, char **argv) {
+    const char *out = NULL, *decoders = "mwpm", *dem_name = NULL;
+    int by_parity = 0, quiet = 0, restart = 0;
+    uint64_t spt = 10000;
+    const qp_opt opts[] = {
+        {"out", QP_OPT_STR, &out, "PATH", "result file (required)"},
+        {"decoders", QP_OPT_STR, &decoders, "LIST", "comma-separated decoders: mwpm, mwpm-corr, uf (default mwpm)"},
+        {"dem-name", QP_OPT_STR, &dem_name, "NAME", "DEM file in each folder (default circuit_detector_error_model.dem if present, else derived from the circuit)"},
+        {"dem-by-parity", QP_OPT_FLAG, &by_parity, NULL, "even shots with pij_from_odd_for_even.dem, odd shots with pij_from_even_for_odd.dem (as Google decoded them)"},
+        {"shots-per-task", QP_OPT_U64, &spt, "N", "shots per scheduler task (default 10000)"},
+        {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress lines on stderr"},
+        {"restart", QP_OPT_FLAG, &restart, NULL, "discard an unfinished PATH.partial instead of resuming it"},
+    };
+    const char *pos[1];
+    int npos = 0;
+    int st = qp_args_parse(argc, argv, "redecode",
+                           "Re-decode an archive of experiments in Google's published layout: every "
+                           "folder holding detection_events.b8 (with circuit_noisy.stim or "
+                           "circuit_ideal.stim and obs_flips_actual.01 or .b8) is one experiment, named "
+                           "by its path relative to ARCHIVE_DIR. Folders x shot ranges are sharded over "
+                           "the MPI ranks; results go to one HDF5 file (see qecpipe report).",
+                           "ARCHIVE_DIR --out PATH [options]", opts, sizeof opts / sizeof opts[0], pos, 1, &npos);
+    if (st == QP_ARGS_HELP) return 0;
+    if (st != QP_ARGS_OK) return 2;
+    if (npos != 1) return qp_usage_error("redecode", "missing ARCHIVE_DIR");
+    if (!out) return qp_usage_error("redecode", "missing --out PATH");
+    if (by_parity && dem_name) return qp_usage_error("redecode", "--dem-name and --dem-by-parity exclude each other");
+    if (spt == 0) return qp_usage_error("redecode", "--shots-per-task must be at least 1");
+    uint32_t mask = parse_decoders(decoders);
+    if (!mask) return 2;
+
+    MPI_Init(&argc, &argv);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    // The job's identity for resuming: the same archive, decoders and DEM choice.
+    char text[4096];
+    snprintf(text, sizeof text, "redecode %s --decoders %s%s%s%s --shots-per-task %llu\n", pos[0], decoders,
+             dem_name ? " --dem-name " : "", dem_name ? dem_name : "", by_parity ? " --dem-by-parity" : "",
+             (unsigned long long)spt);
+    qp_archive_options aopt = {.dem_name = dem_name, .dem_by_parity = by_parity, .decoders = mask};
+    qp_run_options ro = {.output = out, .quiet = quiet, .restart = restart};
+    qp_err err = {{0}};
+    int rc = qp_redecode_job(pos[0], &aopt, spt, text, &ro, MPI_COMM_WORLD, &err);
+    if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe redecode: %s\n", err.msg);
+    if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe redecode: wrote %s\n", out);
+    MPI_Finalize();
+    return rc == 0 ? 0 : 1;
+}
