@@ -128,6 +128,7 @@ int main(int argc, char **argv) {
         throughput("d5_r25_p0.001", 5, 25, 3.58e6, path);
         throughput("d11_r11_p0.001", 11, 11, 1.69e6, path);
     }
+    if (argc > 1 && strcmp(argv[1], "--short") == 0) return 0;
     long_run(10000, path);
     long_run(100000, path);
     return 0;

@@ -12,6 +12,7 @@ typedef struct {
 
 static const subcommand subcommands[] = {
     {"run", cmd_run, "run a job (config) on all MPI ranks into one HDF5 result file"},
+    {"redecode", cmd_redecode, "re-decode an archive of experiments (Google's layout) on all MPI ranks"},
     {"report", cmd_report, "summarise result files: table, sinter CSV, gnuplot plots"},
     {"convert", cmd_convert, "convert shot data between Stim formats (01 b8 r8 hits dets ptb64)"},
     {"dem", cmd_dem, "derive a detector error model from a circuit (Stim .dem)"},

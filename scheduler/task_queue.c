@@ -20,10 +20,10 @@ typedef struct {
 
 int qp_stop_rule_met(const qp_stop_rule *rule, const uint64_t *totals) {
     if (rule->max_shots && totals[0] >= rule->max_shots) return 1;
-    if (rule->max_errors)
-        for (int i = 0; i < rule->errors_count; i++)
-            if (totals[rule->errors_first + i] >= rule->max_errors) return 1;
-    return 0;
+    if (!rule->max_errors || rule->errors_count == 0) return 0;
+    for (int i = 0; i < rule->errors_count; i++)
+        if (totals[rule->errors_first + i] < rule->max_errors) return 0;
+    return 1;
 }
 
 // Rank 0's bookkeeping: results arrive in any order, are committed in task order.

@@ -23,8 +23,10 @@
 
 typedef struct {
     uint64_t max_shots;       // stop once committed counter[0] >= max_shots (0: no limit)
-    uint64_t max_errors;      // stop once any counter in errors_counters reaches it (0: no limit)
-    int errors_first, errors_count;  // counters [errors_first, errors_first+errors_count)
+    uint64_t max_errors;      // stop once EVERY counter in [errors_first, errors_first +
+                              // errors_count) has reached it, e.g. every decoder has seen
+                              // max_errors logical errors (0: no limit)
+    int errors_first, errors_count;
 } qp_stop_rule;
 
 // Computes task `task` on the calling rank. Writes num_counters values to counters.

@@ -6,6 +6,7 @@
 int cmd_convert(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_redecode(int argc, char **argv);
 int cmd_dem(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);

@@ -25,90 +25,39 @@ typedef struct {
     uint64_t num_detectors, num_observables;
 } convert_options;
 
-typedef struct {
-    qp_shot_reader *in, *obs_in;
-    qp_shot_writer *out, *obs_out;
-    uint8_t *joined;      // (batch, ceil((D+K)/8)) records with observables appended
-    uint8_t *dets, *obs;  // (batch, ceil(D/8)), (batch, ceil(K/8)) when split across files
-} convert_state;
-
-static void convert_state_free(convert_state *s, int abort_outputs) {
-    qp_shot_reader_close(s->in);
-    qp_shot_reader_close(s->obs_in);
-    if (abort_outputs) {
-        qp_shot_writer_abort(s->out);
-        qp_shot_writer_abort(s->obs_out);
-    }
-    free(s->joined);
-    free(s->dets);
-    free(s->obs);
-}
-
 static int run_convert(const convert_options *o, qp_shot_format in_fmt, qp_shot_format obs_in_fmt,
                        qp_shot_format out_fmt, qp_shot_format obs_out_fmt, uint64_t *num_records, qp_err *err) {
     uint64_t D = o->num_detectors, K = o->num_observables;
-    convert_state s = {0};
-    size_t batch = BATCH_BYTES_TARGET / qp_bytes_per_record(D + K);
+    size_t bpr = qp_bytes_per_record(D + K);
+    size_t batch = BATCH_BYTES_TARGET / bpr;
     if (batch < 64) batch = 64;
-    batch -= batch % 64;
-    int split_in = o->obs_in != NULL, split_out = o->obs_out != NULL;
-
-    if (qp_shot_reader_open(&s.in, o->in, in_fmt, D, split_in ? 0 : K, err) != 0) goto fail;
-    if (split_in && qp_shot_reader_open(&s.obs_in, o->obs_in, obs_in_fmt, 0, K, err) != 0) goto fail;
-    if (qp_shot_writer_open(&s.out, o->out, out_fmt, D, split_out ? 0 : K, err) != 0) goto fail;
-    if (split_out && qp_shot_writer_open(&s.obs_out, o->obs_out, obs_out_fmt, 0, K, err) != 0) goto fail;
-    s.joined = qp_malloc(batch * qp_bytes_per_record(D + K));
-    s.dets = qp_malloc(batch * qp_bytes_per_record(D) + 1);
-    s.obs = qp_malloc(batch * qp_bytes_per_record(K) + 1);
-
+    qp_shot_reader *in = NULL;
+    qp_shot_writer *out = NULL;
+    uint8_t *records = NULL;  // (batch, bpr): D detector bits then K observable bits
+    int rc = -1;
     *num_records = 0;
+    if (o->obs_in ? qp_shot_reader_open_split(&in, o->in, in_fmt, o->obs_in, obs_in_fmt, D, K, err)
+                  : qp_shot_reader_open(&in, o->in, in_fmt, D, K, err))
+        goto done;
+    if (o->obs_out ? qp_shot_writer_open_split(&out, o->out, out_fmt, o->obs_out, obs_out_fmt, D, K, err)
+                   : qp_shot_writer_open(&out, o->out, out_fmt, D, K, err))
+        goto done;
+    records = qp_malloc(batch * bpr);
     for (;;) {
-        int64_t got;
-        if (split_in) {
-            got = qp_shot_reader_read(s.in, s.dets, batch, err);
-            if (got < 0) goto fail;
-            int64_t got_obs = qp_shot_reader_read(s.obs_in, s.obs, (size_t)got ? (size_t)got : 1, err);
-            if (got_obs < 0) goto fail;
-            if (got_obs != got) {
-                qp_fail(err, "%s has %llu records but %s has %s", o->in,
-                        (unsigned long long)(*num_records + (uint64_t)got), o->obs_in,
-                        got_obs < got ? "fewer" : "more");
-                goto fail;
-            }
-            qp_records_join(s.dets, s.obs, (size_t)got, D, K, s.joined);
-        } else {
-            got = qp_shot_reader_read(s.in, s.joined, batch, err);
-            if (got < 0) goto fail;
-        }
+        int64_t got = qp_shot_reader_read(in, records, batch, err);
+        if (got < 0) goto done;
         if (got == 0) break;
-        if (split_out) {
-            qp_records_split(s.joined, (size_t)got, D, K, s.dets, s.obs);
-            if (qp_shot_writer_write(s.out, s.dets, (size_t)got, err) != 0) goto fail;
-            if (qp_shot_writer_write(s.obs_out, s.obs, (size_t)got, err) != 0) goto fail;
-        } else {
-            if (qp_shot_writer_write(s.out, s.joined, (size_t)got, err) != 0) goto fail;
-        }
+        if (qp_shot_writer_write(out, records, (size_t)got, err) != 0) goto done;
         *num_records += (uint64_t)got;
     }
-    // Close the observables file first: if the main output fails after it, remove it again.
-    if (s.obs_out) {
-        qp_shot_writer *w = s.obs_out;
-        s.obs_out = NULL;
-        if (qp_shot_writer_close(w, err) != 0) goto fail;
-    }
-    {
-        qp_shot_writer *w = s.out;
-        s.out = NULL;
-        if (qp_shot_writer_close(w, err) != 0) {
-            if (split_out && strcmp(o->obs_out, "-") != 0) remove(o->obs_out);
-            goto fail;
-        }
-    }
-    convert_state_free(&s, 0);
-    return 0;
-fail:
-    convert_state_free(&s, 1);
-    return -1;
+    qp_shot_writer *w = out;
+    out = NULL;
+    rc = qp_shot_writer_close(w, err);
+done:
+    qp_shot_writer_abort(out);
+    qp_shot_reader_close(in);
+    free(records);
+    return rc;
 }
 
 // Takes detector and observable counts from a Stim circuit or DEM file.

@@ -12,10 +12,13 @@
 int cmd_run(int argc, char **argv) {
     const char *out = NULL;
     int quiet = 0, restart = 0;
+    const char *share = NULL;
     const qp_opt opts[] = {
         {"out", QP_OPT_STR, &out, "PATH", "result file (overrides the config's job.output)"},
         {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress lines on stderr"},
         {"restart", QP_OPT_FLAG, &restart, NULL, "discard an unfinished PATH.partial instead of resuming it"},
+        {"share", QP_OPT_STR, &share, "I/N", "run only experiments e with e % N == I (default in a Slurm job array: "
+                                             "SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN / SLURM_ARRAY_TASK_COUNT)"},
     };
     const char *pos[1];
     int npos = 0;
@@ -28,6 +31,20 @@ int cmd_run(int argc, char **argv) {
                            "[CONFIG.yaml] [options]", opts, sizeof opts / sizeof opts[0], pos, 1, &npos);
     if (st == QP_ARGS_HELP) return 0;
     if (st != QP_ARGS_OK) return 2;
+    int share_index = 0, share_count = 0;
+    if (share) {
+        char tail;
+        if (sscanf(share, "%d/%d%c", &share_index, &share_count, &tail) != 2 || share_count < 1 ||
+            share_index < 0 || share_index >= share_count)
+            return qp_usage_error("run", "--share expects I/N with 0 <= I < N, got '%s'", share);
+    } else if (getenv("SLURM_ARRAY_TASK_ID") && getenv("SLURM_ARRAY_TASK_COUNT")) {
+        const char *min = getenv("SLURM_ARRAY_TASK_MIN");
+        share_index = atoi(getenv("SLURM_ARRAY_TASK_ID")) - (min ? atoi(min) : 0);
+        share_count = atoi(getenv("SLURM_ARRAY_TASK_COUNT"));
+        if (share_count < 1 || share_index < 0 || share_index >= share_count)
+            return qp_usage_error("run", "cannot use SLURM_ARRAY_TASK_ID=%s of %s tasks as a share",
+                                  getenv("SLURM_ARRAY_TASK_ID"), getenv("SLURM_ARRAY_TASK_COUNT"));
+    }
 
     MPI_Init(&argc, &argv);
     int rank;
@@ -38,7 +55,8 @@ int cmd_run(int argc, char **argv) {
     int rc = npos ? qp_config_load_file(pos[0], &cfg, &err)
                   : qp_config_load_text(qp_default_config_text, "quickstart.yaml (built in)", &cfg, &err);
     if (rc == 0) {
-        qp_run_options ro = {.output = out ? out : cfg.job.output, .quiet = quiet, .restart = restart};
+        qp_run_options ro = {.output = out ? out : cfg.job.output, .quiet = quiet, .restart = restart,
+                             .share_index = share_index, .share_count = share_count};
         rc = qp_run_job(&cfg, &ro, MPI_COMM_WORLD, &err);
         if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe run: wrote %s\n", ro.output);
     }

@@ -46,13 +46,10 @@ static int parse_primary(expr_parser *p, int64_t *out) {
         return 0;
     }
     if (c == '(') {
-        size_t open = p->pos++;
+        p->pos++;
         if (parse_expr(p, out) != 0) return -1;
         skip_space(p);
-        if (p->s[p->pos] != ')') {
-            (void)open;
-            return fail_at(p, p->pos, "expected ')'");
-        }
+        if (p->s[p->pos] != ')') return fail_at(p, p->pos, "expected ')'");
         p->pos++;
         return 0;
     }

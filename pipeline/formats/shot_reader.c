@@ -27,7 +27,14 @@ struct qp_shot_reader {
     uint8_t *group_records;   // (64, bytes_per_record) the decoded current group
     size_t group_size;        // 64 while a decoded group is held, else 0
     size_t group_next;        // next record of the held group to hand out
+    // Split input (qp_shot_reader_open_split): the two part readers and their batch buffers.
+    qp_shot_reader *dets_part;  // (D bits per record) or NULL for an ordinary reader
+    qp_shot_reader *obs_part;   // (K bits per record)
+    uint8_t *part_dets;         // (SPLIT_BATCH, ceil(D/8))
+    uint8_t *part_obs;          // (SPLIT_BATCH, ceil(K/8))
 };
+
+enum { SPLIT_BATCH = 4096 };
 
 static int reader_fail(qp_shot_reader *r, qp_err *err) {
     r->failed = 1;
@@ -128,8 +135,79 @@ int qp_shot_reader_open_mem(qp_shot_reader **reader, const char *name, const uin
     return 0;
 }
 
+int qp_shot_reader_open_split(qp_shot_reader **reader, const char *dets_path, qp_shot_format dets_format,
+                              const char *obs_path, qp_shot_format obs_format, uint64_t num_detectors,
+                              uint64_t num_observables, qp_err *err) {
+    *reader = NULL;
+    if (num_detectors == 0 || num_observables == 0)
+        return qp_fail(err, "%s: a separate observables file needs detectors and observables (got %llu and %llu)",
+                       obs_path, (unsigned long long)num_detectors, (unsigned long long)num_observables);
+    qp_shot_reader *dets, *obs;
+    if (qp_shot_reader_open(&dets, dets_path, dets_format, num_detectors, 0, err) != 0) return -1;
+    if (qp_shot_reader_open(&obs, obs_path, obs_format, 0, num_observables, err) != 0) {
+        qp_shot_reader_close(dets);
+        return -1;
+    }
+    qp_shot_reader *r = qp_calloc(1, sizeof *r);
+    r->name = qp_strdup(dets_path);
+    r->fd = -1;
+    r->format = dets_format;
+    r->shape = qp_record_shape_make(num_detectors, num_observables);
+    r->size = -1;
+    r->dets_part = dets;
+    r->obs_part = obs;
+    r->part_dets = qp_malloc(SPLIT_BATCH * dets->shape.bytes_per_record);
+    r->part_obs = qp_malloc(SPLIT_BATCH * obs->shape.bytes_per_record);
+    *reader = r;
+    return 0;
+}
+
+// Reads detector and observable parts in step and joins them; both must end together.
+static int64_t read_split(qp_shot_reader *r, uint8_t *records, size_t max_records, qp_err *err) {
+    size_t done = 0;
+    while (done < max_records) {
+        size_t chunk = max_records - done < SPLIT_BATCH ? max_records - done : SPLIT_BATCH;
+        int64_t got = qp_shot_reader_read(r->dets_part, r->part_dets, chunk, err);
+        if (got < 0) return reader_fail(r, err);
+        // At the end of the detectors, probe for one more observable record: there must be none.
+        size_t want_obs = got > 0 ? (size_t)got : 1;
+        int64_t got_obs = qp_shot_reader_read(r->obs_part, r->part_obs, want_obs, err);
+        if (got_obs < 0) return reader_fail(r, err);
+        if (got_obs != got) {
+            uint64_t at = r->position + done + (uint64_t)(got < got_obs ? got : got_obs);
+            if (got_obs < got)
+                qp_fail(err, "%s: ends after %llu records, but %s has more", r->obs_part->name, (unsigned long long)at,
+                        r->dets_part->name);
+            else
+                qp_fail(err, "%s: has more records than the %llu in %s", r->obs_part->name, (unsigned long long)at,
+                        r->dets_part->name);
+            return reader_fail(r, err);
+        }
+        if (got == 0) break;
+        qp_records_join(r->part_dets, r->part_obs, (size_t)got, r->shape.num_detectors, r->shape.num_observables,
+                        records + done * r->shape.bytes_per_record);
+        done += (size_t)got;
+        if ((size_t)got < chunk) {  // detectors ended: check the observables did too
+            got_obs = qp_shot_reader_read(r->obs_part, r->part_obs, 1, err);
+            if (got_obs < 0) return reader_fail(r, err);
+            if (got_obs > 0) {
+                qp_fail(err, "%s: has more records than the %llu in %s", r->obs_part->name,
+                        (unsigned long long)(r->position + done), r->dets_part->name);
+                return reader_fail(r, err);
+            }
+            break;
+        }
+    }
+    r->position += done;
+    return (int64_t)done;
+}
+
 void qp_shot_reader_close(qp_shot_reader *r) {
     if (!r) return;
+    qp_shot_reader_close(r->dets_part);
+    qp_shot_reader_close(r->obs_part);
+    free(r->part_dets);
+    free(r->part_obs);
     qp_source_free(&r->src);
     if (r->fd >= 0) close(r->fd);
     free(r->group_words);
@@ -157,6 +235,8 @@ int64_t qp_shot_reader_read(qp_shot_reader *r, uint8_t *records, size_t max_reco
         if (err) *err = r->failure;
         return -1;
     }
+    if (max_records == 0) return 0;
+    if (r->dets_part) return read_split(r, records, max_records, err);
     size_t bpr = r->shape.bytes_per_record;
     size_t done = 0;
     int rc = 0;
@@ -204,6 +284,12 @@ int qp_shot_reader_seek(qp_shot_reader *r, uint64_t record_index, qp_err *err) {
     if (r->failed) {
         if (err) *err = r->failure;
         return -1;
+    }
+    if (r->dets_part) {
+        if (qp_shot_reader_seek(r->dets_part, record_index, err) != 0) return -1;
+        if (qp_shot_reader_seek(r->obs_part, record_index, err) != 0) return -1;
+        r->position = record_index;
+        return 0;
     }
     uint64_t offset, total = 0;
     switch (r->format) {

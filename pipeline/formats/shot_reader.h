@@ -31,8 +31,17 @@ int qp_shot_reader_open(qp_shot_reader **reader, const char *path, qp_shot_forma
 int qp_shot_reader_open_mem(qp_shot_reader **reader, const char *name, const uint8_t *data, size_t len,
                             qp_shot_format format, uint64_t num_detectors, uint64_t num_observables, qp_err *err);
 
+// Reads detectors from one file and observables from another (Stim's --obs_out pair, or an
+// archived experiment's detection_events.b8 + obs_flips_actual.01) as one stream of joined
+// records of D + K bits. Both files must hold the same number of records; a mismatch is an
+// error naming the observables file and the record count. Seekable if both parts are.
+int qp_shot_reader_open_split(qp_shot_reader **reader, const char *dets_path, qp_shot_format dets_format,
+                              const char *obs_path, qp_shot_format obs_format, uint64_t num_detectors,
+                              uint64_t num_observables, qp_err *err);
+
 // Reads up to max_records records into records (max_records, bytes_per_record), padding
-// bits zero. Returns the number read (0 at end of data), or -1 on bad input.
+// bits zero. Returns the number read (0 at end of data; 0 also for max_records = 0), or -1
+// on bad input.
 int64_t qp_shot_reader_read(qp_shot_reader *reader, uint8_t *records, size_t max_records, qp_err *err);
 
 // Positions the reader so that the next record read is record `record_index` (0-based).

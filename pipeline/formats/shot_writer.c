@@ -22,7 +22,14 @@ struct qp_shot_writer {
     size_t num_pending;
     uint64_t records_written;  // records accepted by write()
     int to_stdout;           // PATH was "-": file is stdout, nothing to rename or delete
+    // Split output (qp_shot_writer_open_split): the two part writers and their batch buffers.
+    qp_shot_writer *dets_part;  // (D bits per record) or NULL for an ordinary writer
+    qp_shot_writer *obs_part;   // (K bits per record)
+    uint8_t *part_dets;         // (SPLIT_BATCH, ceil(D/8))
+    uint8_t *part_obs;          // (SPLIT_BATCH, ceil(K/8))
 };
+
+enum { SPLIT_BATCH = 4096 };
 
 int qp_shot_encode(qp_shot_format format, const qp_record_shape *shape, const uint8_t *records, size_t n,
                    qp_byte_buffer *out, qp_err *err) {
@@ -69,7 +76,36 @@ int qp_shot_writer_open(qp_shot_writer **writer, const char *path, qp_shot_forma
     return 0;
 }
 
-void qp_shot_writer_set_det_prefix(qp_shot_writer *w, char prefix) { w->shape.det_prefix = prefix; }
+int qp_shot_writer_open_split(qp_shot_writer **writer, const char *dets_path, qp_shot_format dets_format,
+                              const char *obs_path, qp_shot_format obs_format, uint64_t num_detectors,
+                              uint64_t num_observables, qp_err *err) {
+    *writer = NULL;
+    if (num_detectors == 0 || num_observables == 0)
+        return qp_fail(err, "%s: a separate observables file needs detectors and observables (got %llu and %llu)",
+                       obs_path, (unsigned long long)num_detectors, (unsigned long long)num_observables);
+    qp_shot_writer *dets, *obs;
+    if (qp_shot_writer_open(&dets, dets_path, dets_format, num_detectors, 0, err) != 0) return -1;
+    if (qp_shot_writer_open(&obs, obs_path, obs_format, 0, num_observables, err) != 0) {
+        qp_shot_writer_abort(dets);
+        return -1;
+    }
+    qp_shot_writer *w = qp_calloc(1, sizeof *w);
+    w->path = qp_strdup(dets_path);
+    w->partial_path = qp_strdup(dets_path);
+    w->format = dets_format;
+    w->shape = qp_record_shape_make(num_detectors, num_observables);
+    w->dets_part = dets;
+    w->obs_part = obs;
+    w->part_dets = qp_malloc(SPLIT_BATCH * dets->shape.bytes_per_record);
+    w->part_obs = qp_malloc(SPLIT_BATCH * obs->shape.bytes_per_record);
+    *writer = w;
+    return 0;
+}
+
+void qp_shot_writer_set_det_prefix(qp_shot_writer *w, char prefix) {
+    w->shape.det_prefix = prefix;
+    if (w->dets_part) w->dets_part->shape.det_prefix = prefix;
+}
 
 uint64_t qp_shot_writer_records_written(const qp_shot_writer *w) { return w->records_written; }
 
@@ -81,7 +117,19 @@ static int flush_encoded(qp_shot_writer *w, qp_err *err) {
 }
 
 int qp_shot_writer_write(qp_shot_writer *w, const uint8_t *records, size_t n, qp_err *err) {
+    if (n == 0) return 0;
     size_t bpr = w->shape.bytes_per_record;
+    if (w->dets_part) {
+        for (size_t i = 0; i < n; i += SPLIT_BATCH) {
+            size_t chunk = n - i < SPLIT_BATCH ? n - i : SPLIT_BATCH;
+            qp_records_split(records + i * bpr, chunk, w->shape.num_detectors, w->shape.num_observables, w->part_dets,
+                             w->part_obs);
+            if (qp_shot_writer_write(w->dets_part, w->part_dets, chunk, err) != 0) return -1;
+            if (qp_shot_writer_write(w->obs_part, w->part_obs, chunk, err) != 0) return -1;
+        }
+        w->records_written += n;
+        return 0;
+    }
     if (w->format == QP_FORMAT_PTB64) {
         size_t i = 0;
         if (w->num_pending) {  // top up the waiting group first
@@ -108,6 +156,8 @@ int qp_shot_writer_write(qp_shot_writer *w, const uint8_t *records, size_t n, qp
 }
 
 static void writer_free(qp_shot_writer *w) {
+    free(w->part_dets);
+    free(w->part_obs);
     qp_byte_buffer_free(&w->encoded);
     free(w->pending);
     free(w->partial_path);
@@ -117,6 +167,12 @@ static void writer_free(qp_shot_writer *w) {
 
 void qp_shot_writer_abort(qp_shot_writer *w) {
     if (!w) return;
+    if (w->dets_part) {
+        qp_shot_writer_abort(w->dets_part);
+        qp_shot_writer_abort(w->obs_part);
+        writer_free(w);
+        return;
+    }
     if (w->to_stdout) {
         fflush(stdout);
     } else {
@@ -127,6 +183,25 @@ void qp_shot_writer_abort(qp_shot_writer *w) {
 }
 
 int qp_shot_writer_close(qp_shot_writer *w, qp_err *err) {
+    if (w->dets_part) {
+        // Observables first; if the detectors then fail, take the observables file away again
+        // so that neither final name is left behind.
+        qp_shot_writer *dets = w->dets_part, *obs = w->obs_part;
+        char *obs_path = qp_strdup(obs->path);
+        int obs_to_stdout = obs->to_stdout;
+        w->dets_part = w->obs_part = NULL;
+        writer_free(w);
+        int rc = 0;
+        if (qp_shot_writer_close(obs, err) != 0) {
+            qp_shot_writer_abort(dets);
+            rc = -1;
+        } else if (qp_shot_writer_close(dets, err) != 0) {
+            if (!obs_to_stdout) unlink(obs_path);
+            rc = -1;
+        }
+        free(obs_path);
+        return rc;
+    }
     if (w->num_pending) {
         qp_fail(err, "%s: ptb64 needs a multiple of 64 shots, but %llu were written", w->path,
                 (unsigned long long)w->records_written);

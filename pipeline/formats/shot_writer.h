@@ -23,6 +23,12 @@ typedef struct qp_shot_writer qp_shot_writer;
 int qp_shot_writer_open(qp_shot_writer **writer, const char *path, qp_shot_format format, uint64_t num_detectors,
                         uint64_t num_observables, qp_err *err);
 
+// Writes records of D + K bits as two files: detectors to dets_path, observables to
+// obs_path (Stim's --obs_out). Both appear only if both close cleanly.
+int qp_shot_writer_open_split(qp_shot_writer **writer, const char *dets_path, qp_shot_format dets_format,
+                              const char *obs_path, qp_shot_format obs_format, uint64_t num_detectors,
+                              uint64_t num_observables, qp_err *err);
+
 // dets only: the letter for bits [0, num_detectors): 'D' (default) or 'M' for measurements.
 void qp_shot_writer_set_det_prefix(qp_shot_writer *writer, char prefix);
 

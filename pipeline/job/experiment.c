@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "pipeline/formats/shot_reader.h"
+#include "pipeline/store/store_name.h"
 #include "workers/circuit/surface_code.h"
 #include "workers/dem/error_analysis.h"
 #include "workers/util/alloc.h"
@@ -186,11 +187,11 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     init_empty(je);
     qp_experiment_info *in = &je->info;
     snprintf(in->name, sizeof in->name, "%s", exp->name);
-    snprintf(in->group, sizeof in->group, "%s", exp->name);
+    qp_job_group_name(exp->name, in->group, sizeof in->group);
     snprintf(in->code, sizeof in->code, "%s", qp_code_name(exp->code));
     snprintf(in->basis, sizeof in->basis, "%s", exp->code == QP_CODE_SURFACE ? qp_basis_name(exp->basis) : "");
     snprintf(in->noise, sizeof in->noise, "%s", exp->code == QP_CODE_SURFACE ? qp_noise_name(exp->noise) : "");
-    snprintf(in->source_path, sizeof in->source_path, "%s", exp->circuit);
+    snprintf(in->source_path, sizeof in->source_path, "%s", exp->circuit[0] ? exp->circuit : "generated");
     in->distance = (uint64_t)exp->distance;
     in->rounds = (uint64_t)exp->rounds;
     in->p = exp->p;
@@ -216,16 +217,35 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
 }
 
 void qp_job_group_name(const char *name, char *buf, size_t cap) {
-    size_t j = 0;
-    for (const char *s = name; *s && j + 3 < cap; s++) {
-        if (*s == '/') {
-            buf[j++] = '_';
-            buf[j++] = '_';
-        } else {
-            buf[j++] = *s;
-        }
+    char *escaped = qp_store_name_escape(name);
+    snprintf(buf, cap, "%s", escaped);
+    free(escaped);
+}
+
+// The shortest %g text that reads back as the same double (0.005, not 0.0050000000000000001).
+static const char *shortest_double(double x, char *buf, size_t cap) {
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x) break;
     }
-    buf[j] = 0;
+    return buf;
+}
+
+void qp_job_json_metadata(const qp_experiment_info *in, char *buf, size_t cap) {
+    size_t j = 0;
+    j += snprintf(buf + j, cap - j, "{\"name\":\"");
+    for (const char *s = in->name; *s && j + 8 < cap; s++) {
+        if (*s == '"' || *s == '\\') buf[j++] = '\\';
+        if ((unsigned char)*s >= 0x20) buf[j++] = *s;
+    }
+    char num[40];
+    j += snprintf(buf + j, cap > j ? cap - j : 0, "\",\"code\":\"%s\"", in->code);
+    if (in->basis[0] && j < cap) j += snprintf(buf + j, cap - j, ",\"b\":\"%s\"", in->basis);
+    if (in->distance && j < cap) j += snprintf(buf + j, cap - j, ",\"d\":%llu", (unsigned long long)in->distance);
+    if (in->rounds && j < cap) j += snprintf(buf + j, cap - j, ",\"r\":%llu", (unsigned long long)in->rounds);
+    if (in->p > 0 && j < cap) j += snprintf(buf + j, cap - j, ",\"p\":%s", shortest_double(in->p, num, sizeof num));
+    if (in->noise[0] && j < cap) j += snprintf(buf + j, cap - j, ",\"noise\":\"%s\"", in->noise);
+    if (j < cap) snprintf(buf + j, cap - j, "}");
 }
 
 // Metadata from a Google-layout path: "..._bX_d5_r05_..." or "d5_at_q4_7/X/r05".
@@ -286,8 +306,11 @@ static int archive_on_root(qp_job_experiment *je, const char *archive, const cha
     // Shots: the detection events decide the count; the observables must match it.
     snprintf(je->files.dets_path, sizeof je->files.dets_path, "%s/detection_events.b8", dir);
     uint64_t shots = 0, obs_shots = 0;
-    if (qp_shot_file_count_records(je->files.dets_path, QP_FORMAT_B8, num_dets, 0, &shots, err) != 0)
-        return qp_fail_prefix(err, "(%llu detectors per shot from the circuit)", (unsigned long long)num_dets);
+    if (qp_shot_file_count_records(je->files.dets_path, QP_FORMAT_B8, num_dets, 0, &shots, err) != 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return qp_fail(err, "%s (the circuit has %llu detectors)", msg, (unsigned long long)num_dets);
+    }
     snprintf(je->files.obs_path, sizeof je->files.obs_path, "%s/obs_flips_actual.01", dir);
     je->files.obs_format = QP_FORMAT_01;
     if (!file_exists(je->files.obs_path)) {

@@ -23,14 +23,15 @@
 // What an experiment is, as stored in the results and the report.
 typedef struct {
     char name[QP_JOB_NAME_MAX];   // config name, or the folder path relative to the archive
-    char group[QP_JOB_NAME_MAX];  // HDF5 group name under /experiments ('/' becomes "__")
+    char group[QP_JOB_NAME_MAX];  // HDF5 group name under /experiments (escaped name)
     char code[32], basis[8], noise[32];
     uint64_t distance, rounds;    // 0 when unknown
     double p;                     // 0 when unknown
-    char source_path[QP_CONFIG_PATH_MAX];  // circuit file or archive folder; "" if generated
+    char source_path[QP_CONFIG_PATH_MAX];  // circuit file or archive folder; "generated" otherwise
     uint64_t stream;              // random stream id (sampled experiments)
     uint64_t max_shots;           // shots to sample, or the shots in the archive's file
     uint64_t max_errors;          // 0: no error budget
+    int64_t index;                // position in the job's experiment list
 } qp_experiment_info;
 
 // Where an archived experiment's shots are.
@@ -75,7 +76,11 @@ int qp_job_archive_setup(qp_job_experiment *je, const char *archive, const char 
 
 void qp_job_experiment_free(qp_job_experiment *je);
 
-// The HDF5 group name of an experiment name: '/' (archive sub-folders) becomes "__".
+// sinter's json_metadata for an experiment: {"name","code","b","d","r","p","noise"} (fields
+// that are unknown are left out).
+void qp_job_json_metadata(const qp_experiment_info *in, char *buf, size_t cap);
+
+// The HDF5 group name of an experiment name (qp_store_name_escape: '/' becomes %2F).
 void qp_job_group_name(const char *name, char *buf, size_t cap);
 
 // Builds the Stim text of a generated or file experiment (not collective).

@@ -8,6 +8,7 @@
 
 #include "pipeline/store/store.h"
 #include "pipeline/store/store_attr.h"
+#include "pipeline/store/store_dataset.h"
 #include "workers/util/alloc.h"
 #include "workers/util/stats.h"
 
@@ -40,6 +41,23 @@ static double attr_f64(qp_store *st, const char *obj, const char *name) {
     return v;
 }
 
+// A text dataset (uint8 (n,)) as a string; "" when absent.
+static char *read_text(qp_store *st, const char *group, const char *name) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", group, name);
+    qp_store_dset *d = NULL;
+    qp_err ignored;
+    char *text = NULL;
+    if (qp_store_exists(st, path) && qp_store_dset_open(st, path, &d, &ignored) == 0) {
+        uint64_t n = qp_store_dset_rows(d);
+        text = qp_malloc(n + 1);
+        if (qp_store_dset_read(d, 0, n, text, &ignored) != 0) n = 0;
+        text[n] = 0;
+        qp_store_dset_close(d);
+    }
+    return text ? text : qp_strdup("");
+}
+
 int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err *err) {
     qp_store *st = NULL;
     if (qp_store_open(path, MPI_COMM_SELF, QP_STORE_READ, &st, err) != 0) return -1;
@@ -51,10 +69,7 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
         char g[1024], dg[1300], rg[1100];
         snprintf(g, sizeof g, "/experiments/%s", exps[i]);
         snprintf(rg, sizeof rg, "/run/experiments/%s", exps[i]);
-        char *circuit = NULL, *dem = NULL;
-        qp_err ignored;
-        if (qp_store_attr_exists(st, g, "circuit")) qp_store_attr_get_str(st, g, "circuit", &circuit, &ignored);
-        if (qp_store_attr_exists(st, g, "dem")) qp_store_attr_get_str(st, g, "dem", &dem, &ignored);
+        char *circuit = read_text(st, g, "circuit"), *dem = read_text(st, g, "dem");
         snprintf(dg, sizeof dg, "%s/decoders", g);
         char **decs = NULL;
         size_t num_decs = 0;
@@ -72,6 +87,7 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
             r->errors = attr_u64(st, d, "errors");
             r->discards = attr_u64(st, d, "discards");
             r->seconds = attr_f64(st, rg, "seconds");
+            copy_attr_str(st, g, "json_metadata", r->json_metadata, sizeof r->json_metadata);
             copy_attr_str(st, g, "code", r->code, sizeof r->code);
             copy_attr_str(st, g, "basis", r->basis, sizeof r->basis);
             copy_attr_str(st, g, "noise", r->noise, sizeof r->noise);
@@ -93,51 +109,19 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
     return rc;
 }
 
-// JSON string escaping for names (paths may hold quotes or backslashes).
-static void json_string(FILE *out, const char *s) {
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', out);
-        if ((unsigned char)*s >= 0x20) fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-// The shortest %g text that reads back as the same double (0.005, not 0.0050000000000000001).
-static const char *shortest_double(double x, char *buf, size_t cap) {
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, cap, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x) break;
-    }
-    return buf;
-}
-
 void qp_report_write_csv(FILE *out, const qp_report_row *rows, size_t n) {
     fprintf(out, "     shots,    errors,  discards, seconds,decoder,strong_id,json_metadata\n");
     for (size_t i = 0; i < n; i++) {
         const qp_report_row *r = &rows[i];
-        fprintf(out, "%10llu,%10llu,%10llu,%8.3f,%s,%s,\"{", (unsigned long long)r->shots,
+        fprintf(out, "%10llu,%10llu,%10llu,%8.3f,%s,%s,\"", (unsigned long long)r->shots,
                 (unsigned long long)r->errors, (unsigned long long)r->discards, r->seconds,
                 r->decoder, r->strong_id);
         // CSV quoting: the JSON's quotes are doubled.
-        char *buf = NULL, num[40];
-        size_t len = 0;
-        FILE *j = open_memstream(&buf, &len);
-        fprintf(j, "\"name\":");
-        json_string(j, r->name);
-        if (r->code[0]) fprintf(j, ",\"code\":\"%s\"", r->code);
-        if (r->basis[0]) fprintf(j, ",\"b\":\"%s\"", r->basis);
-        if (r->distance) fprintf(j, ",\"d\":%llu", (unsigned long long)r->distance);
-        if (r->rounds) fprintf(j, ",\"r\":%llu", (unsigned long long)r->rounds);
-        if (r->p > 0) fprintf(j, ",\"p\":%s", shortest_double(r->p, num, sizeof num));
-        if (r->noise[0] && strcmp(r->noise, "none") != 0) fprintf(j, ",\"noise\":\"%s\"", r->noise);
-        fclose(j);
-        for (size_t k = 0; k < len; k++) {
-            if (buf[k] == '"') fputc('"', out);
-            fputc(buf[k], out);
+        for (const char *c = r->json_metadata; *c; c++) {
+            if (*c == '"') fputc('"', out);
+            fputc(*c, out);
         }
-        free(buf);
-        fprintf(out, "}\"\n");
+        fprintf(out, "\"\n");
     }
 }
 

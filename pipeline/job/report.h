@@ -22,6 +22,7 @@ typedef struct {
     uint64_t distance, rounds;  // 0 when unknown
     double p;                   // 0 when unknown
     char strong_id[17];
+    char json_metadata[1280];   // as stored with the experiment
 } qp_report_row;
 
 // Reads every experiment x decoder of a result file (opened read-only on MPI_COMM_SELF) and

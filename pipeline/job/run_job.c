@@ -1,5 +1,6 @@
 #include "pipeline/job/run_job.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 typedef struct {
     const char *text;       // stored as the root attribute "config"; a resume requires equality
     const char *source, *name;
+    const char *command;    // "run" or "redecode"
     uint64_t seed, shots_per_task;
     int store_samples;
     int num_experiments;
@@ -108,7 +110,8 @@ static int decode_by_parity(experiment_run *r, int k, uint64_t first, uint64_t n
     return rc;
 }
 
-// counters: [0] shots, [1 + k] logical errors of the k-th decoder of the experiment.
+// counters: [0] shots, [1 + k] logical errors of the k-th decoder of the experiment. The
+// stopping rule stops once every decoder has max_errors errors (docs/config.md).
 static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     experiment_run *r = vctx;
     qp_job_experiment *je = r->je;
@@ -188,6 +191,21 @@ static int write_bits(qp_store *store, const char *path, uint64_t bits, const ex
     return rc;
 }
 
+// Collective: a text (circuit, DEM) as a uint8 (n,) dataset with a `format` attribute; the
+// bytes are written by rank 0.
+static int write_text(qp_store *store, const char *path, const char *format, const char *text,
+                      qp_err *err) {
+    int rank;
+    MPI_Comm_rank(qp_store_comm(store), &rank);
+    qp_store_dset *d = NULL;
+    uint64_t len = strlen(text);
+    int rc = qp_store_dset_create(store, path, QP_STORE_U8, 0, 0, 0, &d, err);
+    if (rc == 0) rc = qp_store_dset_append(d, rank == 0 ? len : 0, rank == 0 ? text : NULL, NULL, err);
+    qp_store_dset_close(d);
+    if (rc == 0) rc = qp_store_attr_set_str(store, path, "format", format, err);
+    return rc;
+}
+
 static int write_experiment(qp_store *store, const experiment_run *r, const qp_sched_result *res,
                             double seconds, qp_err *err) {
     const qp_job_experiment *je = r->je;
@@ -204,10 +222,11 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
     uint64_t shots = res->totals[0];
 
     if (qp_store_group_create(store, g, err) != 0) return -1;
+    char json[QP_JOB_NAME_MAX * 2 + 256];
+    qp_job_json_metadata(in, json, sizeof json);
     struct { const char *k; const char *v; } strs[] = {
         {"name", in->name}, {"code", in->code}, {"basis", in->basis}, {"noise", in->noise},
-        {"source_path", in->source_path}, {"circuit", je->circuit_text}, {"dem", je->dem_text},
-        {"dem_odd_shots", je->dem_odd_text ? je->dem_odd_text : ""},
+        {"source", in->source_path}, {"json_metadata", json},
     };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (qp_store_attr_set_str(store, g, strs[i].k, strs[i].v, err) != 0) return -1;
@@ -219,7 +238,17 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         if (qp_store_attr_set_u64(store, g, nums[i].k, nums[i].v, err) != 0) return -1;
-    if (qp_store_attr_set_f64(store, g, "p", in->p, err) != 0) return -1;
+    if (qp_store_attr_set_f64(store, g, "p", in->p, err) != 0 ||
+        qp_store_attr_set_i64(store, g, "index", in->index, err) != 0)
+        return -1;
+    snprintf(p, sizeof p, "%s/circuit", g);
+    if (write_text(store, p, "stim", je->circuit_text, err) != 0) return -1;
+    snprintf(p, sizeof p, "%s/dem", g);
+    if (write_text(store, p, "dem", je->dem_text, err) != 0) return -1;
+    if (je->dem_odd_text) {  // --dem-by-parity: `dem` decoded the even shots, this the odd ones
+        snprintf(p, sizeof p, "%s/dem_odd_shots", g);
+        if (write_text(store, p, "dem", je->dem_odd_text, err) != 0) return -1;
+    }
 
     if (r->store_samples) {
         snprintf(p, sizeof p, "%s/detectors", g);
@@ -241,10 +270,12 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
         uint64_t errors = res->totals[1 + k];
         double lo, hi, ler = shots ? (double)errors / shots : 0;
         qp_wilson_interval(errors, shots, 1.96, &lo, &hi);
-        if (qp_store_attr_set_u64(store, dg, "shots", shots, err) != 0 ||
+        if (qp_store_attr_set_str(store, dg, "decoder", qp_decoder_name(je->decoder_ids[k]), err) != 0 ||
+            qp_store_attr_set_u64(store, dg, "shots", shots, err) != 0 ||
             qp_store_attr_set_u64(store, dg, "errors", errors, err) != 0 ||
             qp_store_attr_set_u64(store, dg, "discards", 0, err) != 0 ||
             qp_store_attr_set_f64(store, dg, "ler", ler, err) != 0 ||
+            qp_store_attr_set_f64(store, dg, "ler_stderr", shots ? sqrt(ler * (1 - ler) / shots) : 0, err) != 0 ||
             qp_store_attr_set_f64(store, dg, "ler_low", lo, err) != 0 ||
             qp_store_attr_set_f64(store, dg, "ler_high", hi, err) != 0 ||
             qp_store_attr_set_f64(store, dg, "ler_per_round",
@@ -279,6 +310,7 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
     double t0 = qp_now_seconds();
     qp_job_experiment je;
     if (job->setup(&je, index, job->ctx, comm, err) != 0) return -1;
+    je.info.index = index;
 
     experiment_run r = {
         .je = &je, .seed = job->seed, .spt = job->shots_per_task,
@@ -286,7 +318,7 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
         .store_samples = job->store_samples, .progress = progress,
     };
     qp_stop_rule rule = {.max_shots = je.info.max_shots, .max_errors = je.info.max_errors,
-                         .errors_first = 1, .errors_count = je.num_decoders ? 1 : 0};
+                         .errors_first = 1, .errors_count = je.num_decoders};
     uint64_t max_tasks = (je.info.max_shots + r.spt - 1) / r.spt;
     qp_progress_begin_experiment(progress, je.info.name, je.info.max_shots, rule.max_errors);
     qp_sched_result res;
@@ -310,9 +342,12 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
 }
 
 static int write_job_attrs(qp_store *store, const job_spec *job, qp_err *err) {
-    if (qp_store_attr_set_str(store, "/", "qecpipe_version", QECPIPE_VERSION_STRING, err) != 0 ||
+    if (qp_store_attr_set_str(store, "/", "format", "qecpipe-results", err) != 0 ||
+        qp_store_attr_set_i64(store, "/", "format_version", 1, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "qecpipe_version", QECPIPE_VERSION_STRING, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "command", job->command, err) != 0 ||
         qp_store_attr_set_str(store, "/", "config", job->text, err) != 0 ||
-        qp_store_attr_set_str(store, "/", "config_source", job->source, err) != 0 ||
+        qp_store_attr_set_str(store, "/", "config_path", job->source, err) != 0 ||
         qp_store_attr_set_str(store, "/", "job_name", job->name, err) != 0 ||
         qp_store_attr_set_u64(store, "/", "seed", job->seed, err) != 0 ||
         qp_store_attr_set_u64(store, "/", "shots_per_task", job->shots_per_task, err) != 0)
@@ -418,9 +453,13 @@ static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm com
         return -1;
     }
     qp_progress progress;
-    qp_progress_init(&progress, rank == 0 && !opt->quiet, job->num_experiments);
+    int selected = 0;
+    for (int e = 0; e < job->num_experiments; e++)
+        selected += opt->share_count <= 1 || e % opt->share_count == opt->share_index;
+    qp_progress_init(&progress, rank == 0 && !opt->quiet, selected);
     int rc = 0;
     for (int e = 0; rc == 0 && e < job->num_experiments; e++) {
+        if (opt->share_count > 1 && e % opt->share_count != opt->share_index) continue;
         if (done[e]) {
             progress.experiments_done++;
             continue;
@@ -450,13 +489,23 @@ static void config_group(int i, void *ctx, char *buf, size_t cap) {
 }
 
 int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err) {
+    // A share of a job array is its own job: its identity (for resuming) names the share.
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fputs(cfg->text, f);
+    if (opt->share_count > 1) fprintf(f, "\n# qecpipe share %d/%d\n", opt->share_index, opt->share_count);
+    fclose(f);
     job_spec job = {
-        .text = cfg->text, .source = cfg->source, .name = cfg->job.name, .seed = cfg->job.seed,
+        .text = text, .source = cfg->source, .name = cfg->job.name, .command = "run",
+        .seed = cfg->job.seed,
         .shots_per_task = cfg->job.shots_per_task, .store_samples = cfg->job.store_samples,
         .num_experiments = cfg->num_experiments, .setup = config_setup, .ctx = (void *)cfg,
         .group_name = config_group,
     };
-    return run_spec(&job, opt, comm, err);
+    int rc = run_spec(&job, opt, comm, err);
+    free(text);
+    return rc;
 }
 
 // --- qecpipe redecode --------------------------------------------------------------------
@@ -495,7 +544,7 @@ int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_
     } else {
         archive_job a = {archive, aopt, rels};
         job_spec job = {
-            .text = command_text, .source = archive, .name = "redecode", .seed = 0,
+            .text = command_text, .source = archive, .name = "redecode", .command = "redecode", .seed = 0,
             .shots_per_task = shots_per_task, .store_samples = 0, .num_experiments = (int)n,
             .setup = archive_setup, .ctx = &a, .group_name = archive_group,
         };

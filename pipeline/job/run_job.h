@@ -7,8 +7,8 @@
 // Per experiment: circuit and DEM from rank 0 (experiment.h); tasks of shots_per_task shots
 // handed out by the scheduler (task t = shots [t*spt, (t+1)*spt); sampled shots come from the
 // stream (job seed, experiment stream, shot block), so the bytes never depend on ranks); every
-// decoder decodes every shot; the stopping rule (max_shots, max_errors of the first decoder) is
-// decided in task order. Then all ranks write their committed tasks' rows collectively, the
+// decoder decodes every shot; the stopping rule (max_shots; max_errors reached by every
+// decoder) is decided in task order. Then all ranks write their committed tasks' rows collectively, the
 // statistics, and one journal row; the file is flushed.
 //
 // Resume: the output is PATH.partial until the job ends. Re-running the same command finds
@@ -28,6 +28,8 @@ typedef struct {
     const char *output;   // result path (the config's job.output unless overridden)
     int quiet;            // no progress lines
     int restart;          // discard an existing PATH.partial instead of resuming it
+    int share_index, share_count;  // run only experiments e with e % count == index (Slurm
+                                   // job arrays); count 0 or 1: all experiments
 } qp_run_options;
 
 // Collective. Returns 0, or -1 on every rank with the same one-line message; on failure an

@@ -313,6 +313,45 @@ int qp_store_exists(qp_store *s, const char *path) {
     return exists;
 }
 
+typedef struct {
+    char **names;
+    size_t n, cap;
+} name_list;
+
+static herr_t collect_name(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+    name_list *list = data;
+    qp_grow(list->names, list->cap, list->n + 1);
+    list->names[list->n++] = qp_strdup(name);
+    return 0;
+}
+
+int qp_store_group_list(qp_store *s, const char *path, char ***names, size_t *n, qp_err *err) {
+    qp_err local;
+    if (!err) err = &local;
+    *names = NULL;
+    *n = 0;
+    if (!qp_store_exists(s, path)) return qp_fail(err, "%s: no group %s", s->file_path, path);
+    hid_t g = H5Gopen2(s->file, path, H5P_DEFAULT);
+    if (g < 0) return qp_store_h5_fail(s, err, "%s is not a group", path);
+    name_list list = {NULL, 0, 0};
+    hsize_t idx = 0;
+    herr_t r = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &list);
+    int rc = r < 0 ? qp_store_h5_fail(s, err, "cannot list group %s", path) : 0;
+    H5Gclose(g);
+    if (rc != 0) {
+        qp_store_names_free(list.names, list.n);
+        return -1;
+    }
+    *names = list.names;
+    *n = list.n;
+    return 0;
+}
+
+void qp_store_names_free(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
 MPI_Comm qp_store_comm(const qp_store *s) { return s->comm; }
 const char *qp_store_final_path(const qp_store *s) { return s->final_path; }
 const char *qp_store_file_path(const qp_store *s) { return s->file_path; }

@@ -65,6 +65,12 @@ int qp_store_group_create(qp_store *store, const char *path, qp_err *err);
 // Independent. 1 if an object (group or dataset) exists at the absolute path, else 0.
 int qp_store_exists(qp_store *store, const char *path);
 
+// Independent. The names of the members (groups and datasets) of the group at path, in
+// ascending name order: *names is a qp_malloc'd array of *n qp_malloc'd strings (NULL when
+// n == 0); free with qp_store_names_free.
+int qp_store_group_list(qp_store *store, const char *path, char ***names, size_t *n, qp_err *err);
+void qp_store_names_free(char **names, size_t n);
+
 // The communicator (a duplicate of the one passed in), the final path, and the file actually
 // open (PATH.partial while writing, PATH when reading).
 MPI_Comm qp_store_comm(const qp_store *store);

@@ -223,6 +223,7 @@ static int write_rows(qp_store_dset *d, uint64_t row_offset, uint64_t row_count,
     select_rows(d, row_offset, row_count, &file_space, &mem_space);
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+    if (getenv("QP_STORE_INDIV")) H5Pset_dxpl_mpio_collective_opt(dxpl, H5FD_MPIO_INDIVIDUAL_IO);
     static const char dummy = 0;  // HDF5 rejects a NULL buffer even for an empty selection
     herr_t w = H5Dwrite(d->id, qp_store_mem_type(d->type), mem_space, file_space, dxpl,
                         buf ? buf : &dummy);

@@ -6,7 +6,11 @@
 set -u
 bin=${QECPIPE_BIN:?}
 data=${QECPIPE_TEST_DATA:-$(dirname "$0")/../data}
+# The Stim-written vectors: ../shared/vectors/formats when present, else the shipped copy.
 vec=$data/formats/surface_x_d3_r3_p0.003.640
+if [ -n "${QECPIPE_VECTORS:-}" ] && [ -f "$QECPIPE_VECTORS/formats/surface_x_d3_r3_p0.003.640.b8" ]; then
+  vec=$QECPIPE_VECTORS/formats/surface_x_d3_r3_p0.003.640
+fi
 tmp=$(mktemp -d /tmp/qp_convert_test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail=0; pass=0
@@ -59,6 +63,10 @@ fi
 cat "$vec.r8" | conv --in /dev/stdin --in-format r8 --out "$tmp/p.ptb64" --out-format ptb64
 check "pipe: r8 -> ptb64 equals Stim's" 'cmp -s "$tmp/p.ptb64" "$vec.ptb64"'
 
+# "-" is standard input / output.
+conv --in - --in-format dets --out - --out-format hits < "$vec.dets" > "$tmp/s.hits"
+check "stdin dets -> stdout hits equals Stim's" 'cmp -s "$tmp/s.hits" "$vec.hits"'
+
 # Usage errors: exit 2, one line.
 usage() {  # name, args...
   local name=$1; shift
@@ -110,6 +118,11 @@ badinput "ptb64 truncated, split output" "$tmp/trunc.ptb64" "byte offset 1800" -
 head -c 400 "$vec.b8" > "$tmp/100.b8"
 badinput "ptb64 output of 100 shots" "$tmp/100.b8" "multiple of 64" --in-format b8 --out-format ptb64
 badinput "missing input" "$tmp/none.b8" "$tmp/none.b8: cannot open" --in-format b8 --out-format 01
+head -c 100 "$data/surface_x_d3_r3_p0.003.obs.b8" > "$tmp/o100.b8"
+badinput "obs-in with fewer records" "$data/surface_x_d3_r3_p0.003.dets.b8" "$tmp/o100.b8: ends after 100 records" \
+  --in-format b8 --obs-in "$tmp/o100.b8" --obs-in-format b8 --out-format r8
+badinput "split output, bad input" "$tmp/short.01" ":3:25: line has 24 bits" --in-format 01 --out-format b8 \
+  --obs-out "$tmp/obs" --obs-out-format 01
 # Streaming (pipe) truncation is caught while decoding, with the same offset.
 rm -f "$tmp/out" "$tmp/out.partial"
 head -c 1990 "$vec.ptb64" | "$bin" convert --in /dev/stdin --in-format ptb64 --num-detectors 24 --num-observables 1 \

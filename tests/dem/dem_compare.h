@@ -12,6 +12,7 @@
 
 #include "workers/dem/dem.h"
 #include "workers/dem/dem_flatten.h"
+#include "workers/util/rng.h"
 
 typedef struct {
     const qp_dem_flat *f;
@@ -68,6 +69,19 @@ static char *components_text(const qp_dem_flat *f, size_t m) {
     return out;
 }
 
+// Order-independent hash of a mechanism's component multiset (sum of per-component hashes).
+static uint64_t components_hash(const qp_dem_flat *f, size_t m) {
+    const qp_dem_mechanism *x = &f->mechs[m];
+    uint64_t sum = 0;
+    for (uint32_t c = 0; c < x->num_comps; c++) {
+        const qp_dem_component *k = &f->comps[x->first_comp + c];
+        uint64_t h = qp_mix64(k->observables ^ 0x5bd1e995u);
+        for (uint32_t d = 0; d < k->num_dets; d++) h = qp_mix64(h ^ f->comp_dets[k->first_det + d]);
+        sum += h;
+    }
+    return sum;
+}
+
 typedef struct {
     size_t ours, theirs;         // distinct symptoms in each
     size_t missing, extra;       // symptoms only in theirs / only in ours
@@ -80,7 +94,7 @@ typedef struct {
 } dem_diff;
 
 static void note_problem(dem_diff *d, const char *fmt, const char *a, double p, double q) {
-    if (d->first_problem[0]) return;
+    if (d->first_problem[0] || !a) return;
     snprintf(d->first_problem, sizeof d->first_problem, fmt, a, p, q);
 }
 
@@ -116,7 +130,8 @@ static void dem_compare(const qp_dem_flat *ours, const qp_dem_flat *theirs, dem_
             }
             d->theirs++;
         }
-        char *text = components_text(c <= 0 ? ours : theirs, c <= 0 ? ra[i].m : rb[j].m);
+        char *text = NULL;
+        if (!d->first_problem[0]) text = components_text(c <= 0 ? ours : theirs, c <= 0 ? ra[i].m : rb[j].m);
         if (c < 0) {
             d->extra++;
             note_problem(d, "only in ours: %s p=%g (%g)", text, p, 0);
@@ -132,16 +147,11 @@ static void dem_compare(const qp_dem_flat *ours, const qp_dem_flat *theirs, dem_
             }
             // Decomposition: compare each of theirs with the first of ours (usually one each).
             for (size_t k = j; k < j2; k++) {
-                char *t = components_text(theirs, rb[k].m);
+                uint64_t t = components_hash(theirs, rb[k].m);
                 int same = 0;
-                for (size_t l = i; l < i2 && !same; l++) {
-                    char *o = components_text(ours, ra[l].m);
-                    same = strcmp(o, t) == 0;
-                    free(o);
-                }
+                for (size_t l = i; l < i2 && !same; l++) same = components_hash(ours, ra[l].m) == t;
                 d->decomp_compared++;
                 d->decomp_same += same;
-                free(t);
             }
         }
         free(text);

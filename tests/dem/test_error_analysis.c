@@ -184,3 +184,66 @@ Test(error_analysis, folding_matches_unfolded_and_stays_small) {
     qp_dem_free(&folded);
     qp_circuit_free(&c);
 }
+
+// Flattened mechanisms of a small circuit, keyed by (single detector) for the tests below.
+static double single_detector_p(const qp_dem_flat *f, uint64_t det) {
+    double p = 0;
+    for (size_t m = 0; m < f->num_mechs; m++) {
+        const qp_dem_mechanism *x = &f->mechs[m];
+        if (x->num_dets == 1 && f->dets[x->first_det] == det) {
+            double q = x->probability;
+            p = p * (1 - q) + (1 - p) * q;
+        }
+    }
+    return p;
+}
+
+static void small_model(const char *text, qp_dem_flat *f) {
+    qp_circuit c;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_circuit_parse(&c, text, "t", &err), 0, "%s", err.msg);
+    qp_dem d;
+    qp_error_analysis_options opt = {0, 0};
+    cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_dem_flatten(&d, f, 0, &err), 0);
+    qp_dem_free(&d);
+    qp_circuit_free(&c);
+}
+
+Test(error_analysis, pauli_channel_1_converts_to_independent_parts) {
+    // Qubit 0 measured in Z sees X and Y; qubit 1 measured in X sees Z and Y. The independent
+    // parts must reproduce the exclusive probabilities: P(flip D0) = px + py, P(D1) = pz + py.
+    qp_dem_flat f;
+    small_model("R 0\nRX 1\nPAULI_CHANNEL_1(0.01, 0.02, 0.03) 0 1\nM 0\nMX 1\nDETECTOR rec[-2]\nDETECTOR rec[-1]\n", &f);
+    cr_expect_float_eq(single_detector_p(&f, 0), 0.03, 1e-12);
+    cr_expect_float_eq(single_detector_p(&f, 1), 0.05, 1e-12);
+    qp_dem_flat_free(&f);
+    // PAULI_CHANNEL_1(p/3, p/3, p/3) is DEPOLARIZE1(p).
+    qp_dem_flat g, h;
+    small_model("R 0 2\nH 2\nCX 2 0\nPAULI_CHANNEL_1(0.01, 0.01, 0.01) 0 2\nCX 2 0\nH 2\nM 0 2\nDETECTOR rec[-2]\nDETECTOR rec[-1]\n", &g);
+    small_model("R 0 2\nH 2\nCX 2 0\nDEPOLARIZE1(0.03) 0 2\nCX 2 0\nH 2\nM 0 2\nDETECTOR rec[-2]\nDETECTOR rec[-1]\n", &h);
+    dem_diff diff;
+    dem_compare(&g, &h, &diff);
+    cr_expect(diff.missing == 0 && diff.extra == 0 && diff.max_rel_err < 1e-12, "%s (max rel %g)", diff.first_problem,
+              diff.max_rel_err);
+    qp_dem_flat_free(&g);
+    qp_dem_flat_free(&h);
+}
+
+Test(error_analysis, tags_keep_classes_apart_and_are_written) {
+    // As Stim: errors from differently tagged instructions are separate classes; tagged
+    // detectors are declared even without coordinates. 0.2 and 0.25 merge: 0.2*0.75 + 0.8*0.25.
+    qp_circuit c;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_circuit_parse(&c, "R 0 1\nX_ERROR[leak](0.1) 0\nX_ERROR(0.2) 0 1\nX_ERROR(0.25) 0\nM 0 1\n"
+                                      "DETECTOR[det] rec[-2]\nDETECTOR rec[-1]\n", "t", &err), 0, "%s", err.msg);
+    qp_dem d;
+    qp_error_analysis_options opt = {0, 0};
+    cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
+    char *text = qp_dem_to_string(&d, &err);
+    cr_expect_str_eq(text, "error(0.3500000000000000333) D0\nerror[leak](0.1000000000000000056) D0\n"
+                           "error(0.2000000000000000111) D1\ndetector[det] D0\n");
+    free(text);
+    qp_dem_free(&d);
+    qp_circuit_free(&c);
+}

@@ -8,6 +8,8 @@
 #include "pipeline/formats/shot_writer.h"
 #include "tests/formats/formats_test_util.h"
 
+// Writes random records (in random batch sizes) and reads them back (in random batch sizes),
+// through a file written by qp_shot_writer when dir is non-NULL, else through memory.
 static void round_trip(qp_shot_format format, uint64_t D, uint64_t K, size_t shots, double p, uint64_t seed,
                        const char *dir) {
     qp_rng rng;
@@ -16,21 +18,27 @@ static void round_trip(qp_shot_format format, uint64_t D, uint64_t K, size_t sho
     size_t bpr = qp_bytes_per_record(bits);
     uint8_t *recs = fmt_test_random_records(&rng, shots, bits, p);
     char path[256];
-    snprintf(path, sizeof path, "%s/rt.%s", dir, qp_shot_format_name(format));
     qp_err err = {{0}};
-    qp_shot_writer *w;
-    cr_assert_eq(qp_shot_writer_open(&w, path, format, D, K, &err), 0, "%s", err.msg);
-    size_t done = 0;
-    while (done < shots) {  // random batch sizes
-        size_t n = 1 + (size_t)(qp_rng_u64(&rng) % 150);
-        if (n > shots - done) n = shots - done;
-        cr_assert_eq(qp_shot_writer_write(w, recs + done * bpr, n, &err), 0, "%s", err.msg);
-        done += n;
-    }
-    cr_assert_eq(qp_shot_writer_close(w, &err), 0, "%s", err.msg);
-
     qp_shot_reader *r;
-    cr_assert_eq(qp_shot_reader_open(&r, path, format, D, K, &err), 0, "%s", err.msg);
+    qp_byte_buffer encoded = {0};
+    if (dir) {
+        snprintf(path, sizeof path, "%s/rt.%s", dir, qp_shot_format_name(format));
+        qp_shot_writer *w;
+        cr_assert_eq(qp_shot_writer_open(&w, path, format, D, K, &err), 0, "%s", err.msg);
+        size_t done = 0;
+        while (done < shots) {  // random batch sizes
+            size_t n = 1 + (size_t)(qp_rng_u64(&rng) % 150);
+            if (n > shots - done) n = shots - done;
+            cr_assert_eq(qp_shot_writer_write(w, recs + done * bpr, n, &err), 0, "%s", err.msg);
+            done += n;
+        }
+        cr_assert_eq(qp_shot_writer_close(w, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_shot_reader_open(&r, path, format, D, K, &err), 0, "%s", err.msg);
+    } else {
+        qp_record_shape shape = qp_record_shape_make(D, K);
+        cr_assert_eq(qp_shot_encode(format, &shape, recs, shots, &encoded, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_shot_reader_open_mem(&r, "mem", encoded.data, encoded.len, format, D, K, &err), 0, "%s", err.msg);
+    }
     uint8_t *got = calloc(shots * bpr + bpr * 200 + 1, 1);
     size_t total = 0;
     int64_t n;
@@ -42,6 +50,7 @@ static void round_trip(qp_shot_format format, uint64_t D, uint64_t K, size_t sho
         total += (size_t)n;
     } while (n > 0);
     qp_shot_reader_close(r);
+    qp_byte_buffer_free(&encoded);
     cr_assert_eq(total, shots, "%s D=%llu K=%llu: wrote %zu records, read %zu", qp_shot_format_name(format),
                  (unsigned long long)D, (unsigned long long)K, shots, total);
     for (size_t i = 0; i < shots; i++)
@@ -55,9 +64,7 @@ static const uint64_t sizes[][2] = {{1, 0}, {0, 1}, {7, 0}, {8, 0}, {9, 0}, {24,
                                     {64, 1}, {100, 3}, {255, 0}, {256, 0}, {300, 1}, {1000, 4}};
 static const double densities[] = {0.5, 0.02, 0.0005};
 
-Test(roundtrip, all_formats_random_records) {
-    char dir[64];
-    fmt_test_tmpdir(dir);
+Test(roundtrip, all_formats_random_records_in_memory) {
     for (int f = 0; f < QP_FORMAT_COUNT; f++) {
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
             for (size_t d = 0; d < sizeof densities / sizeof densities[0]; d++) {
@@ -65,7 +72,26 @@ Test(roundtrip, all_formats_random_records) {
                 for (size_t c = 0; c < sizeof shots_list / sizeof shots_list[0]; c++) {
                     size_t shots = shots_list[c];
                     if (f == QP_FORMAT_PTB64 && shots % 64) continue;
-                    round_trip((qp_shot_format)f, sizes[s][0], sizes[s][1], shots, densities[d], 17 + c, dir);
+                    round_trip((qp_shot_format)f, sizes[s][0], sizes[s][1], shots, densities[d], 17 + c, NULL);
+                }
+            }
+        }
+    }
+}
+
+Test(roundtrip, all_formats_random_records_through_files) {
+    static const uint64_t file_sizes[][2] = {{1, 0}, {7, 0}, {24, 1}, {64, 1}, {300, 1}};
+    static const double file_densities[] = {0.5, 0.0005};
+    char dir[64];
+    fmt_test_tmpdir(dir);
+    for (int f = 0; f < QP_FORMAT_COUNT; f++) {
+        for (size_t s = 0; s < sizeof file_sizes / sizeof file_sizes[0]; s++) {
+            for (size_t d = 0; d < sizeof file_densities / sizeof file_densities[0]; d++) {
+                size_t shots_list[] = {0, 65, 640};
+                for (size_t c = 0; c < sizeof shots_list / sizeof shots_list[0]; c++) {
+                    size_t shots = shots_list[c];
+                    if (f == QP_FORMAT_PTB64 && shots % 64) continue;
+                    round_trip((qp_shot_format)f, file_sizes[s][0], file_sizes[s][1], shots, file_densities[d], 17 + c, dir);
                 }
             }
         }
@@ -186,4 +212,22 @@ Test(roundtrip, encoding_zero_records_is_empty) {
         cr_assert_eq(out.len, 0);
         qp_byte_buffer_free(&out);
     }
+    // Empty writes and reads are no-ops, and an empty file reads as zero records.
+    char dir[64], path[256];
+    fmt_test_tmpdir(dir);
+    for (int f = 0; f < QP_FORMAT_COUNT; f++) {
+        snprintf(path, sizeof path, "%s/empty.%s", dir, qp_shot_format_name((qp_shot_format)f));
+        qp_shot_writer *w;
+        qp_err err = {{0}};
+        cr_assert_eq(qp_shot_writer_open(&w, path, (qp_shot_format)f, 24, 1, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_shot_writer_write(w, NULL, 0, &err), 0);
+        cr_assert_eq(qp_shot_writer_close(w, &err), 0, "%s", err.msg);
+        qp_shot_reader *r;
+        cr_assert_eq(qp_shot_reader_open(&r, path, (qp_shot_format)f, 24, 1, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_shot_reader_read(r, NULL, 0, &err), 0);
+        uint8_t rec[4];
+        cr_assert_eq(qp_shot_reader_read(r, rec, 1, &err), 0, "%s", err.msg);
+        qp_shot_reader_close(r);
+    }
+    fmt_test_rmdir(dir);
 }

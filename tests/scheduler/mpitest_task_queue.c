@@ -57,6 +57,8 @@ int main(int argc, char **argv) {
         {0, 300, 1, 1},         // max_errors
         {100 * 300, 50, 1, 1},  // both; errors first
         {0, 1, 1, 1},           // stops at the first task with an error
+        {0, 200, 1, 2},         // every counter of 1..2 must reach it (counter 2 = t grows fast)
+        {0, 2000, 1, 2},        // counter 1 is the slower one here
     };
     for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
         ctx_t c = {100, UINT64_MAX, calloc(max_tasks, 1)};

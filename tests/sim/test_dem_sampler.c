@@ -119,3 +119,67 @@ Test(dem_sampler, certain_and_impossible_mechanisms) {
     free(obs);
     qp_dem_free(&d);
 }
+
+// The whole chain on circuits the vectors do not cover: SI1000 noise on the CZ schedule (and
+// uniform noise, Z basis): circuit -> our error analysis -> DEM sampler agrees per detector
+// and on the observable with our circuit (Pauli-frame) sampler, |z| < 5.
+#include "workers/circuit/surface_code.h"
+#include "workers/dem/error_analysis.h"
+#include "workers/sim/frame_sample.h"
+
+static void check_chain(qp_surface_params sp) {
+    qp_err err = {{0}};
+    qp_circuit c;
+    cr_assert_eq(qp_surface_code_generate(&c, &sp, &err), 0, "%s", err.msg);
+    qp_dem d;
+    qp_error_analysis_options opt = {1, 1};
+    cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
+    cr_assert_eq(d.num_detectors, c.num_detectors);
+    size_t rb = (c.num_detectors + 7) / 8;
+    const uint64_t N = 40000;
+    uint8_t *fd = qp_malloc(N * rb), *fo = qp_malloc(N), *dd = qp_malloc(N * rb), *dob = qp_malloc(N);
+    cr_assert_eq(qp_frame_sample_b8(&c, NULL, 11, 0, 0, N, fd, fo, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_dem_sample(&d, 12, 0, 0, N, dd, dob, &err), 0, "%s", err.msg);
+    double worst = 0;
+    for (uint64_t k = 0; k < c.num_detectors; k++) {
+        double z = two_sample_z(bit_rate(dd, rb, N, k), N, bit_rate(fd, rb, N, k), N);
+        if (fabs(z) > fabs(worst)) worst = z;
+        cr_expect_lt(fabs(z), 5.0, "detector %llu: z = %.2f", (unsigned long long)k, z);
+    }
+    double zo = two_sample_z(bit_rate(dob, 1, N, 0), N, bit_rate(fo, 1, N, 0), N);
+    cr_expect_lt(fabs(zo), 5.0, "observable: z = %.2f", zo);
+    // Pairs: P(D_i and D_j) for every pair of the first 64 detectors (correlations are what
+    // merged and decomposed mechanisms get right or wrong), and detector-observable pairs.
+    uint64_t np = c.num_detectors < 64 ? c.num_detectors : 64;
+    double worst_pair = 0;
+    for (uint64_t i = 0; i < np; i++) {
+        for (uint64_t j = i + 1; j <= np; j++) {
+            uint64_t a = 0, b = 0;
+            for (uint64_t s = 0; s < N; s++) {
+                int bi_d = (dd[s * rb + i / 8] >> (i % 8)) & 1, bi_f = (fd[s * rb + i / 8] >> (i % 8)) & 1;
+                int bj_d = j < np ? (dd[s * rb + j / 8] >> (j % 8)) & 1 : dob[s] & 1;
+                int bj_f = j < np ? (fd[s * rb + j / 8] >> (j % 8)) & 1 : fo[s] & 1;
+                a += bi_d & bj_d;
+                b += bi_f & bj_f;
+            }
+            double z = two_sample_z((double)a / N, N, (double)b / N, N);
+            if (fabs(z) > fabs(worst_pair)) worst_pair = z;
+            cr_expect_lt(fabs(z), 5.0, "pair (%llu, %llu): z = %.2f", (unsigned long long)i, (unsigned long long)j, z);
+        }
+    }
+    fprintf(stderr, "chain (worst pair z %.2f) ", worst_pair);
+    fprintf(stderr, "chain basis %c d%u r%llu: worst detector z %.2f, observable z %.2f\n", sp.basis, sp.distance,
+            (unsigned long long)sp.rounds, worst, zo);
+    free(fd);
+    free(fo);
+    free(dd);
+    free(dob);
+    qp_dem_free(&d);
+    qp_circuit_free(&c);
+}
+
+Test(dem_sampler, dem_shots_match_circuit_shots_si1000_and_uniform) {
+    check_chain(qp_surface_params_si1000('z', 3, 5, 0.004));
+    check_chain(qp_surface_params_si1000('x', 5, 3, 0.003));
+    check_chain(qp_surface_params_uniform('z', 3, 6, 0.01));
+}

@@ -260,6 +260,22 @@ static void read_results(const char *path, const uint8_t *b8) {
               "exists");
     MPI_CHECK(qp_store_attr_set_u64(s, "/", "seed", 1, &err) != 0 && strstr(err.msg, "read-only"),
               "set on a read-only store: %s", err.msg);
+    char **names = NULL;
+    size_t n_names = 0;
+    MPI_CHECK(qp_store_group_list(s, "/experiments", &names, &n_names, &err) == 0 && n_names == 2 &&
+                  strcmp(names[0], "x") == 0 && strcmp(names[1], "y") == 0, "list /experiments: %s", err.msg);
+    qp_store_names_free(names, n_names);
+    static const char *const x_members[] = {"circuit", "decoders", "detectors", "dets_append",
+                                            "dets_deflate", "empty"};
+    MPI_CHECK(qp_store_group_list(s, "/experiments/x", &names, &n_names, &err) == 0 && n_names == 6,
+              "list /experiments/x: %zu %s", n_names, err.msg);
+    for (size_t i = 0; i < n_names && n_names == 6; i++)
+        MPI_CHECK(strcmp(names[i], x_members[i]) == 0, "member %zu is %s", i, names[i]);
+    qp_store_names_free(names, n_names);
+    MPI_CHECK(qp_store_group_list(s, "/experiments/x/circuit", &names, &n_names, &err) != 0 &&
+                  strstr(err.msg, "is not a group"), "list a dataset: %s", err.msg);
+    MPI_CHECK(qp_store_group_list(s, "/nope", &names, &n_names, &err) != 0 && strstr(err.msg, "no group /nope"),
+              "list a missing group: %s", err.msg);
     char stim_path[600], *text = NULL, *format = NULL;
     size_t text_len = 0, stim_len = 0;
     snprintf(stim_path, sizeof stim_path, "%s/surface_x_d5_r5_p0.003.stim", qp_test_data_dir());

@@ -22,8 +22,13 @@ struct qp_mwpm {
     uint64_t *dist_obs;      // (num_detectors) observable mask along that path
     uint32_t *seen;          // (num_detectors) search generation that set dist
     uint32_t *event_of;      // (num_detectors) event index + 1 in this shot, 0 = not an event
+    uint32_t *target;        // (num_detectors) generation of the search that must settle it
     uint32_t gen;
     qp_min_heap heap;
+    // Landmark lower bounds: d(u,v) >= |lm[l][u] - lm[l][v]| (triangle inequality).
+    int num_landmarks;
+    int64_t *lm;             // (num_landmarks, num_detectors) distance from landmark l
+    int64_t *ev_lm;    size_t ev_lm_cap;        // (k, num_landmarks) landmark distances per event
     // Per-shot scratch.
     uint32_t *events;  size_t events_cap;       // (k) detector ids (b8 entry point)
     int64_t *bdist;    size_t bdist_cap;        // (k) boundary distance per event
@@ -36,10 +41,74 @@ struct qp_mwpm {
     size_t *ecand;     size_t ecand_cap;        // candidate index per blossom edge (or SIZE_MAX)
     int32_t *mate;     size_t mate_cap;
     size_t *cand_start; size_t cand_start_cap;  // (clusters+1) candidate ranges per cluster
-    int64_t *sorted_b; size_t sorted_b_cap;
     uint32_t *pairs;   size_t pairs_len, pairs_cap;
     qp_blossom *blossom;
 };
+
+// Full Dijkstra from src into out (QP_MG_INF where unreachable).
+static void full_dijkstra(const qp_matching_graph *g, uint32_t src, int64_t *out, qp_min_heap *heap) {
+    for (uint32_t v = 0; v < g->num_detectors; v++) out[v] = QP_MG_INF;
+    out[src] = 0;
+    heap->len = 0;
+    qp_heap_push(heap, 0, src);
+    while (heap->len) {
+        qp_heap_item it = qp_heap_pop(heap);
+        if (it.dist != out[it.node]) continue;
+        for (uint32_t k = g->adj_start[it.node]; k < g->adj_start[it.node + 1]; k++) {
+            int64_t nd = it.dist + g->adj_weight[k];
+            if (nd < out[g->adj_node[k]]) {
+                out[g->adj_node[k]] = nd;
+                qp_heap_push(heap, nd, g->adj_node[k]);
+            }
+        }
+    }
+}
+
+// Farthest-point landmarks (QP_MWPM_LANDMARKS of them, fewer for tiny graphs); the boundary
+// distance is landmark 0. Costs a few Dijkstras per graph, once.
+#define QP_MWPM_LANDMARKS 9
+static void choose_landmarks(qp_mwpm *m) {
+    const qp_matching_graph *g = m->g;
+    uint32_t n = g->num_detectors;
+    int want = n < 64 ? 1 : QP_MWPM_LANDMARKS;
+    m->lm = qp_malloc((size_t)want * (n ? n : 1) * sizeof *m->lm);
+    memcpy(m->lm, g->boundary_dist, (size_t)n * sizeof *m->lm);
+    m->num_landmarks = 1;
+    int64_t *mind = qp_malloc((n ? n : 1) * sizeof *mind);  // distance to nearest landmark
+    for (uint32_t v = 0; v < n; v++) mind[v] = g->boundary_dist[v];
+    uint32_t next = 0;
+    while (m->num_landmarks < want) {
+        // Farthest node from the landmarks so far (unreachable ones first).
+        int64_t best = -1;
+        for (uint32_t v = 0; v < n; v++)
+            if (mind[v] > best) {
+                best = mind[v];
+                next = v;
+            }
+        if (best <= 0) break;
+        int64_t *row = m->lm + (size_t)m->num_landmarks * n;
+        full_dijkstra(g, next, row, &m->heap);
+        for (uint32_t v = 0; v < n; v++)
+            if (row[v] < mind[v]) mind[v] = row[v];
+        m->num_landmarks++;
+    }
+    free(mind);
+}
+
+// Lower bound on d(u,v) from the landmark rows of two events (QP_MG_INF: not connected).
+static inline int64_t landmark_bound(const int64_t *a, const int64_t *b, int L) {
+    int64_t lb = 0;
+    for (int l = 0; l < L; l++) {
+        int64_t x = a[l], y = b[l];
+        if (x == QP_MG_INF || y == QP_MG_INF) {
+            if (x != y && l > 0) return QP_MG_INF;  // one reaches the landmark, the other not
+            continue;
+        }
+        int64_t d = x > y ? x - y : y - x;
+        if (d > lb) lb = d;
+    }
+    return lb;
+}
 
 qp_mwpm *qp_mwpm_create(const qp_matching_graph *g) {
     qp_mwpm *m = qp_calloc(1, sizeof *m);
@@ -49,7 +118,9 @@ qp_mwpm *qp_mwpm_create(const qp_matching_graph *g) {
     m->dist_obs = qp_malloc(n * sizeof *m->dist_obs);
     m->seen = qp_calloc(n, sizeof *m->seen);
     m->event_of = qp_calloc(n, sizeof *m->event_of);
+    m->target = qp_calloc(n, sizeof *m->target);
     m->blossom = qp_blossom_create();
+    choose_landmarks(m);
     return m;
 }
 
@@ -59,6 +130,9 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->dist_obs);
     free(m->seen);
     free(m->event_of);
+    free(m->target);
+    free(m->lm);
+    free(m->ev_lm);
     free(m->heap.items);
     free(m->events);
     free(m->bdist);
@@ -73,7 +147,6 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->ecand);
     free(m->mate);
     free(m->cand_start);
-    free(m->sorted_b);
     free(m->pairs);
     qp_blossom_free(m->blossom);
     free(m);
@@ -85,11 +158,6 @@ static uint32_t uf_find(uint32_t *uf, uint32_t x) {
         x = uf[x];
     }
     return x;
-}
-
-static int cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 static int cmp_cand(const void *a, const void *b) {
@@ -110,10 +178,10 @@ static void next_generation(qp_mwpm *m) {
     }
 }
 
-// Dijkstra from event i (detector src) up to `radius`, recording every event it settles.
-static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius) {
+// Dijkstra from event i (detector src) until every detector marked as this search's target
+// (m->target == m->gen) is settled or the radius is passed; records every event it settles.
+static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius, uint32_t pending) {
     const qp_matching_graph *g = m->g;
-    next_generation(m);
     uint32_t gen = m->gen;
     m->heap.len = 0;
     m->seen[src] = gen;
@@ -137,6 +205,7 @@ static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius) {
                 c->dist = it.dist;
                 c->obs = m->dist_obs[x];
             }
+            if (m->target[x] == gen && --pending == 0) break;
         }
         for (uint32_t k = g->adj_start[x]; k < g->adj_start[x + 1]; k++) {
             uint32_t y = g->adj_node[k];
@@ -188,30 +257,32 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     *weight_out = 0;
     if (k == 0) return 0;
     qp_grow(m->bdist, m->bdist_cap, k);
-    qp_grow(m->sorted_b, m->sorted_b_cap, k);
     for (size_t i = 0; i < k; i++) {
         m->event_of[events[i]] = (uint32_t)i + 1;
         m->bdist[i] = g->boundary_dist[events[i]];
-        m->sorted_b[i] = m->bdist[i];
     }
-    qsort(m->sorted_b, k, sizeof *m->sorted_b, cmp_i64);
-    // 1-2. Candidate pairs from bounded local searches.
+    int L = m->num_landmarks;
+    qp_grow(m->ev_lm, m->ev_lm_cap, k * (size_t)L);
+    for (size_t i = 0; i < k; i++)
+        for (int l = 0; l < L; l++) m->ev_lm[i * L + l] = m->lm[(size_t)l * g->num_detectors + events[i]];
+    // 1-2. Candidate pairs from targeted local searches. The pair (u, v) is the job of the
+    // search from the endpoint with the larger b (ties: the larger index); it is needed only
+    // if d(u,v) <= b(u) + b(v), so it is skipped when the landmark bound already exceeds that.
     m->cand_len = 0;
     for (size_t i = 0; i < k; i++) {
-        int64_t bi = m->bdist[i], radius = QP_MG_INF;
-        if (bi != QP_MG_INF) {
-            // Pairs with d(u,x) <= b(u) + b(x) are found from the endpoint with the larger b,
-            // so u searches up to b(u) + max{b(x) : x != u, b(x) <= b(u)}.
-            size_t lo = 0, hi = k;  // lo = number of events with b <= b(u), u included
-            while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (m->sorted_b[mid] <= bi) lo = mid + 1;
-                else hi = mid;
-            }
-            radius = lo >= 2 ? bi + m->sorted_b[lo - 2] : -1;
+        int64_t bi = m->bdist[i], radius = -1;
+        uint32_t pending = 0;
+        next_generation(m);
+        for (size_t j = 0; j < k; j++) {
+            int64_t bj = m->bdist[j];
+            if (j == i || bj > bi || (bj == bi && j > i)) continue;
+            int64_t bound = add_inf(bi, bj);
+            if (landmark_bound(m->ev_lm + i * L, m->ev_lm + j * L, L) > bound) continue;
+            m->target[events[j]] = m->gen;
+            pending++;
+            if (bound > radius) radius = bound;
         }
-        if (radius < 0) continue;
-        search_from(m, (uint32_t)i, events[i], radius);
+        if (pending) search_from(m, (uint32_t)i, events[i], radius, pending);
     }
     for (size_t i = 0; i < k; i++) m->event_of[events[i]] = 0;
     // Deduplicate (keep the shortest of each pair).
@@ -297,9 +368,10 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             int64_t b = m->bdist[m->order[c0 + a]];
             if (b != QP_MG_INF) add_blossom_edge(m, &ne, (int32_t)a, (int32_t)(size + a), b, SIZE_MAX);
         }
-        for (uint32_t a = 0; a < size; a++)
-            for (uint32_t b = a + 1; b < size; b++)
-                add_blossom_edge(m, &ne, (int32_t)(size + a), (int32_t)(size + b), 0, SIZE_MAX);
+        // Boundary copies pair up exactly when their events pair up: mirror the candidates.
+        for (size_t q = q0; q < q1; q++)
+            add_blossom_edge(m, &ne, (int32_t)(size + m->local[m->cand[q].u]),
+                             (int32_t)(size + m->local[m->cand[q].v]), 0, SIZE_MAX);
         qp_grow(m->mate, m->mate_cap, 2 * (size_t)size);
         if (qp_blossom_min_perfect(m->blossom, (int)(2 * size), (int)ne, m->eu, m->ev, m->ew, m->mate))
             return unmatchable(err, events[m->order[c0]]);

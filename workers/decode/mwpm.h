@@ -6,18 +6,22 @@
 //
 // Algorithm ("local search + exact blossom on clusters"), no all-pairs shortest paths:
 //  1. b(v) = distance from v to the boundary is precomputed once per graph.
-//  2. From every event u, a Dijkstra search on the detector graph up to radius
-//     b(u) + max{b(x) : x another event, b(x) <= b(u)}. Every event x it settles becomes a
-//     candidate pair (u, x) with its distance and observable mask, kept if
-//     d(u,x) <= b(u) + b(x). Exactness: a pair with d(u,x) > b(u) + b(x) is beaten by sending
-//     both to the boundary, and a pair with d <= b(u) + b(x) is found by the search from the
-//     endpoint with the larger b. (Searches pass through other events: stopping there is not
-//     exact, e.g. three leaves of a star whose centre is also an event.) Without a boundary,
-//     searches cover the event's connected component.
+//  2. Candidate pairs. A pair with d(u,v) > b(u) + b(v) is never needed (sending both to
+//     the boundary is no worse). Each remaining pair is the job of the endpoint with the
+//     larger b (ties: larger index), whose Dijkstra search runs until all its target events
+//     are settled (or the radius max b(u)+b(v) over targets is passed); a target is dropped
+//     up front when a landmark lower bound (|d(l,u) - d(l,v)| for the boundary and ~8
+//     farthest-point landmarks, precomputed once per graph) already exceeds b(u) + b(v).
+//     Every event a search settles within b(u)+b(x) becomes a candidate with its distance
+//     and observable mask. Searches pass through other events (stopping there is not exact:
+//     think of three leaves of a star whose centre is also an event). Without a boundary,
+//     searches run until all targets are settled.
 //  3. Candidate pairs split the events into clusters; because the boundary has unlimited
 //     capacity, clusters are independent. One- and two-event clusters are solved directly;
 //     larger ones by Edmonds' blossom algorithm (blossom.h) on the cluster plus one boundary
-//     copy per event (edge u–u' of weight b(u), zero-weight edges between copies).
+//     copy per event: edge u–u' of weight b(u), and a zero-weight copy u'–v' of every
+//     candidate pair u–v (copies are left over exactly when their events pair with each
+//     other, so these suffice for every matching of the cluster).
 //  4. The observable prediction is the XOR of the masks of the chosen paths, recorded during
 //     the searches (pairs) and the boundary precomputation (boundary matches).
 // The test oracle (tests/decode/test_mwpm_exact.c) checks this against brute force.

@@ -75,7 +75,7 @@ static int add_error(flattener *fl, const qp_dem_instr *in, uint64_t shift, qp_e
         c->num_dets = (uint32_t)n;
         c->observables = obs;
         qp_grow(f->comp_dets, fl->cap_comp_dets, f->num_comp_dets + n);
-        memcpy(f->comp_dets + f->num_comp_dets, cdets, n * sizeof *cdets);
+        if (n) memcpy(f->comp_dets + f->num_comp_dets, cdets, n * sizeof *cdets);
         f->num_comp_dets += n;
         all_start += n;
         m->observables ^= obs;
@@ -87,7 +87,7 @@ static int add_error(flattener *fl, const qp_dem_instr *in, uint64_t shift, qp_e
     m->first_det = f->num_dets;
     m->num_dets = (uint32_t)n;
     qp_grow(f->dets, fl->cap_dets, f->num_dets + n);
-    memcpy(f->dets + f->num_dets, fl->scratch, n * sizeof *f->dets);
+    if (n) memcpy(f->dets + f->num_dets, fl->scratch, n * sizeof *f->dets);
     f->num_dets += n;
     return 0;
 }
@@ -164,7 +164,7 @@ int qp_dem_flatten(const qp_dem *d, qp_dem_flat *out, size_t max_mechanisms, qp_
         out->coord_start[nd] = total;
         out->coords = qp_malloc((total ? total : 1) * sizeof *out->coords);
         for (uint64_t k = 0; k < nd; k++)
-            if (last[k] >= 0)
+            if (last[k] >= 0 && fl.decl_len[last[k]])
                 memcpy(out->coords + out->coord_start[k], fl.pool + fl.decl_off[last[k]],
                        fl.decl_len[last[k]] * sizeof *out->coords);
         free(last);

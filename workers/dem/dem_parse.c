@@ -93,7 +93,7 @@ static int parse_instruction(parser *ps, qp_dem_block *b, int depth, int *closed
         while (*ps->p && *ps->p != ']' && *ps->p != '\n') ps->p++;
         if (*ps->p != ']') return FAIL_AT(ps, t0 - 1, "unterminated tag '['");
         tag = qp_malloc((size_t)(ps->p - t0) + 1);
-        memcpy(tag, t0, (size_t)(ps->p - t0));
+        if (ps->p > t0) memcpy(tag, t0, (size_t)(ps->p - t0));
         tag[ps->p - t0] = 0;
         ps->p++;
     }

@@ -29,10 +29,22 @@
 // ---------------------------------------------------------------------------------------
 // Error classes: key -> probability.
 typedef struct {
-    uint64_t off;  // key at pool[off .. off+len)
+    uint64_t off;     // key at pool[off .. off+len)
     uint32_t len;
     double p;
+    const char *tag;  // the noise instruction's tag (borrowed from the circuit), or NULL
 } eclass;
+
+static int tag_cmp(const char *a, const char *b) {
+    if (!a || !b) return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+static uint64_t tag_hash(const char *t) {
+    uint64_t h = 0;
+    for (; t && *t; t++) h = qp_mix64(h ^ (unsigned char)*t);
+    return h;
+}
 
 typedef struct {
     eclass *items;
@@ -68,21 +80,22 @@ static void et_rehash(etable *t) {
     t->slots = qp_calloc(ns, sizeof *t->slots);
     t->nslots = ns;
     for (size_t i = 0; i < t->n; i++) {
-        size_t s = hash_key(t->pool + t->items[i].off, t->items[i].len) & (ns - 1);
+        size_t s = (hash_key(t->pool + t->items[i].off, t->items[i].len) ^ tag_hash(t->items[i].tag)) & (ns - 1);
         while (t->slots[s]) s = (s + 1) & (ns - 1);
         t->slots[s] = (uint32_t)(i + 1);
     }
 }
 
-// Adds probability p to the class `key`, creating it if new (p combined as independent).
-static void et_add(etable *t, const uint64_t *key, size_t n, double p) {
+// Adds probability p to the class (key, tag), creating it if new (p combined as independent).
+static void et_add(etable *t, const uint64_t *key, size_t n, const char *tag, double p) {
     if (n == 0 || p == 0) return;
+    if (tag && !*tag) tag = NULL;
     if ((t->n + 1) * 2 > t->nslots) et_rehash(t);
-    uint64_t h = hash_key(key, n);
+    uint64_t h = hash_key(key, n) ^ tag_hash(tag);
     size_t s = h & (t->nslots - 1);
     while (t->slots[s]) {
         eclass *e = &t->items[t->slots[s] - 1];
-        if (e->len == n && memcmp(t->pool + e->off, key, n * sizeof *key) == 0) {
+        if (e->len == n && memcmp(t->pool + e->off, key, n * sizeof *key) == 0 && tag_cmp(e->tag, tag) == 0) {
             e->p = e->p * (1 - p) + (1 - e->p) * p;
             return;
         }
@@ -94,7 +107,7 @@ static void et_add(etable *t, const uint64_t *key, size_t n, double p) {
     if (inside) key = t->pool + key_off;
     memcpy(t->pool + t->pool_n, key, n * sizeof *key);
     qp_grow(t->items, t->cap, t->n + 1);
-    t->items[t->n] = (eclass){t->pool_n, (uint32_t)n, p};
+    t->items[t->n] = (eclass){t->pool_n, (uint32_t)n, p, tag};
     t->pool_n += n;
     t->n++;
     t->slots[s] = (uint32_t)t->n;
@@ -110,7 +123,8 @@ static int key_cmp(const uint64_t *a, size_t na, const uint64_t *b, size_t nb) {
 static int cmp_class(const void *x, const void *y, void *ctx) {
     const etable *t = ctx;
     const eclass *a = &t->items[*(const size_t *)x], *b = &t->items[*(const size_t *)y];
-    return key_cmp(t->pool + a->off, a->len, t->pool + b->off, b->len);
+    int c = key_cmp(t->pool + a->off, a->len, t->pool + b->off, b->len);
+    return c ? c : tag_cmp(a->tag, b->tag);
 }
 
 // Indices of live classes (p != 0), sorted by key. Caller frees.
@@ -196,8 +210,8 @@ static void canonical_set(qp_xor_set *s) {
     s->n = w;
 }
 
-static void add_error(analyzer *a, double p, const uint64_t *key, size_t n) {
-    if (a->accumulate) et_add(&a->classes, key, n, p);
+static void add_error(analyzer *a, double p, const uint64_t *key, size_t n, const char *tag) {
+    if (a->accumulate) et_add(&a->classes, key, n, tag, p);
 }
 
 static int detector_coords(const qp_circuit *c, uint64_t id, double *coords, int max_coords);
@@ -237,7 +251,7 @@ static int gauge_xor_fail(analyzer *a, uint32_t q, const char *what, const qp_in
     uint64_t *t = scratch(a, x->n + z->n);
     size_t n = qp_xor_merge(x->v, x->n, z->v, z->n, t);
     uint64_t *copy = qp_malloc(n * sizeof *copy);
-    memcpy(copy, t, n * sizeof *copy);
+    if (n) memcpy(copy, t, n * sizeof *copy);
     int rc = gauge_fail(a, copy, n, what, q, in);
     free(copy);
     return rc;
@@ -264,7 +278,7 @@ static int decompose_combinations(analyzer *a, int s, const uint64_t *mask, size
         size_t w = start;
 #define APPEND(j)                                                                   \
     do {                                                                            \
-        memcpy(a->cb + w, a->cb + off[j], len[j] * sizeof *a->cb);                  \
+        if (len[j]) memcpy(a->cb + w, a->cb + off[j], len[j] * sizeof *a->cb);      \
         w += len[j];                                                                \
         a->cb[w++] = SEP;                                                           \
     } while (0)
@@ -318,8 +332,13 @@ static int decompose_combinations(analyzer *a, int s, const uint64_t *mask, size
     return 0;
 }
 
-static int add_combinations(analyzer *a, int s, const double *probs, const qp_xor_set *const *basis,
-                            const qp_instr *in) {
+// probs[k] is the probability of combination k (bit j: basis error j present). With
+// `disjoint`, probs are exclusive-case probabilities used as independent ones (an
+// approximation); cases that differ by an invisible combination are merged first.
+static int add_combinations(analyzer *a, int s, const double *probs_in, const qp_xor_set *const *basis,
+                            int disjoint, const qp_instr *in) {
+    double probs[16];
+    memcpy(probs, probs_in, sizeof(double) << s);
     int K = 1 << s;
     size_t total = 0;
     for (int k = 0; k < s; k++) total += basis[k]->n;
@@ -331,7 +350,7 @@ static int add_combinations(analyzer *a, int s, const double *probs, const qp_xo
     for (int k = 0; k < s; k++) {
         off[1 << k] = w;
         len[1 << k] = basis[k]->n;
-        memcpy(a->cb + w, basis[k]->v, basis[k]->n * sizeof *a->cb);
+        if (basis[k]->n) memcpy(a->cb + w, basis[k]->v, basis[k]->n * sizeof *a->cb);
         w += basis[k]->n;
         if (!a->decompose) continue;
         for (uint32_t i = 0; i < basis[k]->n; i++) {
@@ -357,7 +376,19 @@ static int add_combinations(analyzer *a, int s, const double *probs, const qp_xo
         mask[k] = mask[c1] ^ mask[c2];
     }
     if (a->decompose && decompose_combinations(a, s, mask, off, len) < 0) return -1;
-    for (int k = 1; k < K; k++) add_error(a, probs[k], a->cb + off[k], len[k]);
+    if (disjoint) {
+        for (int k = 1; k < K; k++) {
+            if (len[k]) continue;
+            for (int dst = 0; dst < K; dst++) {
+                int src = dst ^ k;
+                if (src > dst) {
+                    probs[dst] += probs[src];
+                    probs[src] = 0;
+                }
+            }
+        }
+    }
+    for (int k = 1; k < K; k++) add_error(a, probs[k], a->cb + off[k], len[k], in->tag);
     return 0;
 }
 
@@ -426,7 +457,7 @@ static int decompose_component(analyzer *a, known_map *known, const uint64_t *po
     if (ndet > 0 && brute_force(&x, prob, n, 0, used, obs_mask(prob, (size_t)n))) {
         for (int i = 0; i < x.depth; i++) {
             qp_grow(*out, *out_cap, *out_n + x.stack[i]->len + 1);
-            memcpy(*out + *out_n, pool + x.stack[i]->off, x.stack[i]->len * sizeof **out);
+            if (x.stack[i]->len) memcpy(*out + *out_n, pool + x.stack[i]->off, x.stack[i]->len * sizeof **out);
             *out_n += x.stack[i]->len;
             (*out)[(*out_n)++] = SEP;
         }
@@ -434,7 +465,7 @@ static int decompose_component(analyzer *a, known_map *known, const uint64_t *po
     }
     if (ndet <= 2) {
         qp_grow(*out, *out_cap, *out_n + (size_t)n + 1);
-        memcpy(*out + *out_n, prob, (size_t)n * sizeof **out);
+        if (n) memcpy(*out + *out_n, prob, (size_t)n * sizeof **out);
         *out_n += (size_t)n;
         (*out)[(*out_n)++] = SEP;
         return 0;
@@ -452,7 +483,7 @@ static int decompose_component(analyzer *a, known_map *known, const uint64_t *po
             if (m) {
                 done |= (1ull << k) | (1ull << k2);
                 qp_grow(*out, *out_cap, *out_n + m->len + 1);
-                memcpy(*out + *out_n, pool + m->off, m->len * sizeof **out);
+                if (m->len) memcpy(*out + *out_n, pool + m->off, m->len * sizeof **out);
                 *out_n += m->len;
                 (*out)[(*out_n)++] = SEP;
                 set_xor(a, &sparse, pool + m->off, m->len);
@@ -467,7 +498,7 @@ static int decompose_component(analyzer *a, known_map *known, const uint64_t *po
             if (m) {
                 done |= 1ull << k;
                 qp_grow(*out, *out_cap, *out_n + m->len + 1);
-                memcpy(*out + *out_n, pool + m->off, m->len * sizeof **out);
+                if (m->len) memcpy(*out + *out_n, pool + m->off, m->len * sizeof **out);
                 *out_n += m->len;
                 (*out)[(*out_n)++] = SEP;
                 set_xor(a, &sparse, pool + m->off, m->len);
@@ -560,8 +591,9 @@ static int global_decomposition(analyzer *a) {
     if (rc == 0) {
         for (size_t r = 0; r < nrw; r++) {
             double p = t->items[rw_class[r]].p;
+            const char *tag = t->items[rw_class[r]].tag;
             t->items[rw_class[r]].p = 0;
-            et_add(t, rw + rw_off[r], rw_len[r], p);
+            et_add(t, rw + rw_off[r], rw_len[r], tag, p);
         }
     }
     free(rw);
@@ -585,7 +617,8 @@ static int flush(analyzer *a) {
     size_t *idx = sorted_live(&a->classes, &m);
     for (size_t i = m; i-- > 0;) {
         const eclass *e = &a->classes.items[idx[i]];
-        qp_dem_block_append(a->rev, QP_DEM_ERROR, &e->p, 1, a->classes.pool + e->off, e->len);
+        qp_dem_instr *out = qp_dem_block_append(a->rev, QP_DEM_ERROR, &e->p, 1, a->classes.pool + e->off, e->len);
+        if (e->tag) out->tag = qp_strdup(e->tag);
     }
     free(idx);
     et_clear(&a->classes);
@@ -601,7 +634,7 @@ static int measure(analyzer *a, uint32_t q, char basis, double p, const qp_instr
     uint64_t i = --a->meas_remaining;
     qp_xor_set *d = &a->ring[i % a->ring_len];
     canonical_set(d);
-    if (p > 0) add_error(a, p, d->v, d->n);
+    if (p > 0) add_error(a, p, d->v, d->n, in->tag);
     int rc = 0;
     if (basis == 'Z') {
         set_xor(a, &a->xs[q], d->v, d->n);
@@ -634,6 +667,42 @@ static void xor_into(analyzer *a, qp_xor_set *dst, const qp_xor_set *src) {
         return;
     }
     set_xor(a, dst, src->v, src->n);
+}
+
+// Independent X, Y, Z probabilities (ix, iy, iz) whose combined effect has the exclusive
+// probabilities (x, y, z), when such exist (Stim's conversion for PAULI_CHANNEL_1). Solved in
+// closed form: with s_uv = sqrt(1 - 2u - 2v), ix = 1/2 - 1/2 s_xz s_xy / s_yz and cyclically.
+// When identity is not the most likely case the channel is first multiplied by the most
+// likely Pauli P, which swaps I<->P and the other two, and P's independent part becomes 1 - it.
+// Returns -1 when no independent form exists.
+static int disjoint_to_independent_xyz(double x, double y, double z, double *ix, double *iy,
+                                       double *iz) {
+    if (x < 0 || y < 0 || z < 0 || x + y + z > 1) return -1;
+    double i = 1.0 - x - y - z;
+    if (i < 0) i = 0;
+    if (i < x) {
+        if (disjoint_to_independent_xyz(i, z, y, ix, iy, iz) < 0) return -1;
+        *ix = 1 - *ix;
+        return 0;
+    }
+    if (i < y) {
+        if (disjoint_to_independent_xyz(z, i, x, ix, iy, iz) < 0) return -1;
+        *iy = 1 - *iy;
+        return 0;
+    }
+    if (i < z) {
+        if (disjoint_to_independent_xyz(y, x, i, ix, iy, iz) < 0) return -1;
+        *iz = 1 - *iz;
+        return 0;
+    }
+    if (!(x + z < 0.5 && x + y < 0.5 && y + z < 0.5)) return -1;
+    double s_xz = sqrt(1 - 2 * x - 2 * z), s_xy = sqrt(1 - 2 * x - 2 * y), s_yz = sqrt(1 - 2 * y - 2 * z);
+    double a = 0.5 - 0.5 * s_xz * s_xy / s_yz;
+    double b = 0.5 - 0.5 * s_xy * s_yz / s_xz;
+    double c = 0.5 - 0.5 * s_xz * s_yz / s_xy;
+    if (!(a >= 0 && b >= 0 && c >= 0)) return -1;
+    *ix = a, *iy = b, *iz = c;
+    return 0;
 }
 
 static int run_instr(analyzer *a, const qp_instr *in) {
@@ -723,40 +792,42 @@ static int run_instr(analyzer *a, const qp_instr *in) {
         }
         break;
     case QP_GATE_X_ERROR:
-        for (uint32_t k = 0; k < n; k++) add_error(a, p0, a->xs[Q(k)].v, a->xs[Q(k)].n);
+        for (uint32_t k = 0; k < n; k++) add_error(a, p0, a->xs[Q(k)].v, a->xs[Q(k)].n, in->tag);
         break;
     case QP_GATE_Z_ERROR:
-        for (uint32_t k = 0; k < n; k++) add_error(a, p0, a->zs[Q(k)].v, a->zs[Q(k)].n);
+        for (uint32_t k = 0; k < n; k++) add_error(a, p0, a->zs[Q(k)].v, a->zs[Q(k)].n, in->tag);
         break;
     case QP_GATE_Y_ERROR:
         for (uint32_t k = 0; k < n; k++) {
             const qp_xor_set *x = &a->xs[Q(k)], *z = &a->zs[Q(k)];
             uint64_t *s = scratch(a, x->n + z->n);
             size_t m = qp_xor_merge(x->v, x->n, z->v, z->n, s);
-            add_error(a, p0, s, m);
+            add_error(a, p0, s, m, in->tag);
         }
         break;
     case QP_GATE_DEPOLARIZE1: {
-        if (p0 >= 0.75) return qp_fail(a->err, "circuit line %u: can't analyze over-mixing DEPOLARIZE1 (p >= 3/4)", in->line);
+        if (p0 > 0.75) return qp_fail(a->err, "circuit line %u: can't analyze over-mixing DEPOLARIZE1 (p > 3/4)", in->line);
         if (!a->accumulate || p0 == 0) break;
         double q = 0.5 - 0.5 * sqrt(1 - (4 * p0) / 3);
         double probs[4] = {0, q, q, q};
+        int disjoint = 0;
         for (uint32_t k = 0; k < n; k++) {
             const qp_xor_set *basis[2] = {&a->zs[Q(k)], &a->xs[Q(k)]};
-            if (add_combinations(a, 2, probs, basis, in) < 0) return -1;
+            if (add_combinations(a, 2, probs, basis, disjoint, in) < 0) return -1;
         }
         break;
     }
     case QP_GATE_DEPOLARIZE2: {
-        if (p0 >= 15.0 / 16.0) return qp_fail(a->err, "circuit line %u: can't analyze over-mixing DEPOLARIZE2 (p >= 15/16)", in->line);
+        if (p0 > 15.0 / 16.0) return qp_fail(a->err, "circuit line %u: can't analyze over-mixing DEPOLARIZE2 (p > 15/16)", in->line);
         if (n % 2) return qp_fail(a->err, "circuit line %u: odd number of targets", in->line);
         if (!a->accumulate || p0 == 0) break;
         double q = 0.5 - 0.5 * pow(1 - (16 * p0) / 15, 0.125);
         double probs[16];
         for (int k = 0; k < 16; k++) probs[k] = k ? q : 0;
+        int disjoint = 0;
         for (uint32_t k = 0; k < n; k += 2) {
             const qp_xor_set *basis[4] = {&a->zs[Q(k)], &a->xs[Q(k)], &a->zs[Q(k + 1)], &a->xs[Q(k + 1)]};
-            if (add_combinations(a, 4, probs, basis, in) < 0) return -1;
+            if (add_combinations(a, 4, probs, basis, disjoint, in) < 0) return -1;
         }
         break;
     }
@@ -764,10 +835,18 @@ static int run_instr(analyzer *a, const qp_instr *in) {
         if (!a->accumulate) break;
         if (in->num_args != 3) return qp_fail(a->err, "circuit line %u: PAULI_CHANNEL_1 needs 3 probabilities", in->line);
         // Combination bit 0: X part, bit 1: Z part.  X=1, Y=3, Z=2.
-        double probs[4] = {0, in->args[0], in->args[2], in->args[1]};
+        double ix, iy, iz;
+        int disjoint = 0;
+        if (disjoint_to_independent_xyz(in->args[0], in->args[1], in->args[2], &ix, &iy, &iz) < 0) {
+            if (!(in->args[0] + in->args[1] + in->args[2] <= 1))
+                return qp_fail(a->err, "circuit line %u: PAULI_CHANNEL_1 probabilities sum past 1", in->line);
+            ix = in->args[0], iy = in->args[1], iz = in->args[2];
+            disjoint = 1;
+        }
+        double probs[4] = {0, ix, iz, iy};
         for (uint32_t k = 0; k < n; k++) {
             const qp_xor_set *basis[2] = {&a->xs[Q(k)], &a->zs[Q(k)]};
-            if (add_combinations(a, 2, probs, basis, in) < 0) return -1;
+            if (add_combinations(a, 2, probs, basis, disjoint, in) < 0) return -1;
         }
         break;
     }
@@ -779,13 +858,14 @@ static int run_instr(analyzer *a, const qp_instr *in) {
         // Combination bits: 0 X on second, 1 Z on second, 2 X on first, 3 Z on first.
         static const int xz[4] = {0, 1, 3, 2};
         double probs[16] = {0};
+        int disjoint = 1;
         for (int k = 0; k < 15; k++) {
             int code = k + 1;
             probs[xz[code & 3] | (xz[(code >> 2) & 3] << 2)] = in->args[k];
         }
         for (uint32_t k = 0; k < n; k += 2) {
             const qp_xor_set *basis[4] = {&a->xs[Q(k + 1)], &a->zs[Q(k + 1)], &a->xs[Q(k)], &a->zs[Q(k)]};
-            if (add_combinations(a, 4, probs, basis, in) < 0) return -1;
+            if (add_combinations(a, 4, probs, basis, disjoint, in) < 0) return -1;
         }
         break;
     }
@@ -810,17 +890,20 @@ static int run_instr(analyzer *a, const qp_instr *in) {
             s->v[s->n++] = id;
         }
         if (a->emit) {
+            qp_dem_instr *out;
             if (in->gate == QP_GATE_DETECTOR)
-                qp_dem_block_append(a->rev, QP_DEM_DETECTOR, in->args, in->num_args, &id, 1);
+                out = qp_dem_block_append(a->rev, QP_DEM_DETECTOR, in->args, in->num_args, &id, 1);
             else
-                qp_dem_block_append(a->rev, QP_DEM_LOGICAL_OBSERVABLE, NULL, 0, &id, 1);
+                out = qp_dem_block_append(a->rev, QP_DEM_LOGICAL_OBSERVABLE, NULL, 0, &id, 1);
+            if (in->tag && *in->tag) out->tag = qp_strdup(in->tag);
         }
         break;
     }
     case QP_GATE_SHIFT_COORDS:
         if (a->emit) {
             uint64_t zero = 0;
-            qp_dem_block_append(a->rev, QP_DEM_SHIFT_DETECTORS, in->args, in->num_args, &zero, 1);
+            qp_dem_instr *out = qp_dem_block_append(a->rev, QP_DEM_SHIFT_DETECTORS, in->args, in->num_args, &zero, 1);
+            if (in->tag && *in->tag) out->tag = qp_strdup(in->tag);
         }
         break;
     case QP_GATE_REPEAT:
@@ -1092,19 +1175,21 @@ static void unreverse(const qp_dem_block *rev, qp_dem_block *out, uint64_t *base
         }
         if (in->kind == QP_DEM_SHIFT_DETECTORS) {
             *base += in->targets[0];
-            qp_dem_block_append(out, in->kind, in->args, in->num_args, in->targets, in->num_targets);
+            qp_dem_instr *o = qp_dem_block_append(out, in->kind, in->args, in->num_args, in->targets, in->num_targets);
+            if (in->tag) o->tag = qp_strdup(in->tag);
             continue;
         }
         if (in->kind == QP_DEM_ERROR) {
             for (uint32_t k = 0; k < in->num_targets; k++)
                 if (in->targets[k] != SEP) seen_add(seen, in->targets[k], seen_count);
-        } else if (in->num_args == 0 && seen_has(seen, in->targets[0])) {
+        } else if (in->num_args == 0 && !in->tag && seen_has(seen, in->targets[0])) {
             continue;
         }
         qp_grow(buf, cap, in->num_targets + 1);
         for (uint32_t k = 0; k < in->num_targets; k++)
             buf[k] = IS_DET(in->targets[k]) ? in->targets[k] - *base : in->targets[k];
-        qp_dem_block_append(out, in->kind, in->args, in->num_args, buf, in->num_targets);
+        qp_dem_instr *o = qp_dem_block_append(out, in->kind, in->args, in->num_args, buf, in->num_targets);
+        if (in->tag) o->tag = qp_strdup(in->tag);
     }
     free(buf);
 }

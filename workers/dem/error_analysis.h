@@ -3,8 +3,10 @@
 // Pauli component of it, the set of detectors and observables the component flips; identical
 // mechanisms merged (p1(1-p2) + p2(1-p1)); disjoint channels converted to independent ones the
 // way Stim converts them (DEPOLARIZE1(p): X, Y, Z each 1/2 - 1/2 sqrt(1 - 4p/3); DEPOLARIZE2:
-// 15 components each 1/2 - 1/2 (1 - 16p/15)^(1/8); PAULI_CHANNEL_1/2: their probabilities used
-// as independent ones, Stim's approximate_disjoint_errors behaviour).
+// 15 components each 1/2 - 1/2 (1 - 16p/15)^(1/8); PAULI_CHANNEL_1: the exact independent
+// X, Y, Z probabilities when they exist. Where Stim needs --approximate_disjoint_errors
+// (PAULI_CHANNEL_2 with several components, PAULI_CHANNEL_1 without an independent form) the
+// exclusive probabilities are used as independent ones, as that option does; no error).
 //
 // How: the circuit is walked backwards keeping, for every qubit, the sorted set of detectors
 // and observables an X error (resp. Z error) at that point would flip; gates conjugate these

@@ -228,6 +228,7 @@ double NN(nn_model_forward)(nn_model *m, const nn_real *inputs, const nn_real *p
                             const nn_real *targets, int B, int R) {
     const nn_config *c = &m->cfg;
     int S = c->num_stabs, F = c->num_features, O = c->num_obs;
+    if (B < 1 || B > m->max_batch || R < 1 || R > m->max_rounds) return NAN;  // storage too small
     m->batch = B;
     m->num_rounds = R;
     m->has_targets = targets != NULL;
@@ -346,6 +347,10 @@ void NN(nn_model_predict)(nn_model *m, const nn_real *inputs, int B, int R, nn_r
     const nn_config *c = &m->cfg;
     int S = c->num_stabs, F = c->num_features, O = c->num_obs;
     size_t BSH = (size_t)B * S * c->hidden;
+    if (B < 1 || B > m->max_batch || R < 1) {
+        for (int i = 0; i < B * O; i++) probs[i] = NAN;
+        return;
+    }
     nn_round_acts *a = &m->rounds[0];
     for (int r = 0; r < R; r++) {
         NN(nn_model_gather_round)(a->inp, inputs, B, R, r, S, F);

@@ -164,7 +164,8 @@ void NN(nn_model_zero_grad)(nn_model *m);
 // inputs (B,R,S,F); present (R,S) or NULL (all present); targets (B,O) observable flips
 // (0/1) or NULL. With targets: returns the loss (also in m->loss, loss_main, loss_aux) and
 // prepares nn_model_backward. Without: computes logits only and returns 0.
-// Needs B <= max_batch and R <= max_rounds. Logits are in m->out.logits (B,O).
+// Needs 1 <= B <= max_batch and 1 <= R <= max_rounds (otherwise returns NaN and does
+// nothing). Logits are in m->out.logits (B,O).
 double NN(nn_model_forward)(nn_model *m, const nn_real *inputs, const nn_real *present,
                             const nn_real *targets, int B, int R);
 
@@ -173,6 +174,7 @@ void NN(nn_model_backward)(nn_model *m);
 
 // Streaming inference: probs (B,O) = sigmoid(logits), carrying only the state between
 // rounds, so R may exceed max_rounds (e.g. 100,000 rounds). inputs (B,R,S,F).
+// Needs 1 <= B <= max_batch (otherwise probs are NaN).
 void NN(nn_model_predict)(nn_model *m, const nn_real *inputs, int B, int R, nn_real *probs);
 
 // Floating-point operations of the GEMMs (nn_linear) per shot of R rounds: forward only,

@@ -80,6 +80,7 @@ int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_opt
     sim->det = qp_aligned_alloc(sim->opt.chunk_dets * row_bytes);
     sim->obs = qp_aligned_alloc((sim->num_observables + 1) * row_bytes);
     sim->rng = qp_calloc(sim->opt.max_blocks, sizeof *sim->rng);
+    sim->gauge = qp_aligned_alloc((size_t)sim->opt.max_blocks * 16 * sizeof(uint64_t));
     return 0;
 }
 
@@ -90,6 +91,7 @@ void qp_frame_sim_free(qp_frame_sim *sim) {
     free(sim->det);
     free(sim->obs);
     free(sim->rng);
+    free(sim->gauge);
     memset(sim, 0, sizeof *sim);
 }
 
@@ -117,14 +119,41 @@ static inline void xor_into(uint64_t *dst_words, const uint64_t *src_words, size
     for (size_t i = 0; i < NBLK(n); i++) dst[i] ^= src[i];
 }
 
-// dst ^= random bits, each block's words from that block's stream.
+// Gauge bits: four xoshiro256** generators side by side, one per word of a 256-shot block,
+// seeded from the block's stream at the start of a batch. The multiplications by 5 and 9 are
+// shifts and adds, so the whole step is vector arithmetic on block_t.
+typedef struct {
+    block_t s[4];
+} gauge_rng;
+
+static inline block_t rotl_block(block_t v, int k) { return (v << k) | (v >> (64 - k)); }
+
+static inline block_t gauge_next(gauge_rng *g) {
+    block_t s1 = g->s[1];
+    block_t r = rotl_block(s1 + (s1 << 2), 7);
+    r = r + (r << 3);
+    block_t t = s1 << 17;
+    g->s[2] ^= g->s[0];
+    g->s[3] ^= g->s[1];
+    g->s[1] ^= g->s[2];
+    g->s[0] ^= g->s[3];
+    g->s[2] ^= t;
+    g->s[3] = rotl_block(g->s[3], 45);
+    return r;
+}
+
+static void gauge_seed(gauge_rng *g, qp_rng *r) {
+    for (int i = 0; i < 4; i++)
+        for (int lane = 0; lane < 4; lane++) g->s[i][lane] = qp_rng_u64(r);
+    for (int lane = 0; lane < 4; lane++)  // a lane must not be all zero
+        if (!(g->s[0][lane] | g->s[1][lane] | g->s[2][lane] | g->s[3][lane])) g->s[0][lane] = 1;
+}
+
+// dst ^= random bits, each block's words from that block's gauge generators.
 static void xor_random(qp_frame_sim *s, uint64_t *dst) {
-    for (uint32_t b = 0; b < s->num_blocks; b++) {
-        qp_rng r = s->rng[b];
-        uint64_t *d = dst + (size_t)b * QP_FRAME_BLOCK_WORDS;
-        for (int w = 0; w < QP_FRAME_BLOCK_WORDS; w++) d[w] ^= qp_rng_u64(&r);
-        s->rng[b] = r;
-    }
+    gauge_rng *g = (gauge_rng *)s->gauge;
+    block_t *d = (block_t *)dst;
+    for (uint32_t b = 0; b < s->num_blocks; b++) d[b] ^= gauge_next(&g[b]);
 }
 
 // ---- Clifford gates ----
@@ -445,7 +474,10 @@ int qp_frame_sim_run_batch(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
     sim->num_meas = 0;
     sim->det_base = 0;
     sim->det_fill = 0;
-    for (uint32_t b = 0; b < num_blocks; b++) qp_rng_stream(&sim->rng[b], seed, stream_id, first_block + b);
+    for (uint32_t b = 0; b < num_blocks; b++) {
+        qp_rng_stream(&sim->rng[b], seed, stream_id, first_block + b);
+        gauge_seed((gauge_rng *)sim->gauge + b, &sim->rng[b]);
+    }
     // Every qubit starts in |0>.
     for (uint32_t q = 0; q < sim->num_qubits; q++) reset_qubit(sim, q, 0);
     memset(sim->obs, 0, (size_t)sim->num_observables * sim->stride * sizeof(uint64_t));

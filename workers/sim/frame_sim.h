@@ -20,14 +20,19 @@
 //   rec[(m % ring_depth)*stride + w]: flip of measurement m (a ring as deep as the furthest
 //       rec[-k] lookback, rounded up to a power of two, so memory does not grow with rounds)
 //   obs[i*stride + w]: flip of observable i
-// Every gate is a loop over `stride` words, which gcc vectorises (-O2 -march=native).
+// Every gate is a loop over the row's 256-bit blocks (a GCC vector type: AVX2 instructions).
+//
+// Deliberately not here: a tableau simulator for reference samples (not needed, see above),
+// measurement-record output (only detectors and observables leave), feedback other than
+// classically controlled Paulis (CX/CY/CZ rec[-k] q, when the parser admits them).
 //
 // Randomness. Block b (shots b*256 .. b*256+255 of the run) draws from its own stream
 // qp_rng_stream(seed, stream_id, b), block by block in circuit order, so the bytes sampled for
 // a shot depend only on (seed, stream_id, shot), never on how many blocks a batch holds or how
-// a caller cuts a run into calls. Noise channels are sampled by geometric skipping within a
-// block over its (target, shot) positions: the cost is one logarithm per error plus one per
-// instruction per block, not one per qubit per shot.
+// a caller cuts a run into calls. Gauge bits come from four xoshiro256** generators per block
+// (one per word, stepped together in SIMD) seeded from the block's stream. Noise channels are
+// sampled by geometric skipping within a block over its (target, shot) positions: the cost is
+// one logarithm per error plus one per instruction per block, not one per qubit per shot.
 //
 // Streaming. Detection events leave the simulator in chunks of whole detector rows through a
 // sink, so a 100,000-round experiment never holds more than one chunk of detectors.
@@ -77,7 +82,9 @@ typedef struct {
     uint64_t *rec;         // (ring_depth, stride) measurement flips ring
     uint64_t *det;         // (chunk_dets, stride) detector rows waiting for the sink
     uint64_t *obs;         // (num_observables, stride)
-    qp_rng *rng;           // (max_blocks) streams of the current batch's blocks
+    qp_rng *rng;           // (max_blocks) streams of the current batch's blocks (noise)
+    uint64_t *gauge;       // (max_blocks, 16) per block: 4 xoshiro256** states side by side,
+                           // seeded from the block's stream, for gauge randomisation
     uint32_t num_blocks;   // blocks in the current batch
     uint64_t batch_first_shot;
     uint64_t num_meas;     // measurements so far in this batch

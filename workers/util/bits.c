@@ -3,21 +3,26 @@
 
 #include <string.h>
 
-void qp_bits_transpose64(uint64_t a[64]) {
-    // Swap ever smaller blocks: at width j, the high j-bit half of each 2j-bit group of row k
-    // trades places with the low half of row k+j. The inner loops run over contiguous rows so
-    // that the compiler vectorises them.
-    uint64_t m = 0x00000000FFFFFFFFULL;
-    for (int j = 32; j; j >>= 1, m ^= m << j) {
-        for (int base = 0; base < 64; base += 2 * j) {
-            uint64_t *lo = a + base, *hi = a + base + j;
-            for (int k = 0; k < j; k++) {
-                uint64_t t = ((lo[k] >> j) ^ hi[k]) & m;
-                hi[k] ^= t;
-                lo[k] ^= t << j;
-            }
-        }
+// One stage of the 64x64 transpose at block width J (a compile-time constant, so that the
+// inner loop has a fixed trip count and gcc vectorises it): the high J-bit half of each
+// 2J-bit group of row k trades places with the low half of row k+J.
+#define QP_TRANSPOSE_STAGE(a, J, M)                                     \
+    for (int base = 0; base < 64; base += 2 * (J)) {                    \
+        uint64_t *lo = (a) + base, *hi = (a) + base + (J);              \
+        for (int k = 0; k < (J); k++) {                                 \
+            uint64_t t = ((lo[k] >> (J)) ^ hi[k]) & (M);                \
+            hi[k] ^= t;                                                 \
+            lo[k] ^= t << (J);                                          \
+        }                                                               \
     }
+
+void qp_bits_transpose64(uint64_t a[64]) {
+    QP_TRANSPOSE_STAGE(a, 32, 0x00000000FFFFFFFFULL)
+    QP_TRANSPOSE_STAGE(a, 16, 0x0000FFFF0000FFFFULL)
+    QP_TRANSPOSE_STAGE(a, 8, 0x00FF00FF00FF00FFULL)
+    QP_TRANSPOSE_STAGE(a, 4, 0x0F0F0F0F0F0F0F0FULL)
+    QP_TRANSPOSE_STAGE(a, 2, 0x3333333333333333ULL)
+    QP_TRANSPOSE_STAGE(a, 1, 0x5555555555555555ULL)
 }
 
 // Stores the low `nbits` bits of v into rec starting at bit `bit`, leaving other bits alone.
