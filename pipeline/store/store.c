@@ -45,6 +45,8 @@ int qp_store_h5_fail(const qp_store *store, qp_err *err, const char *fmt, ...) {
 }
 
 int qp_store_agree(MPI_Comm comm, int rc, qp_err *err) {
+    qp_err local = {{0}};
+    if (!err) err = &local;
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);

@@ -223,7 +223,6 @@ static int write_rows(qp_store_dset *d, uint64_t row_offset, uint64_t row_count,
     select_rows(d, row_offset, row_count, &file_space, &mem_space);
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-    if (getenv("QP_STORE_INDIV")) H5Pset_dxpl_mpio_collective_opt(dxpl, H5FD_MPIO_INDIVIDUAL_IO);
     static const char dummy = 0;  // HDF5 rejects a NULL buffer even for an empty selection
     herr_t w = H5Dwrite(d->id, qp_store_mem_type(d->type), mem_space, file_space, dxpl,
                         buf ? buf : &dummy);
@@ -250,8 +249,8 @@ int qp_store_dset_write(qp_store_dset *d, uint64_t row_offset, uint64_t row_coun
     return qp_store_agree(s->comm, write_rows(d, row_offset, row_count, buf, err), err);
 }
 
-// Few synchronisations on purpose (one gather, the extent, two agreements): on a busy node
-// every collective can cost a scheduler time slice.
+// Few synchronisations on purpose (one gather, three agreements, plus HDF5's own in the extent
+// and the write): on a busy node every collective can cost a scheduler time slice.
 int qp_store_dset_append(qp_store_dset *d, uint64_t row_count, const void *buf,
                          uint64_t *row_offset, qp_err *err) {
     qp_err local;

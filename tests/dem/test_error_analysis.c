@@ -247,3 +247,51 @@ Test(error_analysis, tags_keep_classes_apart_and_are_written) {
     qp_dem_free(&d);
     qp_circuit_free(&c);
 }
+
+Test(error_analysis, nested_repeat_folds_to_the_unrolled_model) {
+    const char *text =
+        "R 0 1 2 3 4\n"
+        "MR 1 3\n"
+        "DETECTOR(1, 0) rec[-2]\nDETECTOR(3, 0) rec[-1]\n"
+        "REPEAT 7 {\n"
+        "    REPEAT 5 {\n"
+        "        DEPOLARIZE1(0.01) 0 2 4\n"
+        "        CX 0 1 2 3\n"
+        "        DEPOLARIZE2(0.02) 0 1 2 3\n"
+        "        CX 2 1 4 3\n"
+        "        X_ERROR(0.02) 1 3\n"
+        "        MR(0.01) 1 3\n"
+        "        SHIFT_COORDS(0, 1)\n"
+        "        DETECTOR(1, 0) rec[-2] rec[-4]\n"
+        "        DETECTOR(3, 0) rec[-1] rec[-3]\n"
+        "    }\n"
+        "}\n"
+        "M 0 2 4\n"
+        "DETECTOR(1, 1) rec[-2] rec[-3] rec[-5]\nDETECTOR(3, 1) rec[-1] rec[-2] rec[-4]\n"
+        "OBSERVABLE_INCLUDE(0) rec[-1]\n";
+    qp_circuit c;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_circuit_parse(&c, text, "t", &err), 0, "%s", err.msg);
+    for (int decompose = 0; decompose < 2; decompose++) {
+        qp_dem folded, unrolled;
+        qp_error_analysis_options fo = {decompose, 1}, uo = {decompose, 0};
+        cr_assert_eq(qp_error_analysis(&c, &fo, &folded, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_error_analysis(&c, &uo, &unrolled, &err), 0, "%s", err.msg);
+        int has_repeat = 0;
+        for (size_t i = 0; i < folded.top.num_instrs; i++) has_repeat |= folded.top.instrs[i].kind == QP_DEM_REPEAT;
+        cr_expect(has_repeat);
+        qp_dem_flat ff, fu;
+        cr_assert_eq(qp_dem_flatten(&folded, &ff, 0, &err), 0);
+        cr_assert_eq(qp_dem_flatten(&unrolled, &fu, 0, &err), 0);
+        dem_diff diff;
+        dem_compare(&ff, &fu, &diff);
+        cr_expect(diff.missing == 0 && diff.extra == 0 && diff.prob_mismatch == 0 && diff.coord_mismatch == 0,
+                  "decompose=%d: folded != unrolled: %s", decompose, diff.first_problem);
+        cr_expect_eq(ff.num_detectors, c.num_detectors);
+        qp_dem_flat_free(&ff);
+        qp_dem_flat_free(&fu);
+        qp_dem_free(&folded);
+        qp_dem_free(&unrolled);
+    }
+    qp_circuit_free(&c);
+}

@@ -54,6 +54,9 @@ Test(nn_float, directional_derivatives_match_backward) {
         cr_expect(fabs(fd - gv) <= 1e-2 * fabs(gv) + 1e-4, "direction %d: fd %.6g, grad.v %.6g", trial, fd, gv);
         cr_expect(fabs(gv) > 1e-3, "direction %d: grad.v %.3g is too small to test anything", trial, gv);
     }
+    // Batches or sequences larger than the activation storage are refused, not overrun.
+    cr_expect(isnan(nn_model_forward(&m, inputs, NULL, targets, B + 1, R)));
+    cr_expect(isnan(nn_model_forward(&m, inputs, NULL, targets, B, R + 1)));
     free(inputs);
     free(theta);
     free(v);

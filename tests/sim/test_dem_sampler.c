@@ -183,3 +183,13 @@ Test(dem_sampler, dem_shots_match_circuit_shots_si1000_and_uniform) {
     check_chain(qp_surface_params_si1000('x', 5, 3, 0.003));
     check_chain(qp_surface_params_uniform('z', 3, 6, 0.01));
 }
+
+Test(dem_sampler, refuses_models_too_long_to_unroll) {
+    qp_dem d;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_dem_parse(&d, "repeat 100000000 {\n    error(0.1) D0 D1\n    shift_detectors 1\n}\n", "t", &err), 0, "%s", err.msg);
+    qp_dem_sampler s;
+    cr_expect_eq(qp_dem_sampler_init(&s, &d, &err), -1);
+    cr_expect(strstr(err.msg, "unrolls to more than") != NULL, "%s", err.msg);
+    qp_dem_free(&d);
+}

@@ -123,3 +123,19 @@ Test(frame_sim, rejects_what_it_cannot_run) {
     }
     qp_circuit_free(&c);
 }
+
+Test(frame_sim, nested_repeats_and_empty_annotations) {
+    // Each iteration adds an X error without reset: the measurement flip alternates 1, 0, ...
+    uint64_t nd, shots = 700, *obs;
+    uint64_t *d = count("R 0\nREPEAT 3 {\n  REPEAT 4 {\n    X_ERROR(1) 0\n    M 0\n    DETECTOR rec[-1]\n  }\n}\n"
+                        "DETECTOR\nOBSERVABLE_INCLUDE(2) rec[-1] rec[-2] rec[-3]\n",
+                        shots, &nd, &obs);
+    cr_assert_eq(nd, 13);
+    for (uint64_t i = 0; i < 12; i++) cr_expect_eq(d[i], i % 2 == 0 ? shots : 0, "detector %lu", (unsigned long)i);
+    cr_expect_eq(d[12], 0, "a detector without targets never fires");
+    cr_expect_eq(obs[0], 0);
+    cr_expect_eq(obs[1], 0);
+    cr_expect_eq(obs[2], shots, "flips 0 ^ 1 ^ 0 of the last three measurements");
+    free(d);
+    free(obs);
+}

@@ -23,6 +23,7 @@
 #include "pipeline/store/store_dataset.h"
 #include "pipeline/store/store_journal.h"
 #include "pipeline/store/store_text.h"
+#include "pipeline/store/store_unlink.h"
 #include "tests/mpi_check.h"
 #include "tests/test_support.h"
 
@@ -152,6 +153,13 @@ static void write_results(const char *path, const uint8_t *b8) {
     MPI_CHECK(qp_store_group_create(s, "/experiments/y/decoders/uf", &err) == 0, "again: %s", err.msg);
     MPI_CHECK(qp_store_attr_set_f64(s, "/experiments/y/decoders/uf", "ler", -0.0, &err) == 0, "%s",
               err.msg);
+    // Unlink: a half-written group goes away; a missing path is not an error.
+    MPI_CHECK(qp_store_dset_create(s, "/experiments/z/decoders/uf/weights", QP_STORE_F32, 0, 0, 0, &d,
+                                   &err) == 0, "%s", err.msg);
+    qp_store_dset_close(d);
+    MPI_CHECK(qp_store_unlink(s, "/experiments/z", &err) == 0 && !qp_store_exists(s, "/experiments/z"),
+              "unlink: %s", err.msg);
+    MPI_CHECK(qp_store_unlink(s, "/experiments/z", &err) == 0, "unlink a missing path: %s", err.msg);
     MPI_CHECK(qp_store_attr_set_str(s, "/experiments/nope", "a", "b", &err) != 0 &&
                   strstr(err.msg, "no object /experiments/nope"),
               "attribute on a missing object: %s", err.msg);

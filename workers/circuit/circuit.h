@@ -2,6 +2,8 @@
 // never unrolled). This header is the contract between the parser/writer
 // (circuit_parse.c, circuit_write.c), the generator (surface_code.c), the samplers and the
 // error analysis. Only the gate set of DESIGN.md is supported; anything else is a parse error.
+// Files: gate_table.c (names, aliases, properties), circuit.c (building, copying, validation,
+// qp_circuit_finalize, qp_circuit_strip_noise), circuit_coords.h (detector/qubit coordinates).
 #ifndef QP_CIRCUIT_CIRCUIT_H
 #define QP_CIRCUIT_CIRCUIT_H
 

@@ -9,7 +9,7 @@
 
 #include "workers/util/alloc.h"
 
-#define MAX_TABLE_ENTRIES (1ull << 31)
+#define MAX_TABLE_ENTRIES (1ull << 28)  // 2 GiB of doubles
 
 typedef struct {
     double *shift;       // (shift_width) running SHIFT_COORDS sum

@@ -16,7 +16,7 @@
 //   detector k's coordinates; detectors with fewer coordinates than the widest are padded
 //   with 0. *num_coords_per_det = the most coordinates any detector has (0 if none, and then
 //   *coords_flat may be NULL).
-// c must be finalized (c->num_detectors is used). Fails if the table would exceed 2^31
+// c must be finalized (c->num_detectors is used). Fails if the table would exceed 2^28
 // numbers (e.g. an absurd REPEAT count).
 int qp_circuit_detector_coords(const qp_circuit *c, double **coords_flat, uint32_t *num_coords_per_det,
                                qp_err *err);

@@ -136,8 +136,28 @@ static int walk(flattener *fl, const qp_dem_block *b, uint64_t *shift, qp_err *e
     return 0;
 }
 
+// Error instructions met when the block is unrolled (saturating at UINT64_MAX).
+static uint64_t count_errors(const qp_dem_block *b) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        const qp_dem_instr *in = &b->instrs[i];
+        uint64_t add = 0;
+        if (in->kind == QP_DEM_ERROR) add = 1;
+        else if (in->kind == QP_DEM_REPEAT) {
+            uint64_t body = count_errors(in->body);
+            add = body && in->repeat_count > UINT64_MAX / body ? UINT64_MAX : body * in->repeat_count;
+        }
+        n = add > UINT64_MAX - n ? UINT64_MAX : n + add;
+    }
+    return n;
+}
+
+uint64_t qp_dem_count_unrolled_errors(const qp_dem *d) { return count_errors(&d->top); }
+
 int qp_dem_flatten(const qp_dem *d, qp_dem_flat *out, size_t max_mechanisms, qp_err *err) {
     memset(out, 0, sizeof *out);
+    if (max_mechanisms && count_errors(&d->top) > max_mechanisms)
+        return qp_fail(err, "detector error model unrolls to more than %zu mechanisms", max_mechanisms);
     if (d->num_observables > 64)
         return qp_fail(err, "detector error model has %u observables; at most 64 supported",
                        d->num_observables);

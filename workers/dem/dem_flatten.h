@@ -51,5 +51,7 @@ typedef struct {
 // max_mechanisms mechanisms (0: no limit).
 int qp_dem_flatten(const qp_dem *d, qp_dem_flat *out, size_t max_mechanisms, qp_err *err);
 void qp_dem_flat_free(qp_dem_flat *f);
+// Number of mechanisms qp_dem_flatten would produce (saturates at UINT64_MAX).
+uint64_t qp_dem_count_unrolled_errors(const qp_dem *d);
 
 #endif

@@ -14,7 +14,8 @@ int qp_dem_sampler_init(qp_dem_sampler *s, const qp_dem *d, qp_err *err) {
     memset(s, 0, sizeof *s);
     if (d->num_detectors > UINT32_MAX) return qp_fail(err, "DEM sampler: more than 2^32 detectors");
     qp_dem_flat f;
-    if (qp_dem_flatten(d, &f, 0, err) < 0) return -1;
+    if (qp_dem_flatten(d, &f, QP_DEM_SAMPLER_MAX_MECHANISMS, err) < 0)
+        return qp_fail_prefix(err, "DEM sampler (repeat blocks are unrolled)");
     size_t n = f.num_mechs;
     s->num_mechs = n;
     s->log_q = qp_malloc((n ? n : 1) * sizeof *s->log_q);

@@ -18,6 +18,9 @@
 #include "workers/util/err.h"
 
 #define QP_DEM_SAMPLER_BATCH 1024
+// Repeat blocks are unrolled, so a folded model of a very long experiment can be too big to
+// sample this way (100,000 rounds of d=5 is ~50M mechanisms): init fails past this many.
+#define QP_DEM_SAMPLER_MAX_MECHANISMS (1u << 25)
 
 typedef struct {
     size_t num_mechs;
@@ -30,8 +33,8 @@ typedef struct {
     uint32_t num_observables;
 } qp_dem_sampler;
 
-// Prepares a model for sampling (unrolls repeats). Fails on > 64 observables or > 2^32
-// detectors.
+// Prepares a model for sampling (unrolls repeats). Fails on > 64 observables, > 2^32
+// detectors or more than QP_DEM_SAMPLER_MAX_MECHANISMS unrolled mechanisms.
 int qp_dem_sampler_init(qp_dem_sampler *s, const qp_dem *d, qp_err *err);
 void qp_dem_sampler_free(qp_dem_sampler *s);
 

@@ -10,7 +10,7 @@
 
 void qp_frame_options_default(qp_frame_options *opt) {
     opt->randomize_gauge = 1;
-    opt->max_blocks = 4;
+    opt->max_blocks = QP_FRAME_DEFAULT_BLOCKS;
     opt->chunk_dets = 0;  // chosen in init
 }
 
@@ -57,7 +57,7 @@ int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_opt
     memset(sim, 0, sizeof *sim);
     if (opt) sim->opt = *opt;
     else qp_frame_options_default(&sim->opt);
-    if (sim->opt.max_blocks == 0) sim->opt.max_blocks = 4;
+    if (sim->opt.max_blocks == 0) sim->opt.max_blocks = QP_FRAME_DEFAULT_BLOCKS;
     uint64_t lookback = 0;
     if (check_block(&c->top, c->num_qubits, &lookback, err)) return -1;
     sim->circuit = c;

@@ -48,6 +48,10 @@
 
 #define QP_FRAME_BLOCK_SHOTS 256
 #define QP_FRAME_BLOCK_WORDS (QP_FRAME_BLOCK_SHOTS / 64)
+// Default blocks per batch (frame tables of about 2 * qubits * 8 * blocks * 32 bytes).
+#ifndef QP_FRAME_DEFAULT_BLOCKS
+#define QP_FRAME_DEFAULT_BLOCKS 4
+#endif
 
 // Receives a batch's results. `rows` is (n, stride) words, bit k of word w = shot
 // batch_first_shot + 64*w + k; rows are valid only during the call. Return 0, or -1 with err
@@ -65,7 +69,7 @@ typedef struct {
 typedef struct {
     int randomize_gauge;  // 1 (default): gauge randomisation as described above; 0: skip it
                           // (faster, identical results for deterministic detectors)
-    uint32_t max_blocks;  // blocks per batch (default 4 = 1024 shots)
+    uint32_t max_blocks;  // blocks per batch (default QP_FRAME_DEFAULT_BLOCKS)
     size_t chunk_dets;    // detector rows per sink call (default: about 1 MB of rows)
 } qp_frame_options;
 

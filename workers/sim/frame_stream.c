@@ -166,7 +166,9 @@ int qp_frame_stream(const qp_circuit *c, const qp_frame_stream_params *p, qp_fra
     qp_frame_options opt;
     qp_frame_options_default(&opt);
     opt.randomize_gauge = p->randomize_gauge;
-    opt.max_blocks = spill ? 1 : (uint32_t)(budget / block_bytes < 4 ? budget / block_bytes : 4);
+    opt.max_blocks = spill ? 1
+                         : (uint32_t)(budget / block_bytes < QP_FRAME_DEFAULT_BLOCKS ? budget / block_bytes
+                                                                                     : QP_FRAME_DEFAULT_BLOCKS);
     qp_frame_sim sim;
     if (qp_frame_sim_init(&sim, c, &opt, err) != 0) return -1;
     int rc = spill ? run_spilled(&sim, p, &sh, emit, ctx, err) : run_in_memory(&sim, p, &sh, emit, ctx, err);
