@@ -168,7 +168,7 @@ start_once() {
     st=$(node_state)
     case "$st" in
       idle|mixed|allocated|completing) say "node $(hostname -s) is $st (after ${i}00 ms)"; return 0 ;;
-      down*|drain*|fail*|unknown*)
+      down*|drain*|fail*)
         # e.g. left down by an earlier unclean stop; ReturnToService=2 normally handles it.
         scontrol update NodeName="$(hostname -s)" State=RESUME >/dev/null 2>&1 ;;
     esac

@@ -4,6 +4,7 @@
 #define QP_CMD_CMD_H
 
 int cmd_convert(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_redecode(int argc, char **argv);

@@ -1,0 +1,186 @@
+// qecpipe decode: decode detection events with a matching decoder, streaming in batches.
+// The model comes from a DEM (--dem) or a circuit (--circuit, analysed into a decomposed DEM).
+// Predictions (one bit per observable per shot) go to --out; with --obs-in the actual
+// observable flips are compared and "shots, errors, LER with a 95 % Wilson interval" is
+// printed. A shot file whose record size does not fit the model's detector count is rejected
+// before any decoding; the output file appears only when complete.
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/cli/args.h"
+#include "pipeline/cmd/cmd.h"
+#include "pipeline/formats/record_bits.h"
+#include "pipeline/formats/shot_reader.h"
+#include "pipeline/formats/shot_writer.h"
+#include "workers/circuit/circuit.h"
+#include "workers/decode/decoder.h"
+#include "workers/dem/dem.h"
+#include "workers/dem/error_analysis.h"
+#include "workers/util/alloc.h"
+
+enum { DECODE_BATCH = 4096 };
+
+typedef struct {
+    const char *dem, *circuit, *in, *in_format, *out, *out_format, *obs_in, *obs_in_format, *decoder;
+} decode_options;
+
+static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
+    qp_dem_init(dem);
+    if (o->dem) return qp_dem_parse_file(dem, o->dem, err);
+    qp_circuit c;
+    if (qp_circuit_parse_file(&c, o->circuit, err) != 0) {
+        qp_circuit_free(&c);
+        return -1;
+    }
+    qp_error_analysis_options eo = {.decompose_errors = 1, .fold_loops = 1};
+    int rc = qp_error_analysis(&c, &eo, dem, err);
+    if (rc) qp_fail_prefix(err, "%s", o->circuit);
+    qp_circuit_free(&c);
+    return rc;
+}
+
+// Counts records of a shot file for a given record size; the reader checks b8/ptb64 sizes.
+static int count_records(const char *path, qp_shot_format fmt, uint64_t D, uint64_t K, uint64_t *n, qp_err *err) {
+    if (qp_shot_file_count_records(path, fmt, D, K, n, err) != 0) return -1;
+    return 0;
+}
+
+static void wilson95(uint64_t errors, uint64_t shots, double *lo, double *hi) {
+    if (shots == 0) {
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    double z = 1.959963984540054, n = (double)shots, p = (double)errors / n;
+    double denom = 1 + z * z / n;
+    double centre = (p + z * z / (2 * n)) / denom;
+    double half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom;
+    *lo = centre - half < 0 ? 0 : centre - half;
+    *hi = centre + half > 1 ? 1 : centre + half;
+}
+
+static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_format out_fmt,
+                      qp_shot_format obs_fmt, qp_err *err) {
+    qp_dem dem;
+    if (load_model(o, &dem, err)) {
+        qp_dem_free(&dem);
+        return -1;
+    }
+    qp_decoder *dec = qp_decoder_create(o->decoder, &dem, err);
+    qp_dem_free(&dem);
+    if (!dec) return qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
+    uint64_t D = qp_decoder_num_detectors(dec);
+    uint32_t K = qp_decoder_num_observables(dec);
+    qp_shot_reader *in = NULL;
+    qp_shot_writer *out = NULL;
+    uint8_t *records = NULL, *dets = NULL, *actual = NULL, *pred = NULL;
+    int rc = -1;
+    uint64_t shots = 0, errors = 0;
+    // Record sizes are checked up front (b8/ptb64 by file size), before any decoding.
+    uint64_t num_dets_records = 0;
+    if (count_records(o->in, in_fmt, D, 0, &num_dets_records, err) != 0) {
+        qp_fail_prefix(err, "the model has %llu detectors", (unsigned long long)D);
+        goto done;
+    }
+    if (o->obs_in) {
+        uint64_t num_obs_records = 0;
+        if (K == 0) {
+            qp_fail(err, "--obs-in given but the model has no observables");
+            goto done;
+        }
+        if (count_records(o->obs_in, obs_fmt, 0, K, &num_obs_records, err) != 0) goto done;
+        if (num_obs_records != num_dets_records) {
+            qp_fail(err, "%s has %llu shots but %s has %llu", o->in, (unsigned long long)num_dets_records,
+                    o->obs_in, (unsigned long long)num_obs_records);
+            goto done;
+        }
+    }
+    if (o->obs_in ? qp_shot_reader_open_split(&in, o->in, in_fmt, o->obs_in, obs_fmt, D, K, err)
+                  : qp_shot_reader_open(&in, o->in, in_fmt, D, 0, err))
+        goto done;
+    if (o->out && qp_shot_writer_open(&out, o->out, out_fmt, 0, K ? K : 1, err)) goto done;
+    uint64_t KK = o->obs_in ? K : 0;
+    size_t bpr = qp_bytes_per_record(D + KK), dbytes = qp_bytes_per_record(D), obytes = qp_bytes_per_record(K ? K : 1);
+    records = qp_malloc(DECODE_BATCH * bpr);
+    dets = qp_malloc(DECODE_BATCH * (dbytes ? dbytes : 1));
+    actual = qp_malloc(DECODE_BATCH * obytes);
+    pred = qp_calloc(DECODE_BATCH, obytes);
+    for (;;) {
+        int64_t got = qp_shot_reader_read(in, records, DECODE_BATCH, err);
+        if (got < 0) goto done;
+        if (got == 0) break;
+        if (KK) qp_records_split(records, (size_t)got, D, K, dets, actual);
+        else memcpy(dets, records, (size_t)got * dbytes);
+        if (qp_decoder_decode_batch(dec, dets, (size_t)got, dbytes, pred, NULL, err)) {
+            qp_fail_prefix(err, "%s: shots %llu..", o->in, (unsigned long long)shots);
+            goto done;
+        }
+        if (KK)
+            for (int64_t s = 0; s < got; s++) errors += memcmp(pred + s * obytes, actual + s * obytes, obytes) != 0;
+        if (out && qp_shot_writer_write(out, pred, (size_t)got, err)) goto done;
+        shots += (uint64_t)got;
+    }
+    if (out) {
+        qp_shot_writer *w = out;
+        out = NULL;
+        if (qp_shot_writer_close(w, err)) goto done;
+    }
+    if (o->obs_in) {
+        double lo, hi;
+        wilson95(errors, shots, &lo, &hi);
+        printf("shots %llu errors %llu ler %.6g ci95 [%.6g, %.6g]\n", (unsigned long long)shots,
+               (unsigned long long)errors, shots ? (double)errors / (double)shots : 0.0, lo, hi);
+    }
+    rc = 0;
+done:
+    qp_shot_writer_abort(out);
+    qp_shot_reader_close(in);
+    free(records);
+    free(dets);
+    free(actual);
+    free(pred);
+    qp_decoder_free(dec);
+    return rc;
+}
+
+int cmd_decode(int argc, char **argv) {
+    decode_options o = {.in_format = "b8", .out_format = "01", .obs_in_format = "b8", .decoder = "mwpm"};
+    const qp_opt opts[] = {
+        {"dem", QP_OPT_STR, &o.dem, "FILE", "detector error model (Stim .dem, decomposed with ^)"},
+        {"circuit", QP_OPT_STR, &o.circuit, "FILE", "or: a Stim circuit, analysed into a decomposed model"},
+        {"in", QP_OPT_STR, &o.in, "FILE", "detection events (required)"},
+        {"in-format", QP_OPT_STR, &o.in_format, "FMT", "format of --in: 01 b8 r8 hits dets ptb64 (default b8)"},
+        {"out", QP_OPT_STR, &o.out, "FILE", "predicted observable flips (written as FILE.partial, then renamed)"},
+        {"out-format", QP_OPT_STR, &o.out_format, "FMT", "format of --out (default 01)"},
+        {"obs-in", QP_OPT_STR, &o.obs_in, "FILE", "actual observable flips: count mistakes, print shots/errors/LER"},
+        {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
+        {"decoder", QP_OPT_STR, &o.decoder, "NAME", "decoder: mwpm (default mwpm)"},
+    };
+    int rc = qp_args_parse(argc, argv, "decode",
+                           "Decode detection events with a matching decoder (exact minimum-weight perfect matching).\n"
+                           "With --obs-in, prints: shots N errors E ler X ci95 [lo, hi] (Wilson interval).",
+                           "(--dem F | --circuit F) --in dets.b8 [--out pred.01] [--obs-in obs.b8] [--decoder mwpm]",
+                           opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
+    if (rc == QP_ARGS_HELP) return 0;
+    if (rc != QP_ARGS_OK) return 2;
+    if (!o.dem == !o.circuit) return qp_usage_error("decode", "give exactly one of --dem or --circuit");
+    if (!o.in) return qp_usage_error("decode", "--in is required");
+    if (!o.out && !o.obs_in) return qp_usage_error("decode", "give --out and/or --obs-in");
+    if (strcmp(o.decoder, "mwpm") != 0) return qp_usage_error("decode", "unknown decoder '%s' (available: mwpm)", o.decoder);
+    qp_shot_format fmts[3];
+    const char *names[3] = {o.in_format, o.out_format, o.obs_in_format};
+    const char *flags[3] = {"in-format", "out-format", "obs-in-format"};
+    for (int i = 0; i < 3; i++)
+        if (qp_shot_format_parse(names[i], &fmts[i]) != 0)
+            return qp_usage_error("decode", "unknown format '%s' for --%s (expected one of %s)", names[i], flags[i],
+                                  qp_shot_format_names());
+    qp_err err = {{0}};
+    if (run_decode(&o, fmts[0], fmts[1], fmts[2], &err) != 0) {
+        fprintf(stderr, "qecpipe decode: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
