@@ -82,7 +82,9 @@ static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_fo
     // Record sizes are checked up front (b8/ptb64 by file size), before any decoding.
     uint64_t num_dets_records = 0;
     if (count_records(o->in, in_fmt, D, 0, &num_dets_records, err) != 0) {
-        qp_fail_prefix(err, "the model has %llu detectors", (unsigned long long)D);
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        qp_fail(err, "%s (the model has %llu detectors)", msg, (unsigned long long)D);
         goto done;
     }
     if (o->obs_in) {

@@ -604,12 +604,11 @@ Test(config, configs_directory_loads) {
         cr_assert_gt(cfg.job.stages, 0);
         if (strcmp(ent->d_name, "quickstart.yaml") == 0) {
             quickstart = 1;
-            cr_assert_eq(cfg.num_experiments, 9);
-            const qp_experiment *c = &cfg.experiments[8];
-            cr_assert_eq(c->code, QP_CODE_CIRCUIT);
-            FILE *f = fopen(c->circuit, "r");  // the example circuit path really resolves
-            cr_assert_not_null(f, "%s", c->circuit);
-            fclose(f);
+            cr_assert_eq(cfg.num_experiments, 8);
+            // quickstart.yaml is built into the binary (`qecpipe run` without a config), so it
+            // must not name files: a relative path would resolve against the working directory.
+            for (int i = 0; i < cfg.num_experiments; i++)
+                cr_assert_eq(cfg.experiments[i].code, QP_CODE_SURFACE, "%s", cfg.experiments[i].name);
         }
         if (strcmp(ent->d_name, "threshold.yaml") == 0) {
             threshold = 1;

@@ -62,3 +62,28 @@ Test(nn_float, directional_derivatives_match_backward) {
     free(v);
     nn_model_free(&m);
 }
+
+// Streaming inference (state carried, one round of activations) on a model sized for a
+// single round gives the logits of the training forward that stored all R rounds.
+Test(nn_float, streaming_predict_equals_stored_forward) {
+    openblas_set_num_threads(1);
+    nn_config cfg = nn_config_default(5, 1, 1);
+    cfg.hidden = 16, cfg.ffn_hidden = 16, cfg.readout_hidden = 8;
+    int B = 4, R = 7, S = 5;
+    nn_model full, stream;
+    qp_err err;
+    cr_assert(nn_model_create(&full, &cfg, NULL, B, R, &err) == 0, "%s", err.msg);
+    cr_assert(nn_model_create(&stream, &cfg, NULL, B, 1, &err) == 0, "%s", err.msg);
+    nn_model_init_params(&full, 9);
+    nn_model_init_params(&stream, 9);
+    float inputs[4 * 7 * 5], probs[4];
+    for (int i = 0; i < B * R * S; i++) inputs[i] = (float)(i % 3 == 0);
+    nn_model_forward(&full, inputs, NULL, NULL, B, R);
+    nn_model_predict(&stream, inputs, B, R, probs);
+    for (int b = 0; b < B; b++) {
+        float want = 1 / (1 + expf(-full.out.logits[b]));
+        cr_expect(fabsf(probs[b] - want) < 1e-6f, "shot %d: %.7g vs %.7g", b, probs[b], want);
+    }
+    nn_model_free(&full);
+    nn_model_free(&stream);
+}

@@ -15,14 +15,25 @@ typedef struct {
     uint64_t obs;
 } candidate;
 
+// Per-detector scratch of the searches; dist/obs are valid where seen == the search's generation.
+typedef struct {
+    int64_t dist;       // tentative distance of the current search
+    uint64_t obs;       // observable mask along that path
+    uint32_t seen;      // search generation that set dist
+    uint32_t target;    // generation of the search that must settle this detector
+    uint32_t event_of;  // event index + 1 in this shot, 0 = not an event
+    uint32_t pad;
+} node_state;
+
+typedef struct {
+    uint32_t node;      // neighbouring detector
+    uint32_t weight;    // integer weight (<= QP_MG_WEIGHT_RANGE)
+} packed_edge;
+
 struct qp_mwpm {
     const qp_matching_graph *g;
-    // Per-detector scratch, valid where the stamp equals the current generation.
-    int64_t *dist;           // (num_detectors) tentative distance of the current search
-    uint64_t *dist_obs;      // (num_detectors) observable mask along that path
-    uint32_t *seen;          // (num_detectors) search generation that set dist
-    uint32_t *event_of;      // (num_detectors) event index + 1 in this shot, 0 = not an event
-    uint32_t *target;        // (num_detectors) generation of the search that must settle it
+    node_state *ns;          // (num_detectors) per-detector search scratch
+    packed_edge *adj;        // (num_adj) g's adjacency, packed for the search loop
     uint32_t gen;
     qp_min_heap heap;
     // Landmark lower bounds: d(u,v) >= |lm[l][u] - lm[l][v]| (triangle inequality).
@@ -114,11 +125,13 @@ qp_mwpm *qp_mwpm_create(const qp_matching_graph *g) {
     qp_mwpm *m = qp_calloc(1, sizeof *m);
     size_t n = g->num_detectors ? g->num_detectors : 1;
     m->g = g;
-    m->dist = qp_malloc(n * sizeof *m->dist);
-    m->dist_obs = qp_malloc(n * sizeof *m->dist_obs);
-    m->seen = qp_calloc(n, sizeof *m->seen);
-    m->event_of = qp_calloc(n, sizeof *m->event_of);
-    m->target = qp_calloc(n, sizeof *m->target);
+    m->ns = qp_calloc(n, sizeof *m->ns);
+    size_t num_adj = g->adj_start[g->num_detectors];
+    m->adj = qp_malloc((num_adj ? num_adj : 1) * sizeof *m->adj);
+    for (size_t k = 0; k < num_adj; k++) {
+        m->adj[k].node = g->adj_node[k];
+        m->adj[k].weight = (uint32_t)g->adj_weight[k];
+    }
     m->blossom = qp_blossom_create();
     choose_landmarks(m);
     return m;
@@ -126,11 +139,8 @@ qp_mwpm *qp_mwpm_create(const qp_matching_graph *g) {
 
 void qp_mwpm_free(qp_mwpm *m) {
     if (!m) return;
-    free(m->dist);
-    free(m->dist_obs);
-    free(m->seen);
-    free(m->event_of);
-    free(m->target);
+    free(m->ns);
+    free(m->adj);
     free(m->lm);
     free(m->ev_lm);
     free(m->heap.items);
@@ -173,7 +183,7 @@ static inline int64_t add_inf(int64_t a, int64_t b) {
 
 static void next_generation(qp_mwpm *m) {
     if (++m->gen == 0) {
-        memset(m->seen, 0, (size_t)m->g->num_detectors * sizeof *m->seen);
+        for (uint32_t v = 0; v < m->g->num_detectors; v++) m->ns[v].seen = m->ns[v].target = 0;
         m->gen = 1;
     }
 }
@@ -182,38 +192,42 @@ static void next_generation(qp_mwpm *m) {
 // (m->target == m->gen) is settled or the radius is passed; records every event it settles.
 static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius, uint32_t pending) {
     const qp_matching_graph *g = m->g;
+    node_state *ns = m->ns;
+    const packed_edge *adj = m->adj;
     uint32_t gen = m->gen;
     m->heap.len = 0;
-    m->seen[src] = gen;
-    m->dist[src] = 0;
-    m->dist_obs[src] = 0;
+    ns[src].seen = gen;
+    ns[src].dist = 0;
+    ns[src].obs = 0;
     qp_heap_push(&m->heap, 0, src);
     int64_t bi = m->bdist[i];
     while (m->heap.len) {
         qp_heap_item it = qp_heap_pop(&m->heap);
         uint32_t x = it.node;
-        if (it.dist != m->dist[x]) continue;
+        node_state *nx = &ns[x];
+        if (it.dist != nx->dist) continue;
         if (it.dist > radius) break;
-        uint32_t ex = m->event_of[x];
-        if (ex && x != src) {
-            uint32_t j = ex - 1;
+        if (nx->event_of && x != src) {
+            uint32_t j = nx->event_of - 1;
             if (it.dist <= add_inf(bi, m->bdist[j])) {
                 qp_grow(m->cand, m->cand_cap, m->cand_len + 1);
                 candidate *c = &m->cand[m->cand_len++];
                 c->u = i < j ? i : j;
                 c->v = i < j ? j : i;
                 c->dist = it.dist;
-                c->obs = m->dist_obs[x];
+                c->obs = nx->obs;
             }
-            if (m->target[x] == gen && --pending == 0) break;
+            if (nx->target == gen && --pending == 0) break;
         }
-        for (uint32_t k = g->adj_start[x]; k < g->adj_start[x + 1]; k++) {
-            uint32_t y = g->adj_node[k];
-            int64_t nd = it.dist + g->adj_weight[k];
-            if (m->seen[y] != gen || nd < m->dist[y]) {
-                m->seen[y] = gen;
-                m->dist[y] = nd;
-                m->dist_obs[y] = m->dist_obs[x] ^ g->adj_obs[k];
+        uint64_t xobs = nx->obs;
+        for (uint32_t k = g->adj_start[x], end = g->adj_start[x + 1]; k < end; k++) {
+            uint32_t y = adj[k].node;
+            int64_t nd = it.dist + adj[k].weight;
+            node_state *ny = &ns[y];
+            if (ny->seen != gen || nd < ny->dist) {
+                ny->seen = gen;
+                ny->dist = nd;
+                ny->obs = xobs ^ g->adj_obs[k];
                 qp_heap_push(&m->heap, nd, y);
             }
         }
@@ -258,7 +272,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     if (k == 0) return 0;
     qp_grow(m->bdist, m->bdist_cap, k);
     for (size_t i = 0; i < k; i++) {
-        m->event_of[events[i]] = (uint32_t)i + 1;
+        m->ns[events[i]].event_of = (uint32_t)i + 1;
         m->bdist[i] = g->boundary_dist[events[i]];
     }
     int L = m->num_landmarks;
@@ -278,13 +292,13 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             if (j == i || bj > bi || (bj == bi && j > i)) continue;
             int64_t bound = add_inf(bi, bj);
             if (landmark_bound(m->ev_lm + i * L, m->ev_lm + j * L, L) > bound) continue;
-            m->target[events[j]] = m->gen;
+            m->ns[events[j]].target = m->gen;
             pending++;
             if (bound > radius) radius = bound;
         }
         if (pending) search_from(m, (uint32_t)i, events[i], radius, pending);
     }
-    for (size_t i = 0; i < k; i++) m->event_of[events[i]] = 0;
+    for (size_t i = 0; i < k; i++) m->ns[events[i]].event_of = 0;
     // Deduplicate (keep the shortest of each pair).
     qsort(m->cand, m->cand_len, sizeof *m->cand, cmp_cand);
     size_t nc = 0;

@@ -101,7 +101,7 @@ static void et_add(etable *t, const uint64_t *key, size_t n, const char *tag, do
         }
         s = (s + 1) & (t->nslots - 1);
     }
-    int inside = key >= t->pool && key < t->pool + t->pool_n;
+    int inside = t->pool && key >= t->pool && key < t->pool + t->pool_n;
     size_t key_off = inside ? (size_t)(key - t->pool) : 0;
     qp_grow(t->pool, t->pool_cap, t->pool_n + n);
     if (inside) key = t->pool + key_off;
@@ -199,6 +199,7 @@ static int cmp_u64(const void *x, const void *y) {
 }
 
 static void canonical_set(qp_xor_set *s) {
+    if (s->n < 2) return;
     qsort(s->v, s->n, sizeof *s->v, cmp_u64);
     uint32_t w = 0;
     for (uint32_t i = 0; i < s->n;) {
@@ -410,15 +411,21 @@ static uint64_t obs_mask(const uint64_t *k, size_t n) {
     return m;
 }
 
+// The search is exponential in the worst case (errors flipping dozens of detectors); past
+// this many steps it gives up and the remnant-edge fallback takes over.
+#define BRUTE_FORCE_BUDGET 200000
+
 typedef struct {
     known_map *known;
     const uint64_t *pool;
     const known_entry *stack[64];
     int depth;
+    long budget;
 } bf_ctx;
 
 static int brute_force(bf_ctx *x, const uint64_t *prob, int n, int start, uint64_t used,
                        uint64_t obs_rem) {
+    if (--x->budget < 0) return 0;
     while (start < n && ((used >> start) & 1)) start++;
     if (start >= n) return obs_rem == 0;
     used |= 1ull << start;
@@ -453,7 +460,7 @@ static int decompose_component(analyzer *a, known_map *known, const uint64_t *po
         if (!IS_DET(prob[i])) used |= 1ull << i;
         else ndet++;
     }
-    bf_ctx x = {known, pool, {0}, 0};
+    bf_ctx x = {known, pool, {0}, 0, BRUTE_FORCE_BUDGET};
     if (ndet > 0 && brute_force(&x, prob, n, 0, used, obs_mask(prob, (size_t)n))) {
         for (int i = 0; i < x.depth; i++) {
             qp_grow(*out, *out_cap, *out_n + x.stack[i]->len + 1);

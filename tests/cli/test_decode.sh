@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# qecpipe decode: predictions match PyMatching's on the shipped vectors, --obs-in counts
+# mistakes (= PyMatching's), --circuit gives the same answer, and bad input (record size not
+# fitting the model, non-graphlike DEM, usage errors) gets one line, a non-zero exit, and no
+# output file.
+set -u
+bin=${QECPIPE_BIN:?}
+data=${QECPIPE_TEST_DATA:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0; pass=0
+check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
+
+for name in surface_x_d3_r3_p0.003 surface_z_d3_r3_p0.003 surface_x_d5_r5_p0.003; do
+  "$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --in-format b8 \
+      --out "$tmp/$name.01" --out-format 01 --decoder mwpm; st=$?
+  check "$name: exit 0" '[ $st -eq 0 ]'
+  agree=$(paste -d' ' "$tmp/$name.01" "$data/$name.pymatching.01" | awk '$1==$2{a++} END{print a+0}')
+  total=$(wc -l < "$data/$name.pymatching.01")
+  check "$name: >= 99.5% agreement with PyMatching ($agree/$total)" '[ $((agree * 1000)) -ge $((total * 995)) ]'
+  expected=$(grep "^$name	" "$data/MANIFEST.txt" | tr '\t' '\n' | sed -n 's/^pymatching_mistakes=//p')
+  line=$("$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --obs-in "$data/$name.obs.b8" --obs-in-format b8)
+  errors=$(echo "$line" | awk '{print $4}')
+  check "$name: --obs-in prints shots 20000 ($line)" '[ "$(echo "$line" | awk "{print \$2}")" = 20000 ]'
+  check "$name: mistakes $errors within 3 sd of PyMatching's $expected" \
+      'awk -v a="$errors" -v b="$expected" "BEGIN{m=(a>b?a:b); s=sqrt(m); if(s<1)s=1; d=a-b; if(d<0)d=-d; exit !(d<=3*s)}"'
+  check "$name: LER interval brackets the LER" \
+      'echo "$line" | tr -d "[]," | awk "{exit !(\$8 <= \$6 && \$6 <= \$9)}"'
+done
+
+# --circuit: the model is derived from the circuit; same shots, same mistakes.
+name=surface_x_d3_r3_p0.003
+a=$("$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --obs-in "$data/$name.obs.b8")
+b=$("$bin" decode --circuit "$data/$name.stim" --in "$data/$name.dets.b8" --obs-in "$data/$name.obs.b8"); st=$?
+check "--circuit exit 0" '[ $st -eq 0 ]'
+check "--circuit same result as --dem ($a | $b)" '[ "$a" = "$b" ]'
+
+# Other formats in and out: 01 input gives the same predictions.
+"$bin" convert --in "$data/$name.dets.b8" --in-format b8 --out "$tmp/dets.01" --out-format 01 --num-detectors 24 --num-observables 0
+"$bin" decode --dem "$data/$name.dem" --in "$tmp/dets.01" --in-format 01 --out "$tmp/via01.01"; st=$?
+check "01 input: exit 0" '[ $st -eq 0 ]'
+check "01 input: same predictions as b8" 'cmp -s "$tmp/via01.01" "$tmp/$name.01"'
+
+# Record size that does not fit the model: one line, exit 1, no output file.
+head -c 7 "$data/surface_x_d5_r5_p0.003.dets.b8" > "$tmp/odd.b8"
+"$bin" decode --dem "$data/surface_x_d5_r5_p0.003.dem" --in "$tmp/odd.b8" --out "$tmp/bad.01" 2>"$tmp/err"; st=$?
+check "record size mismatch: exit 1" '[ $st -eq 1 ]'
+check "record size mismatch: one line" '[ "$(wc -l < "$tmp/err")" -eq 1 ]'
+check "record size mismatch: names the detector count" 'grep -q "120 detectors" "$tmp/err"'
+check "record size mismatch: no output file" '[ ! -e "$tmp/bad.01" ] && [ ! -e "$tmp/bad.01.partial" ]'
+
+# Non-graphlike DEM: names the line.
+"$bin" decode --dem "$data/$name.nodecomp.dem" --in "$data/$name.dets.b8" --out "$tmp/bad.01" 2>"$tmp/err"; st=$?
+check "non-graphlike: exit 1" '[ $st -eq 1 ]'
+check "non-graphlike: one line naming the DEM line" '[ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "line [0-9]*: error mechanism is not graphlike" "$tmp/err"'
+check "non-graphlike: no output file" '[ ! -e "$tmp/bad.01" ]'
+
+# Usage errors exit 2 with one line.
+"$bin" decode --dem "$data/$name.dem" --out "$tmp/x.01" 2>"$tmp/err"; st=$?
+check "missing --in: exit 2, one line" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]'
+"$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --out "$tmp/x.01" --decoder nope 2>"$tmp/err"; st=$?
+check "unknown decoder: exit 2, one line" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]'
+"$bin" decode --in "$data/$name.dets.b8" --out "$tmp/x.01" 2>"$tmp/err"; st=$?
+check "no model: exit 2" '[ $st -eq 2 ]'
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
