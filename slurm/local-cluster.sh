@@ -24,6 +24,7 @@ RUN_DIR=$STATE_DIR/run
 LOG_DIR=$STATE_DIR/log
 MARK="# written by qecpipe slurm/local-cluster.sh"
 export SLURM_CONF=$CONF
+CONF_CHANGED=0
 
 say() { echo "local-cluster: $*"; }
 die() { echo "local-cluster: error: $*" >&2; exit 1; }
@@ -90,6 +91,9 @@ ClusterName=qecpipe-local
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
+# A requeued job waits cred_expire + 1 s before it may start again (default 120 s); short here
+# so that requeue tests and demos do not idle for two minutes.
+AuthInfo=cred_expire=10
 StateSaveLocation=$STATE_DIR/spool/slurmctld
 SlurmdSpoolDir=$STATE_DIR/spool/slurmd
 SlurmctldPidFile=$RUN_DIR/slurmctld.pid
@@ -111,6 +115,8 @@ MinJobAge=300
 $node
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
+  CONF_CHANGED=1
+  if cmp -s "$CONF.tmp" "$CONF"; then CONF_CHANGED=0; fi
   mv "$CONF.tmp" "$CONF"
   mkdir -p /etc/slurm
   if [ ! -e /etc/slurm/slurm.conf ] || grep -qF "$MARK" /etc/slurm/slurm.conf; then
@@ -182,14 +188,15 @@ cmd_start() {
   [ "$(id -u)" -eq 0 ] || die "start needs root (it installs packages and starts daemons)"
   mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR" "$STATE_DIR/spool/slurmctld" "$STATE_DIR/spool/slurmd"
   install_packages
-  if running && [ -f "$CONF" ]; then
+  write_conf
+  if running && [ "$CONF_CHANGED" = 0 ]; then
     say "already running (SLURM_CONF=$CONF); node: $(node_state)"
     return 0
   fi
-  # Leftovers from an unclean stop: stop only what our PID files name.
+  # Leftovers from an unclean stop, or daemons running an older slurm.conf: stop only what
+  # our PID files name.
   stop_pid "$RUN_DIR/slurmd.pid" slurmd
   stop_pid "$RUN_DIR/slurmctld.pid" slurmctld
-  write_conf
   local attempt
   for attempt in 1 2 3; do
     if start_once; then

@@ -8,7 +8,7 @@
 
 #include "pipeline/store/store.h"
 #include "pipeline/store/store_attr.h"
-#include "pipeline/store/store_dataset.h"
+#include "pipeline/store/store_text.h"
 #include "workers/util/alloc.h"
 #include "workers/util/stats.h"
 
@@ -41,21 +41,14 @@ static double attr_f64(qp_store *st, const char *obj, const char *name) {
     return v;
 }
 
-// A text dataset (uint8 (n,)) as a string; "" when absent.
+// A text dataset as a string; "" when absent.
 static char *read_text(qp_store *st, const char *group, const char *name) {
-    char path[1100];
+    char path[1100], *text = NULL;
     snprintf(path, sizeof path, "%s/%s", group, name);
-    qp_store_dset *d = NULL;
     qp_err ignored;
-    char *text = NULL;
-    if (qp_store_exists(st, path) && qp_store_dset_open(st, path, &d, &ignored) == 0) {
-        uint64_t n = qp_store_dset_rows(d);
-        text = qp_malloc(n + 1);
-        if (qp_store_dset_read(d, 0, n, text, &ignored) != 0) n = 0;
-        text[n] = 0;
-        qp_store_dset_close(d);
-    }
-    return text ? text : qp_strdup("");
+    if (!qp_store_exists(st, path) || qp_store_text_read(st, path, &text, NULL, NULL, &ignored) != 0)
+        return qp_strdup("");
+    return text;
 }
 
 int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err *err) {

@@ -13,6 +13,7 @@
 #include "pipeline/store/store_attr.h"
 #include "pipeline/store/store_dataset.h"
 #include "pipeline/store/store_journal.h"
+#include "pipeline/store/store_text.h"
 #include "pipeline/store/store_unlink.h"
 #include "scheduler/task_queue.h"
 #include "workers/sim/frame_sample.h"
@@ -191,21 +192,6 @@ static int write_bits(qp_store *store, const char *path, uint64_t bits, const ex
     return rc;
 }
 
-// Collective: a text (circuit, DEM) as a uint8 (n,) dataset with a `format` attribute; the
-// bytes are written by rank 0.
-static int write_text(qp_store *store, const char *path, const char *format, const char *text,
-                      qp_err *err) {
-    int rank;
-    MPI_Comm_rank(qp_store_comm(store), &rank);
-    qp_store_dset *d = NULL;
-    uint64_t len = strlen(text);
-    int rc = qp_store_dset_create(store, path, QP_STORE_U8, 0, 0, 0, &d, err);
-    if (rc == 0) rc = qp_store_dset_append(d, rank == 0 ? len : 0, rank == 0 ? text : NULL, NULL, err);
-    qp_store_dset_close(d);
-    if (rc == 0) rc = qp_store_attr_set_str(store, path, "format", format, err);
-    return rc;
-}
-
 static int write_experiment(qp_store *store, const experiment_run *r, const qp_sched_result *res,
                             double seconds, qp_err *err) {
     const qp_job_experiment *je = r->je;
@@ -242,12 +228,12 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
         qp_store_attr_set_i64(store, g, "index", in->index, err) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/circuit", g);
-    if (write_text(store, p, "stim", je->circuit_text, err) != 0) return -1;
+    if (qp_store_text_write(store, p, "stim", je->circuit_text, err) != 0) return -1;
     snprintf(p, sizeof p, "%s/dem", g);
-    if (write_text(store, p, "dem", je->dem_text, err) != 0) return -1;
+    if (qp_store_text_write(store, p, "dem", je->dem_text, err) != 0) return -1;
     if (je->dem_odd_text) {  // --dem-by-parity: `dem` decoded the even shots, this the odd ones
         snprintf(p, sizeof p, "%s/dem_odd_shots", g);
-        if (write_text(store, p, "dem", je->dem_odd_text, err) != 0) return -1;
+        if (qp_store_text_write(store, p, "dem", je->dem_odd_text, err) != 0) return -1;
     }
 
     if (r->store_samples) {

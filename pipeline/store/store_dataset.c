@@ -249,6 +249,72 @@ int qp_store_dset_write(qp_store_dset *d, uint64_t row_offset, uint64_t row_coun
     return qp_store_agree(s->comm, write_rows(d, row_offset, row_count, buf, err), err);
 }
 
+typedef struct {
+    uint64_t offset, count;
+    const void *buf;
+} row_range;
+
+static int by_offset(const void *a, const void *b) {
+    const row_range *x = a, *y = b;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+int qp_store_dset_write_ranges(qp_store_dset *d, size_t n_ranges, const uint64_t *offsets,
+                               const uint64_t *counts, const void *const *bufs, qp_err *err) {
+    qp_err local;
+    if (!err) err = &local;
+    qp_store *s = d->store;
+    // HDF5 pairs memory elements with the file selection in file order, not in the order the
+    // hyperslabs were added: sort the ranges and stage their rows in that order.
+    row_range *ranges = qp_malloc((n_ranges + 1) * sizeof *ranges);
+    size_t n = 0;
+    uint64_t total = 0;
+    int rc = s->writable ? 0 : qp_fail(err, "%s: %s: store is open read-only", s->file_path, d->path);
+    for (size_t i = 0; i < n_ranges && rc == 0; i++) {
+        rc = check_range(d, offsets[i], counts[i], bufs[i], "write", err);
+        if (counts[i] == 0) continue;
+        ranges[n++] = (row_range){offsets[i], counts[i], bufs[i]};
+        total += counts[i];
+    }
+    qsort(ranges, n, sizeof *ranges, by_offset);
+    for (size_t i = 1; i < n && rc == 0; i++)
+        if (ranges[i].offset < ranges[i - 1].offset + ranges[i - 1].count)
+            rc = qp_fail(err, "%s: %s: write ranges overlap at row %llu", s->file_path, d->path,
+                         (unsigned long long)ranges[i].offset);
+    if (qp_store_agree(s->comm, rc, err) != 0) {
+        free(ranges);
+        return -1;
+    }
+    size_t row_bytes = (size_t)d->cols * qp_store_type_size(d->type);
+    uint8_t *staged = qp_malloc((size_t)total * row_bytes + 1);
+    hid_t file_space = H5Dget_space(d->id), mem_space;
+    H5Sselect_none(file_space);
+    uint64_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(staged + at * row_bytes, ranges[i].buf, (size_t)ranges[i].count * row_bytes);
+        at += ranges[i].count;
+        hsize_t start[2] = {ranges[i].offset, 0}, cnt[2] = {ranges[i].count, d->cols};
+        H5Sselect_hyperslab(file_space, H5S_SELECT_OR, start, NULL, cnt, NULL);
+    }
+    if (total > 0) {
+        hsize_t mem_dims[1] = {total * d->cols};
+        mem_space = H5Screate_simple(1, mem_dims, NULL);
+    } else {
+        mem_space = H5Scopy(file_space);
+        H5Sselect_none(mem_space);
+    }
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+    herr_t w = H5Dwrite(d->id, qp_store_mem_type(d->type), mem_space, file_space, dxpl, staged);
+    rc = w < 0 ? qp_store_h5_fail(s, err, "%s: cannot write %zu row ranges", d->path, n) : 0;
+    H5Pclose(dxpl);
+    H5Sclose(mem_space);
+    H5Sclose(file_space);
+    free(staged);
+    free(ranges);
+    return qp_store_agree(s->comm, rc, err);
+}
+
 // Few synchronisations on purpose (one gather, three agreements, plus HDF5's own in the extent
 // and the write): on a busy node every collective can cost a scheduler time slice.
 int qp_store_dset_append(qp_store_dset *d, uint64_t row_count, const void *buf,

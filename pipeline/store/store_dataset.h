@@ -62,6 +62,14 @@ int qp_store_dset_set_rows(qp_store_dset *dset, uint64_t rows, qp_err *err);
 int qp_store_dset_write(qp_store_dset *dset, uint64_t row_offset, uint64_t row_count,
                         const void *buf, qp_err *err);
 
+// Collective, per rank: writes several row ranges of this rank in ONE collective write (instead
+// of one collective per range): range i is rows [offsets[i], offsets[i] + counts[i]) from
+// bufs[i]. Ranges may come in any order but must not overlap (neither this rank's nor, as with
+// qp_store_dset_write, other ranks'). n_ranges may be 0. The rows are staged in one buffer of
+// the rank's total rows, so memory use is one extra copy of what the rank writes.
+int qp_store_dset_write_ranges(qp_store_dset *dset, size_t n_ranges, const uint64_t *offsets,
+                               const uint64_t *counts, const void *const *bufs, qp_err *err);
+
 // Collective, per rank: appends after the current last row, in rank order (rank 0's rows
 // first), growing the dataset by the sum of all row_count. *row_offset (may be NULL) gets
 // where this rank's rows went.

@@ -295,3 +295,39 @@ Test(error_analysis, nested_repeat_folds_to_the_unrolled_model) {
     }
     qp_circuit_free(&c);
 }
+
+Test(error_analysis, wide_hyperedges_decompose_quickly_and_validly, .timeout = 30) {
+    // Found by fuzzing: detectors over many measurements give errors flipping ~36 detectors,
+    // where the search for known graphlike parts is exponential; it is budgeted, and what it
+    // returns must still be graphlike and flip exactly what the undecomposed error flips.
+    const char *text =
+        "R 0 1 2 3 4\nMR 1 3\nDETECTOR(1, 0) rec[-2]\nDETECTOR(3, 0) rec[-1]\n"
+        "REPEAT 7 {\n    REPEAT 5 {\n        DEPOLARIZE1(0.01) 0 2 4\n        CX 0 1 2 3\n        CX 2 1 4 6\n"
+        "        X_ERROR(0.02) 1 3\n        MR(0.01) 1 3\n        SHIFT_COORDS(0, 1)\n"
+        "        DETECTOR(1, 0) rec[-3] rec[-1] rec[-2]\n    }\n}\n"
+        "M 2 4\nDETECTOR(1, 1) rec[-1] rec[-1] rec[-5]\nDETECTOR(3, 1) rec[-5] rec[-2] rec[-5]\n"
+        "OBSERVABLE_INCLUDE(0) rec[-2]\n";
+    qp_circuit c;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_circuit_parse(&c, text, "t", &err), 0, "%s", err.msg);
+    qp_dem dd, dn;
+    qp_error_analysis_options od = {1, 0}, on = {0, 0};
+    cr_assert_eq(qp_error_analysis(&c, &od, &dd, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_error_analysis(&c, &on, &dn, &err), 0, "%s", err.msg);
+    qp_dem_flat fd, fn;
+    cr_assert_eq(qp_dem_flatten(&dd, &fd, 0, &err), 0);
+    cr_assert_eq(qp_dem_flatten(&dn, &fn, 0, &err), 0);
+    uint32_t widest = 0;
+    for (size_t m = 0; m < fn.num_mechs; m++)
+        if (fn.mechs[m].num_dets > widest) widest = fn.mechs[m].num_dets;
+    cr_expect_geq(widest, 30);
+    cr_expect_eq(count_non_graphlike(&fd), 0);
+    dem_diff diff;
+    dem_compare(&fd, &fn, &diff);
+    cr_expect(diff.missing == 0 && diff.extra == 0 && diff.prob_mismatch == 0, "%s", diff.first_problem);
+    qp_dem_flat_free(&fd);
+    qp_dem_flat_free(&fn);
+    qp_dem_free(&dd);
+    qp_dem_free(&dn);
+    qp_circuit_free(&c);
+}

@@ -15,6 +15,11 @@ typedef struct {
     uint64_t obs;
 } candidate;
 
+typedef struct {
+    int64_t key;   // distance from the sort landmark (QP_MG_INF last)
+    uint32_t event;
+} keyed;
+
 // Per-detector scratch of the searches; dist/obs are valid where seen == the search's generation.
 typedef struct {
     int64_t dist;       // tentative distance of the current search
@@ -40,6 +45,8 @@ struct qp_mwpm {
     int num_landmarks;
     int64_t *lm;             // (num_landmarks, num_detectors) distance from landmark l
     int64_t *ev_lm;    size_t ev_lm_cap;        // (k, num_landmarks) landmark distances per event
+    int sort_landmark;       // landmark with the widest finite range: events are windowed by it
+    keyed *by_key; size_t by_key_cap;           // (k) events sorted by their sort-landmark distance
     // Per-shot scratch.
     uint32_t *events;  size_t events_cap;       // (k) detector ids (b8 entry point)
     int64_t *bdist;    size_t bdist_cap;        // (k) boundary distance per event
@@ -103,6 +110,16 @@ static void choose_landmarks(qp_mwpm *m) {
             if (row[v] < mind[v]) mind[v] = row[v];
         m->num_landmarks++;
     }
+    int64_t widest = -1;
+    for (int l = 0; l < m->num_landmarks; l++) {
+        int64_t mx = 0;
+        for (uint32_t v = 0; v < n; v++)
+            if (m->lm[(size_t)l * n + v] != QP_MG_INF && m->lm[(size_t)l * n + v] > mx) mx = m->lm[(size_t)l * n + v];
+        if (mx > widest) {
+            widest = mx;
+            m->sort_landmark = l;
+        }
+    }
     free(mind);
 }
 
@@ -143,6 +160,7 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->adj);
     free(m->lm);
     free(m->ev_lm);
+    free(m->by_key);
     free(m->heap.items);
     free(m->events);
     free(m->bdist);
@@ -168,6 +186,12 @@ static uint32_t uf_find(uint32_t *uf, uint32_t x) {
         x = uf[x];
     }
     return x;
+}
+
+static int cmp_keyed(const void *a, const void *b) {
+    const keyed *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->event < y->event ? -1 : x->event > y->event;
 }
 
 static int cmp_cand(const void *a, const void *b) {
@@ -283,11 +307,39 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     // search from the endpoint with the larger b (ties: the larger index); it is needed only
     // if d(u,v) <= b(u) + b(v), so it is skipped when the landmark bound already exceeds that.
     m->cand_len = 0;
+    qp_grow(m->by_key, m->by_key_cap, k);
+    for (size_t i = 0; i < k; i++) {
+        m->by_key[i].key = m->ev_lm[i * L + m->sort_landmark];
+        m->by_key[i].event = (uint32_t)i;
+    }
+    qsort(m->by_key, k, sizeof *m->by_key, cmp_keyed);
     for (size_t i = 0; i < k; i++) {
         int64_t bi = m->bdist[i], radius = -1;
         uint32_t pending = 0;
         next_generation(m);
-        for (size_t j = 0; j < k; j++) {
+        // Targets satisfy |key(u) - key(v)| <= d(u,v) <= b(u) + b(v) <= 2 b(u): scan that window
+        // of the events sorted by key (all events when b(u) or key(u) is infinite).
+        int64_t ku = m->ev_lm[i * L + m->sort_landmark];
+        size_t lo = 0, hi = k;
+        if (bi != QP_MG_INF && ku != QP_MG_INF) {
+            int64_t kmin = ku - 2 * bi, kmax = ku + 2 * bi;
+            size_t a = 0, b = k;
+            while (a < b) {
+                size_t mid = (a + b) / 2;
+                if (m->by_key[mid].key < kmin) a = mid + 1;
+                else b = mid;
+            }
+            lo = a;
+            b = k;
+            while (a < b) {
+                size_t mid = (a + b) / 2;
+                if (m->by_key[mid].key <= kmax) a = mid + 1;
+                else b = mid;
+            }
+            hi = a;
+        }
+        for (size_t q = lo; q < hi; q++) {
+            size_t j = m->by_key[q].event;
             int64_t bj = m->bdist[j];
             if (j == i || bj > bi || (bj == bi && j > i)) continue;
             int64_t bound = add_inf(bi, bj);

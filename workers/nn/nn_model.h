@@ -58,7 +58,7 @@ typedef struct {
     nn_real *ln1w;       // (L,H)
     nn_real *ln1b;       // (L,H)
     nn_real *qkvw;       // (L,3H,H)
-    nn_real *qkvb;       // (L,3H)
+    nn_real *qkvb;       // (L,3H)     its key third stays 0: softmax ignores it (zero gradient)
     nn_real *attn_bias;  // (L,NH,S,S) learned attention bias per head and stabilizer pair
     nn_real *projw;      // (L,H,H)
     nn_real *projb;      // (L,H)
