@@ -2,7 +2,8 @@
 // - uneven shares (one rank with none) of the detection events of surface_x_d5_r5_p0.003
 //   (20000 shots x 120 detectors = 15 bytes per shot) written collectively, by explicit ranges
 //   and by appends, with and without deflate; read back equal to the .b8 file byte for byte
-//   (so the dataset does not depend on the rank count);
+//   (so the dataset does not depend on the rank count), and by interleaved task ranges in one
+//   collective write per rank;
 // - the circuit text stored as bytes and read back equal to the .stim file;
 // - float32 / float64 per-shot arrays written collectively and read back exactly;
 // - attributes of every type round-trip, and replacing one works;
@@ -120,6 +121,33 @@ static void write_results(const char *path, const uint8_t *b8) {
     MPI_CHECK(qp_store_dset_append(d, count, b8 + first * BYTES_PER_SHOT, NULL, &err) == 0, "%s", err.msg);
     qp_store_dset_close(d);
 
+    // Interleaved tasks of 700 shots (task t on rank t % size, rank 2's tasks moved to rank 0),
+    // each rank's ranges in one collective write, passed in reverse order.
+    MPI_CHECK(qp_store_bits_create(s, "/experiments/x/dets_ranges", DETECTORS, 0, 0, &d, &err) == 0,
+              "%s", err.msg);
+    MPI_CHECK(qp_store_dset_set_rows(d, SHOTS, &err) == 0, "%s", err.msg);
+    {
+        enum { TASK = 700, TASKS = (SHOTS + TASK - 1) / TASK };
+        uint64_t offs[TASKS], cnts[TASKS];
+        const void *bufs[TASKS];
+        size_t n = 0;
+        for (int t = TASKS - 1; t >= 0; t--) {
+            int owner = t % size == 2 ? 0 : t % size;
+            if (owner != rank) continue;
+            offs[n] = (uint64_t)t * TASK;
+            cnts[n] = offs[n] + TASK <= SHOTS ? TASK : SHOTS - offs[n];
+            bufs[n] = b8 + offs[n] * BYTES_PER_SHOT;
+            n++;
+        }
+        MPI_CHECK(qp_store_dset_write_ranges(d, n, offs, cnts, bufs, &err) == 0, "%s", err.msg);
+        // Overlapping ranges of one rank are refused on every rank.
+        uint64_t o2[2] = {0, 10}, c2[2] = {rank == 0 ? 11 : 1, 1};
+        const void *b2[2] = {b8, b8};
+        MPI_CHECK(qp_store_dset_write_ranges(d, 2, o2, c2, b2, &err) != 0 && strstr(err.msg, "overlap at row 10"),
+                  "overlapping ranges: %s", err.msg);
+    }
+    qp_store_dset_close(d);
+
     // Per-shot floats: float32 (shots,), float64 (shots, 2).
     float *f32 = malloc((count + 1) * sizeof *f32);
     double *f64 = malloc((count + 1) * 2 * sizeof *f64);
@@ -219,6 +247,7 @@ static void read_results(const char *path, const uint8_t *b8) {
     check_bits(s, "/experiments/x/detectors", b8);
     check_bits(s, "/experiments/x/dets_append", b8);
     check_bits(s, "/experiments/x/dets_deflate", b8);
+    check_bits(s, "/experiments/x/dets_ranges", b8);
 
     qp_store_dset *d;
     MPI_CHECK(qp_store_dset_open(s, "/experiments/x/decoders/mwpm/weights", &d, &err) == 0, "%s", err.msg);
@@ -274,10 +303,10 @@ static void read_results(const char *path, const uint8_t *b8) {
                   strcmp(names[0], "x") == 0 && strcmp(names[1], "y") == 0, "list /experiments: %s", err.msg);
     qp_store_names_free(names, n_names);
     static const char *const x_members[] = {"circuit", "decoders", "detectors", "dets_append",
-                                            "dets_deflate", "empty"};
-    MPI_CHECK(qp_store_group_list(s, "/experiments/x", &names, &n_names, &err) == 0 && n_names == 6,
+                                            "dets_deflate", "dets_ranges", "empty"};
+    MPI_CHECK(qp_store_group_list(s, "/experiments/x", &names, &n_names, &err) == 0 && n_names == 7,
               "list /experiments/x: %zu %s", n_names, err.msg);
-    for (size_t i = 0; i < n_names && n_names == 6; i++)
+    for (size_t i = 0; i < n_names && n_names == 7; i++)
         MPI_CHECK(strcmp(names[i], x_members[i]) == 0, "member %zu is %s", i, names[i]);
     qp_store_names_free(names, n_names);
     MPI_CHECK(qp_store_group_list(s, "/experiments/x/circuit", &names, &n_names, &err) != 0 &&

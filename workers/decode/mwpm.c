@@ -443,23 +443,18 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             return unmatchable(err, events[m->order[c0]]);
         for (uint32_t a = 0; a < size; a++) {
             uint32_t i = m->order[c0 + a];
-            int32_t partner = m->mate[a];
-            if ((uint32_t)partner == size + a) {
+            if ((uint32_t)m->mate[a] == size + a) {
                 weight += m->bdist[i];
                 obs ^= g->boundary_dist_obs[events[i]];
                 add_pair(m, events[i], QP_MG_BOUNDARY);
-            } else if ((uint32_t)partner < size && (uint32_t)partner > a) {
-                uint32_t j = m->order[c0 + partner];
-                // Find the candidate (i, j): clusters are small, scan its range.
-                uint32_t u = i < j ? i : j, v = i < j ? j : i;
-                for (size_t q = q0; q < q1; q++)
-                    if (m->cand[q].u == u && m->cand[q].v == v) {
-                        weight += m->cand[q].dist;
-                        obs ^= m->cand[q].obs;
-                        break;
-                    }
-                add_pair(m, events[i], events[j]);
             }
+        }
+        for (size_t q = q0; q < q1; q++) {  // candidates are unique per pair
+            const candidate *c = &m->cand[q];
+            if ((uint32_t)m->mate[m->local[c->u]] != m->local[c->v]) continue;
+            weight += c->dist;
+            obs ^= c->obs;
+            add_pair(m, events[c->u], events[c->v]);
         }
     }
     *obs_out = obs;
