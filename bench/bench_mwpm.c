@@ -2,10 +2,10 @@
 // experiments (X basis, uniform circuit noise p, rounds = d), d = 5, 7, 11 at p = 0.001 and
 // 0.005. Shots come from our own pipeline: circuit generator → frame sampler (100,000 shots,
 // seed 2026) and error analysis (--decompose_errors) → DEM → matching graph. Only decoding is
-// timed (best of 3 passes over the same shots). One JSON line per figure, with PyMatching 2's
+// timed (best of `reps` passes over the same shots, default 1). One JSON line per figure, with PyMatching 2's
 // time on this machine (../shared/anchors.md) and the ratio ours / PyMatching.
 //
-// Usage: bench_mwpm [num_shots]   (default 100000)
+// Usage: bench_mwpm [num_shots [reps]]   (defaults 100000, 1)
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -29,6 +29,8 @@ typedef struct {
 
 int main(int argc, char **argv) {
     uint64_t shots = argc > 1 ? strtoull(argv[1], NULL, 10) : 100000;
+    int reps = argc > 2 ? atoi(argv[2]) : 1;
+    if (reps < 1) reps = 1;
     const bench_case cases[] = {{5, 0.001, 0.40}, {5, 0.005, 2.21}, {7, 0.001, 1.13},
                                 {7, 0.005, 7.37}, {11, 0.001, 4.70}, {11, 0.005, 35.1}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -58,7 +60,7 @@ int main(int argc, char **argv) {
             return 1;
         }
         double best = 1e30;
-        for (int rep = 0; rep < 3; rep++) {
+        for (int rep = 0; rep < reps; rep++) {
             double t0 = now_s();
             if (qp_decoder_decode_batch(dec, dets, shots, bps, pred, NULL, &err)) {
                 fprintf(stderr, "bench_mwpm: %s\n", err.msg);

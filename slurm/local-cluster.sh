@@ -34,7 +34,7 @@ pid_alive() {
   local pid
   [ -s "$1" ] || return 1
   pid=$(tr -dc '0-9' < "$1")
-  [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = "$2" ]
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
 }
 
 # stop_pid PIDFILE NAME: TERM, wait up to 15 s, then KILL; removes PIDFILE.
@@ -173,7 +173,16 @@ start_once() {
   for i in $(seq 1 300); do
     st=$(node_state)
     case "$st" in
-      idle|mixed|allocated|completing) say "node $(hostname -s) is $st (after ${i}00 ms)"; return 0 ;;
+      idle|mixed|allocated|completing)
+        say "node $(hostname -s) is $st (after ${i}00 ms)"
+        # slurmctld may report a restored state before slurmd registers: prove the whole
+        # chain (munge, slurmctld, slurmd, step launch) with one tiny job step.
+        if timeout 60 srun -N1 -n1 --quiet --job-name=local-cluster-probe true; then
+          say "probe job step ran"
+          return 0
+        fi
+        say "probe job step (srun -n1 true) failed"
+        return 1 ;;
       down*|drain*|fail*)
         # e.g. left down by an earlier unclean stop; ReturnToService=2 normally handles it.
         scontrol update NodeName="$(hostname -s)" State=RESUME >/dev/null 2>&1 ;;

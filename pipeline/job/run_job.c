@@ -163,8 +163,8 @@ static int by_task(const void *a, const void *b) {
     return x->task < y->task ? -1 : x->task > y->task;
 }
 
-// Collective: writes this rank's committed rows of one dataset. `field` picks the buffer of
-// a task_output; ranks make the same number of write calls (empty ones when out of rows).
+// Collective: writes this rank's committed rows of one dataset in one collective write.
+// `field` picks the buffer of a task_output.
 typedef const void *(*field_fn)(const task_output *o, int k);
 static const void *field_pred(const task_output *o, int k) { return o->pred[k]; }
 static const void *field_weight(const task_output *o, int k) { return o->weight[k]; }
@@ -172,22 +172,28 @@ static const void *field_dets(const task_output *o, int k) { return o->dets; }
 static const void *field_obs(const task_output *o, int k) { return o->obs; }
 
 static int write_rows(qp_store_dset *d, const experiment_run *r, size_t committed_here,
-                      uint64_t rounds, uint64_t total_shots, field_fn field, int k, qp_err *err) {
+                      uint64_t total_shots, field_fn field, int k, qp_err *err) {
     if (qp_store_dset_set_rows(d, total_shots, err) != 0) return -1;
-    for (uint64_t i = 0; i < rounds; i++) {
-        const task_output *o = i < committed_here ? &r->outs[i] : NULL;
-        if (qp_store_dset_write(d, o ? o->first_shot : 0, o ? o->shots : 0, o ? field(o, k) : NULL,
-                                err) != 0)
-            return -1;
+    uint64_t *offsets = qp_malloc((committed_here + 1) * sizeof *offsets);
+    uint64_t *counts = qp_malloc((committed_here + 1) * sizeof *counts);
+    const void **bufs = qp_malloc((committed_here + 1) * sizeof *bufs);
+    for (size_t i = 0; i < committed_here; i++) {
+        offsets[i] = r->outs[i].first_shot;
+        counts[i] = r->outs[i].shots;
+        bufs[i] = field(&r->outs[i], k);
     }
-    return 0;
+    int rc = qp_store_dset_write_ranges(d, committed_here, offsets, counts, bufs, err);
+    free(offsets);
+    free(counts);
+    free(bufs);
+    return rc;
 }
 
 static int write_bits(qp_store *store, const char *path, uint64_t bits, const experiment_run *r,
-                      size_t here, uint64_t rounds, uint64_t shots, field_fn field, int k, qp_err *err) {
+                      size_t here, uint64_t shots, field_fn field, int k, qp_err *err) {
     qp_store_dset *d = NULL;
     int rc = qp_store_bits_create(store, path, bits ? bits : 1, 0, 0, &d, err);
-    if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field, k, err);
+    if (rc == 0) rc = write_rows(d, r, here, shots, field, k, err);
     qp_store_dset_close(d);
     return rc;
 }
@@ -196,15 +202,12 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
                             double seconds, qp_err *err) {
     const qp_job_experiment *je = r->je;
     const qp_experiment_info *in = &je->info;
-    MPI_Comm comm = qp_store_comm(store);
     char g[QP_JOB_NAME_MAX + 32], p[QP_JOB_NAME_MAX + 128];
     snprintf(g, sizeof g, "/experiments/%s", in->group);
 
-    // This rank's committed tasks, in task order; all ranks loop max(count) times.
+    // This rank's committed tasks (r->outs is in task order).
     size_t here = 0;
     while (here < r->num_outs && r->outs[here].task < res->committed_tasks) here++;
-    uint64_t here64 = here, rounds;
-    MPI_Allreduce(&here64, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm);
     uint64_t shots = res->totals[0];
 
     if (qp_store_group_create(store, g, err) != 0) return -1;
@@ -238,19 +241,19 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
 
     if (r->store_samples) {
         snprintf(p, sizeof p, "%s/detectors", g);
-        if (write_bits(store, p, je->num_detectors, r, here, rounds, shots, field_dets, 0, err) != 0) return -1;
+        if (write_bits(store, p, je->num_detectors, r, here, shots, field_dets, 0, err) != 0) return -1;
         snprintf(p, sizeof p, "%s/observables", g);
-        if (write_bits(store, p, je->num_observables, r, here, rounds, shots, field_obs, 0, err) != 0) return -1;
+        if (write_bits(store, p, je->num_observables, r, here, shots, field_obs, 0, err) != 0) return -1;
     }
     for (int k = 0; k < je->num_decoders; k++) {
         char dg[QP_JOB_NAME_MAX + 64];
         snprintf(dg, sizeof dg, "%s/decoders/%s", g, qp_decoder_name(je->decoder_ids[k]));
         snprintf(p, sizeof p, "%s/predictions", dg);
-        if (write_bits(store, p, je->num_observables, r, here, rounds, shots, field_pred, k, err) != 0) return -1;
+        if (write_bits(store, p, je->num_observables, r, here, shots, field_pred, k, err) != 0) return -1;
         qp_store_dset *d = NULL;
         snprintf(p, sizeof p, "%s/weights", dg);
         int rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &d, err);
-        if (rc == 0) rc = write_rows(d, r, here, rounds, shots, field_weight, k, err);
+        if (rc == 0) rc = write_rows(d, r, here, shots, field_weight, k, err);
         qp_store_dset_close(d);
         if (rc != 0) return -1;
         uint64_t errors = res->totals[1 + k];

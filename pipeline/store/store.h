@@ -18,6 +18,9 @@
 // open dataset handle, attribute gets and text reads are independent: any rank may call them
 // alone. A single process that wants to read on its own opens the file with MPI_COMM_SELF.
 //
+// The module: store.h (the file, groups), store_dataset.h (per-shot arrays, b8 bits),
+// store_attr.h (metadata), store_journal.h (finished tasks), store_text.h (circuits, DEMs),
+// store_name.h (experiment names as group names), store_unlink.h (dropping objects).
 // The file layout conventions (groups, attribute names, b8 bit packing, the journal) are in
 // docs/hdf5-layout.md. Not provided here: locking against two jobs writing the same path.
 #ifndef QP_STORE_STORE_H

@@ -87,7 +87,7 @@ static int check_dir(const char *dir, const char *only_substring) {
 
 Test(error_analysis, shipped_circuits_match_stim) { cr_expect_gt(check_dir(qp_test_data_dir(), NULL), 0); }
 
-Test(error_analysis, all_vector_circuits_match_stim, .timeout = 300) {
+Test(error_analysis, all_vector_circuits_match_stim) {
     const char *dir = qp_test_vectors_dir();
     if (!dir) return;
     cr_expect_geq(check_dir(dir, NULL), 18);
@@ -134,7 +134,7 @@ Test(error_analysis, small_circuit_by_hand) {
     qp_circuit_free(&c);
 }
 
-Test(error_analysis, r1000_folded_flattens_to_stims_folded_model, .timeout = 300) {
+Test(error_analysis, r1000_folded_flattens_to_stims_folded_model) {
     const char *dir = qp_test_vectors_dir();
     if (!dir) return;
     cr_expect_eq(check_dir(dir, "_r1000_"), 1);
@@ -296,7 +296,7 @@ Test(error_analysis, nested_repeat_folds_to_the_unrolled_model) {
     qp_circuit_free(&c);
 }
 
-Test(error_analysis, wide_hyperedges_decompose_quickly_and_validly, .timeout = 30) {
+Test(error_analysis, wide_hyperedges_decompose_quickly_and_validly) {
     // Found by fuzzing: detectors over many measurements give errors flipping ~36 detectors,
     // where the search for known graphlike parts is exponential; it is budgeted, and what it
     // returns must still be graphlike and flip exactly what the undecomposed error flips.

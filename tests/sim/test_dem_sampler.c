@@ -69,7 +69,7 @@ Test(dem_sampler, rates_match_stim_circuit_shots) {
     check_case("surface_x_d5_r5_p0.003.dem");
 }
 
-Test(dem_sampler, rates_match_stim_on_more_vectors, .timeout = 300) {
+Test(dem_sampler, rates_match_stim_on_more_vectors) {
     if (!qp_test_vectors_dir()) return;
     check_case("surface_x_d7_r7_p0.005.dem");
     check_case("surface_z_d5_r5_p0.001.dem");

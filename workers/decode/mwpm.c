@@ -45,7 +45,12 @@ struct qp_mwpm {
     int num_landmarks;
     int64_t *lm;             // (num_landmarks, num_detectors) distance from landmark l
     int64_t *ev_lm;    size_t ev_lm_cap;        // (k, num_landmarks) landmark distances per event
-    int sort_landmark;       // landmark with the widest finite range: events are windowed by it
+    // Sort key per detector: offset of its connected component + distance from one end of the
+    // component (double-sweep Dijkstra). |key(u) - key(v)| <= d(u,v) inside a component;
+    // components are spaced more than 4 * max boundary distance apart.
+    int64_t *sort_key;       // (num_detectors)
+    int64_t *comp_base;      // (num_detectors) key offset of the detector's component
+    int64_t *comp_span;      // (num_detectors) key range of the detector's component
     keyed *by_key; size_t by_key_cap;           // (k) events sorted by their sort-landmark distance
     // Per-shot scratch.
     uint32_t *events;  size_t events_cap;       // (k) detector ids (b8 entry point)
@@ -110,16 +115,36 @@ static void choose_landmarks(qp_mwpm *m) {
             if (row[v] < mind[v]) mind[v] = row[v];
         m->num_landmarks++;
     }
-    int64_t widest = -1;
-    for (int l = 0; l < m->num_landmarks; l++) {
-        int64_t mx = 0;
-        for (uint32_t v = 0; v < n; v++)
-            if (m->lm[(size_t)l * n + v] != QP_MG_INF && m->lm[(size_t)l * n + v] > mx) mx = m->lm[(size_t)l * n + v];
-        if (mx > widest) {
-            widest = mx;
-            m->sort_landmark = l;
-        }
+    // Sort keys: per component, Dijkstra from any node, then from the farthest node found.
+    m->sort_key = qp_malloc((n ? n : 1) * sizeof *m->sort_key);
+    m->comp_base = qp_malloc((n ? n : 1) * sizeof *m->comp_base);
+    m->comp_span = qp_malloc((n ? n : 1) * sizeof *m->comp_span);
+    int64_t *tmp = qp_malloc((n ? n : 1) * sizeof *tmp);
+    int64_t max_b = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        m->sort_key[v] = -1;
+        if (g->boundary_dist[v] != QP_MG_INF && g->boundary_dist[v] > max_b) max_b = g->boundary_dist[v];
     }
+    int64_t base = 0;
+    for (uint32_t s = 0; s < n; s++) {
+        if (m->sort_key[s] >= 0) continue;
+        full_dijkstra(g, s, tmp, &m->heap);
+        uint32_t far = s;
+        for (uint32_t v = 0; v < n; v++)
+            if (tmp[v] != QP_MG_INF && tmp[v] > tmp[far]) far = v;
+        full_dijkstra(g, far, tmp, &m->heap);
+        int64_t span = 0;
+        for (uint32_t v = 0; v < n; v++)
+            if (tmp[v] != QP_MG_INF && tmp[v] > span) span = tmp[v];
+        for (uint32_t v = 0; v < n; v++)
+            if (tmp[v] != QP_MG_INF) {
+                m->sort_key[v] = base + tmp[v];
+                m->comp_base[v] = base;
+                m->comp_span[v] = span;
+            }
+        base += span + 4 * max_b + 2;
+    }
+    free(tmp);
     free(mind);
 }
 
@@ -161,6 +186,9 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->lm);
     free(m->ev_lm);
     free(m->by_key);
+    free(m->sort_key);
+    free(m->comp_base);
+    free(m->comp_span);
     free(m->heap.items);
     free(m->events);
     free(m->bdist);
@@ -309,7 +337,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     m->cand_len = 0;
     qp_grow(m->by_key, m->by_key_cap, k);
     for (size_t i = 0; i < k; i++) {
-        m->by_key[i].key = m->ev_lm[i * L + m->sort_landmark];
+        m->by_key[i].key = m->sort_key[events[i]];
         m->by_key[i].event = (uint32_t)i;
     }
     qsort(m->by_key, k, sizeof *m->by_key, cmp_keyed);
@@ -318,26 +346,29 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
         uint32_t pending = 0;
         next_generation(m);
         // Targets satisfy |key(u) - key(v)| <= d(u,v) <= b(u) + b(v) <= 2 b(u): scan that window
-        // of the events sorted by key (all events when b(u) or key(u) is infinite).
-        int64_t ku = m->ev_lm[i * L + m->sort_landmark];
-        size_t lo = 0, hi = k;
-        if (bi != QP_MG_INF && ku != QP_MG_INF) {
-            int64_t kmin = ku - 2 * bi, kmax = ku + 2 * bi;
-            size_t a = 0, b = k;
-            while (a < b) {
-                size_t mid = (a + b) / 2;
-                if (m->by_key[mid].key < kmin) a = mid + 1;
-                else b = mid;
-            }
-            lo = a;
-            b = k;
-            while (a < b) {
-                size_t mid = (a + b) / 2;
-                if (m->by_key[mid].key <= kmax) a = mid + 1;
-                else b = mid;
-            }
-            hi = a;
+        // of the events sorted by key (the whole component when b(u) is infinite).
+        int64_t ku = m->sort_key[events[i]], kmin, kmax;
+        if (bi != QP_MG_INF) {
+            kmin = ku - 2 * bi;
+            kmax = ku + 2 * bi;
+        } else {
+            kmin = m->comp_base[events[i]];
+            kmax = kmin + m->comp_span[events[i]];
         }
+        size_t lo, hi, a = 0, b = k;
+        while (a < b) {
+            size_t mid = (a + b) / 2;
+            if (m->by_key[mid].key < kmin) a = mid + 1;
+            else b = mid;
+        }
+        lo = a;
+        b = k;
+        while (a < b) {
+            size_t mid = (a + b) / 2;
+            if (m->by_key[mid].key <= kmax) a = mid + 1;
+            else b = mid;
+        }
+        hi = a;
         for (size_t q = lo; q < hi; q++) {
             size_t j = m->by_key[q].event;
             int64_t bj = m->bdist[j];
@@ -352,7 +383,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     }
     for (size_t i = 0; i < k; i++) m->ns[events[i]].event_of = 0;
     // Deduplicate (keep the shortest of each pair).
-    qsort(m->cand, m->cand_len, sizeof *m->cand, cmp_cand);
+    if (m->cand_len > 1) qsort(m->cand, m->cand_len, sizeof *m->cand, cmp_cand);
     size_t nc = 0;
     for (size_t c = 0; c < m->cand_len; c++) {
         if (nc && m->cand[nc - 1].u == m->cand[c].u && m->cand[nc - 1].v == m->cand[c].v) continue;

@@ -1166,12 +1166,13 @@ static void seen_add(seen_set *s, uint64_t t, size_t *count) {
     (*count)++;
 }
 
-static void unreverse(const qp_dem_block *rev, qp_dem_block *out, uint64_t *base, seen_set *seen,
+// Consumes rev's instruction payloads as it copies them (keeps peak memory near one model).
+static void unreverse(qp_dem_block *rev, qp_dem_block *out, uint64_t *base, seen_set *seen,
                       size_t *seen_count) {
     uint64_t *buf = NULL;
     size_t cap = 0;
     for (size_t i = rev->num_instrs; i-- > 0;) {
-        const qp_dem_instr *in = &rev->instrs[i];
+        qp_dem_instr *in = &rev->instrs[i];
         if (in->kind == QP_DEM_REPEAT) {
             uint64_t before = *base;
             qp_dem_instr *rep = qp_dem_block_append(out, QP_DEM_REPEAT, NULL, 0, NULL, 0);
@@ -1197,6 +1198,11 @@ static void unreverse(const qp_dem_block *rev, qp_dem_block *out, uint64_t *base
             buf[k] = IS_DET(in->targets[k]) ? in->targets[k] - *base : in->targets[k];
         qp_dem_instr *o = qp_dem_block_append(out, in->kind, in->args, in->num_args, buf, in->num_targets);
         if (in->tag) o->tag = qp_strdup(in->tag);
+        free(in->args);
+        free(in->targets);
+        in->args = NULL;
+        in->targets = NULL;
+        in->num_args = in->num_targets = 0;
     }
     free(buf);
 }
@@ -1225,6 +1231,7 @@ int qp_error_analysis(const qp_circuit *c, const qp_error_analysis_options *opt,
     for (uint32_t q = 0; rc == 0 && q < a.nq; q++)
         rc = gauge_fail(&a, a.zs[q].v, a.zs[q].n, "the initialization into |0> at the start of the circuit", q, NULL);
     if (rc == 0) rc = flush(&a);
+    et_free(&a.classes);
     if (rc == 0) {
         seen_set seen = {qp_malloc(1024 * sizeof(uint64_t)), 1024};
         for (size_t i = 0; i < seen.n; i++) seen.v[i] = UINT64_MAX;

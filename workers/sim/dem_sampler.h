@@ -1,7 +1,8 @@
 // Shots straight from a detector error model: every mechanism fires independently with its
 // probability and flips its detectors and observables (a `^`-decomposed error flips the XOR
-// of its parts). Firings are found by geometric skipping over the shots of a batch, so the
-// cost follows the number of firings, not mechanisms x shots.
+// of its parts). Mechanisms of equal probability form a group; firings are found by
+// geometric skipping over the group's (mechanism, shot) trials of a batch, so the cost
+// follows the number of firings, not mechanisms x shots.
 //
 // Randomness: shots are cut into fixed batches of QP_DEM_SAMPLER_BATCH; batch b draws from
 // qp_rng_stream(seed, stream_id, b). The bytes for a shot therefore depend only on
@@ -23,12 +24,14 @@
 #define QP_DEM_SAMPLER_MAX_MECHANISMS (1u << 25)
 
 typedef struct {
-    size_t num_mechs;
-    double *log_q;           // (num_mechs,) log(1 - p); -inf when p = 1
-    double *prob;            // (num_mechs,)
+    size_t num_mechs;        // mechanisms with p > 0, ordered by group
     uint64_t *det_start;     // (num_mechs + 1,) mechanism m flips dets[det_start[m] .. det_start[m+1])
     uint32_t *dets;          // (det_start[num_mechs],) detector ids
     uint64_t *obs;           // (num_mechs,) observable bit masks
+    size_t num_groups;
+    size_t *group_start;     // (num_groups + 1,) group g is mechanisms group_start[g] .. group_start[g+1]
+    double *group_p;         // (num_groups,) the group's probability
+    double *group_log_q;     // (num_groups,) log(1 - p)
     uint64_t num_detectors;
     uint32_t num_observables;
 } qp_dem_sampler;

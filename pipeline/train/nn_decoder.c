@@ -1,0 +1,128 @@
+// The neural decoder over b8 shot records (see nn_decoder.h).
+#include "pipeline/train/nn_decoder.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/train/checkpoint.h"
+#include "pipeline/train/train_circuit.h"
+#include "workers/nn/nn_layout.h"
+#include "workers/nn/nn_model.h"
+#include "workers/util/alloc.h"
+
+#define QP_NN_DECODE_BATCH 256          // shots per inference batch, at most
+#define QP_NN_DECODE_INPUT_FLOATS (1u << 24)  // cap on the (B,R,S,1) input buffer
+
+struct qp_nn_decoder {
+    nn_layout lay;          // of the circuit being decoded
+    nn_model model;         // max_batch = batch
+    int batch;              // shots per inference batch
+    int num_obs;
+    size_t det_bytes;       // ceil(num_detectors/8)
+    uint8_t *packed;        // (batch, det_bytes) when the caller's stride differs
+    float *inputs;          // (batch,R,S,1)
+    float *probs;           // (batch,O)
+};
+
+// The model's layout (from its stored detector coordinates) against the circuit's.
+static int check_fit(const nn_layout *model_lay, const nn_layout *lay, int model_obs, uint32_t circuit_obs,
+                     qp_err *err) {
+    if (model_lay->num_stabs != lay->num_stabs)
+        return qp_fail(err, "the model has %d stabilizers, the circuit %d", model_lay->num_stabs, lay->num_stabs);
+    for (int s = 0; s < lay->num_stabs; s++)
+        for (int k = 0; k < 2; k++)
+            if (fabs(model_lay->stab_xy[2 * s + k] - lay->stab_xy[2 * s + k]) > 1e-6)
+                return qp_fail(err, "stabilizer %d is at (%g, %g) in the model but (%g, %g) in the circuit", s,
+                               model_lay->stab_xy[2 * s], model_lay->stab_xy[2 * s + 1], lay->stab_xy[2 * s],
+                               lay->stab_xy[2 * s + 1]);
+    for (int s = 0; s < lay->num_stabs; s++)
+        if ((model_lay->pool_w[s] != 0) != (lay->pool_w[s] != 0))
+            return qp_fail(err, "stabilizer %d at (%g, %g) is %s the final round of the model but %s the circuit's "
+                           "(another memory basis?)", s, lay->stab_xy[2 * s], lay->stab_xy[2 * s + 1],
+                           model_lay->pool_w[s] != 0 ? "in" : "not in", lay->pool_w[s] != 0 ? "in" : "not in");
+    if ((uint32_t)model_obs != circuit_obs)
+        return qp_fail(err, "the model predicts %d observables, the circuit has %u", model_obs, circuit_obs);
+    return 0;
+}
+
+int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_nn_decoder **out, qp_err *err) {
+    *out = NULL;
+    qp_nn_checkpoint ck;
+    if (qp_nn_checkpoint_read(model_path, 0, &ck, err)) return -1;
+    qp_nn_decoder *dec = qp_calloc(1, sizeof *dec);
+    nn_layout model_lay;
+    memset(&model_lay, 0, sizeof model_lay);
+    int rc = nn_layout_build(&model_lay, ck.det_coords, ck.num_dets, err);
+    if (rc == 0 && qp_train_layout_from_circuit(circuit, &dec->lay, err)) rc = -1;
+    if (rc == 0 && ck.model.num_features != 1) rc = qp_fail(err, "the model wants %d input features per stabilizer; "
+                                                             "only detection events (1) are supported", ck.model.num_features);
+    if (rc == 0) rc = check_fit(&model_lay, &dec->lay, ck.model.num_obs, circuit->num_observables, err);
+    if (rc == 0) {
+        size_t per_shot = (size_t)dec->lay.num_rounds * dec->lay.num_stabs;
+        size_t b = QP_NN_DECODE_INPUT_FLOATS / (per_shot ? per_shot : 1);
+        dec->batch = b < 1 ? 1 : b > QP_NN_DECODE_BATCH ? QP_NN_DECODE_BATCH : (int)b;
+        rc = nn_model_create(&dec->model, &ck.model, dec->lay.pool_w, dec->batch, 1, err);
+    }
+    if (rc == 0) {
+        memcpy(dec->model.params_memory, ck.params, ck.num_params * sizeof(float));
+        dec->num_obs = ck.model.num_obs;
+        dec->det_bytes = (circuit->num_detectors + 7) / 8;
+        dec->packed = qp_malloc((size_t)dec->batch * dec->det_bytes);
+        dec->inputs = qp_malloc((size_t)dec->batch * dec->lay.num_rounds * dec->lay.num_stabs * sizeof(float));
+        dec->probs = qp_malloc((size_t)dec->batch * dec->num_obs * sizeof(float));
+    }
+    if (model_lay.det_stab) nn_layout_free(&model_lay);
+    qp_nn_checkpoint_free(&ck);
+    if (rc) {
+        if (dec->model.params_memory) nn_model_free(&dec->model);
+        if (dec->lay.det_stab) nn_layout_free(&dec->lay);
+        free(dec);
+        return qp_fail_prefix(err, "nn decoder %s", model_path);
+    }
+    *out = dec;
+    return 0;
+}
+
+int qp_nn_decoder_decode(qp_nn_decoder *dec, const uint8_t *dets_b8, size_t n, size_t bytes_per_shot,
+                         uint8_t *obs_pred_b8, float *confidence, qp_err *err) {
+    if (bytes_per_shot < dec->det_bytes)
+        return qp_fail(err, "nn decoder: %zu bytes per shot, the circuit's detectors need %zu", bytes_per_shot,
+                       dec->det_bytes);
+    int O = dec->num_obs, R = dec->lay.num_rounds;
+    size_t obs_bytes = ((size_t)O + 7) / 8;
+    for (size_t first = 0; first < n; first += (size_t)dec->batch) {
+        int B = n - first < (size_t)dec->batch ? (int)(n - first) : dec->batch;
+        const uint8_t *src = dets_b8 + first * bytes_per_shot;
+        if (bytes_per_shot != dec->det_bytes) {
+            for (int b = 0; b < B; b++) memcpy(dec->packed + b * dec->det_bytes, src + b * bytes_per_shot, dec->det_bytes);
+            src = dec->packed;
+        }
+        nn_layout_inputs_from_b8(&dec->lay, src, NULL, B, 1, dec->inputs);
+        nn_model_predict(&dec->model, dec->inputs, B, R, dec->probs);
+        for (int b = 0; b < B; b++) {
+            size_t shot = first + (size_t)b;
+            if (obs_pred_b8) memset(obs_pred_b8 + shot * obs_bytes, 0, obs_bytes);
+            for (int o = 0; o < O; o++) {
+                float p = dec->probs[b * O + o];
+                if (!isfinite(p)) return qp_fail(err, "nn decoder: shot %zu: non-finite output", shot);
+                if (confidence) confidence[shot * O + o] = p;
+                if (obs_pred_b8 && p > 0.5f) obs_pred_b8[shot * obs_bytes + o / 8] |= (uint8_t)(1u << (o % 8));
+            }
+        }
+    }
+    return 0;
+}
+
+uint32_t qp_nn_decoder_num_observables(const qp_nn_decoder *dec) { return (uint32_t)dec->num_obs; }
+uint64_t qp_nn_decoder_num_detectors(const qp_nn_decoder *dec) { return (uint64_t)dec->lay.num_dets; }
+
+void qp_nn_decoder_free(qp_nn_decoder *dec) {
+    if (!dec) return;
+    nn_model_free(&dec->model);
+    nn_layout_free(&dec->lay);
+    free(dec->packed);
+    free(dec->inputs);
+    free(dec->probs);
+    free(dec);
+}

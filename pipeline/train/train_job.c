@@ -1,0 +1,458 @@
+// The data-parallel training loop of `qecpipe train` (see train_job.h).
+#include "pipeline/train/train_job.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/train/checkpoint.h"
+#include "pipeline/train/train_circuit.h"
+#include "scheduler/allreduce.h"
+#include "workers/nn/nn_layout.h"
+#include "workers/nn/nn_model.h"
+#include "workers/nn/nn_train.h"
+#include "workers/sim/frame_sample.h"
+#include "workers/util/alloc.h"
+#include "workers/util/rng.h"
+
+// SIGTERM (Slurm's warning before the time limit) only sets this flag; the loop polls it.
+static volatile sig_atomic_t qp_train_sigterm_seen;
+static void qp_train_on_sigterm(int sig) { qp_train_sigterm_seen = 1; }
+
+#define LOSS_WINDOW 20   // steps averaged for loss_first / loss_last
+#define EVAL_BATCH 256   // shots per streaming-inference batch on rank 0
+
+// Stream ids: a 64-bit FNV-1a hash of a fixed name, mixed.
+static uint64_t stream_id(const char *name) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    return qp_mix64(h);
+}
+
+// rank 0's status and message reach every rank.
+static int agree_root(MPI_Comm comm, int rc, qp_err *err) {
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    if (rc) MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, 0, comm);
+    return rc ? -1 : 0;
+}
+
+static void bcast_string(MPI_Comm comm, char **s) {
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    uint64_t len = (rank == 0 && *s) ? strlen(*s) + 1 : 0;
+    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
+    if (rank != 0) {
+        free(*s);
+        *s = len ? qp_malloc(len) : NULL;
+    }
+    for (uint64_t off = 0; off < len; off += 1u << 30) {
+        uint64_t n = len - off < (1u << 30) ? len - off : (1u << 30);
+        MPI_Bcast(*s + off, (int)n, MPI_CHAR, 0, comm);
+    }
+}
+
+static void bcast_floats(MPI_Comm comm, float *buf, size_t n) {
+    for (size_t off = 0; off < n; off += 1u << 28) {
+        size_t k = n - off < (1u << 28) ? n - off : (1u << 28);
+        MPI_Bcast(buf + off, (int)k, MPI_FLOAT, 0, comm);
+    }
+}
+
+// The held-out set (rank 0): shots [0, n) of the eval stream, and a model for streaming
+// inference with the training model's weights copied in.
+typedef struct {
+    uint64_t n;
+    size_t det_bytes, obs_bytes;
+    uint8_t *dets;     // (n, det_bytes) b8
+    uint8_t *obs;      // (n, obs_bytes) b8
+    nn_model model;    // max_batch EVAL_BATCH
+    float *inputs;     // (EVAL_BATCH,R,S,1)
+    float *targets;    // (EVAL_BATCH,O)
+    float *probs;      // (EVAL_BATCH,O)
+} eval_set;
+
+typedef struct {
+    double loss, ler, noflip_ler;
+} eval_figures;
+
+static int eval_set_init(eval_set *ev, const qp_circuit *c, const nn_layout *lay, const nn_config *mc,
+                         uint64_t seed, uint64_t stream, uint64_t n, qp_err *err) {
+    memset(ev, 0, sizeof *ev);
+    ev->n = n;
+    ev->det_bytes = (c->num_detectors + 7) / 8;
+    ev->obs_bytes = (c->num_observables + 7) / 8;
+    ev->dets = qp_malloc(n * ev->det_bytes + 1);
+    ev->obs = qp_malloc(n * ev->obs_bytes + 1);
+    if (qp_frame_sample_b8(c, NULL, seed, stream, 0, n, ev->dets, ev->obs, err))
+        return qp_fail_prefix(err, "sampling the held-out shots");
+    int eb = n < EVAL_BATCH ? (int)n : EVAL_BATCH;
+    if (nn_model_create(&ev->model, mc, lay->pool_w, eb, 1, err)) return -1;
+    ev->inputs = qp_malloc((size_t)eb * lay->num_rounds * lay->num_stabs * sizeof(float));
+    ev->targets = qp_malloc((size_t)eb * mc->num_obs * sizeof(float));
+    ev->probs = qp_malloc((size_t)eb * mc->num_obs * sizeof(float));
+    return 0;
+}
+
+static void eval_set_free(eval_set *ev) {
+    free(ev->dets);
+    free(ev->obs);
+    if (ev->model.params_memory) nn_model_free(&ev->model);
+    free(ev->inputs);
+    free(ev->targets);
+    free(ev->probs);
+    memset(ev, 0, sizeof *ev);
+}
+
+// Mean BCE over shots and observables, LER (any observable wrong) and always-no-flip LER.
+static eval_figures evaluate(eval_set *ev, const nn_model *trained, const nn_layout *lay) {
+    memcpy(ev->model.params_memory, trained->params_memory, trained->num_params * sizeof(float));
+    int O = trained->cfg.num_obs, R = lay->num_rounds;
+    double loss = 0;
+    uint64_t wrong = 0, flipped = 0;
+    for (uint64_t first = 0; first < ev->n; first += (uint64_t)ev->model.max_batch) {
+        int B = ev->n - first < (uint64_t)ev->model.max_batch ? (int)(ev->n - first) : ev->model.max_batch;
+        nn_layout_inputs_from_b8(lay, ev->dets + first * ev->det_bytes, NULL, B, 1, ev->inputs);
+        nn_layout_targets_from_b8(ev->obs + first * ev->obs_bytes, B, O, ev->targets);
+        nn_model_predict(&ev->model, ev->inputs, B, R, ev->probs);
+        for (int b = 0; b < B; b++) {
+            int any_wrong = 0, any_flip = 0;
+            for (int o = 0; o < O; o++) {
+                double p = ev->probs[b * O + o];
+                int y = ev->targets[b * O + o] != 0;
+                double q = y ? p : 1 - p;
+                loss -= log(q > 1e-12 ? q : 1e-12);
+                any_wrong |= (p > 0.5) != y;
+                any_flip |= y;
+            }
+            wrong += any_wrong;
+            flipped += any_flip;
+        }
+    }
+    return (eval_figures){loss / ((double)ev->n * O), (double)wrong / ev->n, (double)flipped / ev->n};
+}
+
+// Mean of the last min(n, LOSS_WINDOW) losses kept in ring (n = losses pushed so far).
+static double ring_mean(const double *ring, int n) {
+    int k = n < LOSS_WINDOW ? n : LOSS_WINDOW;
+    double sum = 0;
+    for (int i = 0; i < k; i++) sum += ring[i];
+    return k ? sum / k : NAN;
+}
+
+// Everything a run holds; freed in one place.
+typedef struct {
+    qp_circuit circuit;
+    int have_circuit;
+    char *circuit_text;
+    double *coords;      // (num_dets,3)
+    nn_layout lay;
+    int have_layout;
+    nn_model model;
+    int have_model;
+    nn_trainer trainer;
+    int have_trainer;
+    qp_allreduce_ctx ar;
+    int have_ar;
+    eval_set ev;
+    uint8_t *dets, *obs; // (local batch, bytes) b8
+    float *inputs;       // (lb,R,S,1)
+    float *targets;      // (lb,O)
+    qp_nn_checkpoint loaded;
+} train_run;
+
+static void train_run_free(train_run *r) {
+    if (r->have_circuit) qp_circuit_free(&r->circuit);
+    free(r->circuit_text);
+    free(r->coords);
+    if (r->have_layout) nn_layout_free(&r->lay);
+    if (r->have_trainer) nn_trainer_free(&r->trainer);
+    if (r->have_model) nn_model_free(&r->model);
+    if (r->have_ar) qp_allreduce_free(&r->ar);
+    eval_set_free(&r->ev);
+    free(r->dets);
+    free(r->obs);
+    free(r->inputs);
+    free(r->targets);
+    qp_nn_checkpoint_free(&r->loaded);
+}
+
+// Checkpoint contents pointing into the run (nothing copied).
+static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, int64_t total_steps,
+                                      uint64_t batch, int ranks, const uint64_t rng[4], double train_loss,
+                                      const eval_figures *ef, uint64_t eval_shots, int64_t eval_step) {
+    qp_nn_checkpoint ck = {0};
+    ck.model = r->model.cfg;
+    ck.num_params = r->model.num_params;
+    ck.params = r->model.params_memory;
+    ck.adam_m = r->trainer.m;
+    ck.adam_v = r->trainer.v;
+    ck.num_dets = r->lay.num_dets;
+    ck.num_rounds = r->lay.num_rounds;
+    ck.num_stabs = r->lay.num_stabs;
+    ck.det_coords = r->coords;
+    ck.det_stab = r->lay.det_stab;
+    ck.det_round = r->lay.det_round;
+    ck.stab_xy = r->lay.stab_xy;
+    memcpy(ck.rng, rng, sizeof ck.rng);
+    ck.step = r->trainer.step;
+    ck.total_steps = total_steps;
+    ck.batch_size = batch;
+    ck.ranks = ranks;
+    ck.config_text = cfg->text;
+    ck.circuit_text = r->circuit_text;
+    ck.train_loss = train_loss;
+    ck.eval_loss = ef->loss;
+    ck.eval_ler = ef->ler;
+    ck.eval_noflip_ler = ef->noflip_ler;
+    ck.eval_shots = eval_shots;
+    ck.eval_step = eval_step;
+    return ck;
+}
+
+// Rank 0: the checkpoint (or init model) fits this run's model and layout.
+static int check_loaded(const qp_nn_checkpoint *ck, const train_run *r, int resume, uint64_t batch, uint64_t seed,
+                        qp_err *err) {
+    if (qp_nn_config_compare(&ck->model, &r->model.cfg, err)) return -1;
+    if (ck->num_dets != r->lay.num_dets)
+        return qp_fail(err, "the model has %d detectors, the training circuit %d", ck->num_dets, r->lay.num_dets);
+    for (int i = 0; i < 3 * ck->num_dets; i++)
+        if (fabs(ck->det_coords[i] - r->coords[i]) > 1e-6)
+            return qp_fail(err, "detector D%d has other coordinates in the model than in the training circuit", i / 3);
+    if (resume && ck->batch_size != batch)
+        return qp_fail(err, "batch_size: checkpoint %llu, config %llu (a resumed run must keep it)",
+                       (unsigned long long)ck->batch_size, (unsigned long long)batch);
+    if (resume && ck->rng[0] != seed)
+        return qp_fail(err, "job.seed: checkpoint %llu, config %llu (a resumed run must keep it)",
+                       (unsigned long long)ck->rng[0], (unsigned long long)seed);
+    return 0;
+}
+
+// Sets up circuit, layout, model, trainer and buffers on every rank. Collective.
+static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options *opt, int64_t total_steps,
+                 const char *ckpath, MPI_Comm comm, qp_err *err) {
+    const qp_train_config *tc = &cfg->train;
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    uint64_t G = tc->batch_size;
+    if (G % (uint64_t)size)
+        return qp_fail(err, "train.batch_size %llu is not a multiple of the %d ranks", (unsigned long long)G, size);
+    int lb = (int)(G / (uint64_t)size);
+
+    // The circuit: rank 0 builds the text (it may read a file), every rank parses it.
+    int rc = rank == 0 ? qp_train_circuit_text(tc, &r->circuit_text, err) : 0;
+    if (agree_root(comm, rc, err)) return -1;
+    bcast_string(comm, &r->circuit_text);
+    if (qp_circuit_parse(&r->circuit, r->circuit_text, tc->data_name, err)) return -1;
+    r->have_circuit = 1;
+    if (r->circuit.num_observables < 1) return qp_fail(err, "train circuit %s has no observable", tc->data_name);
+    if (qp_train_detector_coords(&r->circuit, &r->coords, err) ||
+        nn_layout_build(&r->lay, r->coords, (int)r->circuit.num_detectors, err))
+        return qp_fail_prefix(err, "train circuit %s", tc->data_name);
+    r->have_layout = 1;
+    int R = r->lay.num_rounds, S = r->lay.num_stabs, O = (int)r->circuit.num_observables;
+    nn_config mc = qp_train_model_config(tc, &r->lay, O);
+    if (nn_model_create(&r->model, &mc, r->lay.pool_w, lb, R, err)) return -1;
+    r->have_model = 1;
+    nn_model_init_params(&r->model, cfg->job.seed);
+    nn_adam_config adam = nn_adam_default(total_steps);
+    adam.lr = (float)tc->learning_rate;
+    adam.warmup_steps = (int)tc->warmup_steps;
+    adam.weight_decay = (float)tc->weight_decay;
+    adam.grad_clip = (float)tc->grad_clip;
+    nn_trainer_init(&r->trainer, &r->model, &adam);
+    r->have_trainer = 1;
+    qp_allreduce_init(&r->ar, comm, opt->fixed_order ? QP_ALLREDUCE_FIXED_ORDER : QP_ALLREDUCE_MPI);
+    r->have_ar = 1;
+
+    // Start from a checkpoint (resume) or a model (train.init).
+    const char *from = opt->resume ? ckpath : tc->init[0] ? tc->init : NULL;
+    if (from) {
+        rc = 0;
+        if (rank == 0) {
+            rc = qp_nn_checkpoint_read(from, opt->resume, &r->loaded, err);
+            if (rc == 0 && check_loaded(&r->loaded, r, opt->resume, G, cfg->job.seed, err)) {
+                qp_fail_prefix(err, "%s %s does not fit this config", opt->resume ? "checkpoint" : "train.init", from);
+                rc = -1;
+            }
+        }
+        if (agree_root(comm, rc, err)) return -1;
+        size_t n = r->model.num_params;
+        float *p = rank == 0 ? r->loaded.params : r->model.params_memory;
+        if (rank == 0) memcpy(r->model.params_memory, p, n * sizeof(float));
+        bcast_floats(comm, r->model.params_memory, n);
+        if (opt->resume) {
+            if (rank == 0) {
+                memcpy(r->trainer.m, r->loaded.adam_m, n * sizeof(float));
+                memcpy(r->trainer.v, r->loaded.adam_v, n * sizeof(float));
+            }
+            bcast_floats(comm, r->trainer.m, n);
+            bcast_floats(comm, r->trainer.v, n);
+            int64_t step = rank == 0 ? r->loaded.step : 0;
+            MPI_Bcast(&step, 1, MPI_INT64_T, 0, comm);
+            r->trainer.step = step;
+        }
+        qp_nn_checkpoint_free(&r->loaded);
+    }
+    size_t det_bytes = (r->circuit.num_detectors + 7) / 8, obs_bytes = (r->circuit.num_observables + 7) / 8;
+    r->dets = qp_malloc((size_t)lb * det_bytes);
+    r->obs = qp_malloc((size_t)lb * obs_bytes);
+    r->inputs = qp_malloc((size_t)lb * R * S * sizeof(float));
+    r->targets = qp_malloc((size_t)lb * O * sizeof(float));
+    return 0;
+}
+
+int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm comm, qp_err *err) {
+    const qp_train_config *tc = &cfg->train;
+    if (!tc->present) return qp_fail(err, "%s: the config has no train section", cfg->source);
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    openblas_set_num_threads(1);  // small GEMMs: one thread per rank is fastest on shared cores
+    int64_t total_steps = (int64_t)(opt->steps ? opt->steps : tc->steps);
+    const char *ckpath = opt->checkpoint ? opt->checkpoint : tc->checkpoint;
+    uint64_t seed = cfg->job.seed, G = tc->batch_size;
+    uint64_t train_stream = stream_id("qecpipe.train"), eval_stream = stream_id("qecpipe.train-eval");
+
+    train_run r;
+    memset(&r, 0, sizeof r);
+    if (setup(&r, cfg, opt, total_steps, ckpath, comm, err)) {
+        train_run_free(&r);
+        return -1;
+    }
+    int lb = r.model.max_batch, R = r.lay.num_rounds;
+    nn_allreduce ar = {qp_allreduce_sum, &r.ar, size};
+    int rc = rank == 0 ? eval_set_init(&r.ev, &r.circuit, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots, err) : 0;
+    if (agree_root(comm, rc, err)) {
+        train_run_free(&r);
+        return -1;
+    }
+
+    struct sigaction on_term = {0}, old_term;
+    on_term.sa_handler = qp_train_on_sigterm;
+    sigemptyset(&on_term.sa_mask);
+    qp_train_sigterm_seen = 0;
+    sigaction(SIGTERM, &on_term, &old_term);
+
+    int64_t start = r.trainer.step, stop = total_steps;
+    if (opt->stop_after && (int64_t)opt->stop_after < stop) stop = (int64_t)opt->stop_after;
+    qp_train_summary sum = {.start_step = start};
+    eval_figures last_eval = {NAN, NAN, NAN};
+    int64_t last_eval_step = 0;
+    double loss_first = 0, ring[LOSS_WINDOW], window_loss = 0, train_s = 0;
+    int n_first = 0, n_ring = 0, window_n = 0;
+    double prev_loss = 0;
+    if (rank == 0 && !opt->quiet)
+        fprintf(stderr, "qecpipe train: %s on %d rank%s: %zu parameters (H=%d L=%d heads=%d), S=%d stabilizers x R=%d "
+                "rounds, batch %llu (%d per rank), steps %lld..%lld\n", tc->data_name, size, size == 1 ? "" : "s",
+                r.model.num_params, r.model.cfg.hidden, r.model.cfg.num_layers, r.model.cfg.num_heads,
+                r.lay.num_stabs, R, (unsigned long long)G, lb, (long long)start, (long long)total_steps);
+
+    for (;;) {
+        int64_t step = r.trainer.step;
+        int done = step >= stop;
+        double t0 = MPI_Wtime();
+        int sample_rc = 0;
+        qp_err sample_err;
+        if (!done)
+            sample_rc = qp_frame_sample_b8(&r.circuit, NULL, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
+                                           (uint64_t)lb, r.dets, r.obs, &sample_err);
+        // One tiny all-reduce per step: SIGTERM on any rank, a sampling failure, the last step's loss.
+        double red[3] = {qp_train_sigterm_seen ? 1 : 0, sample_rc ? 1 : 0, prev_loss};
+        if (size > 1) MPI_Allreduce(MPI_IN_PLACE, red, 3, MPI_DOUBLE, MPI_SUM, comm);
+        if (step > start) {
+            double loss = red[2] / size;
+            if (n_first < LOSS_WINDOW) loss_first += loss, n_first++;
+            ring[n_ring++ % LOSS_WINDOW] = loss;
+            window_loss += loss, window_n++;
+        }
+        if (red[1] > 0) {
+            if (sample_rc) *err = sample_err;
+            else qp_fail(err, "sampling training shots failed on another rank");
+            rc = -1;
+            break;
+        }
+        if (done) break;
+        if (red[0] > 0) {
+            sum.interrupted = 1;
+            break;
+        }
+        nn_layout_inputs_from_b8(&r.lay, r.dets, NULL, lb, 1, r.inputs);
+        nn_layout_targets_from_b8(r.obs, lb, r.model.cfg.num_obs, r.targets);
+        nn_step_stats st;
+        if (nn_train_step(&r.trainer, r.inputs, r.lay.present, r.targets, lb, R, &ar, &st, err)) {
+            rc = -1;
+            break;
+        }
+        prev_loss = st.loss;
+        train_s += MPI_Wtime() - t0;
+        int64_t now = r.trainer.step;
+        if (now >= stop) continue;  // the end: evaluated and checkpointed after the loop
+        if (tc->eval_every && now % (int64_t)tc->eval_every == 0 && rank == 0) {
+            last_eval = evaluate(&r.ev, &r.model, &r.lay);
+            last_eval_step = now;
+            if (!opt->quiet)
+                fprintf(stderr, "qecpipe train: step %lld/%lld loss %.4f lr %.2e | held-out %llu shots: loss %.4f "
+                        "LER %.4f (no-flip %.4f) | %.0f samples/s/rank\n", (long long)now, (long long)total_steps,
+                        window_n ? window_loss / window_n : NAN, st.lr, (unsigned long long)r.ev.n, last_eval.loss,
+                        last_eval.ler, last_eval.noflip_ler, train_s > 0 ? (now - start) * (double)lb / train_s : 0);
+            window_loss = 0, window_n = 0;
+        }
+        if (tc->checkpoint_every && now % (int64_t)tc->checkpoint_every == 0) {
+            uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
+            double tl = ring_mean(ring, n_ring);
+            qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval,
+                                                r.ev.n, last_eval_step);
+            int wrc = rank == 0 ? qp_nn_checkpoint_write(ckpath, &ck, err) : 0;
+            if (agree_root(comm, wrc, err)) {
+                rc = -1;
+                break;
+            }
+        }
+    }
+    sigaction(SIGTERM, &old_term, NULL);
+
+    if (rc == 0) {
+        int64_t now = r.trainer.step;
+        if (!sum.interrupted && now >= stop && stop < total_steps) sum.interrupted = 1;  // stop_after
+        if (rank == 0 && !sum.interrupted) {
+            last_eval = evaluate(&r.ev, &r.model, &r.lay);
+            last_eval_step = now;
+        }
+        double tl = ring_mean(ring, n_ring);
+        uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
+        qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
+        int wrc = rank == 0 ? qp_nn_checkpoint_write(ckpath, &ck, err) : 0;
+        rc = agree_root(comm, wrc, err);
+        double figs[4] = {last_eval.loss, last_eval.ler, last_eval.noflip_ler, (double)r.ev.n};
+        MPI_Bcast(figs, 4, MPI_DOUBLE, 0, comm);
+        sum.end_step = now;
+        sum.loss_first = n_first ? loss_first / n_first : NAN;
+        sum.loss_last = tl;
+        sum.eval_loss = figs[0], sum.eval_ler = figs[1], sum.eval_noflip_ler = figs[2];
+        sum.eval_shots = (uint64_t)figs[3];
+        sum.train_seconds = train_s;
+        sum.samples_per_s_per_rank = train_s > 0 ? (double)(now - start) * lb / train_s : 0;
+        sum.allreduce_seconds = r.ar.seconds;
+        if (rc == 0 && rank == 0 && !opt->quiet) {
+            if (sum.interrupted)
+                fprintf(stderr, "qecpipe train: stopped at step %lld of %lld (%.0f samples/s/rank); checkpoint %s "
+                        "written; continue with --resume\n", (long long)now, (long long)total_steps,
+                        sum.samples_per_s_per_rank, ckpath);
+            else
+                fprintf(stderr, "qecpipe train: done: step %lld, loss %.4f -> %.4f, held-out %llu shots: loss %.4f LER "
+                        "%.4f (no-flip %.4f), %.0f samples/s/rank, all-reduce %.1f%% of step time; wrote %s\n",
+                        (long long)now, sum.loss_first, sum.loss_last, (unsigned long long)sum.eval_shots,
+                        sum.eval_loss, sum.eval_ler, sum.eval_noflip_ler, sum.samples_per_s_per_rank,
+                        train_s > 0 ? 100 * sum.allreduce_seconds / train_s : 0, ckpath);
+        }
+        if (opt->summary) *opt->summary = sum;
+    }
+    train_run_free(&r);
+    return rc;
+}
