@@ -13,6 +13,12 @@ set(QP_TEST_ENV
   "OMPI_MCA_btl=^openib,ofi" "OMPI_MCA_pml=^ucx" "OMPI_MCA_osc=^ucx"
   "OMPI_MCA_rmaps_base_oversubscribe=1"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+# Under the sanitizers (several times slower) the heaviest statistical tests use fewer shots;
+# they read QECPIPE_TEST_QUICK and say so in their output.
+if(QECPIPE_SANITIZE)
+  list(APPEND QP_TEST_ENV "QECPIPE_TEST_QUICK=1")
+endif()
+
 # Leak checking: on for the single-process unit tests (all of workers/ and the formats, config
 # and store code run there); off for MPI programs and the CLI tests, because Open MPI's
 # dlopen'ed components leak at MPI_Finalize in frames LeakSanitizer cannot name or suppress.

@@ -25,6 +25,13 @@ static inline const char *qp_test_vectors_dir(void) {
     return NULL;
 }
 
+// True under the sanitizer build (QECPIPE_TEST_QUICK=1, set by cmake/Tests.cmake): statistical
+// tests then use fewer shots (and print so), since ASan/UBSan make them several times slower.
+static inline int qp_test_quick(void) {
+    const char *q = getenv("QECPIPE_TEST_QUICK");
+    return q && q[0] == '1';
+}
+
 // Reads a whole file; returns malloc'd buffer (NUL-terminated) or NULL. *len gets the size.
 static inline char *qp_test_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
