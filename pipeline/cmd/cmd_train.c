@@ -17,12 +17,12 @@ int cmd_train(int argc, char **argv) {
     qp_train_job_options o = {0};
     uint64_t steps = 0, stop_after = 0;
     const qp_opt opts[] = {
-        {"resume", QP_OPT_FLAG, &o.resume, NULL, "continue from the checkpoint (bit for bit)"},
+        {"resume", QP_OPT_FLAG, &o.resume, NULL, "continue from the checkpoint (bit for bit on 1 rank or with --fixed-order)"},
         {"steps", QP_OPT_U64, &steps, "N", "train N steps in total (overrides train.steps; sets the LR schedule)"},
         {"stop-after", QP_OPT_U64, &stop_after, "N", "stop after step N with a checkpoint, as on SIGTERM"},
         {"checkpoint", QP_OPT_STR, &o.checkpoint, "PATH", "checkpoint / model file (overrides train.checkpoint)"},
         {"fixed-order", QP_OPT_FLAG, &o.fixed_order, NULL,
-         "sum gradients in rank order (bitwise reproducible on any rank count; slower)"},
+         "sum gradients in rank order (bitwise reproducible runs and resumes; slower)"},
         {"quiet", QP_OPT_FLAG, &o.quiet, NULL, "no progress lines on stderr"},
     };
     const char *pos[1];

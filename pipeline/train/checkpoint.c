@@ -16,8 +16,8 @@
 #define QP_NN_CHECKPOINT_VERSION 1
 
 // Writes a whole (rows, cols) dataset (cols 0: a (rows,) dataset).
-static int write_dset(qp_store *s, const char *path, qp_store_type type, uint64_t rows, uint64_t cols,
-                      const void *buf, qp_err *err) {
+static int write_dset(qp_store *s, const char *path, qp_store_type type, uint64_t rows, uint64_t cols, const void *buf,
+                      qp_err *err) {
     qp_store_dset *d;
     if (qp_store_dset_create(s, path, type, cols, 0, 0, &d, err)) return -1;
     int rc = qp_store_dset_set_rows(d, rows, err);
@@ -27,8 +27,8 @@ static int write_dset(qp_store *s, const char *path, qp_store_type type, uint64_
 }
 
 // Reads a whole dataset that must have the given type and shape into a new buffer.
-static int read_dset(qp_store *s, const char *path, qp_store_type type, uint64_t rows, uint64_t cols,
-                     size_t elem, void **out, qp_err *err) {
+static int read_dset(qp_store *s, const char *path, qp_store_type type, uint64_t rows, uint64_t cols, size_t elem,
+                     void **out, qp_err *err) {
     *out = NULL;
     if (!qp_store_exists(s, path)) return qp_fail(err, "no dataset %s", path);
     qp_store_dset *d;
@@ -94,8 +94,8 @@ static int write_all(qp_store *s, const qp_nn_checkpoint *ck, qp_err *err) {
         for (int k = 0; k < 2 && rc == 0; k++) {
             const int *src = k ? ck->det_round : ck->det_stab;
             for (int d = 0; d < ck->num_dets; d++) u[d] = (uint32_t)src[d];
-            rc = write_dset(s, k ? "/layout/detector_round" : "/layout/detector_stabilizer", QP_STORE_U32,
-                            ck->num_dets, 0, u, err);
+            rc = write_dset(s, k ? "/layout/detector_round" : "/layout/detector_stabilizer", QP_STORE_U32, ck->num_dets,
+                            0, u, err);
         }
         free(u);
         if (rc) return -1;
@@ -141,8 +141,10 @@ static int read_all(qp_store *s, int with_moments, qp_nn_checkpoint *ck, qp_err 
         get_int(s, "layers", 1, 1 << 10, &v[5], err) || get_int(s, "heads", 1, 1 << 10, &v[6], err) ||
         get_int(s, "ffn_hidden", 1, 1 << 20, &v[7], err) || get_int(s, "readout_hidden", 1, 1 << 20, &v[8], err) ||
         get_int(s, "num_dets", 1, 1 << 30, &v[9], err) || get_int(s, "num_rounds", 1, 1 << 30, &v[10], err) ||
-        get_int(s, "step", 0, INT64_MAX, &ck->step, err) || get_int(s, "total_steps", 0, INT64_MAX, &ck->total_steps, err) ||
-        get_int(s, "ranks", 0, INT64_MAX, &ck->ranks, err) || get_int(s, "eval_step", 0, INT64_MAX, &ck->eval_step, err) ||
+        get_int(s, "step", 0, INT64_MAX, &ck->step, err) ||
+        get_int(s, "total_steps", 0, INT64_MAX, &ck->total_steps, err) ||
+        get_int(s, "ranks", 0, INT64_MAX, &ck->ranks, err) ||
+        get_int(s, "eval_step", 0, INT64_MAX, &ck->eval_step, err) ||
         qp_store_attr_get_f64(s, "/", "state_scale", &f[0], err) ||
         qp_store_attr_get_f64(s, "/", "aux_weight", &f[1], err) ||
         qp_store_attr_get_u64(s, "/", "batch_size", &ck->batch_size, err) ||
@@ -153,9 +155,10 @@ static int read_all(qp_store *s, int with_moments, qp_nn_checkpoint *ck, qp_err 
         qp_store_attr_get_u64(s, "/", "eval_shots", &ck->eval_shots, err))
         return -1;
     nn_config *mc = &ck->model;
-    *mc = (nn_config){(int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7], (int)v[8],
-                      (float)f[0], (float)f[1]};
-    if (mc->hidden % mc->num_heads) return qp_fail(err, "hidden %d is not a multiple of heads %d", mc->hidden, mc->num_heads);
+    *mc = (nn_config){(int)v[1], (int)v[2], (int)v[3], (int)v[4],   (int)v[5],
+                      (int)v[6], (int)v[7], (int)v[8], (float)f[0], (float)f[1]};
+    if (mc->hidden % mc->num_heads)
+        return qp_fail(err, "hidden %d is not a multiple of heads %d", mc->hidden, mc->num_heads);
     ck->num_stabs = mc->num_stabs;
     ck->num_dets = (int)v[9];
     ck->num_rounds = (int)v[10];
@@ -183,14 +186,16 @@ static int read_all(qp_store *s, int with_moments, qp_nn_checkpoint *ck, qp_err 
     if (read_dset(s, "/layout/stabilizer_xy", QP_STORE_F64, ck->num_stabs, 2, sizeof(double), &p, err)) return -1;
     ck->stab_xy = p;
     for (int k = 0; k < 2; k++) {
-        if (read_dset(s, k ? "/layout/detector_round" : "/layout/detector_stabilizer", QP_STORE_U32, ck->num_dets,
-                      0, sizeof(uint32_t), &p, err))
+        if (read_dset(s, k ? "/layout/detector_round" : "/layout/detector_stabilizer", QP_STORE_U32, ck->num_dets, 0,
+                      sizeof(uint32_t), &p, err))
             return -1;
         int *dst = qp_malloc((size_t)ck->num_dets * sizeof(int));
         for (int d = 0; d < ck->num_dets; d++) dst[d] = (int)((uint32_t *)p)[d];
         free(p);
-        if (k) ck->det_round = dst;
-        else ck->det_stab = dst;
+        if (k)
+            ck->det_round = dst;
+        else
+            ck->det_stab = dst;
     }
     if (qp_store_exists(s, "/config") && qp_store_text_read(s, "/config", &ck->config_text, NULL, NULL, err)) return -1;
     if (qp_store_exists(s, "/circuit") && qp_store_text_read(s, "/circuit", &ck->circuit_text, NULL, NULL, err))
@@ -226,12 +231,12 @@ void qp_nn_checkpoint_free(qp_nn_checkpoint *ck) {
 }
 
 int qp_nn_config_compare(const nn_config *have, const nn_config *want, qp_err *err) {
-    const char *names[] = {"num_stabs", "num_features", "num_obs", "hidden", "layers", "heads", "ffn_hidden",
-                           "readout_hidden"};
-    int a[] = {have->num_stabs, have->num_features, have->num_obs, have->hidden, have->num_layers, have->num_heads,
-               have->ffn_hidden, have->readout_hidden};
-    int b[] = {want->num_stabs, want->num_features, want->num_obs, want->hidden, want->num_layers, want->num_heads,
-               want->ffn_hidden, want->readout_hidden};
+    const char *names[] = {"num_stabs", "num_features", "num_obs",    "hidden",
+                           "layers",    "heads",        "ffn_hidden", "readout_hidden"};
+    int a[] = {have->num_stabs,  have->num_features, have->num_obs,    have->hidden,
+               have->num_layers, have->num_heads,    have->ffn_hidden, have->readout_hidden};
+    int b[] = {want->num_stabs,  want->num_features, want->num_obs,    want->hidden,
+               want->num_layers, want->num_heads,    want->ffn_hidden, want->readout_hidden};
     for (int k = 0; k < 8; k++)
         if (a[k] != b[k]) return qp_fail(err, "%s: checkpoint %d, config %d", names[k], a[k], b[k]);
     if (have->state_scale != want->state_scale) return qp_fail(err, "state_scale differs");

@@ -32,18 +32,18 @@
 typedef struct {
     nn_config model;
     size_t num_params;
-    float *params;             // (num_params)
-    float *adam_m, *adam_v;    // (num_params) each; NULL when not written / not read
+    float *params;           // (num_params)
+    float *adam_m, *adam_v;  // (num_params) each; NULL when not written / not read
     int num_dets, num_rounds, num_stabs;
-    double *det_coords;        // (num_dets,3)
-    int *det_stab, *det_round; // (num_dets) written when non-NULL; read always
-    double *stab_xy;           // (num_stabs,2) written when non-NULL; read always
-    uint64_t rng[4];           // see /rng above
+    double *det_coords;         // (num_dets,3)
+    int *det_stab, *det_round;  // (num_dets) written when non-NULL; read always
+    double *stab_xy;            // (num_stabs,2) written when non-NULL; read always
+    uint64_t rng[4];            // see /rng above
     int64_t step, total_steps;
     uint64_t batch_size;
     int64_t ranks;
-    char *config_text;         // may be NULL when writing
-    char *circuit_text;        // may be NULL when writing
+    char *config_text;   // may be NULL when writing
+    char *circuit_text;  // may be NULL when writing
     double train_loss, eval_loss, eval_ler, eval_noflip_ler;
     uint64_t eval_shots;
     int64_t eval_step;

@@ -11,18 +11,18 @@
 #include "workers/nn/nn_model.h"
 #include "workers/util/alloc.h"
 
-#define QP_NN_DECODE_BATCH 256          // shots per inference batch, at most
+#define QP_NN_DECODE_BATCH 256                // shots per inference batch, at most
 #define QP_NN_DECODE_INPUT_FLOATS (1u << 24)  // cap on the (B,R,S,1) input buffer
 
 struct qp_nn_decoder {
-    nn_layout lay;          // of the circuit being decoded
-    nn_model model;         // max_batch = batch
-    int batch;              // shots per inference batch
+    nn_layout lay;   // of the circuit being decoded
+    nn_model model;  // max_batch = batch
+    int batch;       // shots per inference batch
     int num_obs;
-    size_t det_bytes;       // ceil(num_detectors/8)
-    uint8_t *packed;        // (batch, det_bytes) when the caller's stride differs
-    float *inputs;          // (batch,R,S,1)
-    float *probs;           // (batch,O)
+    size_t det_bytes;  // ceil(num_detectors/8)
+    uint8_t *packed;   // (batch, det_bytes) when the caller's stride differs
+    float *inputs;     // (batch,R,S,1)
+    float *probs;      // (batch,O)
 };
 
 // The model's layout (from its stored detector coordinates) against the circuit's.
@@ -38,9 +38,11 @@ static int check_fit(const nn_layout *model_lay, const nn_layout *lay, int model
                                lay->stab_xy[2 * s + 1]);
     for (int s = 0; s < lay->num_stabs; s++)
         if ((model_lay->pool_w[s] != 0) != (lay->pool_w[s] != 0))
-            return qp_fail(err, "stabilizer %d at (%g, %g) is %s the final round of the model but %s the circuit's "
-                           "(another memory basis?)", s, lay->stab_xy[2 * s], lay->stab_xy[2 * s + 1],
-                           model_lay->pool_w[s] != 0 ? "in" : "not in", lay->pool_w[s] != 0 ? "in" : "not in");
+            return qp_fail(err,
+                           "stabilizer %d at (%g, %g) is %s the final round of the model but %s the circuit's "
+                           "(another memory basis?)",
+                           s, lay->stab_xy[2 * s], lay->stab_xy[2 * s + 1], model_lay->pool_w[s] != 0 ? "in" : "not in",
+                           lay->pool_w[s] != 0 ? "in" : "not in");
     if ((uint32_t)model_obs != circuit_obs)
         return qp_fail(err, "the model predicts %d observables, the circuit has %u", model_obs, circuit_obs);
     return 0;
@@ -55,8 +57,11 @@ int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_nn_
     memset(&model_lay, 0, sizeof model_lay);
     int rc = nn_layout_build(&model_lay, ck.det_coords, ck.num_dets, err);
     if (rc == 0 && qp_train_layout_from_circuit(circuit, &dec->lay, err)) rc = -1;
-    if (rc == 0 && ck.model.num_features != 1) rc = qp_fail(err, "the model wants %d input features per stabilizer; "
-                                                             "only detection events (1) are supported", ck.model.num_features);
+    if (rc == 0 && ck.model.num_features != 1)
+        rc = qp_fail(err,
+                     "the model wants %d input features per stabilizer; "
+                     "only detection events (1) are supported",
+                     ck.model.num_features);
     if (rc == 0) rc = check_fit(&model_lay, &dec->lay, ck.model.num_obs, circuit->num_observables, err);
     if (rc == 0) {
         size_t per_shot = (size_t)dec->lay.num_rounds * dec->lay.num_stabs;
@@ -95,7 +100,8 @@ int qp_nn_decoder_decode(qp_nn_decoder *dec, const uint8_t *dets_b8, size_t n, s
         int B = n - first < (size_t)dec->batch ? (int)(n - first) : dec->batch;
         const uint8_t *src = dets_b8 + first * bytes_per_shot;
         if (bytes_per_shot != dec->det_bytes) {
-            for (int b = 0; b < B; b++) memcpy(dec->packed + b * dec->det_bytes, src + b * bytes_per_shot, dec->det_bytes);
+            for (int b = 0; b < B; b++)
+                memcpy(dec->packed + b * dec->det_bytes, src + b * bytes_per_shot, dec->det_bytes);
             src = dec->packed;
         }
         nn_layout_inputs_from_b8(&dec->lay, src, NULL, B, 1, dec->inputs);
@@ -114,8 +120,12 @@ int qp_nn_decoder_decode(qp_nn_decoder *dec, const uint8_t *dets_b8, size_t n, s
     return 0;
 }
 
-uint32_t qp_nn_decoder_num_observables(const qp_nn_decoder *dec) { return (uint32_t)dec->num_obs; }
-uint64_t qp_nn_decoder_num_detectors(const qp_nn_decoder *dec) { return (uint64_t)dec->lay.num_dets; }
+uint32_t qp_nn_decoder_num_observables(const qp_nn_decoder *dec) {
+    return (uint32_t)dec->num_obs;
+}
+uint64_t qp_nn_decoder_num_detectors(const qp_nn_decoder *dec) {
+    return (uint64_t)dec->lay.num_dets;
+}
 
 void qp_nn_decoder_free(qp_nn_decoder *dec) {
     if (!dec) return;

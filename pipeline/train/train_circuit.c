@@ -17,9 +17,10 @@ int qp_train_circuit_text(const qp_train_config *tc, char **text, qp_err *err) {
         rc = qp_circuit_parse_file(&c, tc->circuit, err);
     } else {
         char basis = tc->basis == QP_BASIS_X ? 'x' : 'z';
-        qp_surface_params params = tc->noise == QP_NOISE_SI1000
-                                       ? qp_surface_params_si1000(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p)
-                                       : qp_surface_params_uniform(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p);
+        qp_surface_params params =
+            tc->noise == QP_NOISE_SI1000
+                ? qp_surface_params_si1000(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p)
+                : qp_surface_params_uniform(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p);
         rc = qp_surface_code_generate(&c, &params, err);
     }
     if (rc == 0) {
@@ -47,8 +48,10 @@ int qp_train_detector_coords(const qp_circuit *c, double **coords, qp_err *err) 
     }
     if (per < 3) {
         free(flat);
-        return qp_fail(err, "detector D0 has %u coordinates; the neural decoder needs DETECTOR(x, y, t) on every "
-                       "detector", per);
+        return qp_fail(err,
+                       "detector D0 has %u coordinates; the neural decoder needs DETECTOR(x, y, t) on every "
+                       "detector",
+                       per);
     }
     double *out = qp_malloc(n * 3 * sizeof(double));
     for (uint64_t d = 0; d < n; d++)

@@ -20,10 +20,12 @@
 
 // SIGTERM (Slurm's warning before the time limit) only sets this flag; the loop polls it.
 static volatile sig_atomic_t qp_train_sigterm_seen;
-static void qp_train_on_sigterm(int sig) { qp_train_sigterm_seen = 1; }
+static void qp_train_on_sigterm(int sig) {
+    qp_train_sigterm_seen = 1;
+}
 
-#define LOSS_WINDOW 20   // steps averaged for loss_first / loss_last
-#define EVAL_BATCH 256   // shots per streaming-inference batch on rank 0
+#define LOSS_WINDOW 20  // steps averaged for loss_first / loss_last
+#define EVAL_BATCH 256  // shots per streaming-inference batch on rank 0
 
 // Stream ids: a 64-bit FNV-1a hash of a fixed name, mixed.
 static uint64_t stream_id(const char *name) {
@@ -68,20 +70,20 @@ static void bcast_floats(MPI_Comm comm, float *buf, size_t n) {
 typedef struct {
     uint64_t n;
     size_t det_bytes, obs_bytes;
-    uint8_t *dets;     // (n, det_bytes) b8
-    uint8_t *obs;      // (n, obs_bytes) b8
-    nn_model model;    // max_batch EVAL_BATCH
-    float *inputs;     // (EVAL_BATCH,R,S,1)
-    float *targets;    // (EVAL_BATCH,O)
-    float *probs;      // (EVAL_BATCH,O)
+    uint8_t *dets;   // (n, det_bytes) b8
+    uint8_t *obs;    // (n, obs_bytes) b8
+    nn_model model;  // max_batch EVAL_BATCH
+    float *inputs;   // (EVAL_BATCH,R,S,1)
+    float *targets;  // (EVAL_BATCH,O)
+    float *probs;    // (EVAL_BATCH,O)
 } eval_set;
 
 typedef struct {
     double loss, ler, noflip_ler;
 } eval_figures;
 
-static int eval_set_init(eval_set *ev, const qp_circuit *c, const nn_layout *lay, const nn_config *mc,
-                         uint64_t seed, uint64_t stream, uint64_t n, qp_err *err) {
+static int eval_set_init(eval_set *ev, const qp_circuit *c, const nn_layout *lay, const nn_config *mc, uint64_t seed,
+                         uint64_t stream, uint64_t n, qp_err *err) {
     memset(ev, 0, sizeof *ev);
     ev->n = n;
     ev->det_bytes = (c->num_detectors + 7) / 8;
@@ -149,7 +151,7 @@ typedef struct {
     qp_circuit circuit;
     int have_circuit;
     char *circuit_text;
-    double *coords;      // (num_dets,3)
+    double *coords;  // (num_dets,3)
     nn_layout lay;
     int have_layout;
     nn_model model;
@@ -159,9 +161,9 @@ typedef struct {
     qp_allreduce_ctx ar;
     int have_ar;
     eval_set ev;
-    uint8_t *dets, *obs; // (local batch, bytes) b8
-    float *inputs;       // (lb,R,S,1)
-    float *targets;      // (lb,O)
+    uint8_t *dets, *obs;  // (local batch, bytes) b8
+    float *inputs;        // (lb,R,S,1)
+    float *targets;       // (lb,O)
     qp_nn_checkpoint loaded;
 } train_run;
 
@@ -182,9 +184,9 @@ static void train_run_free(train_run *r) {
 }
 
 // Checkpoint contents pointing into the run (nothing copied).
-static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, int64_t total_steps,
-                                      uint64_t batch, int ranks, const uint64_t rng[4], double train_loss,
-                                      const eval_figures *ef, uint64_t eval_shots, int64_t eval_step) {
+static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, int64_t total_steps, uint64_t batch,
+                                      int ranks, const uint64_t rng[4], double train_loss, const eval_figures *ef,
+                                      uint64_t eval_shots, int64_t eval_step) {
     qp_nn_checkpoint ck = {0};
     ck.model = r->model.cfg;
     ck.num_params = r->model.num_params;
@@ -327,7 +329,8 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     }
     int lb = r.model.max_batch, R = r.lay.num_rounds;
     nn_allreduce ar = {qp_allreduce_sum, &r.ar, size};
-    int rc = rank == 0 ? eval_set_init(&r.ev, &r.circuit, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots, err) : 0;
+    int rc =
+        rank == 0 ? eval_set_init(&r.ev, &r.circuit, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots, err) : 0;
     if (agree_root(comm, rc, err)) {
         train_run_free(&r);
         return -1;
@@ -336,6 +339,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     struct sigaction on_term = {0}, old_term;
     on_term.sa_handler = qp_train_on_sigterm;
     sigemptyset(&on_term.sa_mask);
+    on_term.sa_flags = SA_RESTART;  // system calls inside MPI and HDF5 resume instead of failing with EINTR
     qp_train_sigterm_seen = 0;
     sigaction(SIGTERM, &on_term, &old_term);
 
@@ -348,10 +352,12 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     int n_first = 0, n_ring = 0, window_n = 0;
     double prev_loss = 0;
     if (rank == 0 && !opt->quiet)
-        fprintf(stderr, "qecpipe train: %s on %d rank%s: %zu parameters (H=%d L=%d heads=%d), S=%d stabilizers x R=%d "
-                "rounds, batch %llu (%d per rank), steps %lld..%lld\n", tc->data_name, size, size == 1 ? "" : "s",
-                r.model.num_params, r.model.cfg.hidden, r.model.cfg.num_layers, r.model.cfg.num_heads,
-                r.lay.num_stabs, R, (unsigned long long)G, lb, (long long)start, (long long)total_steps);
+        fprintf(stderr,
+                "qecpipe train: %s on %d rank%s: %zu parameters (H=%d L=%d heads=%d), S=%d stabilizers x R=%d "
+                "rounds, batch %llu (%d per rank), steps %lld..%lld\n",
+                tc->data_name, size, size == 1 ? "" : "s", r.model.num_params, r.model.cfg.hidden,
+                r.model.cfg.num_layers, r.model.cfg.num_heads, r.lay.num_stabs, R, (unsigned long long)G, lb,
+                (long long)start, (long long)total_steps);
 
     for (;;) {
         int64_t step = r.trainer.step;
@@ -360,8 +366,9 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         int sample_rc = 0;
         qp_err sample_err;
         if (!done)
-            sample_rc = qp_frame_sample_b8(&r.circuit, NULL, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
-                                           (uint64_t)lb, r.dets, r.obs, &sample_err);
+            sample_rc =
+                qp_frame_sample_b8(&r.circuit, NULL, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
+                                   (uint64_t)lb, r.dets, r.obs, &sample_err);
         // One tiny all-reduce per step: SIGTERM on any rank, a sampling failure, the last step's loss.
         double red[3] = {qp_train_sigterm_seen ? 1 : 0, sample_rc ? 1 : 0, prev_loss};
         if (size > 1) MPI_Allreduce(MPI_IN_PLACE, red, 3, MPI_DOUBLE, MPI_SUM, comm);
@@ -372,8 +379,10 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             window_loss += loss, window_n++;
         }
         if (red[1] > 0) {
-            if (sample_rc) *err = sample_err;
-            else qp_fail(err, "sampling training shots failed on another rank");
+            if (sample_rc)
+                *err = sample_err;
+            else
+                qp_fail(err, "sampling training shots failed on another rank");
             rc = -1;
             break;
         }
@@ -397,17 +406,19 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             last_eval = evaluate(&r.ev, &r.model, &r.lay);
             last_eval_step = now;
             if (!opt->quiet)
-                fprintf(stderr, "qecpipe train: step %lld/%lld loss %.4f lr %.2e | held-out %llu shots: loss %.4f "
-                        "LER %.4f (no-flip %.4f) | %.0f samples/s/rank\n", (long long)now, (long long)total_steps,
-                        window_n ? window_loss / window_n : NAN, st.lr, (unsigned long long)r.ev.n, last_eval.loss,
-                        last_eval.ler, last_eval.noflip_ler, train_s > 0 ? (now - start) * (double)lb / train_s : 0);
+                fprintf(stderr,
+                        "qecpipe train: step %lld/%lld loss %.4f lr %.2e | held-out %llu shots: loss %.4f "
+                        "LER %.4f (no-flip %.4f) | %.0f samples/s/rank\n",
+                        (long long)now, (long long)total_steps, window_n ? window_loss / window_n : NAN, st.lr,
+                        (unsigned long long)r.ev.n, last_eval.loss, last_eval.ler, last_eval.noflip_ler,
+                        train_s > 0 ? (now - start) * (double)lb / train_s : 0);
             window_loss = 0, window_n = 0;
         }
         if (tc->checkpoint_every && now % (int64_t)tc->checkpoint_every == 0) {
             uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
             double tl = ring_mean(ring, n_ring);
-            qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval,
-                                                r.ev.n, last_eval_step);
+            qp_nn_checkpoint ck =
+                checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
             int wrc = rank == 0 ? qp_nn_checkpoint_write(ckpath, &ck, err) : 0;
             if (agree_root(comm, wrc, err)) {
                 rc = -1;
@@ -441,11 +452,13 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         sum.allreduce_seconds = r.ar.seconds;
         if (rc == 0 && rank == 0 && !opt->quiet) {
             if (sum.interrupted)
-                fprintf(stderr, "qecpipe train: stopped at step %lld of %lld (%.0f samples/s/rank); checkpoint %s "
-                        "written; continue with --resume\n", (long long)now, (long long)total_steps,
-                        sum.samples_per_s_per_rank, ckpath);
+                fprintf(stderr,
+                        "qecpipe train: stopped at step %lld of %lld (%.0f samples/s/rank); checkpoint %s "
+                        "written; continue with --resume\n",
+                        (long long)now, (long long)total_steps, sum.samples_per_s_per_rank, ckpath);
             else
-                fprintf(stderr, "qecpipe train: done: step %lld, loss %.4f -> %.4f, held-out %llu shots: loss %.4f LER "
+                fprintf(stderr,
+                        "qecpipe train: done: step %lld, loss %.4f -> %.4f, held-out %llu shots: loss %.4f LER "
                         "%.4f (no-flip %.4f), %.0f samples/s/rank, all-reduce %.1f%% of step time; wrote %s\n",
                         (long long)now, sum.loss_first, sum.loss_last, (unsigned long long)sum.eval_shots,
                         sum.eval_loss, sum.eval_ler, sum.eval_noflip_ler, sum.samples_per_s_per_rank,

@@ -2,17 +2,17 @@
 //
 // Promises:
 // - Data: nothing on disk. Step s trains on shots [s*G, (s+1)*G) of the frame-sampler run
-//   (job.seed, stream "train") of the training circuit, G = train.batch_size; rank r of N
-//   samples and trains on its contiguous slice [s*G + r*G/N, s*G + (r+1)*G/N). So the global
-//   set of shots per step does not depend on N, and N ranks with the fixed-order all-reduce
-//   reach the weights of 1 rank up to float rounding. G must be a multiple of N.
+//   (job.seed, stream id = hash of "qecpipe.train") of the training circuit, G =
+//   train.batch_size; rank r of N samples and trains on its contiguous slice
+//   [s*G + r*G/N, s*G + (r+1)*G/N). So the global set of shots per step does not depend on N,
+//   and N ranks reach the weights of 1 rank up to float rounding. G must be a multiple of N.
 // - Same weights everywhere: every rank initialises from job.seed (or train.init, or the
 //   checkpoint), and one all-reduce of the single gradient buffer per step
 //   (scheduler/allreduce.h) keeps them equal. AdamW, warmup + cosine, clipping: workers/nn.
 // - Rank 0 evaluates every train.eval_every steps and at the end on a fixed held-out set
-//   (shots [0, eval_shots) of stream "train-eval", sampled once): mean BCE loss, logical error
-//   rate (a shot is wrong when any observable is mispredicted) and the LER of "always predict
-//   no flip"; one progress line on stderr each time (unless quiet).
+//   (shots [0, eval_shots) of stream "qecpipe.train-eval", sampled once): mean BCE loss,
+//   logical error rate (a shot is wrong when any observable is mispredicted) and the LER of
+//   "always predict no flip"; one progress line on stderr each time (unless quiet).
 // - Checkpoints (pipeline/train/checkpoint.h), written by rank 0 alone, atomically, every
 //   train.checkpoint_every steps, at the end, and when SIGTERM arrives: the handler only sets a
 //   flag; the ranks agree on it at the start of each step (a tiny all-reduce), write the
@@ -21,8 +21,15 @@
 //   `complete` attribute is 0).
 // - Resume: continues from the checkpoint (params, Adam moments, step; the data stream is
 //   indexed by step) and reaches bit for bit the weights of an uninterrupted run on 1 rank,
-//   and on any rank count with the fixed-order all-reduce (same rank count as before).
+//   and on any rank count with the fixed-order all-reduce (same rank count as before). The
+//   checkpoint must match the config's model size, circuit layout, batch_size and job.seed.
 // - Every failure is one line in err, the same on every rank (collective agreement).
+// - Side effects beyond the checkpoint: OpenBLAS is set to one thread per process (the GEMMs
+//   are small; ranks share the cores), and a SIGTERM handler is installed for the duration
+//   of the loop (the previous one is restored).
+// The held-out and training stream ids are in the checkpoint's /rng dataset, so anyone can
+// re-sample the exact held-out shots (e.g. `qecpipe simulate --seed S --stream ID`) to
+// compare other decoders on them.
 #ifndef QP_TRAIN_TRAIN_JOB_H
 #define QP_TRAIN_TRAIN_JOB_H
 
@@ -39,18 +46,18 @@ typedef struct qp_train_summary {
     double loss_first, loss_last;  // mean global training loss over the first / last (up to) 20 steps of this run
     double eval_loss, eval_ler, eval_noflip_ler;  // final held-out figures (NaN when interrupted before any eval)
     uint64_t eval_shots;
-    double train_seconds;          // wall time in sampling + training steps
-    double samples_per_s_per_rank; // local batch * steps / train_seconds
-    double allreduce_seconds;      // wall time inside the gradient all-reduce
+    double train_seconds;           // wall time in sampling + training steps
+    double samples_per_s_per_rank;  // local batch * steps / train_seconds
+    double allreduce_seconds;       // wall time inside the gradient all-reduce
 } qp_train_summary;
 
 typedef struct {
-    int resume;               // continue from the checkpoint (an error if there is none)
-    int quiet;                // no progress lines
-    int fixed_order;          // QP_ALLREDUCE_FIXED_ORDER instead of one MPI_Allreduce
-    uint64_t steps;           // > 0: overrides train.steps (the length of the run and the schedule)
-    uint64_t stop_after;      // > 0: stop (checkpoint, as on SIGTERM) once this step is reached
-    const char *checkpoint;   // NULL: train.checkpoint
+    int resume;                 // continue from the checkpoint (an error if there is none)
+    int quiet;                  // no progress lines
+    int fixed_order;            // QP_ALLREDUCE_FIXED_ORDER instead of one MPI_Allreduce
+    uint64_t steps;             // > 0: overrides train.steps (the length of the run and the schedule)
+    uint64_t stop_after;        // > 0: stop (checkpoint, as on SIGTERM) once this step is reached
+    const char *checkpoint;     // NULL: train.checkpoint
     qp_train_summary *summary;  // NULL, or filled with the run's figures
 } qp_train_job_options;
 

@@ -140,18 +140,104 @@ static void random_graph(qp_rng *rng, qp_matching_graph *g, uint32_t n, int with
     free(e);
 }
 
+// A 3D lattice (X x Y x T, nearest neighbours plus some diagonals) with boundary edges on
+// the x = 0 and x = X-1 faces (or none), optionally two disjoint copies: large enough (>= 64
+// detectors) for the decoder's landmark bounds and sort-key windows to be in play.
+static uint32_t lattice_graph(qp_rng *rng, qp_matching_graph *g, int with_boundary, int continuous) {
+    static const double ps[4] = {0.01, 0.05, 0.1, 0.2};
+    uint32_t X = 3 + (uint32_t)(qp_rng_u64(rng) % 3), Y = 3 + (uint32_t)(qp_rng_u64(rng) % 3);
+    uint32_t T = 4 + (uint32_t)(qp_rng_u64(rng) % 4), copies = 1 + (uint32_t)(qp_rng_u64(rng) % 2);
+    uint32_t per = X * Y * T, n = per * copies;
+    size_t cap = (size_t)n * 6 + 8, ne = 0;
+    qp_mg_edge *e = calloc(cap, sizeof *e);
+    for (uint32_t c = 0; c < copies; c++)
+        for (uint32_t t = 0; t < T; t++)
+            for (uint32_t y = 0; y < Y; y++)
+                for (uint32_t x = 0; x < X; x++) {
+                    uint32_t v = c * per + (t * Y + y) * X + x;
+                    uint32_t nb[4];
+                    int nn = 0;
+                    if (x + 1 < X) nb[nn++] = v + 1;
+                    if (y + 1 < Y) nb[nn++] = v + X;
+                    if (t + 1 < T) nb[nn++] = v + X * Y;
+                    if (t + 1 < T && x + 1 < X && qp_rng_u64(rng) % 2) nb[nn++] = v + X * Y + 1;
+                    for (int i = 0; i < nn; i++) {
+                        e[ne].a = v;
+                        e[ne].b = nb[i];
+                        e[ne].p = continuous ? 0.001 + 0.3 * qp_rng_uniform(rng) : ps[qp_rng_u64(rng) % 4];
+                        e[ne].obs = (x == 0 && nb[i] == v + 1) ? 1 : 0;
+                        ne++;
+                    }
+                    if (with_boundary && (x == 0 || x + 1 == X)) {
+                        e[ne].a = v;
+                        e[ne].b = QP_MG_BOUNDARY;
+                        e[ne].p = continuous ? 0.001 + 0.3 * qp_rng_uniform(rng) : ps[qp_rng_u64(rng) % 4];
+                        e[ne].obs = x == 0 ? 1 : 2;
+                        ne++;
+                    }
+                }
+    qp_err err;
+    cr_assert_eq(qp_matching_graph_from_edges(g, n, 2, e, ne, &err), 0, "%s", err.msg);
+    free(e);
+    return n;
+}
+
+static int run_cases_on(int num_cases, int with_boundary, int continuous, uint64_t seed, int lattice);
+
+// The correction's edges flip exactly the events, and their weights and masks add up to what
+// the decode reported.
+static void check_correction(qp_mwpm *m, const qp_matching_graph *g, const uint32_t *ev, int k, int64_t weight,
+                             uint64_t obs, int c) {
+    const uint32_t *edges;
+    size_t ne = qp_mwpm_last_correction(m, &edges);
+    uint8_t *parity = calloc(g->num_detectors, 1);
+    int64_t w = 0;
+    uint64_t o = 0;
+    for (size_t e = 0; e < ne; e++) {
+        uint32_t a = edges[2 * e], b = edges[2 * e + 1];
+        parity[a] ^= 1;
+        if (b == QP_MG_BOUNDARY) {
+            cr_assert_neq(g->boundary_weight[a], QP_MG_INF, "case %d: no boundary edge at D%u", c, a);
+            w += g->boundary_weight[a];
+            o ^= g->boundary_obs[a];
+            continue;
+        }
+        parity[b] ^= 1;
+        long found = -1;
+        for (uint32_t q = g->adj_start[a]; q < g->adj_start[a + 1]; q++)
+            if (g->adj_node[q] == b) found = q;
+        cr_assert(found >= 0, "case %d: D%u-D%u is not an edge", c, a, b);
+        w += g->adj_weight[found];
+        o ^= g->adj_obs[found];
+    }
+    for (int i = 0; i < k; i++) parity[ev[i]] ^= 1;
+    for (uint32_t v = 0; v < g->num_detectors; v++) cr_assert_eq(parity[v], 0, "case %d: correction leaves D%u flipped", c, v);
+    cr_assert_eq(w, weight, "case %d: correction weight %lld != %lld", c, (long long)w, (long long)weight);
+    cr_assert_eq(o, obs, "case %d: correction mask %llx != %llx", c, (unsigned long long)o, (unsigned long long)obs);
+    free(parity);
+}
+
 static int run_cases(int num_cases, int with_boundary, int continuous, uint64_t seed) {
+    return run_cases_on(num_cases, with_boundary, continuous, seed, 0);
+}
+
+static int run_cases_on(int num_cases, int with_boundary, int continuous, uint64_t seed, int lattice) {
     qp_rng rng;
     qp_rng_stream(&rng, seed, 1, 2);
     oracle *o = malloc(sizeof *o);
     int checked = 0;
     for (int c = 0; c < num_cases; c++) {
         qp_matching_graph g;
-        uint32_t n = 4 + (uint32_t)(qp_rng_u64(&rng) % 24);
-        random_graph(&rng, &g, n, with_boundary, continuous);
+        uint32_t n;
+        if (lattice) {
+            n = lattice_graph(&rng, &g, with_boundary, continuous);
+        } else {
+            n = 4 + (uint32_t)(qp_rng_u64(&rng) % 24);
+            random_graph(&rng, &g, n, with_boundary, continuous);
+        }
         int k = (int)(qp_rng_u64(&rng) % (MAXE + 1));
         if (k > (int)n) k = (int)n;
-        if (!with_boundary) k &= ~1;  // the graph is connected: an even count is matchable
+        if (!with_boundary) k &= ~1;  // even; with two components the oracle may find none
         uint32_t ev[MAXE];
         uint32_t *perm = malloc(n * sizeof *perm);
         for (uint32_t v = 0; v < n; v++) perm[v] = v;
@@ -197,6 +283,7 @@ static int run_cases(int num_cases, int with_boundary, int continuous, uint64_t 
             }
             for (int i = 0; i < k; i++) cr_assert_eq(seen[i], 1, "case %d: event %d matched %d times", c, i, seen[i]);
             cr_assert_eq(sum, want, "case %d: pair distances %lld != weight %lld", c, (long long)sum, (long long)want);
+            check_correction(m, &g, ev, k, got, got_obs, c);
             if (continuous) cr_assert_eq(got_obs, want_obs, "case %d: obs %llx, brute force %llx", c,
                                          (unsigned long long)got_obs, (unsigned long long)want_obs);
             checked++;
@@ -221,6 +308,21 @@ Test(mwpm_exact, random_graphs_without_boundary_tied_weights) {
 Test(mwpm_exact, random_graphs_continuous_weights_observables) {
     int checked = run_cases(2000, 1, 1, 13);
     cr_assert_gt(checked, 1500);
+}
+
+Test(mwpm_exact, lattices_with_boundary) {
+    int checked = run_cases_on(800, 1, 0, 21, 1);
+    cr_assert_gt(checked, 700);
+}
+
+Test(mwpm_exact, lattices_without_boundary) {
+    int checked = run_cases_on(500, 0, 0, 22, 1);
+    cr_assert_gt(checked, 100);
+}
+
+Test(mwpm_exact, lattices_continuous_weights_observables) {
+    int checked = run_cases_on(500, 1, 1, 23, 1);
+    cr_assert_gt(checked, 400);
 }
 
 // ---- blossom alone against enumeration on random (non-metric) graphs ----------------------
@@ -307,6 +409,32 @@ Test(mwpm_exact, negative_weight_edge_base_flip) {
     cr_assert_eq(qp_mwpm_decode_b8(m, &one, &obs, &w, &err), 0, "%s", err.msg);
     cr_assert_eq(obs, 1);
     cr_assert_float_eq(w, wb - w01, 1e-4);
+    qp_mwpm_free(m);
+    qp_matching_graph_free(&g);
+}
+
+// ---- detectors without edges ----------------------------------------------------------------
+
+Test(mwpm_exact, many_detectors_without_edges) {
+    // 200,000 detectors, only D0-D1 and D1-boundary have edges (graph setup must stay
+    // near-linear in the detector count); an event on an isolated detector is an error.
+    qp_mg_edge e[2] = {{0, 1, 0.1, 1}, {1, QP_MG_BOUNDARY, 0.1, 2}};
+    qp_matching_graph g;
+    qp_err err;
+    cr_assert_eq(qp_matching_graph_from_edges(&g, 200000, 2, e, 2, &err), 0, "%s", err.msg);
+    qp_mwpm *m = qp_mwpm_create(&g);
+    uint32_t ev[2] = {0, 1};
+    uint64_t obs;
+    int64_t w;
+    cr_assert_eq(qp_mwpm_decode_events(m, ev, 2, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(obs, 1);
+    cr_assert_eq(w, g.adj_weight[0]);
+    uint32_t ev0[1] = {0};
+    cr_assert_eq(qp_mwpm_decode_events(m, ev0, 1, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(obs, 3, "D0 goes to the boundary through D1");
+    uint32_t lonely[1] = {123456};
+    cr_assert_eq(qp_mwpm_decode_events(m, lonely, 1, &obs, &w, &err), -1);
+    cr_assert(strstr(err.msg, "D123456") != NULL, "%s", err.msg);
     qp_mwpm_free(m);
     qp_matching_graph_free(&g);
 }

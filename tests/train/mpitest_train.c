@@ -58,8 +58,12 @@ static double rel_diff(const float *a, const float *b, size_t n) {
 // Runs the job on comm; returns its status (0) and fills *sum.
 static int run(const qp_config *cfg, MPI_Comm comm, const char *path, int fixed, int resume, uint64_t stop_after,
                qp_train_summary *sum) {
-    qp_train_job_options o = {.resume = resume, .quiet = 1, .fixed_order = fixed, .stop_after = stop_after,
-                              .checkpoint = path, .summary = sum};
+    qp_train_job_options o = {.resume = resume,
+                              .quiet = 1,
+                              .fixed_order = fixed,
+                              .stop_after = stop_after,
+                              .checkpoint = path,
+                              .summary = sum};
     qp_err err = {{0}};
     int rc = qp_train_job(cfg, &o, comm, &err);
     MPI_CHECK(rc == 0, "training into %s: %s", path, err.msg);
@@ -118,7 +122,8 @@ static void check_decoder(const char *model_path) {
     // Circuits the model does not fit.
     const char *why[2] = {"stabilizers", "final round"};
     for (int k = 0; k < 2; k++) {
-        qp_surface_params other = k ? qp_surface_params_uniform('z', 3, 2, 0.01) : qp_surface_params_uniform('x', 5, 2, 0.01);
+        qp_surface_params other =
+            k ? qp_surface_params_uniform('z', 3, 2, 0.01) : qp_surface_params_uniform('x', 5, 2, 0.01);
         MPI_CHECK(qp_surface_code_generate(&c, &other, &err) == 0, "%s", err.msg);
         dec = NULL;
         rc = qp_nn_decoder_open(model_path, &c, &dec, &err);
@@ -127,6 +132,21 @@ static void check_decoder(const char *model_path) {
         qp_nn_decoder_free(dec);
         qp_circuit_free(&c);
     }
+    // Another round count is accepted (the model is recurrent) and decodes.
+    qp_surface_params longer = qp_surface_params_uniform('x', 3, 4, 0.01);
+    MPI_CHECK(qp_surface_code_generate(&c, &longer, &err) == 0, "%s", err.msg);
+    dec = NULL;
+    rc = qp_nn_decoder_open(model_path, &c, &dec, &err);
+    MPI_CHECK(rc == 0, "4-round circuit refused: %s", err.msg);
+    if (rc == 0) {
+        uint8_t zeros[8] = {0}, pred = 0xff;
+        float conf = -1;
+        MPI_CHECK(qp_nn_decoder_decode(dec, zeros, 1, sizeof zeros, &pred, &conf, &err) == 0 && pred == (conf > 0.5f) &&
+                      conf >= 0 && conf <= 1,
+                  "decoding 4 rounds: %s", err.msg);
+    }
+    qp_nn_decoder_free(dec);
+    qp_circuit_free(&c);
     // Not a model.
     rc = qp_nn_decoder_open("/nonexistent/model.h5", &c, &dec, &err);
     MPI_CHECK(rc == -1 && strstr(err.msg, "/nonexistent/model.h5"), "missing model: %s", err.msg);
@@ -207,7 +227,8 @@ int main(int argc, char **argv) {
                           rel_diff(ck_res.params, ck_fixed.params, n));
                 // (c) contents.
                 MPI_CHECK(ck_fixed.step == STEPS && ck_fixed.ranks == size && ck_fixed.batch_size == 8 &&
-                              ck_fixed.model.hidden == 16 && ck_fixed.model.num_heads == 2 && ck_fixed.model.num_obs == 1,
+                              ck_fixed.model.hidden == 16 && ck_fixed.model.num_heads == 2 &&
+                              ck_fixed.model.num_obs == 1,
                           "attributes: step %lld ranks %lld batch %llu", (long long)ck_fixed.step,
                           (long long)ck_fixed.ranks, (unsigned long long)ck_fixed.batch_size);
                 // d=3, 2 rounds, memory X: 4 + 8 + 4 detectors on 8 stabilizers over 3 layout rounds.
@@ -225,6 +246,40 @@ int main(int argc, char **argv) {
             qp_nn_checkpoint_free(&ck_mpi);
             qp_nn_checkpoint_free(&ck_one);
             qp_nn_checkpoint_free(&ck_res);
+            // train.init (fine-tuning) starts from the model's weights: with a negligible learning
+            // rate the result stays at them; a model of another size is refused.
+            char init_text[2048], ft[300];
+            snprintf(ft, sizeof ft, "%s/ft.h5", dir);
+            for (int k = 0; k < 2; k++) {
+                snprintf(init_text, sizeof init_text, "%s  init: %s\n", config_text, p_fixed);
+                char *at = strstr(init_text, k ? "hidden: 16" : "learning_rate: 3e-3");
+                if (k)
+                    memcpy(at, "hidden: 32", 10);
+                else
+                    memcpy(at, "learning_rate: 1e-9", 19);
+                qp_config icfg = {0};
+                int ok = qp_config_load_text(init_text, "init.yaml", &icfg, &err) == 0;
+                MPI_CHECK(ok, "init config %d: %s", k, err.msg);
+                if (!ok) continue;
+                qp_train_job_options o = {.quiet = 1, .checkpoint = ft};
+                int rc = qp_train_job(&icfg, &o, MPI_COMM_SELF, &err);
+                if (k) {
+                    MPI_CHECK(rc == -1 && strstr(err.msg, "hidden") && strstr(err.msg, "fixed.h5"),
+                              "a model of another size as train.init: %s", err.msg);
+                } else {
+                    MPI_CHECK(rc == 0, "train.init: %s", err.msg);
+                    qp_nn_checkpoint a = {0}, b = {0};
+                    if (rc == 0 && !read_ck(ft, &a) && !read_ck(p_fixed, &b)) {
+                        double d = rel_diff(a.params, b.params, b.num_params);
+                        MPI_CHECK(d < 1e-6 && a.step == STEPS, "fine-tuned from the model: relative difference %.3g",
+                                  d);
+                    }
+                    qp_nn_checkpoint_free(&a);
+                    qp_nn_checkpoint_free(&b);
+                }
+                qp_config_free(&icfg);
+            }
+            unlink(ft);
             // Resume without a checkpoint, and a batch that does not split: one-line errors.
             char missing[300];
             snprintf(missing, sizeof missing, "%s/missing.h5", dir);

@@ -130,6 +130,7 @@ static void boundary_distances(qp_matching_graph *g) {
     for (uint32_t v = 0; v < n; v++) {
         g->boundary_dist[v] = g->boundary_weight[v];
         g->boundary_dist_obs[v] = g->boundary_obs[v];
+        g->boundary_next[v] = QP_MG_BOUNDARY;
         if (g->boundary_weight[v] != QP_MG_INF) qp_heap_push(&heap, g->boundary_weight[v], v);
     }
     while (heap.len) {
@@ -143,6 +144,7 @@ static void boundary_distances(qp_matching_graph *g) {
             if (nd < g->boundary_dist[u]) {
                 g->boundary_dist[u] = nd;
                 g->boundary_dist_obs[u] = g->boundary_dist_obs[v] ^ g->adj_obs[k];
+                g->boundary_next[u] = v;
                 qp_heap_push(&heap, nd, u);
             }
         }
@@ -218,6 +220,7 @@ int qp_matching_graph_from_edges(qp_matching_graph *g, uint32_t num_detectors,
     g->boundary_obs = qp_calloc(num_detectors ? num_detectors : 1, sizeof *g->boundary_obs);
     g->boundary_dist = qp_malloc((num_detectors ? num_detectors : 1) * sizeof *g->boundary_dist);
     g->boundary_dist_obs = qp_calloc(num_detectors ? num_detectors : 1, sizeof *g->boundary_dist_obs);
+    g->boundary_next = qp_calloc(num_detectors ? num_detectors : 1, sizeof *g->boundary_next);
     for (uint32_t v = 0; v < num_detectors; v++) g->boundary_weight[v] = QP_MG_INF;
     size_t num_adj = 0;
     for (size_t i = 0; i < nk; i++)
@@ -264,6 +267,7 @@ void qp_matching_graph_free(qp_matching_graph *g) {
     free(g->boundary_obs);
     free(g->boundary_dist);
     free(g->boundary_dist_obs);
+    free(g->boundary_next);
     free(g->base_detector_flip);
     memset(g, 0, sizeof *g);
 }

@@ -56,6 +56,8 @@ typedef struct {
     // Shortest path to the boundary (derived).
     int64_t *boundary_dist;    // (num_detectors) QP_MG_INF if unreachable
     uint64_t *boundary_dist_obs;  // (num_detectors)
+    uint32_t *boundary_next;   // (num_detectors) next detector on that path, QP_MG_BOUNDARY
+                               // when it takes v's own boundary edge (unset if unreachable)
     // Negative-weight (p > 0.5) edges folded into a base flip.
     uint8_t *base_detector_flip;  // (num_detectors) 1 if toggled
     int has_base_flip;            // any base_detector_flip set

@@ -11,6 +11,7 @@
 
 typedef struct {
     uint32_t u, v;   // event indices (into the shot's event list), u < v
+    uint32_t from;   // the event whose search found the path (u or v)
     int64_t dist;
     uint64_t obs;
 } candidate;
@@ -27,7 +28,7 @@ typedef struct {
     uint32_t seen;      // search generation that set dist
     uint32_t target;    // generation of the search that must settle this detector
     uint32_t event_of;  // event index + 1 in this shot, 0 = not an event
-    uint32_t pad;
+    uint32_t parent;    // previous detector on the path (trace_path only)
 } node_state;
 
 typedef struct {
@@ -61,10 +62,11 @@ struct qp_mwpm {
     uint32_t *local;   size_t local_cap;        // (k) index of an event inside its cluster
     uint32_t *cstart;  size_t cstart_cap;       // (k+1) cluster start offsets into order
     int32_t *eu, *ev;  int64_t *ew; size_t e_cap;  // blossom edge arrays
-    size_t *ecand;     size_t ecand_cap;        // candidate index per blossom edge (or SIZE_MAX)
     int32_t *mate;     size_t mate_cap;
     size_t *cand_start; size_t cand_start_cap;  // (clusters+1) candidate ranges per cluster
-    uint32_t *pairs;   size_t pairs_len, pairs_cap;
+    uint32_t *pairs;   size_t pairs_len, pairs_cap;   // (num_pairs, 2) matched detector pairs
+    uint32_t *pair_from; size_t pair_from_cap;        // (num_pairs) search source detector, or QP_MG_BOUNDARY
+    uint32_t *corr;    size_t corr_len, corr_cap;     // (num_edges, 2) correction edges
     qp_blossom *blossom;
 };
 
@@ -85,6 +87,31 @@ static void full_dijkstra(const qp_matching_graph *g, uint32_t src, int64_t *out
             }
         }
     }
+}
+
+// Dijkstra from src over its component; `out` must be QP_MG_INF on entry for that component.
+// Lists the reached detectors in `touched` and returns their count.
+static uint32_t component_dijkstra(const qp_matching_graph *g, uint32_t src, int64_t *out, qp_min_heap *heap,
+                                   uint32_t *touched) {
+    uint32_t nt = 0;
+    out[src] = 0;
+    touched[nt++] = src;
+    heap->len = 0;
+    qp_heap_push(heap, 0, src);
+    while (heap->len) {
+        qp_heap_item it = qp_heap_pop(heap);
+        if (it.dist != out[it.node]) continue;
+        for (uint32_t k = g->adj_start[it.node]; k < g->adj_start[it.node + 1]; k++) {
+            uint32_t y = g->adj_node[k];
+            int64_t nd = it.dist + g->adj_weight[k];
+            if (nd < out[y]) {
+                if (out[y] == QP_MG_INF) touched[nt++] = y;
+                out[y] = nd;
+                qp_heap_push(heap, nd, y);
+            }
+        }
+    }
+    return nt;
 }
 
 // Farthest-point landmarks (QP_MWPM_LANDMARKS of them, fewer for tiny graphs); the boundary
@@ -125,25 +152,34 @@ static void choose_landmarks(qp_mwpm *m) {
         m->sort_key[v] = -1;
         if (g->boundary_dist[v] != QP_MG_INF && g->boundary_dist[v] > max_b) max_b = g->boundary_dist[v];
     }
+    // Searches touch only their component and reset only what they touched, so many small
+    // components (or detectors without edges) cost O(N log N) in total.
+    for (uint32_t v = 0; v < n; v++) tmp[v] = QP_MG_INF;
+    uint32_t *touched = qp_malloc((n ? n : 1) * sizeof *touched);
     int64_t base = 0;
     for (uint32_t s = 0; s < n; s++) {
         if (m->sort_key[s] >= 0) continue;
-        full_dijkstra(g, s, tmp, &m->heap);
-        uint32_t far = s;
-        for (uint32_t v = 0; v < n; v++)
-            if (tmp[v] != QP_MG_INF && tmp[v] > tmp[far]) far = v;
-        full_dijkstra(g, far, tmp, &m->heap);
+        uint32_t far = s, nt = 0;
+        for (int sweep = 0; sweep < 2; sweep++) {
+            for (uint32_t t = 0; t < nt; t++) tmp[touched[t]] = QP_MG_INF;
+            nt = component_dijkstra(g, far, tmp, &m->heap, touched);
+            if (sweep == 0)
+                for (uint32_t t = 0; t < nt; t++)
+                    if (tmp[touched[t]] > tmp[far]) far = touched[t];
+        }
         int64_t span = 0;
-        for (uint32_t v = 0; v < n; v++)
-            if (tmp[v] != QP_MG_INF && tmp[v] > span) span = tmp[v];
-        for (uint32_t v = 0; v < n; v++)
-            if (tmp[v] != QP_MG_INF) {
-                m->sort_key[v] = base + tmp[v];
-                m->comp_base[v] = base;
-                m->comp_span[v] = span;
-            }
+        for (uint32_t t = 0; t < nt; t++)
+            if (tmp[touched[t]] > span) span = tmp[touched[t]];
+        for (uint32_t t = 0; t < nt; t++) {
+            uint32_t v = touched[t];
+            m->sort_key[v] = base + tmp[v];
+            m->comp_base[v] = base;
+            m->comp_span[v] = span;
+            tmp[v] = QP_MG_INF;
+        }
         base += span + 4 * max_b + 2;
     }
+    free(touched);
     free(tmp);
     free(mind);
 }
@@ -200,10 +236,11 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->eu);
     free(m->ev);
     free(m->ew);
-    free(m->ecand);
     free(m->mate);
     free(m->cand_start);
     free(m->pairs);
+    free(m->pair_from);
+    free(m->corr);
     qp_blossom_free(m->blossom);
     free(m);
 }
@@ -266,6 +303,7 @@ static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius, ui
                 candidate *c = &m->cand[m->cand_len++];
                 c->u = i < j ? i : j;
                 c->v = i < j ? j : i;
+                c->from = i;
                 c->dist = it.dist;
                 c->obs = nx->obs;
             }
@@ -286,26 +324,88 @@ static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius, ui
     }
 }
 
-static void add_pair(qp_mwpm *m, uint32_t a, uint32_t b) {
+// Records a matched pair; `from` is the detector whose search found the path (boundary
+// matches: QP_MG_BOUNDARY, the path is the precomputed boundary path).
+static void add_pair(qp_mwpm *m, uint32_t a, uint32_t b, uint32_t from) {
     qp_grow(m->pairs, m->pairs_cap, m->pairs_len + 2);
+    qp_grow(m->pair_from, m->pair_from_cap, m->pairs_len / 2 + 1);
+    m->pair_from[m->pairs_len / 2] = from;
     m->pairs[m->pairs_len++] = a;
     m->pairs[m->pairs_len++] = b;
 }
 
-static void add_blossom_edge(qp_mwpm *m, size_t *ne, int32_t a, int32_t b, int64_t w, size_t cand) {
+static void add_corr(qp_mwpm *m, uint32_t a, uint32_t b) {
+    qp_grow(m->corr, m->corr_cap, m->corr_len + 2);
+    m->corr[m->corr_len++] = a;
+    m->corr[m->corr_len++] = b;
+}
+
+// Re-runs the search from src exactly as search_from relaxes (same pushes, same order), so
+// the path it finds to dst is the one whose distance and mask the candidate recorded, and
+// appends that path's edges.
+static void trace_path(qp_mwpm *m, uint32_t src, uint32_t dst) {
+    const qp_matching_graph *g = m->g;
+    node_state *ns = m->ns;
+    next_generation(m);
+    uint32_t gen = m->gen;
+    m->heap.len = 0;
+    ns[src].seen = gen;
+    ns[src].dist = 0;
+    ns[src].obs = 0;
+    qp_heap_push(&m->heap, 0, src);
+    while (m->heap.len) {
+        qp_heap_item it = qp_heap_pop(&m->heap);
+        uint32_t x = it.node;
+        if (it.dist != ns[x].dist) continue;
+        if (x == dst) break;
+        for (uint32_t k = g->adj_start[x], end = g->adj_start[x + 1]; k < end; k++) {
+            uint32_t y = m->adj[k].node;
+            int64_t nd = it.dist + m->adj[k].weight;
+            node_state *ny = &ns[y];
+            if (ny->seen != gen || nd < ny->dist) {
+                ny->seen = gen;
+                ny->dist = nd;
+                ny->obs = ns[x].obs ^ g->adj_obs[k];
+                ny->parent = x;
+                qp_heap_push(&m->heap, nd, y);
+            }
+        }
+    }
+    for (uint32_t x = dst; x != src; x = ns[x].parent) add_corr(m, ns[x].parent, x);
+}
+
+size_t qp_mwpm_last_correction(qp_mwpm *m, const uint32_t **edges) {
+    const qp_matching_graph *g = m->g;
+    m->corr_len = 0;
+    for (size_t q = 0; q < m->pairs_len / 2; q++) {
+        uint32_t a = m->pairs[2 * q], b = m->pairs[2 * q + 1], from = m->pair_from[q];
+        if (b == QP_MG_BOUNDARY) {
+            for (uint32_t x = a;;) {
+                uint32_t next = g->boundary_next[x];
+                add_corr(m, x, next);
+                if (next == QP_MG_BOUNDARY) break;
+                x = next;
+            }
+        } else {
+            trace_path(m, from, from == a ? b : a);
+        }
+    }
+    *edges = m->corr;
+    return m->corr_len / 2;
+}
+
+static void add_blossom_edge(qp_mwpm *m, size_t *ne, int32_t a, int32_t b, int64_t w) {
     if (*ne + 1 > m->e_cap) {
         size_t cap = m->e_cap ? 2 * m->e_cap : 64;
         while (cap < *ne + 1) cap *= 2;
         m->eu = qp_realloc(m->eu, cap * sizeof *m->eu);
         m->ev = qp_realloc(m->ev, cap * sizeof *m->ev);
         m->ew = qp_realloc(m->ew, cap * sizeof *m->ew);
-        m->ecand = qp_realloc(m->ecand, cap * sizeof *m->ecand);
         m->e_cap = cap;
     }
     m->eu[*ne] = a;
     m->ev[*ne] = b;
     m->ew[*ne] = w;
-    m->ecand[*ne] = cand;
     (*ne)++;
 }
 
@@ -404,7 +504,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     memset(m->cstart, 0, (k + 1) * sizeof *m->cstart);
     for (size_t i = 0; i < k; i++) m->cstart[uf_find(m->uf, (uint32_t)i) + 1]++;
     for (size_t r = 0; r < k; r++) m->cstart[r + 1] += m->cstart[r];
-    // Fill using a cursor per root (cstart[r] advanced, then restored).
+    // Scatter with cstart[r] as the cursor, then shift it back into start offsets.
     for (size_t i = 0; i < k; i++) {
         uint32_t r = uf_find(m->uf, (uint32_t)i);
         m->order[m->cstart[r]++] = (uint32_t)i;
@@ -416,7 +516,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     memset(m->cand_start, 0, (k + 1) * sizeof *m->cand_start);
     for (size_t c = 0; c < nc; c++) m->cand_start[uf_find(m->uf, m->cand[c].u) + 1]++;
     for (size_t r = 0; r < k; r++) m->cand_start[r + 1] += m->cand_start[r];
-    // Simple approach: stable counting-sort candidates by root into a temporary array.
+    // (scatter into a temporary array, then copy back)
     candidate *sorted = NULL;
     if (nc) {
         sorted = qp_malloc(nc * sizeof *sorted);
@@ -438,7 +538,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             if (m->bdist[i] == QP_MG_INF) return unmatchable(err, events[i]);
             weight += m->bdist[i];
             obs ^= g->boundary_dist_obs[events[i]];
-            add_pair(m, events[i], QP_MG_BOUNDARY);
+            add_pair(m, events[i], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
             continue;
         }
         if (size == 2 && q1 - q0 == 1) {
@@ -447,12 +547,12 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             if (c->dist <= both) {
                 weight += c->dist;
                 obs ^= c->obs;
-                add_pair(m, events[c->u], events[c->v]);
+                add_pair(m, events[c->u], events[c->v], events[c->from]);
             } else {
                 weight += both;
                 obs ^= g->boundary_dist_obs[events[c->u]] ^ g->boundary_dist_obs[events[c->v]];
-                add_pair(m, events[c->u], QP_MG_BOUNDARY);
-                add_pair(m, events[c->v], QP_MG_BOUNDARY);
+                add_pair(m, events[c->u], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
+                add_pair(m, events[c->v], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
             }
             continue;
         }
@@ -460,15 +560,15 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
         for (uint32_t a = c0; a < c1; a++) m->local[m->order[a]] = a - c0;
         size_t ne = 0;
         for (size_t q = q0; q < q1; q++)
-            add_blossom_edge(m, &ne, (int32_t)m->local[m->cand[q].u], (int32_t)m->local[m->cand[q].v], m->cand[q].dist, q);
+            add_blossom_edge(m, &ne, (int32_t)m->local[m->cand[q].u], (int32_t)m->local[m->cand[q].v], m->cand[q].dist);
         for (uint32_t a = 0; a < size; a++) {
             int64_t b = m->bdist[m->order[c0 + a]];
-            if (b != QP_MG_INF) add_blossom_edge(m, &ne, (int32_t)a, (int32_t)(size + a), b, SIZE_MAX);
+            if (b != QP_MG_INF) add_blossom_edge(m, &ne, (int32_t)a, (int32_t)(size + a), b);
         }
         // Boundary copies pair up exactly when their events pair up: mirror the candidates.
         for (size_t q = q0; q < q1; q++)
             add_blossom_edge(m, &ne, (int32_t)(size + m->local[m->cand[q].u]),
-                             (int32_t)(size + m->local[m->cand[q].v]), 0, SIZE_MAX);
+                             (int32_t)(size + m->local[m->cand[q].v]), 0);
         qp_grow(m->mate, m->mate_cap, 2 * (size_t)size);
         if (qp_blossom_min_perfect(m->blossom, (int)(2 * size), (int)ne, m->eu, m->ev, m->ew, m->mate))
             return unmatchable(err, events[m->order[c0]]);
@@ -477,7 +577,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             if ((uint32_t)m->mate[a] == size + a) {
                 weight += m->bdist[i];
                 obs ^= g->boundary_dist_obs[events[i]];
-                add_pair(m, events[i], QP_MG_BOUNDARY);
+                add_pair(m, events[i], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
             }
         }
         for (size_t q = q0; q < q1; q++) {  // candidates are unique per pair
@@ -485,7 +585,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             if ((uint32_t)m->mate[m->local[c->u]] != m->local[c->v]) continue;
             weight += c->dist;
             obs ^= c->obs;
-            add_pair(m, events[c->u], events[c->v]);
+            add_pair(m, events[c->u], events[c->v], events[c->from]);
         }
     }
     *obs_out = obs;

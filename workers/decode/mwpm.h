@@ -12,6 +12,9 @@
 //     are settled (or the radius max b(u)+b(v) over targets is passed); a target is dropped
 //     up front when a landmark lower bound (|d(l,u) - d(l,v)| for the boundary and ~8
 //     farthest-point landmarks, precomputed once per graph) already exceeds b(u) + b(v).
+//     Targets are looked up in a window of the events sorted by a per-component "sort key"
+//     (distance from one end of the component, components spaced apart), since
+//     |key(u) - key(v)| <= d(u,v) <= 2 b(u): no all-pairs loop over the shot's events.
 //     Every event a search settles within b(u)+b(x) becomes a candidate with its distance
 //     and observable mask. Searches pass through other events (stopping there is not exact:
 //     think of three leaves of a star whose centre is also an event). Without a boundary,
@@ -55,5 +58,13 @@ int qp_mwpm_decode_b8(qp_mwpm *m, const uint8_t *dets, uint64_t *obs_out, double
 // Matched pairs of the last decode: (*pairs)[2i], (*pairs)[2i+1] are detector ids, the second
 // QP_MG_BOUNDARY for a boundary match. Valid until the next decode.
 size_t qp_mwpm_last_pairs(const qp_mwpm *m, const uint32_t **pairs);
+
+// The correction of the last decode: the graph edges of every matched pair's path, exactly the
+// paths whose observable masks and weights the decode reported (their XOR flips exactly the
+// decoded events; the XOR of their masks is the prediction before the base flip). Returns the
+// number of edges; (*edges)[2i], (*edges)[2i+1] are its detectors (second QP_MG_BOUNDARY for a
+// boundary edge), path by path (an edge on two paths appears twice). Computed on request by
+// re-running the matched pairs' searches; valid until the next call. For correlated matching.
+size_t qp_mwpm_last_correction(qp_mwpm *m, const uint32_t **edges);
 
 #endif

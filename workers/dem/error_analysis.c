@@ -454,6 +454,9 @@ static int decompose_component(analyzer *a, known_map *known, const uint64_t *po
                                const uint64_t *prob, int n, uint64_t **out, size_t *out_n,
                                size_t *out_cap) {
     if (n >= 64) return qp_fail(a->err, "cannot decompose an error with 64 or more targets");
+    for (int i = 0; i < n; i++)
+        if (!IS_DET(prob[i]) && (prob[i] & ~OBS) >= 64)
+            return qp_fail(a->err, "cannot decompose errors flipping observables L64 and above");
     uint64_t used = 0;
     int ndet = 0;
     for (int i = 0; i < n; i++) {
@@ -553,19 +556,22 @@ static int global_decomposition(analyzer *a) {
         const uint64_t *k = t->pool + e->off;
         size_t start = 0;
         uint64_t d[3];
-        int nd = 0;
+        int nd = 0, wide_obs = 0;
         for (size_t j = 0; j <= e->len; j++) {
             if (j == e->len || k[j] == SEP) {
-                if (nd == 1 || nd == 2) {
+                if ((nd == 1 || nd == 2) && !wide_obs) {
                     known_entry *s = known_slot(&known, d[0], nd == 2 ? d[1] : NONE);
                     *s = (known_entry){d[0], nd == 2 ? d[1] : NONE, e->off + start,
                                        (uint32_t)(j - start), 1};
                 }
                 nd = 0;
+                wide_obs = 0;
                 start = j + 1;
             } else if (IS_DET(k[j])) {
                 if (nd < 3) d[nd] = k[j];
                 nd++;
+            } else if ((k[j] & ~OBS) >= 64) {
+                wide_obs = 1;  // observable masks below are 64-bit
             }
         }
     }

@@ -1,113 +1,197 @@
-// DEM sampler (see dem_sampler.h): flatten once, then per fixed batch of shots walk every
-// mechanism's firing positions by geometric skipping and XOR its symptoms into the records.
+// DEM sampler (see dem_sampler.h): the model is compiled once into a small program (runs of
+// mechanisms with block-relative detector ids, detector shifts, repeats), never unrolled; per
+// fixed batch of shots the program runs and every mechanism's firing positions are found by
+// geometric skipping, its symptoms XORed into the records.
 #include "workers/sim/dem_sampler.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/dem/dem_flatten.h"
 #include "workers/util/alloc.h"
 #include "workers/util/rng.h"
 
-typedef struct {
-    double p;
-    size_t m;
-} prob_index;
+enum { OP_MECHS, OP_SHIFT, OP_REPEAT };
 
-static int cmp_prob_index(const void *x, const void *y) {
-    const prob_index *a = x, *b = y;
-    if (a->p != b->p) return a->p < b->p ? -1 : 1;
-    return a->m < b->m ? -1 : a->m > b->m;
+static int cmp_u32(const void *x, const void *y) {
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static void add_op(qp_dem_sampler *s, size_t *cap, uint8_t kind, uint64_t a, uint64_t b) {
+    qp_grow(s->ops, *cap, s->num_ops + 1);
+    s->ops[s->num_ops++] = (qp_dem_sampler_op){kind, a, b};
+}
+
+typedef struct {
+    size_t cap_mechs, cap_dets, cap_ops;
+    uint32_t *scratch;
+    size_t cap_scratch;
+} builder;
+
+// Appends one error instruction as a mechanism: detectors of all `^` parts XORed.
+static int add_mechanism(qp_dem_sampler *s, builder *bl, const qp_dem_instr *in, qp_err *err) {
+    size_t m = s->num_mechs;
+    if (m + 1 > bl->cap_mechs) {
+        size_t nc = bl->cap_mechs ? bl->cap_mechs * 2 : 256;
+        s->log_q = qp_realloc(s->log_q, nc * sizeof *s->log_q);
+        s->prob = qp_realloc(s->prob, nc * sizeof *s->prob);
+        s->det_start = qp_realloc(s->det_start, (nc + 1) * sizeof *s->det_start);
+        s->obs = qp_realloc(s->obs, nc * sizeof *s->obs);
+        bl->cap_mechs = nc;
+    }
+    qp_grow(bl->scratch, bl->cap_scratch, in->num_targets + 1);
+    size_t n = 0;
+    uint64_t obs = 0;
+    for (uint32_t k = 0; k < in->num_targets; k++) {
+        uint64_t t = in->targets[k];
+        if (t == QP_DEM_SEPARATOR) continue;
+        if (t & QP_DEM_OBS) {
+            uint64_t o = t & ~QP_DEM_OBS;
+            if (o >= 64) return qp_fail(err, "DEM sampler: observable L%llu (at most 64 observables)", (unsigned long long)o);
+            obs ^= 1ull << o;
+        } else {
+            if (t > UINT32_MAX) return qp_fail(err, "DEM sampler: detector id past 2^32");
+            bl->scratch[n++] = (uint32_t)t;
+        }
+    }
+    qsort(bl->scratch, n, sizeof *bl->scratch, cmp_u32);
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {  // repeated ids cancel in pairs
+        size_t j = i;
+        while (j < n && bl->scratch[j] == bl->scratch[i]) j++;
+        if ((j - i) & 1) bl->scratch[w++] = bl->scratch[i];
+        i = j;
+    }
+    uint64_t start = m ? s->det_start[m] : 0;
+    if (m == 0) s->det_start[0] = 0;
+    qp_grow(s->dets, bl->cap_dets, start + w + 1);
+    if (w) memcpy(s->dets + start, bl->scratch, w * sizeof *s->dets);
+    s->det_start[m + 1] = start + w;
+    s->prob[m] = in->args[0];
+    s->log_q[m] = log1p(-in->args[0]);
+    s->obs[m] = obs;
+    s->num_mechs = m + 1;
+    return 0;
+}
+
+static int compile_block(qp_dem_sampler *s, builder *bl, const qp_dem_block *b, qp_err *err) {
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        const qp_dem_instr *in = &b->instrs[i];
+        if (in->kind == QP_DEM_ERROR) {
+            if (add_mechanism(s, bl, in, err) < 0) return -1;
+            if (s->num_ops && s->ops[s->num_ops - 1].kind == OP_MECHS && s->ops[s->num_ops - 1].b == s->num_mechs - 1)
+                s->ops[s->num_ops - 1].b++;
+            else
+                add_op(s, &bl->cap_ops, OP_MECHS, s->num_mechs - 1, s->num_mechs);
+        } else if (in->kind == QP_DEM_SHIFT_DETECTORS) {
+            add_op(s, &bl->cap_ops, OP_SHIFT, in->targets[0], 0);
+        } else if (in->kind == QP_DEM_REPEAT) {
+            size_t at = s->num_ops;
+            add_op(s, &bl->cap_ops, OP_REPEAT, in->repeat_count, 0);
+            if (compile_block(s, bl, in->body, err) < 0) return -1;
+            s->ops[at].b = s->num_ops - at - 1;  // body length in ops
+        }
+    }
+    return 0;
 }
 
 int qp_dem_sampler_init(qp_dem_sampler *s, const qp_dem *d, qp_err *err) {
     memset(s, 0, sizeof *s);
     if (d->num_detectors > UINT32_MAX) return qp_fail(err, "DEM sampler: more than 2^32 detectors");
-    qp_dem_flat f;
-    if (qp_dem_flatten(d, &f, QP_DEM_SAMPLER_MAX_MECHANISMS, err) < 0)
-        return qp_fail_prefix(err, "DEM sampler (repeat blocks are unrolled)");
-    // Order mechanisms by probability (ties by position) and cut into equal-p groups.
-    prob_index *order = qp_malloc((f.num_mechs ? f.num_mechs : 1) * sizeof *order);
-    size_t n = 0;
-    for (size_t m = 0; m < f.num_mechs; m++)
-        if (f.mechs[m].probability > 0) order[n++] = (prob_index){f.mechs[m].probability, m};
-    qsort(order, n, sizeof *order, cmp_prob_index);
-    s->num_mechs = n;
-    s->det_start = qp_malloc((n + 1) * sizeof *s->det_start);
-    s->dets = qp_malloc((f.num_dets ? f.num_dets : 1) * sizeof *s->dets);
-    s->obs = qp_malloc((n ? n : 1) * sizeof *s->obs);
-    s->group_start = qp_malloc((n + 1) * sizeof *s->group_start);
-    s->group_p = qp_malloc((n ? n : 1) * sizeof *s->group_p);
-    s->group_log_q = qp_malloc((n ? n : 1) * sizeof *s->group_log_q);
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        const qp_dem_mechanism *x = &f.mechs[order[i].m];
-        if (i == 0 || order[i].p != order[i - 1].p) {
-            s->group_start[s->num_groups] = i;
-            s->group_p[s->num_groups] = order[i].p;
-            s->group_log_q[s->num_groups] = log1p(-order[i].p);
-            s->num_groups++;
-        }
-        s->det_start[i] = w;
-        for (uint32_t k = 0; k < x->num_dets; k++) s->dets[w++] = (uint32_t)f.dets[x->first_det + k];
-        s->obs[i] = x->observables;
+    if (d->num_observables > 64) return qp_fail(err, "DEM sampler: more than 64 observables");
+    builder bl = {0};
+    s->det_start = qp_malloc(sizeof *s->det_start);
+    s->det_start[0] = 0;
+    int rc = compile_block(s, &bl, &d->top, err);
+    free(bl.scratch);
+    if (rc < 0) {
+        qp_dem_sampler_free(s);
+        return -1;
     }
-    s->det_start[n] = w;
-    s->group_start[s->num_groups] = n;
     s->num_detectors = d->num_detectors;
     s->num_observables = d->num_observables;
-    free(order);
-    qp_dem_flat_free(&f);
     return 0;
 }
 
 void qp_dem_sampler_free(qp_dem_sampler *s) {
+    free(s->log_q);
+    free(s->prob);
     free(s->det_start);
     free(s->dets);
     free(s->obs);
-    free(s->group_start);
-    free(s->group_p);
-    free(s->group_log_q);
+    free(s->ops);
     memset(s, 0, sizeof *s);
 }
 
-static void fire(const qp_dem_sampler *s, size_t m, uint64_t shot, uint8_t *dets, size_t det_bytes,
-                 uint8_t *obs, size_t obs_bytes) {
-    uint8_t *rec = dets + shot * det_bytes;
-    for (uint64_t k = s->det_start[m]; k < s->det_start[m + 1]; k++)
-        rec[s->dets[k] >> 3] ^= (uint8_t)(1u << (s->dets[k] & 7));
-    for (uint64_t bits = s->obs[m]; bits; bits &= bits - 1) {
-        int o = __builtin_ctzll(bits);
-        obs[shot * obs_bytes + (o >> 3)] ^= (uint8_t)(1u << (o & 7));
+typedef struct {
+    const qp_dem_sampler *s;
+    qp_rng *rng;
+    uint8_t *dets, *obs;
+    size_t det_bytes, obs_bytes;
+} batch;
+
+static void sample_mechanisms(batch *bt, size_t m0, size_t m1, uint64_t offset) {
+    const qp_dem_sampler *s = bt->s;
+    const int64_t B = QP_DEM_SAMPLER_BATCH;
+    for (size_t m = m0; m < m1; m++) {
+        double p = s->prob[m];
+        if (p <= 0) continue;
+        const uint32_t *dm = s->dets + s->det_start[m];
+        size_t nd = (size_t)(s->det_start[m + 1] - s->det_start[m]);
+        uint64_t om = s->obs[m];
+        int64_t shot = -1;
+        for (;;) {
+            if (p >= 1) {
+                shot++;
+            } else {
+                double u = 1.0 - qp_rng_uniform(bt->rng);  // (0, 1]
+                double gap = floor(log(u) / s->log_q[m]);
+                if (gap >= (double)B) break;
+                shot += 1 + (int64_t)gap;
+            }
+            if (shot >= B) break;
+            uint8_t *rec = bt->dets + (size_t)shot * bt->det_bytes;
+            for (size_t k = 0; k < nd; k++) {
+                uint64_t det = dm[k] + offset;
+                rec[det >> 3] ^= (uint8_t)(1u << (det & 7));
+            }
+            if (om) {
+                uint8_t *orec = bt->obs + (size_t)shot * bt->obs_bytes;
+                for (uint64_t bits = om; bits; bits &= bits - 1) {
+                    int o = __builtin_ctzll(bits);
+                    orec[o >> 3] ^= (uint8_t)(1u << (o & 7));
+                }
+            }
+        }
+    }
+}
+
+// Runs ops [begin, end) with the running detector offset.
+static void run_ops(batch *bt, size_t begin, size_t end, uint64_t *offset) {
+    const qp_dem_sampler_op *ops = bt->s->ops;
+    for (size_t i = begin; i < end; i++) {
+        const qp_dem_sampler_op *op = &ops[i];
+        if (op->kind == OP_MECHS) {
+            sample_mechanisms(bt, op->a, op->b, *offset);
+        } else if (op->kind == OP_SHIFT) {
+            *offset += op->a;
+        } else {
+            for (uint64_t r = 0; r < op->a; r++) run_ops(bt, i + 1, i + 1 + op->b, offset);
+            i += op->b;
+        }
     }
 }
 
 // Samples one whole batch into dets (B, det_bytes) and obs (B, obs_bytes), zeroed first.
-// A group's trials are numbered (mechanism - group start) * B + shot.
 static void sample_batch(const qp_dem_sampler *s, qp_rng *rng, uint8_t *dets, size_t det_bytes,
                          uint8_t *obs, size_t obs_bytes) {
-    const uint64_t B = QP_DEM_SAMPLER_BATCH;
+    const size_t B = QP_DEM_SAMPLER_BATCH;
     memset(dets, 0, B * det_bytes);
     memset(obs, 0, B * obs_bytes);
-    for (size_t g = 0; g < s->num_groups; g++) {
-        size_t m0 = s->group_start[g];
-        uint64_t trials = (uint64_t)(s->group_start[g + 1] - m0) * B;
-        if (s->group_p[g] >= 1) {
-            for (uint64_t t = 0; t < trials; t++) fire(s, m0 + t / B, t % B, dets, det_bytes, obs, obs_bytes);
-            continue;
-        }
-        double log_q = s->group_log_q[g];
-        uint64_t t = 0;
-        for (;;) {
-            double u = 1.0 - qp_rng_uniform(rng);  // (0, 1]
-            double gap = floor(log(u) / log_q);
-            if (gap >= (double)(trials - t)) break;
-            t += (uint64_t)gap;
-            fire(s, m0 + t / B, t % B, dets, det_bytes, obs, obs_bytes);
-            t++;
-        }
-    }
+    batch bt = {s, rng, dets, obs, det_bytes, obs_bytes};
+    uint64_t offset = 0;
+    run_ops(&bt, 0, s->num_ops, &offset);
 }
 
 int qp_dem_sampler_sample(const qp_dem_sampler *s, uint64_t seed, uint64_t stream_id,
