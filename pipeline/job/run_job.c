@@ -314,7 +314,7 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
     int rc = qp_sched_run(comm, max_tasks, 1 + je.num_decoders, &rule, run_task, &r, on_progress,
                           &r, &res, err);
     if (rc == 0) {
-        qsort(r.outs, r.num_outs, sizeof *r.outs, by_task);
+        if (r.num_outs > 1) qsort(r.outs, r.num_outs, sizeof *r.outs, by_task);
         rc = write_experiment(store, &r, &res, qp_now_seconds() - t0, err);
         uint64_t row[JOURNAL_WIDTH] = {(uint64_t)index, res.committed_tasks, res.totals[0]};
         for (int k = 0; k < je.num_decoders; k++) row[3 + je.decoder_ids[k]] = res.totals[1 + k];

@@ -6,8 +6,10 @@
 //   - every correction is valid: the XOR of its edges' detector sets equals the syndrome, each
 //     edge exists in the graph, and the reported mask and weight are the XOR / sum over them
 //     (checked shot by shot on the hand graphs and on 300 shots of every reference case);
-//   - on the reference vectors (tests/data, and ../shared/vectors when present) UF's mistakes
-//     against NAME.obs.b8 are compared with our exact MWPM's on the same shots. Tolerance:
+//   - on the reference vectors UF's mistakes against NAME.obs.b8 are compared with exact
+//     matching's on the same shots: our MWPM (decoder.h, kind "mwpm") on the shipped subset
+//     tests/data, PyMatching's predictions NAME.pymatching.01 on ../shared/vectors (when
+//     present; this keeps the test to seconds). Tolerance:
 //     uf <= 1.3 * mwpm + 3 * sqrt(max(mwpm, 1)) per case (1.3x plus three Poisson standard
 //     deviations of the MWPM count, which matters at small counts), and pooled over all cases
 //     uf <= 1.3 * mwpm + 3 * sqrt(mwpm). Both counts are printed. The 24,000-detector case
@@ -185,6 +187,16 @@ Test(union_find, weighted_growth_prefers_the_light_path) {
     qp_mwpm_free(m);
     qp_uf_free(u);
     qp_matching_graph_free(&g);
+    // Unweighted growth is this decoder on equal weights: then the one-edge way out wins.
+    const qp_mg_edge flat[] = {{0, B, 0.1, 1}, {0, 1, 0.1, 0}, {1, B, 0.1, 0}};
+    build(&g, 2, 1, flat, 3);
+    u = qp_uf_create(&g);
+    decode_checked(&g, u, ev, 1, &obs, &w, "D0, equal weights");
+    cr_assert_eq(obs, 1);
+    cr_assert_eq(correction_size(u), 1);
+    cr_assert(has_edge(u, 0, B));
+    qp_uf_free(u);
+    qp_matching_graph_free(&g);
 }
 
 Test(union_find, no_events_gives_empty_correction) {
@@ -223,6 +235,43 @@ Test(union_find, observable_masks_xor_along_the_correction) {
     cr_assert_eq(obs, 5);
     uint32_t ev02[] = {0, 2};  // 0-1-2 (0.2, 0.01 ...) vs both to boundary: check consistency only
     decode_checked(&g, u, ev02, 2, &obs, &w, "D0 D2");
+    qp_uf_free(u);
+    qp_matching_graph_free(&g);
+}
+
+// An edge with p > 0.5 is folded into the graph's base flip (matching_graph.h); the b8 entry
+// point must apply it like MWPM's. On this two-detector graph UF is exact, so both decoders
+// agree on every syndrome, mask and weight.
+Test(union_find, base_flip_of_likely_edges_matches_mwpm) {
+    const qp_mg_edge edges[] = {{0, B, 0.9, 1}, {0, 1, 0.2, 0}, {1, B, 0.05, 2}};
+    qp_matching_graph g;
+    build(&g, 2, 2, edges, 3);
+    cr_assert(g.has_base_flip);
+    qp_uf *u = qp_uf_create(&g);
+    qp_mwpm *m = qp_mwpm_create(&g);
+    for (uint8_t syndrome = 0; syndrome < 4; syndrome++) {
+        uint64_t obs, mobs;
+        double w, mw;
+        qp_err err;
+        cr_assert_eq(qp_uf_decode_b8(u, &syndrome, &obs, &w, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_mwpm_decode_b8(m, &syndrome, &mobs, &mw, &err), 0, "%s", err.msg);
+        cr_assert_eq(obs, mobs, "syndrome %u: UF %llu, MWPM %llu", syndrome, (unsigned long long)obs,
+                     (unsigned long long)mobs);
+        cr_assert_float_eq(w, mw, 1e-9, "syndrome %u: weight %g vs %g", syndrome, w, mw);
+    }
+    // No events: nothing fired (weight 0). Event at D0: the likely edge fired, predicting L0,
+    // weight log(0.1/0.9) < 0.
+    uint8_t none = 0, d0 = 1;
+    uint64_t obs;
+    double w;
+    qp_err err;
+    cr_assert_eq(qp_uf_decode_b8(u, &none, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(obs, 0);
+    cr_assert_float_eq(w, 0.0, 1e-4);
+    cr_assert_eq(qp_uf_decode_b8(u, &d0, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(obs, 1);
+    cr_assert_float_eq(w, log(0.1 / 0.9), 1e-4);
+    qp_mwpm_free(m);
     qp_uf_free(u);
     qp_matching_graph_free(&g);
 }
@@ -271,7 +320,7 @@ Test(union_find, random_grids_valid_and_not_below_mwpm) {
     build(&g, N, 1, edges, ne);
     qp_uf *u = qp_uf_create(&g);
     qp_mwpm *m = qp_mwpm_create(&g);
-    uint64_t agree = 0;
+    uint64_t agree = 0, same_weight = 0;
     for (int shot = 0; shot < 500; shot++) {
         uint32_t ev[N];
         size_t k = 0;
@@ -287,9 +336,11 @@ Test(union_find, random_grids_valid_and_not_below_mwpm) {
         cr_assert_eq(qp_mwpm_decode_events(m, ev, k, &mobs, &mw, &err), 0, "%s", err.msg);
         cr_assert_geq(w, mw, "%s: UF weight %lld below the minimum %lld", what, (long long)w, (long long)mw);
         agree += obs == mobs;
+        same_weight += w == mw;
     }
 #undef NEXT
-    fprintf(stderr, "random grids: UF agrees with MWPM on %llu / 500 shots\n", (unsigned long long)agree);
+    fprintf(stderr, "random grids: UF agrees with MWPM on %llu / 500 shots, has the minimum weight on %llu\n",
+            (unsigned long long)agree, (unsigned long long)same_weight);
     cr_assert_geq(agree, 350);  // sanity: an approximation, not a random guess
     qp_mwpm_free(m);
     qp_uf_free(u);
@@ -331,7 +382,7 @@ static double allowed(uint64_t mwpm) {
     return 1.3 * (double)mwpm + 3.0 * sqrt(mwpm > 1 ? (double)mwpm : 1.0);
 }
 
-static void check_case(const char *dir, const vector_case *c, tally *total) {
+static void check_case(const char *dir, const vector_case *c, int use_pymatching, tally *total) {
     char path[4096];
     qp_err err;
     qp_dem dem;
@@ -340,8 +391,11 @@ static void check_case(const char *dir, const vector_case *c, tally *total) {
     cr_assert_eq(qp_dem_parse_file(&dem, path, &err), 0, "%s", err.msg);
     qp_matching_graph g;
     cr_assert_eq(qp_matching_graph_from_dem(&g, &dem, &err), 0, "%s: %s", c->name, err.msg);
-    qp_decoder *mwpm = qp_decoder_create("mwpm", &dem, &err);
-    cr_assert(mwpm, "%s: %s", c->name, err.msg);
+    qp_decoder *mwpm = NULL;
+    if (!use_pymatching) {
+        mwpm = qp_decoder_create("mwpm", &dem, &err);
+        cr_assert(mwpm, "%s: %s", c->name, err.msg);
+    }
     qp_dem_free(&dem);
     cr_assert_eq(g.num_detectors, c->detectors);
     size_t len_dets, len_obs;
@@ -358,8 +412,18 @@ static void check_case(const char *dir, const vector_case *c, tally *total) {
     qp_uf *u = qp_uf_create(&g);
     uint8_t *pred_uf = malloc(shots), *pred_mwpm = malloc(shots);
     cr_assert_eq(qp_uf_decode_batch_b8(u, dets, shots, bps, pred_uf, NULL, &err), 0, "%s: %s", c->name, err.msg);
-    cr_assert_eq(qp_decoder_decode_batch(mwpm, dets, shots, bps, pred_mwpm, NULL, &err), 0, "%s: %s", c->name,
-                 err.msg);
+    if (use_pymatching) {  // "0\n" or "1\n" per shot (one observable)
+        size_t len_pm;
+        snprintf(path, sizeof path, "%.3900s/%.127s.pymatching.01", dir, c->name);
+        char *pm = qp_test_read_file(path, &len_pm);
+        cr_assert(pm, "%s: missing %s", c->name, path);
+        cr_assert_eq(len_pm, c->shots * 2);
+        for (uint64_t s = 0; s < shots; s++) pred_mwpm[s] = pm[2 * s] == '1';
+        free(pm);
+    } else {
+        cr_assert_eq(qp_decoder_decode_batch(mwpm, dets, shots, bps, pred_mwpm, NULL, &err), 0, "%s: %s", c->name,
+                     err.msg);
+    }
     uint64_t uf_mistakes = 0, mwpm_mistakes = 0;
     for (uint64_t s = 0; s < shots; s++) {
         uf_mistakes += (pred_uf[s] ^ obs[s]) & 1;
@@ -381,10 +445,10 @@ static void check_case(const char *dir, const vector_case *c, tally *total) {
         decode_checked(&g, u, events, k, &o, &w, what);
         cr_assert_eq((uint8_t)(o ^ g.base_obs) & 1, pred_uf[s] & 1, "%s: events and b8 paths disagree", what);
     }
-    fprintf(stderr, "%-28s shots=%-6llu uf_mistakes=%-5llu mwpm_mistakes=%-5llu allowed=%.1f\n", c->name,
-            (unsigned long long)shots, (unsigned long long)uf_mistakes, (unsigned long long)mwpm_mistakes,
-            allowed(mwpm_mistakes));
-    cr_assert_leq((double)uf_mistakes, allowed(mwpm_mistakes), "%s: UF %llu mistakes vs MWPM %llu", c->name,
+    fprintf(stderr, "%-28s shots=%-6llu uf_mistakes=%-5llu %s_mistakes=%-5llu allowed=%.1f\n", c->name,
+            (unsigned long long)shots, (unsigned long long)uf_mistakes, use_pymatching ? "pymatching" : "mwpm",
+            (unsigned long long)mwpm_mistakes, allowed(mwpm_mistakes));
+    cr_assert_leq((double)uf_mistakes, allowed(mwpm_mistakes), "%s: UF %llu mistakes vs exact matching %llu", c->name,
                   (unsigned long long)uf_mistakes, (unsigned long long)mwpm_mistakes);
     total->uf += uf_mistakes;
     total->mwpm += mwpm_mistakes;
@@ -399,24 +463,25 @@ static void check_case(const char *dir, const vector_case *c, tally *total) {
     qp_matching_graph_free(&g);
 }
 
-static void check_dir(const char *dir) {
+static void check_dir(const char *dir, int use_pymatching) {
     vector_case cases[64];
     size_t n = read_manifest(dir, cases, 64);
     cr_assert_gt(n, 0);
     tally total = {0};
-    for (size_t i = 0; i < n; i++) check_case(dir, &cases[i], &total);
+    for (size_t i = 0; i < n; i++) check_case(dir, &cases[i], use_pymatching, &total);
     double bound = 1.3 * (double)total.mwpm + 3.0 * sqrt((double)total.mwpm);
-    fprintf(stderr, "pooled: shots=%llu uf_mistakes=%llu mwpm_mistakes=%llu ratio=%.3f allowed=%.1f\n",
-            (unsigned long long)total.shots, (unsigned long long)total.uf, (unsigned long long)total.mwpm,
+    fprintf(stderr, "pooled: shots=%llu uf_mistakes=%llu %s_mistakes=%llu ratio=%.3f allowed=%.1f\n",
+            (unsigned long long)total.shots, (unsigned long long)total.uf, use_pymatching ? "pymatching" : "mwpm",
+            (unsigned long long)total.mwpm,
             total.mwpm ? (double)total.uf / (double)total.mwpm : 0.0, bound);
     cr_assert_gt(total.mwpm, 0);
     cr_assert_leq((double)total.uf, bound);
 }
 
-Test(union_find, shipped_subset_vs_mwpm) { check_dir(qp_test_data_dir()); }
+Test(union_find, shipped_subset_vs_mwpm) { check_dir(qp_test_data_dir(), 0); }
 
-Test(union_find, shared_vectors_vs_mwpm, .timeout = 600) {
+Test(union_find, shared_vectors_vs_pymatching, .timeout = 600) {
     const char *dir = qp_test_vectors_dir();
     if (!dir) return;
-    check_dir(dir);
+    check_dir(dir, 1);
 }

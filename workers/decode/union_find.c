@@ -22,26 +22,34 @@
 #define NONE UINT32_MAX
 #define UNSCHEDULED INT64_MIN
 
-// One edge, fixed fields and growth state together (one cache line per edge visit).
+// One edge: fixed fields and its per-shot flags together (one cache line per edge visit).
 typedef struct {
     int64_t w;        // integer weight >= 0
     uint64_t obs;     // observable mask
     uint32_t a, b;    // endpoints; b = n for a boundary edge
-    uint8_t dead;     // fully grown, or found inside one cluster: never grown again
-    uint8_t touched;  // in touched_edges
 } uf_edge;
+
+// One incidence of a detector, with what growth reads, so a scan of a vertex's edges is one
+// sequential read plus small per-node arrays.
+typedef struct {
+    int64_t w;        // the edge's weight
+    uint32_t other;   // the other endpoint (n = boundary)
+    uint32_t edge;    // edge id
+} uf_incidence;
 
 struct qp_uf {
     const qp_matching_graph *g;
     uint32_t n;  // detectors; node n is the boundary
     // ---- edges (fixed after create)
     size_t num_edges;
-    uf_edge *edges;             // (num_edges) fixed fields, and growth scratch in reset state
-                                // outside the touched edges
-    uint32_t *inc_start;        // (n + 1) incidence of detector v: inc_edge[inc_start[v] ..)
-    uint32_t *inc_edge;         // (sum of degrees) edge ids
+    uf_edge *edges;             // (num_edges)
+    uint32_t *inc_start;        // (n + 1) incidences of detector v: inc[inc_start[v] ..)
+    uf_incidence *inc;          // (sum of degrees)
     uint32_t *base_flip;        // (num_base_flip) detectors toggled by the base flip
     size_t num_base_flip;
+    // ---- per-edge scratch (num_edges), 0 outside the touched edges
+    uint8_t *edge_dead;         // fully grown, or found inside one cluster: never grown again
+    uint8_t *edge_touched;      // in touched_edges
     // ---- per-node scratch (n + 1), in reset state outside the touched nodes
     uint32_t *parent, *size;         // union-find forest
     uint8_t *odd, *at_boundary;      // valid at roots: parity, touches the boundary
@@ -62,8 +70,7 @@ struct qp_uf {
     uint32_t *stack; size_t cap_stack;
     uint32_t *order; size_t cap_order;
     uint32_t *correction; size_t num_correction, cap_correction;   // (2 * edges) endpoints
-    uint32_t *events; size_t cap_events;
-    qp_min_heap heap;  // (fill time, edge id)
+    qp_min_heap heap;  // (fill time, vertex): one live entry per growing vertex
     uint32_t num_growing;
 };
 
@@ -84,6 +91,8 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
     size_t m = num_internal + num_boundary;
     u->num_edges = m;
     u->edges = qp_calloc(m + 1, sizeof *u->edges);
+    u->edge_dead = qp_calloc(m + 1, 1);
+    u->edge_touched = qp_calloc(m + 1, 1);
     size_t e = 0;
     for (uint32_t v = 0; v < n; v++)
         for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++)
@@ -110,12 +119,13 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
     }
     for (uint32_t v = 0; v < n; v++) u->inc_start[v + 1] += u->inc_start[v];
     size_t num_inc = u->inc_start[n];
-    u->inc_edge = qp_malloc((num_inc + 1) * sizeof *u->inc_edge);
+    u->inc = qp_malloc((num_inc + 1) * sizeof *u->inc);
     uint32_t *fill = qp_malloc(((size_t)n + 1) * sizeof *fill);
     memcpy(fill, u->inc_start, ((size_t)n + 1) * sizeof *fill);
     for (size_t i = 0; i < m; i++) {
-        u->inc_edge[fill[u->edges[i].a]++] = (uint32_t)i;
-        if (u->edges[i].b != n) u->inc_edge[fill[u->edges[i].b]++] = (uint32_t)i;
+        const uf_edge *ed = &u->edges[i];
+        u->inc[fill[ed->a]++] = (uf_incidence){ed->w, ed->b, (uint32_t)i};
+        if (ed->b != n) u->inc[fill[ed->b]++] = (uf_incidence){ed->w, ed->a, (uint32_t)i};
     }
     free(fill);
     u->base_flip = qp_malloc(((size_t)n + 1) * sizeof *u->base_flip);
@@ -156,12 +166,12 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
 
 void qp_uf_free(qp_uf *u) {
     if (!u) return;
-    void *bufs[] = {u->edges, u->inc_start, u->inc_edge,
+    void *bufs[] = {u->edges, u->edge_dead, u->edge_touched, u->inc_start, u->inc,
                     u->base_flip, u->parent, u->size, u->odd, u->at_boundary, u->syn,
                     u->node_touched, u->visited, u->list_head, u->list_tail, u->list_next,
                     u->tree_head, u->parent_tree_edge, u->next_t, u->radius0, u->t0, u->offset,
                     u->touched_nodes, u->touched_edges, u->tree_edges,
-                    u->tree_next, u->stack, u->order, u->correction, u->events, u->heap.items};
+                    u->tree_next, u->stack, u->order, u->correction, u->heap.items};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     free(u);
 }
@@ -185,8 +195,8 @@ static inline void touch_node(qp_uf *u, uint32_t v) {
 }
 
 static inline void touch_edge(qp_uf *u, uint32_t e) {
-    if (u->edges[e].touched) return;
-    u->edges[e].touched = 1;
+    if (u->edge_touched[e]) return;
+    u->edge_touched[e] = 1;
     qp_grow(u->touched_edges, u->cap_touched_edges, u->num_touched_edges + 1);
     u->touched_edges[u->num_touched_edges++] = e;
 }
@@ -217,8 +227,8 @@ static void reset_scratch(qp_uf *u) {
     u->num_touched_nodes = 0;
     for (size_t i = 0; i < u->num_touched_edges; i++) {
         uint32_t e = u->touched_edges[i];
-        u->edges[e].dead = 0;
-        u->edges[e].touched = 0;
+        u->edge_dead[e] = 0;
+        u->edge_touched[e] = 0;
     }
     u->num_touched_edges = 0;
     u->num_tree_edges = 0;
@@ -234,7 +244,7 @@ static inline int64_t root_radius(const qp_uf *u, uint32_t root, int64_t t) {
 }
 
 static inline void kill_edge(qp_uf *u, uint32_t e) {
-    u->edges[e].dead = 1;
+    u->edge_dead[e] = 1;
     touch_edge(u, e);
 }
 
@@ -248,10 +258,10 @@ static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t 
     int gv = is_growing(u, rv);
     *live = 0;
     for (uint32_t k = u->inc_start[v]; k < u->inc_start[v + 1]; k++) {
-        uint32_t e = u->inc_edge[k];
-        const uf_edge *ed = &u->edges[e];
-        if (ed->dead) continue;
-        uint32_t o = ed->a == v ? ed->b : ed->a;
+        const uf_incidence *in = &u->inc[k];
+        uint32_t e = in->edge;
+        if (u->edge_dead[e]) continue;
+        uint32_t o = in->other;
         uint32_t ro = find_root(u->parent, o);
         if (ro == rv) {
             kill_edge(u, e);
@@ -260,7 +270,7 @@ static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t 
         *live = 1;
         int rate = gv + is_growing(u, ro);
         int64_t rad_o = o == u->n ? 0 : root_radius(u, ro, t) - u->offset[o];  // boundary: 0
-        int64_t left = ed->w - rad_v - rad_o;
+        int64_t left = in->w - rad_v - rad_o;
         int64_t ft;
         if (left <= 0) ft = t;
         else if (rate == 0) continue;  // live, but nothing grows it now
@@ -384,9 +394,11 @@ static int grow_clusters(qp_uf *u, qp_err *err) {
             kill_edge(u, e);
             uint32_t ro = find_root(u->parent, u->edges[e].a == v ? u->edges[e].b : u->edges[e].a);
             merge_clusters(u, rv, ro, e, t);
-            rv = find_root(u->parent, v);
+            schedule_vertex(u, v, find_root(u->parent, v), t);
+        } else if (ft != UNSCHEDULED) {  // early (a neighbour stopped): nothing changed, re-push
+            u->next_t[v] = ft;
+            qp_heap_push(&u->heap, ft, v);
         }
-        schedule_vertex(u, v, rv, t);
     }
     return 0;
 }

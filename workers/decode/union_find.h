@@ -11,19 +11,24 @@
 //   events and not touching the boundary) grows at the same rate along all its edges that
 //   are not yet fully grown, in integer weight units of the matching graph (matching_graph.h):
 //   an edge of weight w is fully grown once the growth from its two sides sums to w (two
-//   growing sides fill it twice as fast; a half-unit left over by two sides is rounded up,
-//   one unit in 2^20 of the largest weight). This is the continuous-time limit of growing in
-//   half-edge steps, with steps in proportion to each edge's weight, so light edges (likely
-//   errors) are grown through first. A fully grown edge merges its endpoints' clusters
-//   (union by size, path halving); parities add; a cluster that reaches the boundary becomes
-//   neutral and stops. Growth ends when no cluster is odd.
+//   growing sides fill it twice as fast; a half unit left over by two sides is rounded up,
+//   one unit in 2^20 of the largest weight). This is Delfosse & Nickerson's half-edge rounds
+//   in the limit of small steps, with each edge's length its weight (Huang, Newman & Brown's
+//   weighted growth), so light edges (likely errors) fill first. Deliberately, all odd
+//   clusters grow together rather than the smallest first: with weights, "smallest first"
+//   would let a large cluster lag behind in weight units and pair up wrongly; equal growth
+//   keeps UF's clusters close to MWPM's dual regions. A fully grown edge merges its
+//   endpoints' clusters (union by size, path halving); parities add; a cluster that reaches
+//   the boundary becomes neutral and stops. Growth ends when no cluster is odd.
 // - Peeling. The edges that merged two different clusters form a spanning forest of the
 //   grown edges. Each tree is rooted at the boundary if it holds it, else anywhere; leaves are
 //   peeled towards the root: a vertex with an odd residual syndrome puts the edge to its
 //   parent in the correction and passes its syndrome up.
-// - Cost: event-driven (a priority queue of edge fill times), so a shot costs about
-//   (grown edges) x log; a cluster's edges are rescheduled only when it starts or stops
-//   growing. Scratch state is reset only where the shot touched it.
+// - Cost: event-driven (a heap with one entry per growing vertex, keyed by its next edge
+//   fill time); a cluster that stops growing costs O(1), one that starts rescans its vertices,
+//   a merge re-bases the smaller cluster's vertices. So a shot costs about (vertices and edges
+//   the clusters reach) x log, independent of the graph size; scratch state is reset only
+//   where the shot touched it.
 // - Fails (one line) when an odd cluster can grow no further (an event on a detector with no
 //   path to the boundary or to another event).
 #ifndef QP_DECODE_UNION_FIND_H
