@@ -426,7 +426,6 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             }
         }
     }
-    sigaction(SIGTERM, &old_term, NULL);
 
     if (rc == 0) {
         int64_t now = r.trainer.step;
@@ -466,6 +465,8 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         }
         if (opt->summary) *opt->summary = sum;
     }
+    // Restored only now: a second SIGTERM during the final checkpoint must not kill the write.
+    sigaction(SIGTERM, &old_term, NULL);
     train_run_free(&r);
     return rc;
 }

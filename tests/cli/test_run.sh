@@ -42,20 +42,20 @@ cat > long.yaml <<'YAML'
 job:
   name: resume
   seed: 3
-  shots_per_task: 2048
+  shots_per_task: 1024
 experiments:
   - code: surface
-    distance: [3, 5, 7]
+    distance: [3, 5]
     rounds: d
     basis: [x, z]
-    noise: {model: uniform, p: [0.003]}
+    noise: {model: uniform, p: [0.003, 0.005]}
     decoders: [mwpm]
-    max_shots: 40000
+    max_shots: 12000
 YAML
 mpi 2 "$bin" run long.yaml --out whole.h5 --quiet > /dev/null 2>&1
 mpi 2 "$bin" run long.yaml --out killed.h5 > /dev/null 2> kill.log &
 job=$!
-for _ in $(seq 1 600); do grep -q '^\[2/6\]' kill.log 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 600); do grep -q '^\[3/8\]' kill.log 2>/dev/null && break; sleep 0.05; done
 victim=$(pgrep -f "qecpipe run long.yaml --out killed.h5" | tail -1)
 [ -n "$victim" ] && kill -9 "$victim"
 wait $job; st=$?

@@ -2,7 +2,10 @@
 // depolarisation): the frame sampler and the DEM sampler (on the circuit's error model from
 // workers/dem/error_analysis) are independent implementations, so their per-detector event
 // rates, observable flip rate and co-firing rate of consecutive detector pairs must agree:
-// |z| < 5 each, and the aggregate (sum z^2 - k)/sqrt(2k) < 3.1, with 100,000 shots each.
+// |z| < 5 each, and over the single detectors the aggregate (sum z^2 - k)/sqrt(2k) < 3.1, with
+// 100,000 shots each. The aggregate leaves out the pair rates: a pair's count is correlated with
+// its two detectors' counts, so mixing them would inflate the statistic's variance (the test was
+// flaky that way); each pair still has to pass |z| < 5.
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -53,7 +56,7 @@ static void compare(const char *name, qp_surface_params sp) {
                       kind ? "pair D,D+1 at" : "detector", (unsigned long)k, (unsigned long)a, (unsigned long)b,
                       (unsigned long)n, z);
             if (fabs(z) > fabs(worst)) worst = z;
-            if (a + b) sum += z * z, k_used++;
+            if (kind == 0 && a + b) sum += z * z, k_used++;
         }
     }
     double chi = k_used ? (sum - k_used) / sqrt(2.0 * k_used) : 0;
