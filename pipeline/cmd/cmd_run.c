@@ -7,6 +7,7 @@
 #include "pipeline/cmd/cmd.h"
 #include "pipeline/config/config.h"
 #include "pipeline/job/run_job.h"
+#include "pipeline/job/train_stage.h"
 #include "pipeline/job/default_config.h"
 
 int cmd_run(int argc, char **argv) {
@@ -23,9 +24,10 @@ int cmd_run(int argc, char **argv) {
     const char *pos[1];
     int npos = 0;
     int st = qp_args_parse(argc, argv, "run",
-                           "Run a job: for every experiment of CONFIG, sample shots, decode them with "
-                           "each configured decoder, and write one HDF5 result file collectively from "
-                           "all MPI ranks. Without CONFIG, runs the built-in quickstart config "
+                           "Run a job: train the neural decoder if the config has a train section (data-"
+                           "parallel over the ranks; skipped when its checkpoint is already complete), then "
+                           "for every experiment of CONFIG sample shots, decode them with each configured "
+                           "decoder, and write one HDF5 result file collectively from all MPI ranks. Without CONFIG, runs the built-in quickstart config "
                            "(configs/quickstart.yaml). Re-running after an interruption resumes from "
                            "the journal in PATH.partial.",
                            "[CONFIG.yaml] [options]", opts, sizeof opts / sizeof opts[0], pos, 1, &npos);
@@ -54,7 +56,8 @@ int cmd_run(int argc, char **argv) {
     // Loading is deterministic and reads only the config file, so every rank loads it.
     int rc = npos ? qp_config_load_file(pos[0], &cfg, &err)
                   : qp_config_load_text(qp_default_config_text, "quickstart.yaml (built in)", &cfg, &err);
-    if (rc == 0) {
+    if (rc == 0 && (cfg.job.stages & QP_STAGE_TRAIN)) rc = qp_run_train_stage(&cfg, quiet, MPI_COMM_WORLD, &err);
+    if (rc == 0 && (cfg.job.stages & (QP_STAGE_SIMULATE | QP_STAGE_DECODE))) {
         qp_run_options ro = {.output = out ? out : cfg.job.output, .quiet = quiet, .restart = restart,
                              .share_index = share_index, .share_count = share_count};
         rc = qp_run_job(&cfg, &ro, MPI_COMM_WORLD, &err);

@@ -157,6 +157,16 @@ static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm c
         const char *kind = qp_decoder_name((qp_decoder_id)k);
         int i = je->num_decoders;
         je->decoder_ids[i] = (qp_decoder_id)k;
+        if (k == QP_DEC_NN) {  // a trained model, not a DEM, defines this decoder
+            if (!je->info.model[0])
+                rc = qp_fail(err, "experiment %s: decoder nn needs a model file (experiments[].model, "
+                                  "a train section, or --model)", name);
+            else
+                rc = qp_nn_decoder_open(je->info.model, &je->circuit, &je->nn[i], err);
+            if (rc != 0) break;
+            je->num_decoders++;
+            continue;
+        }
         je->decoders[i] = qp_decoder_create(kind, &je->dem, err);
         if (je->decoders[i] && je->dem_odd_text) je->decoders_odd[i] = qp_decoder_create(kind, &dem_odd, err);
         if (je->decoders[i]) je->num_decoders++;
@@ -198,6 +208,7 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     in->stream = exp->stream;
     in->max_shots = exp->max_shots;
     in->max_errors = exp->max_errors == UINT64_MAX ? 0 : exp->max_errors;
+    snprintf(in->model, sizeof in->model, "%s", exp->model);
 
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -336,6 +347,7 @@ int qp_job_archive_setup(qp_job_experiment *je, const char *archive, const char 
     snprintf(in->name, sizeof in->name, "%s", rel);
     qp_job_group_name(rel, in->group, sizeof in->group);
     snprintf(in->code, sizeof in->code, "archive");
+    snprintf(in->model, sizeof in->model, "%s", opt->model ? opt->model : "");
     parse_path_metadata(rel, in);
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -349,8 +361,9 @@ int qp_job_archive_setup(qp_job_experiment *je, const char *archive, const char 
 
 void qp_job_experiment_free(qp_job_experiment *je) {
     for (int k = 0; k < je->num_decoders; k++) {
-        qp_decoder_free(je->decoders[k]);
+        if (je->decoders[k]) qp_decoder_free(je->decoders[k]);
         if (je->decoders_odd[k]) qp_decoder_free(je->decoders_odd[k]);
+        qp_nn_decoder_free(je->nn[k]);
     }
     je->num_decoders = 0;
     qp_circuit_free(&je->circuit);

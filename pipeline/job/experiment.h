@@ -14,6 +14,7 @@
 #include "pipeline/config/config.h"
 #include "pipeline/formats/shot_format.h"
 #include "workers/circuit/circuit.h"
+#include "pipeline/train/nn_decoder.h"
 #include "workers/decode/decoder.h"
 #include "workers/dem/dem.h"
 #include "workers/util/err.h"
@@ -32,6 +33,7 @@ typedef struct {
     uint64_t max_shots;           // shots to sample, or the shots in the archive's file
     uint64_t max_errors;          // 0: no error budget
     int64_t index;                // position in the job's experiment list
+    char model[QP_CONFIG_PATH_MAX];  // the nn decoder's model file ("" when nn is not used)
 } qp_experiment_info;
 
 // Where an archived experiment's shots are.
@@ -56,6 +58,8 @@ typedef struct {
     qp_decoder_id decoder_ids[QP_NUM_DECODERS];  // in qp_decoder_id order
     qp_decoder *decoders[QP_NUM_DECODERS];
     qp_decoder *decoders_odd[QP_NUM_DECODERS];   // with --dem-by-parity, else NULL
+    qp_nn_decoder *nn[QP_NUM_DECODERS];          // the neural decoder's slot (decoders[k] is
+                                                 // then NULL); it gives confidences, no weights
 } qp_job_experiment;
 
 // Collective: a config experiment (generated surface code or circuit file).
@@ -68,6 +72,7 @@ typedef struct {
                            // when present, else derived from the circuit
     int dem_by_parity;     // even shots: pij_from_odd_for_even.dem, odd: pij_from_even_for_odd.dem
     uint32_t decoders;     // bitmask of QP_DECODER_BIT
+    const char *model;     // the nn decoder's model file (needed when decoders has nn)
 } qp_archive_options;
 
 // Collective: an archived experiment folder (`dir` = archive/rel).

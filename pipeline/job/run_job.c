@@ -42,7 +42,8 @@ typedef struct {
 typedef struct {
     uint64_t task, first_shot, shots;
     uint8_t *pred[QP_NUM_DECODERS];   // (shots, obs_bytes) predicted observable flips
-    double *weight[QP_NUM_DECODERS];  // (shots) matching weight
+    double *weight[QP_NUM_DECODERS];  // (shots) matching weight (matching decoders)
+    float *confidence[QP_NUM_DECODERS]; // (shots, num_obs) P(flipped) (the neural decoder)
     uint8_t *dets, *obs;              // (shots, det_bytes), (shots, obs_bytes) if stored
 } task_output;
 
@@ -60,6 +61,7 @@ static void task_output_free(task_output *o) {
     for (int k = 0; k < QP_NUM_DECODERS; k++) {
         free(o->pred[k]);
         free(o->weight[k]);
+        free(o->confidence[k]);
     }
     free(o->dets);
     free(o->obs);
@@ -127,10 +129,15 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     counters[0] = n;
     for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
         o.pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
-        o.weight[k] = qp_malloc((n + 1) * sizeof(double));
-        rc = je->decoders_odd[k]
-                 ? decode_by_parity(r, k, first, n, o.dets, o.pred[k], o.weight[k], err)
-                 : qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k], o.weight[k], err);
+        if (je->nn[k]) {
+            o.confidence[k] = qp_malloc((n * je->num_observables + 1) * sizeof(float));
+            rc = qp_nn_decoder_decode(je->nn[k], o.dets, n, r->det_bytes, o.pred[k], o.confidence[k], err);
+        } else {
+            o.weight[k] = qp_malloc((n + 1) * sizeof(double));
+            rc = je->decoders_odd[k]
+                     ? decode_by_parity(r, k, first, n, o.dets, o.pred[k], o.weight[k], err)
+                     : qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k], o.weight[k], err);
+        }
         if (rc != 0) qp_fail_prefix(err, "%s", qp_decoder_name(je->decoder_ids[k]));
         uint64_t errors = 0;
         for (uint64_t s = 0; rc == 0 && s < n; s++)
@@ -168,6 +175,7 @@ static int by_task(const void *a, const void *b) {
 typedef const void *(*field_fn)(const task_output *o, int k);
 static const void *field_pred(const task_output *o, int k) { return o->pred[k]; }
 static const void *field_weight(const task_output *o, int k) { return o->weight[k]; }
+static const void *field_confidence(const task_output *o, int k) { return o->confidence[k]; }
 static const void *field_dets(const task_output *o, int k) { return o->dets; }
 static const void *field_obs(const task_output *o, int k) { return o->obs; }
 
@@ -251,9 +259,16 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
         snprintf(p, sizeof p, "%s/predictions", dg);
         if (write_bits(store, p, je->num_observables, r, here, shots, field_pred, k, err) != 0) return -1;
         qp_store_dset *d = NULL;
-        snprintf(p, sizeof p, "%s/weights", dg);
-        int rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &d, err);
-        if (rc == 0) rc = write_rows(d, r, here, shots, field_weight, k, err);
+        int rc;
+        if (je->nn[k]) {  // confidences: float32 (shots, num_observables)
+            snprintf(p, sizeof p, "%s/confidence", dg);
+            rc = qp_store_dset_create(store, p, QP_STORE_F32, je->num_observables, 0, 0, &d, err);
+            if (rc == 0) rc = write_rows(d, r, here, shots, field_confidence, k, err);
+        } else {
+            snprintf(p, sizeof p, "%s/weights", dg);
+            rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &d, err);
+            if (rc == 0) rc = write_rows(d, r, here, shots, field_weight, k, err);
+        }
         qp_store_dset_close(d);
         if (rc != 0) return -1;
         uint64_t errors = res->totals[1 + k];

@@ -15,6 +15,9 @@
 typedef struct {
     qp_mg_edge *edges;
     size_t len, cap;
+    uint32_t *error_of;    // (len) index of the DEM error (in unrolled order) of each edge
+    size_t error_of_cap;
+    uint32_t num_errors;   // DEM errors walked so far
 } edge_list;
 
 static int add_component(edge_list *out, uint64_t *dets, uint32_t nd, uint64_t obs, double p,
@@ -44,6 +47,8 @@ static int add_component(edge_list *out, uint64_t *dets, uint32_t nd, uint64_t o
         if (dets[i] >= num_detectors || dets[i] >= UINT32_MAX)
             return qp_fail(err, "line %u: detector id %llu out of range", line, (unsigned long long)dets[i]);
     qp_grow(out->edges, out->cap, out->len + 1);
+    qp_grow(out->error_of, out->error_of_cap, out->len + 1);
+    out->error_of[out->len] = out->num_errors;
     qp_mg_edge *e = &out->edges[out->len++];
     e->a = (uint32_t)dets[0];
     e->b = k == 2 ? (uint32_t)dets[1] : QP_MG_BOUNDARY;
@@ -81,13 +86,14 @@ static int walk_block(const qp_dem_block *b, uint64_t *shift, edge_list *out,
                     (*scratch)[nd++] = t + *shift;
                 }
             }
+            out->num_errors++;
         }
     }
     return 0;
 }
 
-int qp_matching_graph_dem_edges(const qp_dem *dem, qp_mg_edge **edges, size_t *num_edges,
-                                qp_err *err) {
+int qp_matching_graph_dem_components(const qp_dem *dem, qp_mg_edge **edges, uint32_t **error_of,
+                                     size_t *num_edges, qp_err *err) {
     edge_list out = {0};
     uint64_t shift = 0, *scratch = NULL;
     size_t scratch_cap = 0;
@@ -95,11 +101,19 @@ int qp_matching_graph_dem_edges(const qp_dem *dem, qp_mg_edge **edges, size_t *n
     free(scratch);
     if (rc) {
         free(out.edges);
+        free(out.error_of);
         return -1;
     }
     *edges = out.edges;
     *num_edges = out.len;
+    if (error_of) *error_of = out.error_of;
+    else free(out.error_of);
     return 0;
+}
+
+int qp_matching_graph_dem_edges(const qp_dem *dem, qp_mg_edge **edges, size_t *num_edges,
+                                qp_err *err) {
+    return qp_matching_graph_dem_components(dem, edges, NULL, num_edges, err);
 }
 
 int qp_matching_graph_from_dem(qp_matching_graph *g, const qp_dem *dem, qp_err *err) {

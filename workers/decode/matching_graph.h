@@ -82,6 +82,12 @@ int qp_matching_graph_from_dem(qp_matching_graph *g, const qp_dem *dem, qp_err *
 int qp_matching_graph_dem_edges(const qp_dem *dem, qp_mg_edge **edges, size_t *num_edges,
                                 qp_err *err);
 
+// As qp_matching_graph_dem_edges, plus (*error_of)[i] = index of the DEM `error` instruction
+// (counted in unrolled order, from 0) that edge i is a component of: the components of one
+// decomposed error `A ^ B` share an index. *error_of is qp_malloc'd (may be NULL to skip).
+int qp_matching_graph_dem_components(const qp_dem *dem, qp_mg_edge **edges, uint32_t **error_of,
+                                     size_t *num_edges, qp_err *err);
+
 void qp_matching_graph_free(qp_matching_graph *g);
 
 #endif

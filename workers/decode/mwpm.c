@@ -68,6 +68,18 @@ struct qp_mwpm {
     uint32_t *pair_from; size_t pair_from_cap;        // (num_pairs) search source detector, or QP_MG_BOUNDARY
     uint32_t *corr;    size_t corr_len, corr_cap;     // (num_edges, 2) correction edges
     qp_blossom *blossom;
+    // Boundary paths in use: g's, or those of the lowered graph after a lowered decode.
+    const int64_t *bd_dist;      // (num_detectors) distance to the boundary
+    const uint64_t *bd_obs;      // (num_detectors) observable mask along that path
+    const uint32_t *bd_next;     // (num_detectors) next detector on it (QP_MG_BOUNDARY: own edge)
+    // Lowered weights (qp_mwpm_decode_events_lowered); kept until the next decode so that
+    // qp_mwpm_last_correction reports the lowered decode's paths.
+    int64_t slack;               // total weight removed: lower bounds are reduced by this
+    int64_t *low_bdist;          // (num_detectors) boundary paths of the lowered graph
+    uint64_t *low_bobs;          // (num_detectors)
+    uint32_t *low_bnext;         // (num_detectors)
+    int64_t *low_bweight;        // (num_detectors) boundary edge weights, lowered
+    uint32_t *saved_slot;  uint32_t *saved_w;  size_t saved_len, saved_cap;  // adj slots to restore
 };
 
 // Full Dijkstra from src into out (QP_MG_INF where unreachable).
@@ -211,6 +223,9 @@ qp_mwpm *qp_mwpm_create(const qp_matching_graph *g) {
         m->adj[k].weight = (uint32_t)g->adj_weight[k];
     }
     m->blossom = qp_blossom_create();
+    m->bd_dist = g->boundary_dist;
+    m->bd_obs = g->boundary_dist_obs;
+    m->bd_next = g->boundary_next;
     choose_landmarks(m);
     return m;
 }
@@ -241,6 +256,12 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->pairs);
     free(m->pair_from);
     free(m->corr);
+    free(m->low_bdist);
+    free(m->low_bobs);
+    free(m->low_bnext);
+    free(m->low_bweight);
+    free(m->saved_slot);
+    free(m->saved_w);
     qp_blossom_free(m->blossom);
     free(m);
 }
@@ -375,13 +396,12 @@ static void trace_path(qp_mwpm *m, uint32_t src, uint32_t dst) {
 }
 
 size_t qp_mwpm_last_correction(qp_mwpm *m, const uint32_t **edges) {
-    const qp_matching_graph *g = m->g;
     m->corr_len = 0;
     for (size_t q = 0; q < m->pairs_len / 2; q++) {
         uint32_t a = m->pairs[2 * q], b = m->pairs[2 * q + 1], from = m->pair_from[q];
         if (b == QP_MG_BOUNDARY) {
             for (uint32_t x = a;;) {
-                uint32_t next = g->boundary_next[x];
+                uint32_t next = m->bd_next[x];
                 add_corr(m, x, next);
                 if (next == QP_MG_BOUNDARY) break;
                 x = next;
@@ -413,8 +433,18 @@ static int unmatchable(qp_err *err, uint32_t det) {
     return qp_fail(err, "detection event at D%u can reach neither the boundary nor another event: no perfect matching", det);
 }
 
-int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t *obs_out,
-                          int64_t *weight_out, qp_err *err) {
+// Undoes the weights of the last lowered decode (no-op otherwise).
+static void restore_weights(qp_mwpm *m) {
+    for (size_t i = 0; i < m->saved_len; i++) m->adj[m->saved_slot[i]].weight = m->saved_w[i];
+    m->saved_len = 0;
+    m->slack = 0;
+    m->bd_dist = m->g->boundary_dist;
+    m->bd_obs = m->g->boundary_dist_obs;
+    m->bd_next = m->g->boundary_next;
+}
+
+static int decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t *obs_out,
+                         int64_t *weight_out, qp_err *err) {
     const qp_matching_graph *g = m->g;
     uint64_t obs = 0;
     int64_t weight = 0;
@@ -425,9 +455,10 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     qp_grow(m->bdist, m->bdist_cap, k);
     for (size_t i = 0; i < k; i++) {
         m->ns[events[i]].event_of = (uint32_t)i + 1;
-        m->bdist[i] = g->boundary_dist[events[i]];
+        m->bdist[i] = m->bd_dist[events[i]];
     }
     int L = m->num_landmarks;
+    int64_t slack = m->slack;
     qp_grow(m->ev_lm, m->ev_lm_cap, k * (size_t)L);
     for (size_t i = 0; i < k; i++)
         for (int l = 0; l < L; l++) m->ev_lm[i * L + l] = m->lm[(size_t)l * g->num_detectors + events[i]];
@@ -449,8 +480,8 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
         // of the events sorted by key (the whole component when b(u) is infinite).
         int64_t ku = m->sort_key[events[i]], kmin, kmax;
         if (bi != QP_MG_INF) {
-            kmin = ku - 2 * bi;
-            kmax = ku + 2 * bi;
+            kmin = ku - 2 * bi - slack;
+            kmax = ku + 2 * bi + slack;
         } else {
             kmin = m->comp_base[events[i]];
             kmax = kmin + m->comp_span[events[i]];
@@ -474,7 +505,9 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             int64_t bj = m->bdist[j];
             if (j == i || bj > bi || (bj == bi && j > i)) continue;
             int64_t bound = add_inf(bi, bj);
-            if (landmark_bound(m->ev_lm + i * L, m->ev_lm + j * L, L) > bound) continue;
+            int64_t lb = landmark_bound(m->ev_lm + i * L, m->ev_lm + j * L, L);
+            if (lb != QP_MG_INF) lb -= slack;
+            if (lb > bound) continue;
             m->ns[events[j]].target = m->gen;
             pending++;
             if (bound > radius) radius = bound;
@@ -537,7 +570,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             uint32_t i = m->order[c0];
             if (m->bdist[i] == QP_MG_INF) return unmatchable(err, events[i]);
             weight += m->bdist[i];
-            obs ^= g->boundary_dist_obs[events[i]];
+            obs ^= m->bd_obs[events[i]];
             add_pair(m, events[i], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
             continue;
         }
@@ -550,7 +583,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
                 add_pair(m, events[c->u], events[c->v], events[c->from]);
             } else {
                 weight += both;
-                obs ^= g->boundary_dist_obs[events[c->u]] ^ g->boundary_dist_obs[events[c->v]];
+                obs ^= m->bd_obs[events[c->u]] ^ m->bd_obs[events[c->v]];
                 add_pair(m, events[c->u], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
                 add_pair(m, events[c->v], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
             }
@@ -576,7 +609,7 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
             uint32_t i = m->order[c0 + a];
             if ((uint32_t)m->mate[a] == size + a) {
                 weight += m->bdist[i];
-                obs ^= g->boundary_dist_obs[events[i]];
+                obs ^= m->bd_obs[events[i]];
                 add_pair(m, events[i], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
             }
         }
@@ -591,6 +624,97 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     *obs_out = obs;
     *weight_out = weight;
     return 0;
+}
+
+int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t *obs_out,
+                          int64_t *weight_out, qp_err *err) {
+    restore_weights(m);
+    return decode_events(m, events, k, obs_out, weight_out, err);
+}
+
+// Multi-source Dijkstra from the boundary on the lowered weights (m->adj, m->low_bweight).
+static void lowered_boundary_paths(qp_mwpm *m) {
+    const qp_matching_graph *g = m->g;
+    uint32_t n = g->num_detectors;
+    next_generation(m);  // ns[].seen marks settled detectors of this pass
+    uint32_t gen = m->gen;
+    m->heap.len = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        m->low_bdist[v] = m->low_bweight[v];
+        m->low_bobs[v] = g->boundary_obs[v];
+        m->low_bnext[v] = QP_MG_BOUNDARY;
+        if (m->low_bweight[v] != QP_MG_INF) qp_heap_push(&m->heap, m->low_bweight[v], v);
+    }
+    while (m->heap.len) {
+        qp_heap_item it = qp_heap_pop(&m->heap);
+        uint32_t v = it.node;
+        if (m->ns[v].seen == gen || it.dist != m->low_bdist[v]) continue;
+        m->ns[v].seen = gen;
+        for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
+            uint32_t u = m->adj[k].node;
+            int64_t nd = it.dist + m->adj[k].weight;
+            if (nd < m->low_bdist[u]) {
+                m->low_bdist[u] = nd;
+                m->low_bobs[u] = m->low_bobs[v] ^ g->adj_obs[k];
+                m->low_bnext[u] = v;
+                qp_heap_push(&m->heap, nd, u);
+            }
+        }
+    }
+}
+
+static void lower_slot(qp_mwpm *m, uint32_t k, int64_t w) {
+    if (w >= (int64_t)m->adj[k].weight) return;
+    qp_grow(m->saved_slot, m->saved_cap, m->saved_len + 1);
+    m->saved_w = qp_realloc(m->saved_w, m->saved_cap * sizeof *m->saved_w);
+    m->saved_slot[m->saved_len] = k;
+    m->saved_w[m->saved_len++] = m->adj[k].weight;
+    m->adj[k].weight = (uint32_t)w;
+}
+
+int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
+                                  const qp_mwpm_lowered *lowered, size_t num_lowered,
+                                  uint64_t *obs_out, int64_t *weight_out, qp_err *err) {
+    const qp_matching_graph *g = m->g;
+    restore_weights(m);
+    if (num_lowered == 0) return decode_events(m, events, k, obs_out, weight_out, err);
+    uint32_t n = g->num_detectors;
+    if (!m->low_bdist) {
+        m->low_bdist = qp_malloc((n ? n : 1) * sizeof *m->low_bdist);
+        m->low_bobs = qp_malloc((n ? n : 1) * sizeof *m->low_bobs);
+        m->low_bnext = qp_malloc((n ? n : 1) * sizeof *m->low_bnext);
+        m->low_bweight = qp_malloc((n ? n : 1) * sizeof *m->low_bweight);
+    }
+    memcpy(m->low_bweight, g->boundary_weight, (size_t)n * sizeof *m->low_bweight);
+    int64_t slack = 0;
+    for (size_t i = 0; i < num_lowered; i++) {
+        const qp_mwpm_lowered *l = &lowered[i];
+        int64_t w = l->weight < 0 ? 0 : l->weight;
+        if (l->a >= n) continue;
+        if (l->b == QP_MG_BOUNDARY) {
+            if (m->low_bweight[l->a] != QP_MG_INF && w < m->low_bweight[l->a]) {
+                slack += m->low_bweight[l->a] - w;
+                m->low_bweight[l->a] = w;
+            }
+            continue;
+        }
+        if (l->b >= n) continue;
+        for (uint32_t s = 0; s < 2; s++) {
+            uint32_t x = s ? l->b : l->a, y = s ? l->a : l->b;
+            for (uint32_t q = g->adj_start[x]; q < g->adj_start[x + 1]; q++)
+                if (m->adj[q].node == y) {
+                    if (s == 0 && w < (int64_t)m->adj[q].weight) slack += (int64_t)m->adj[q].weight - w;
+                    lower_slot(m, q, w);
+                    break;
+                }
+        }
+    }
+    lowered_boundary_paths(m);
+    m->bd_dist = m->low_bdist;
+    m->bd_obs = m->low_bobs;
+    m->bd_next = m->low_bnext;
+    m->slack = slack;
+    return decode_events(m, events, k, obs_out, weight_out, err);
 }
 
 int qp_mwpm_decode_b8(qp_mwpm *m, const uint8_t *dets, uint64_t *obs_out, double *weight_out,

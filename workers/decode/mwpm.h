@@ -49,6 +49,24 @@ void qp_mwpm_free(qp_mwpm *m);
 int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t num_events,
                           uint64_t *obs_out, int64_t *weight_out, qp_err *err);
 
+// One edge whose weight a lowered decode lowers: a–b (b = QP_MG_BOUNDARY: a's boundary edge)
+// gets integer weight `weight` (even, in the graph's scale) if that is below its weight.
+typedef struct {
+    uint32_t a, b;
+    int64_t weight;
+} qp_mwpm_lowered;
+
+// As qp_mwpm_decode_events, on the graph with the listed edges lowered (an edge listed twice
+// takes the lower weight; edges not in the graph are ignored). For correlated matching's
+// second pass. Exact for the lowered weights: boundary paths are recomputed on them, and the
+// landmark and sort-key lower bounds are loosened by the total weight removed (a shortest
+// path uses each lowered edge at most once). The lowering lasts until the next decode, so
+// qp_mwpm_last_pairs / qp_mwpm_last_correction describe this decode; any decode restores g's
+// weights first.
+int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t num_events,
+                                  const qp_mwpm_lowered *lowered, size_t num_lowered,
+                                  uint64_t *obs_out, int64_t *weight_out, qp_err *err);
+
 // Decodes one b8 detector record (ceil(num_detectors/8) bytes, little-endian bits): applies
 // the graph's base flip, returns the observable mask and the weight in log-likelihood units
 // (integer weight / scale + base_weight).
