@@ -27,8 +27,10 @@ int qp_stop_rule_met(const qp_stop_rule *rule, const uint64_t *totals) {
 }
 
 // Rank 0's bookkeeping: results arrive in any order, are committed in task order.
+// Indices here are relative to the range's first task.
 typedef struct {
     int num_counters;
+    uint64_t first_task;
     uint64_t max_tasks, next_task, committed;
     uint8_t *done;       // [max_tasks] 1 when the task's counters arrived
     uint64_t *counters;  // [max_tasks][num_counters], filled lazily
@@ -38,8 +40,9 @@ typedef struct {
     char fail_msg[sizeof(((qp_err *)0)->msg)];
 } coordinator;
 
-static void coordinator_record(coordinator *co, const qp_stop_rule *rule, uint64_t task,
+static void coordinator_record(coordinator *co, const qp_stop_rule *rule, uint64_t abs_task,
                                const uint64_t *counters, qp_progress_fn progress, void *pctx) {
+    uint64_t task = abs_task - co->first_task;
     co->done[task] = 1;
     memcpy(co->counters + task * co->num_counters, counters, co->num_counters * sizeof(uint64_t));
     uint64_t before = co->committed;
@@ -49,27 +52,31 @@ static void coordinator_record(coordinator *co, const qp_stop_rule *rule, uint64
         co->committed++;
         if (qp_stop_rule_met(rule, co->totals)) co->stopped = 1;
     }
-    if (co->committed == co->max_tasks) co->stopped = 1;
     if (progress && co->committed != before) progress(co->committed, co->totals, pctx);
 }
 
-// Next task to hand out, or NO_TASK when nothing more is needed.
+// Next task (absolute id) to hand out, or NO_TASK when nothing more is needed.
 static uint64_t coordinator_next(coordinator *co) {
     if (co->stopped || co->failed || co->next_task >= co->max_tasks) return NO_TASK;
-    return co->next_task++;
+    return co->first_task + co->next_task++;
 }
 
 // Returns 1 if any task failed (fail_msg gets the first message), else 0.
-static int run_coordinator(MPI_Comm comm, int size, uint64_t max_tasks, int num_counters,
+static int run_coordinator(MPI_Comm comm, int size, const qp_sched_range *range,
                            const qp_stop_rule *rule, qp_task_fn task_fn, void *task_ctx,
                            qp_progress_fn progress, void *pctx, qp_sched_result *res,
                            char *fail_msg) {
     coordinator co = {0};
-    co.num_counters = num_counters;
+    uint64_t max_tasks = range->num_tasks;
+    co.num_counters = range->num_counters;
+    co.first_task = range->first_task;
     co.max_tasks = max_tasks;
     co.done = qp_calloc(max_tasks ? max_tasks : 1, 1);
-    co.counters = qp_calloc((max_tasks ? max_tasks : 1) * num_counters, sizeof(uint64_t));
-    if (max_tasks == 0) co.stopped = 1;
+    co.counters = qp_calloc((max_tasks ? max_tasks : 1) * co.num_counters, sizeof(uint64_t));
+    if (range->initial_totals)
+        memcpy(co.totals, range->initial_totals, co.num_counters * sizeof(uint64_t));
+    // A rule already met before the range (e.g. resumed at the stopping point) runs nothing.
+    if (qp_stop_rule_met(rule, co.totals)) co.stopped = 1;
 
     // Each worker keeps PIPELINE requests in flight, so it has its next task queued while it
     // computes and never waits for rank 0 to finish a task of its own. A worker is done once
@@ -114,6 +121,7 @@ static int run_coordinator(MPI_Comm comm, int size, uint64_t max_tasks, int num_
     }
 
     res->committed_tasks = co.committed;
+    res->rule_met = co.stopped;
     memcpy(res->totals, co.totals, sizeof co.totals);
     int failed = co.failed;
     memcpy(fail_msg, co.fail_msg, sizeof co.fail_msg);
@@ -150,9 +158,10 @@ static void run_worker(MPI_Comm comm, int num_counters, qp_task_fn task_fn, void
     }
 }
 
-int qp_sched_run(MPI_Comm comm, uint64_t max_tasks, int num_counters, const qp_stop_rule *rule,
+int qp_sched_run(MPI_Comm comm, const qp_sched_range *range, const qp_stop_rule *rule,
                  qp_task_fn task_fn, void *task_ctx, qp_progress_fn progress_fn,
                  void *progress_ctx, qp_sched_result *result, qp_err *err) {
+    int num_counters = range->num_counters;
     if (num_counters < 1 || num_counters > QP_SCHED_MAX_COUNTERS)
         return qp_fail(err, "scheduler: %d counters per task (1..%d supported)", num_counters,
                        QP_SCHED_MAX_COUNTERS);
@@ -160,20 +169,22 @@ int qp_sched_run(MPI_Comm comm, uint64_t max_tasks, int num_counters, const qp_s
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     memset(result, 0, sizeof *result);
-    uint64_t summary[2 + QP_SCHED_MAX_COUNTERS] = {0};
+    uint64_t summary[3 + QP_SCHED_MAX_COUNTERS] = {0};
     char fail_msg[sizeof(((qp_err *)0)->msg)] = {0};
     if (rank == 0) {
-        summary[0] = (uint64_t)run_coordinator(comm, size, max_tasks, num_counters, rule, task_fn,
-                                               task_ctx, progress_fn, progress_ctx, result, fail_msg);
+        summary[0] = (uint64_t)run_coordinator(comm, size, range, rule, task_fn, task_ctx,
+                                               progress_fn, progress_ctx, result, fail_msg);
         summary[1] = result->committed_tasks;
-        memcpy(summary + 2, result->totals, sizeof result->totals);
+        summary[2] = (uint64_t)result->rule_met;
+        memcpy(summary + 3, result->totals, sizeof result->totals);
     } else {
         run_worker(comm, num_counters, task_fn, task_ctx, result);
     }
-    MPI_Bcast(summary, 2 + QP_SCHED_MAX_COUNTERS, MPI_UINT64_T, 0, comm);
+    MPI_Bcast(summary, 3 + QP_SCHED_MAX_COUNTERS, MPI_UINT64_T, 0, comm);
     MPI_Bcast(fail_msg, sizeof fail_msg, MPI_CHAR, 0, comm);
     result->committed_tasks = summary[1];
-    memcpy(result->totals, summary + 2, sizeof result->totals);
+    result->rule_met = (int)summary[2];
+    memcpy(result->totals, summary + 3, sizeof result->totals);
     if (summary[0]) return qp_fail(err, "%s", fail_msg);
     return 0;
 }

@@ -1,6 +1,8 @@
 // Dynamic task queue over MPI ranks with sinter-style stopping rules decided in task order.
 //
-// One call runs the tasks 0..max_tasks-1 of one experiment. Rank 0 hands out task ids on
+// One call runs the tasks [first_task, first_task + num_tasks) of one experiment (a "wave";
+// a long experiment runs in several waves so its outputs can be written and journaled as it
+// goes, with the totals of earlier waves carried in). Rank 0 hands out task ids on
 // request (and computes tasks itself between requests, so 1 rank works too); a slow rank
 // only delays the tasks it holds. Each task reports a fixed-width row of counters
 // (counter 0 = shots by convention). Results are COMMITTED in task-id order: the committed
@@ -33,18 +35,26 @@ typedef struct {
 // Returns 0, or -1 with err set (the whole job then fails on every rank).
 typedef int (*qp_task_fn)(uint64_t task, uint64_t *counters, void *ctx, qp_err *err);
 
-// Optional: rank 0 is told each time the committed prefix grows (for progress lines).
+// Optional: rank 0 is told each time the committed prefix grows (for progress lines);
+// totals include the initial totals.
 typedef void (*qp_progress_fn)(uint64_t committed_tasks, const uint64_t *totals, void *ctx);
 
 typedef struct {
-    uint64_t committed_tasks;                  // C: tasks 0..C-1 count
-    uint64_t totals[QP_SCHED_MAX_COUNTERS];    // counters summed over the committed prefix
+    uint64_t committed_tasks;                  // C: tasks first_task .. first_task+C-1 count
+    uint64_t totals[QP_SCHED_MAX_COUNTERS];    // initial totals + counters of the committed tasks
+    int rule_met;                              // the stopping rule is met by `totals`
     uint64_t tasks_computed_here;              // tasks this rank ran (including discarded)
 } qp_sched_result;
 
+typedef struct {
+    uint64_t first_task, num_tasks;  // the tasks of this call
+    int num_counters;                // counters per task, 1..QP_SCHED_MAX_COUNTERS
+    const uint64_t *initial_totals;  // counters committed before first_task, or NULL (zeros)
+} qp_sched_range;
+
 // Collective over comm. All ranks get the same result (except tasks_computed_here), or all
 // return -1 if any task failed (err holds the failing rank's message on every rank).
-int qp_sched_run(MPI_Comm comm, uint64_t max_tasks, int num_counters, const qp_stop_rule *rule,
+int qp_sched_run(MPI_Comm comm, const qp_sched_range *range, const qp_stop_rule *rule,
                  qp_task_fn task_fn, void *task_ctx, qp_progress_fn progress_fn,
                  void *progress_ctx, qp_sched_result *result, qp_err *err);
 

@@ -26,17 +26,20 @@ static uint32_t parse_decoders(const char *list) {
 }
 
 int cmd_redecode(int argc, char **argv) {
-    const char *out = NULL, *decoders = "mwpm", *dem_name = NULL;
+    const char *out = NULL, *decoders = "mwpm", *dem_name = NULL, *model = NULL;
     int by_parity = 0, quiet = 0, restart = 0;
+    uint64_t wave_shots = 0;
     uint64_t spt = 10000;
     const qp_opt opts[] = {
         {"out", QP_OPT_STR, &out, "PATH", "result file (required)"},
-        {"decoders", QP_OPT_STR, &decoders, "LIST", "comma-separated decoders: mwpm, mwpm-corr, uf (default mwpm)"},
+        {"decoders", QP_OPT_STR, &decoders, "LIST", "comma-separated decoders: mwpm, mwpm-corr, uf, nn (default mwpm)"},
+        {"model", QP_OPT_STR, &model, "FILE", "the nn decoder's model (a qecpipe train checkpoint)"},
         {"dem-name", QP_OPT_STR, &dem_name, "NAME", "DEM file in each folder (default circuit_detector_error_model.dem if present, else derived from the circuit)"},
         {"dem-by-parity", QP_OPT_FLAG, &by_parity, NULL, "even shots with pij_from_odd_for_even.dem, odd shots with pij_from_even_for_odd.dem (as Google decoded them)"},
         {"shots-per-task", QP_OPT_U64, &spt, "N", "shots per scheduler task (default 10000)"},
         {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress lines on stderr"},
         {"restart", QP_OPT_FLAG, &restart, NULL, "discard an unfinished PATH.partial instead of resuming it"},
+        {"wave-shots", QP_OPT_U64, &wave_shots, "N", "shots per journaled wave (default 1048576): what an interruption can lose"},
     };
     const char *pos[1];
     int npos = 0;
@@ -55,17 +58,18 @@ int cmd_redecode(int argc, char **argv) {
     if (spt == 0) return qp_usage_error("redecode", "--shots-per-task must be at least 1");
     uint32_t mask = parse_decoders(decoders);
     if (!mask) return 2;
+    if ((mask & QP_DECODER_BIT(QP_DEC_NN)) && !model) return qp_usage_error("redecode", "decoder nn needs --model FILE");
 
     MPI_Init(&argc, &argv);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     // The job's identity for resuming: the same archive, decoders and DEM choice.
     char text[4096];
-    snprintf(text, sizeof text, "redecode %s --decoders %s%s%s%s --shots-per-task %llu\n", pos[0], decoders,
+    snprintf(text, sizeof text, "redecode %s --decoders %s%s%s%s%s%s --shots-per-task %llu\n", pos[0], decoders,
              dem_name ? " --dem-name " : "", dem_name ? dem_name : "", by_parity ? " --dem-by-parity" : "",
-             (unsigned long long)spt);
-    qp_archive_options aopt = {.dem_name = dem_name, .dem_by_parity = by_parity, .decoders = mask};
-    qp_run_options ro = {.output = out, .quiet = quiet, .restart = restart};
+             model ? " --model " : "", model ? model : "", (unsigned long long)spt);
+    qp_archive_options aopt = {.dem_name = dem_name, .dem_by_parity = by_parity, .decoders = mask, .model = model};
+    qp_run_options ro = {.output = out, .quiet = quiet, .restart = restart, .wave_shots = wave_shots};
     qp_err err = {{0}};
     int rc = qp_redecode_job(pos[0], &aopt, spt, text, &ro, MPI_COMM_WORLD, &err);
     if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe redecode: %s\n", err.msg);

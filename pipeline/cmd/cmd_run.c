@@ -13,11 +13,13 @@
 int cmd_run(int argc, char **argv) {
     const char *out = NULL;
     int quiet = 0, restart = 0;
+    uint64_t wave_shots = 0;
     const char *share = NULL;
     const qp_opt opts[] = {
         {"out", QP_OPT_STR, &out, "PATH", "result file (overrides the config's job.output)"},
         {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress lines on stderr"},
         {"restart", QP_OPT_FLAG, &restart, NULL, "discard an unfinished PATH.partial instead of resuming it"},
+        {"wave-shots", QP_OPT_U64, &wave_shots, "N", "shots per journaled wave (default 1048576): what an interruption can lose"},
         {"share", QP_OPT_STR, &share, "I/N", "run only experiments e with e % N == I (default in a Slurm job array: "
                                              "SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN / SLURM_ARRAY_TASK_COUNT)"},
     };
@@ -58,7 +60,7 @@ int cmd_run(int argc, char **argv) {
                   : qp_config_load_text(qp_default_config_text, "quickstart.yaml (built in)", &cfg, &err);
     if (rc == 0 && (cfg.job.stages & QP_STAGE_TRAIN)) rc = qp_run_train_stage(&cfg, quiet, MPI_COMM_WORLD, &err);
     if (rc == 0 && (cfg.job.stages & (QP_STAGE_SIMULATE | QP_STAGE_DECODE))) {
-        qp_run_options ro = {.output = out ? out : cfg.job.output, .quiet = quiet, .restart = restart,
+        qp_run_options ro = {.output = out ? out : cfg.job.output, .quiet = quiet, .restart = restart, .wave_shots = wave_shots,
                              .share_index = share_index, .share_count = share_count};
         rc = qp_run_job(&cfg, &ro, MPI_COMM_WORLD, &err);
         if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe run: wrote %s\n", ro.output);

@@ -1,6 +1,7 @@
 #include "pipeline/job/run_job.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,13 @@
 #include "workers/util/stats.h"
 
 #define JOURNAL_PATH "/journal"
-#define JOURNAL_WIDTH (3 + QP_NUM_DECODERS)  // experiment, tasks, shots, errors per decoder id
+// One journal row per wave: experiment, first_task, tasks, shots, errors per decoder id.
+#define JOURNAL_WIDTH (4 + QP_NUM_DECODERS)
+
+// What the journal of a resumed file says about one experiment.
+typedef struct {
+    uint64_t rows, tasks, shots, errors[QP_NUM_DECODERS];  // errors by decoder id
+} journal_sum;
 
 // What a job is, for the output file and the experiment loop.
 typedef struct {
@@ -29,13 +36,12 @@ typedef struct {
     const char *source, *name;
     const char *command;    // "run" or "redecode"
     uint64_t seed, shots_per_task;
+    uint64_t wave_shots;    // 0: QP_DEFAULT_WAVE_SHOTS
     int store_samples;
     int num_experiments;
     // Prepares experiment i (collective).
     int (*setup)(qp_job_experiment *je, int i, void *ctx, MPI_Comm comm, qp_err *err);
     void *ctx;
-    // HDF5 group name of experiment i (to drop a half-written one on resume).
-    void (*group_name)(int i, void *ctx, char *buf, size_t cap);
 } job_spec;
 
 // What one task produced on this rank, kept until the experiment's rows are written.
@@ -197,27 +203,30 @@ static int write_rows(qp_store_dset *d, const experiment_run *r, size_t committe
     return rc;
 }
 
-static int write_bits(qp_store *store, const char *path, uint64_t bits, const experiment_run *r,
-                      size_t here, uint64_t shots, field_fn field, int k, qp_err *err) {
-    qp_store_dset *d = NULL;
-    int rc = qp_store_bits_create(store, path, bits ? bits : 1, 0, 0, &d, err);
-    if (rc == 0) rc = write_rows(d, r, here, shots, field, k, err);
-    qp_store_dset_close(d);
-    return rc;
+// The per-shot datasets of one experiment, open while it runs.
+typedef struct {
+    qp_store_dset *dets, *obs;                  // samples (job.store_samples), else NULL
+    qp_store_dset *pred[QP_NUM_DECODERS];       // predictions, per decoder of the experiment
+    qp_store_dset *extra[QP_NUM_DECODERS];      // weights (matching) or confidence (nn)
+} experiment_dsets;
+
+static void dsets_close(experiment_dsets *ds) {
+    qp_store_dset_close(ds->dets);
+    qp_store_dset_close(ds->obs);
+    for (int k = 0; k < QP_NUM_DECODERS; k++) {
+        qp_store_dset_close(ds->pred[k]);
+        qp_store_dset_close(ds->extra[k]);
+    }
+    memset(ds, 0, sizeof *ds);
 }
 
-static int write_experiment(qp_store *store, const experiment_run *r, const qp_sched_result *res,
-                            double seconds, qp_err *err) {
-    const qp_job_experiment *je = r->je;
+// Collective: creates the experiment's group, its descriptive attributes, texts and empty
+// per-shot datasets.
+static int create_experiment(qp_store *store, const qp_job_experiment *je, int store_samples,
+                             experiment_dsets *ds, qp_err *err) {
     const qp_experiment_info *in = &je->info;
     char g[QP_JOB_NAME_MAX + 32], p[QP_JOB_NAME_MAX + 128];
     snprintf(g, sizeof g, "/experiments/%s", in->group);
-
-    // This rank's committed tasks (r->outs is in task order).
-    size_t here = 0;
-    while (here < r->num_outs && r->outs[here].task < res->committed_tasks) here++;
-    uint64_t shots = res->totals[0];
-
     if (qp_store_group_create(store, g, err) != 0) return -1;
     char json[QP_JOB_NAME_MAX * 2 + 256];
     qp_job_json_metadata(in, json, sizeof json);
@@ -230,8 +239,7 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
     struct { const char *k; uint64_t v; } nums[] = {
         {"distance", in->distance}, {"rounds", in->rounds}, {"num_detectors", je->num_detectors},
         {"num_observables", je->num_observables}, {"max_shots", in->max_shots},
-        {"max_errors", in->max_errors}, {"stream", in->stream}, {"shots", shots},
-        {"tasks", res->committed_tasks},
+        {"max_errors", in->max_errors}, {"stream", in->stream},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         if (qp_store_attr_set_u64(store, g, nums[i].k, nums[i].v, err) != 0) return -1;
@@ -246,57 +254,112 @@ static int write_experiment(qp_store *store, const experiment_run *r, const qp_s
         snprintf(p, sizeof p, "%s/dem_odd_shots", g);
         if (qp_store_text_write(store, p, "dem", je->dem_odd_text, err) != 0) return -1;
     }
-
-    if (r->store_samples) {
+    uint64_t K = je->num_observables ? je->num_observables : 1;
+    if (store_samples) {
         snprintf(p, sizeof p, "%s/detectors", g);
-        if (write_bits(store, p, je->num_detectors, r, here, shots, field_dets, 0, err) != 0) return -1;
+        if (qp_store_bits_create(store, p, je->num_detectors ? je->num_detectors : 1, 0, 0, &ds->dets, err) != 0)
+            return -1;
         snprintf(p, sizeof p, "%s/observables", g);
-        if (write_bits(store, p, je->num_observables, r, here, shots, field_obs, 0, err) != 0) return -1;
+        if (qp_store_bits_create(store, p, K, 0, 0, &ds->obs, err) != 0) return -1;
     }
     for (int k = 0; k < je->num_decoders; k++) {
         char dg[QP_JOB_NAME_MAX + 64];
         snprintf(dg, sizeof dg, "%s/decoders/%s", g, qp_decoder_name(je->decoder_ids[k]));
         snprintf(p, sizeof p, "%s/predictions", dg);
-        if (write_bits(store, p, je->num_observables, r, here, shots, field_pred, k, err) != 0) return -1;
-        qp_store_dset *d = NULL;
+        if (qp_store_bits_create(store, p, K, 0, 0, &ds->pred[k], err) != 0) return -1;
         int rc;
         if (je->nn[k]) {  // confidences: float32 (shots, num_observables)
             snprintf(p, sizeof p, "%s/confidence", dg);
-            rc = qp_store_dset_create(store, p, QP_STORE_F32, je->num_observables, 0, 0, &d, err);
-            if (rc == 0) rc = write_rows(d, r, here, shots, field_confidence, k, err);
+            rc = qp_store_dset_create(store, p, QP_STORE_F32, K, 0, 0, &ds->extra[k], err);
         } else {
             snprintf(p, sizeof p, "%s/weights", dg);
-            rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &d, err);
-            if (rc == 0) rc = write_rows(d, r, here, shots, field_weight, k, err);
+            rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &ds->extra[k], err);
         }
-        qp_store_dset_close(d);
-        if (rc != 0) return -1;
-        uint64_t errors = res->totals[1 + k];
+        if (rc != 0 || qp_store_attr_set_str(store, dg, "decoder", qp_decoder_name(je->decoder_ids[k]), err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+// Collective: reopens the datasets of a resumed experiment, cut back to the journaled shots
+// (rows written after the last journal row are dropped and written again).
+static int reopen_experiment(qp_store *store, const qp_job_experiment *je, int store_samples,
+                             uint64_t shots, experiment_dsets *ds, qp_err *err) {
+    char g[QP_JOB_NAME_MAX + 32];
+    snprintf(g, sizeof g, "/experiments/%s", je->info.group);
+    struct { qp_store_dset **d; } list[2 + 2 * QP_NUM_DECODERS];
+    int n = 0;
+    char names[2 + 2 * QP_NUM_DECODERS][QP_JOB_NAME_MAX + 128];
+    if (store_samples) {
+        snprintf(names[n], sizeof names[n], "%s/detectors", g), list[n].d = &ds->dets, n++;
+        snprintf(names[n], sizeof names[n], "%s/observables", g), list[n].d = &ds->obs, n++;
+    }
+    for (int k = 0; k < je->num_decoders; k++) {
+        const char *dn = qp_decoder_name(je->decoder_ids[k]);
+        snprintf(names[n], sizeof names[n], "%s/decoders/%s/predictions", g, dn), list[n].d = &ds->pred[k], n++;
+        snprintf(names[n], sizeof names[n], "%s/decoders/%s/%s", g, dn, je->nn[k] ? "confidence" : "weights");
+        list[n].d = &ds->extra[k], n++;
+    }
+    for (int i = 0; i < n; i++) {
+        if (qp_store_dset_open(store, names[i], list[i].d, err) != 0 || qp_store_dset_set_rows(*list[i].d, shots, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+// Collective: this rank's committed rows of the wave (r->outs sorted by task, tasks below
+// end_task committed), into every per-shot dataset.
+static int write_wave(const experiment_dsets *ds, const experiment_run *r, uint64_t end_task,
+                      uint64_t total_shots, qp_err *err) {
+    size_t here = 0;
+    while (here < r->num_outs && r->outs[here].task < end_task) here++;
+    if (ds->dets && (write_rows(ds->dets, r, here, total_shots, field_dets, 0, err) != 0 ||
+                     write_rows(ds->obs, r, here, total_shots, field_obs, 0, err) != 0))
+        return -1;
+    for (int k = 0; k < r->je->num_decoders; k++)
+        if (write_rows(ds->pred[k], r, here, total_shots, field_pred, k, err) != 0 ||
+            write_rows(ds->extra[k], r, here, total_shots, r->je->nn[k] ? field_confidence : field_weight, k,
+                       err) != 0)
+            return -1;
+    return 0;
+}
+
+// Collective: the statistics, written once the experiment is complete.
+static int write_stats(qp_store *store, const qp_job_experiment *je, const uint64_t *totals,
+                       uint64_t tasks, double seconds, qp_err *err) {
+    const qp_experiment_info *in = &je->info;
+    char g[QP_JOB_NAME_MAX + 32], p[QP_JOB_NAME_MAX + 128];
+    snprintf(g, sizeof g, "/experiments/%s", in->group);
+    uint64_t shots = totals[0];
+    if (qp_store_attr_set_u64(store, g, "shots", shots, err) != 0 ||
+        qp_store_attr_set_u64(store, g, "tasks", tasks, err) != 0)
+        return -1;
+    for (int k = 0; k < je->num_decoders; k++) {
+        snprintf(p, sizeof p, "%s/decoders/%s", g, qp_decoder_name(je->decoder_ids[k]));
+        uint64_t errors = totals[1 + k];
         double lo, hi, ler = shots ? (double)errors / shots : 0;
         qp_wilson_interval(errors, shots, 1.96, &lo, &hi);
-        if (qp_store_attr_set_str(store, dg, "decoder", qp_decoder_name(je->decoder_ids[k]), err) != 0 ||
-            qp_store_attr_set_u64(store, dg, "shots", shots, err) != 0 ||
-            qp_store_attr_set_u64(store, dg, "errors", errors, err) != 0 ||
-            qp_store_attr_set_u64(store, dg, "discards", 0, err) != 0 ||
-            qp_store_attr_set_f64(store, dg, "ler", ler, err) != 0 ||
-            qp_store_attr_set_f64(store, dg, "ler_stderr", shots ? sqrt(ler * (1 - ler) / shots) : 0, err) != 0 ||
-            qp_store_attr_set_f64(store, dg, "ler_low", lo, err) != 0 ||
-            qp_store_attr_set_f64(store, dg, "ler_high", hi, err) != 0 ||
-            qp_store_attr_set_f64(store, dg, "ler_per_round",
-                                  qp_ler_per_round(ler, in->rounds ? in->rounds : 1), err) != 0)
+        if (qp_store_attr_set_u64(store, p, "shots", shots, err) != 0 ||
+            qp_store_attr_set_u64(store, p, "errors", errors, err) != 0 ||
+            qp_store_attr_set_u64(store, p, "discards", 0, err) != 0 ||
+            qp_store_attr_set_f64(store, p, "ler", ler, err) != 0 ||
+            qp_store_attr_set_f64(store, p, "ler_stderr", shots ? sqrt(ler * (1 - ler) / shots) : 0, err) != 0 ||
+            qp_store_attr_set_f64(store, p, "ler_low", lo, err) != 0 ||
+            qp_store_attr_set_f64(store, p, "ler_high", hi, err) != 0 ||
+            qp_store_attr_set_f64(store, p, "ler_per_round", qp_ler_per_round(ler, in->rounds ? in->rounds : 1),
+                                  err) != 0)
             return -1;
     }
     // Run-specific facts go under /run, which comparisons of results skip.
     snprintf(p, sizeof p, "/run/experiments/%s", in->group);
-    if (qp_store_group_create(store, p, err) != 0 ||
-        qp_store_attr_set_f64(store, p, "seconds", seconds, err) != 0)
+    if (qp_store_group_create(store, p, err) != 0 || qp_store_attr_set_f64(store, p, "seconds", seconds, err) != 0)
         return -1;
     return 0;
 }
 
-static void print_summary(const qp_job_experiment *je, const qp_sched_result *res) {
+static void print_summary(const qp_job_experiment *je, const uint64_t *totals) {
     for (int k = 0; k < je->num_decoders; k++) {
-        uint64_t shots = res->totals[0], errors = res->totals[1 + k];
+        uint64_t shots = totals[0], errors = totals[1 + k];
         double lo, hi;
         qp_wilson_interval(errors, shots, 1.96, &lo, &hi);
         printf("%-40s %-10s %10llu shots %8llu errors  LER %.3e  [%.3e, %.3e]\n", je->info.name,
@@ -306,8 +369,26 @@ static void print_summary(const qp_job_experiment *je, const qp_sched_result *re
     fflush(stdout);
 }
 
+// Fault injection for the resume tests: with QECPIPE_FAULT_KILL_AFTER_WAVES=N in the
+// environment, the last rank SIGKILLs itself after the N-th journaled wave of this process.
+static void fault_injection_after_wave(MPI_Comm comm) {
+    static long waves;
+    const char *n = getenv("QECPIPE_FAULT_KILL_AFTER_WAVES");
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (n && ++waves == atol(n) && rank == size - 1) raise(SIGKILL);
+}
+
+static uint64_t opt_wave_shots(const job_spec *job) {
+    return job->wave_shots ? job->wave_shots : QP_DEFAULT_WAVE_SHOTS;
+}
+
+// Runs (or finishes) one experiment in waves of job->wave_shots shots: each wave's tasks are
+// scheduled, its committed rows written, and one journal row appended (which flushes), so a
+// crash loses at most the wave in progress and memory holds one wave's outputs.
 static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spec *job, int index,
-                          qp_progress *progress, qp_err *err) {
+                          const journal_sum *js, qp_progress *progress, qp_err *err) {
     MPI_Comm comm = qp_store_comm(store);
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -324,23 +405,59 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
     qp_stop_rule rule = {.max_shots = je.info.max_shots, .max_errors = je.info.max_errors,
                          .errors_first = 1, .errors_count = je.num_decoders};
     uint64_t max_tasks = (je.info.max_shots + r.spt - 1) / r.spt;
+    uint64_t totals[QP_SCHED_MAX_COUNTERS] = {js->shots};
+    for (int k = 0; k < je.num_decoders; k++) totals[1 + k] = js->errors[je.decoder_ids[k]];
+    uint64_t first = js->tasks;
+    if (js->rows > 0 && (qp_stop_rule_met(&rule, totals) || first >= max_tasks)) {
+        progress->experiments_done++;  // finished before an interruption
+        qp_job_experiment_free(&je);
+        return 0;
+    }
+
+    experiment_dsets ds = {0};
+    char g[QP_JOB_NAME_MAX + 32];
+    int rc = 0;
+    if (js->rows == 0) {  // drop what an interrupted run may have half-created, start afresh
+        snprintf(g, sizeof g, "/experiments/%s", je.info.group);
+        rc = qp_store_unlink(store, g, err);
+        snprintf(g, sizeof g, "/run/experiments/%s", je.info.group);
+        if (rc == 0) rc = qp_store_unlink(store, g, err);
+        if (rc == 0) rc = create_experiment(store, &je, r.store_samples, &ds, err);
+    } else {
+        rc = reopen_experiment(store, &je, r.store_samples, js->shots, &ds, err);
+    }
+
+    uint64_t wave_shots = opt_wave_shots(job);
+    uint64_t wave_tasks = wave_shots / r.spt ? wave_shots / r.spt : 1;
     qp_progress_begin_experiment(progress, je.info.name, je.info.max_shots, rule.max_errors);
-    qp_sched_result res;
-    int rc = qp_sched_run(comm, max_tasks, 1 + je.num_decoders, &rule, run_task, &r, on_progress,
-                          &r, &res, err);
-    if (rc == 0) {
+    while (rc == 0) {
+        uint64_t n = max_tasks - first < wave_tasks ? max_tasks - first : wave_tasks;
+        qp_sched_range range = {first, n, 1 + je.num_decoders, totals};
+        qp_sched_result res;
+        rc = qp_sched_run(comm, &range, &rule, run_task, &r, on_progress, &r, &res, err);
+        if (rc != 0) break;
         if (r.num_outs > 1) qsort(r.outs, r.num_outs, sizeof *r.outs, by_task);
-        rc = write_experiment(store, &r, &res, qp_now_seconds() - t0, err);
-        uint64_t row[JOURNAL_WIDTH] = {(uint64_t)index, res.committed_tasks, res.totals[0]};
-        for (int k = 0; k < je.num_decoders; k++) row[3 + je.decoder_ids[k]] = res.totals[1 + k];
+        uint64_t end = first + res.committed_tasks;
+        int final = res.rule_met || end >= max_tasks;
+        rc = write_wave(&ds, &r, end, res.totals[0], err);
+        if (rc == 0 && final) rc = write_stats(store, &je, res.totals, end, qp_now_seconds() - t0, err);
+        uint64_t row[JOURNAL_WIDTH] = {(uint64_t)index, first, res.committed_tasks, res.totals[0] - totals[0]};
+        for (int k = 0; k < je.num_decoders; k++) row[4 + je.decoder_ids[k]] = res.totals[1 + k] - totals[1 + k];
         if (rc == 0) rc = qp_store_journal_append(journal, row, rank == 0 ? 1 : 0, err);
-        if (rc == 0) {
-            qp_progress_end_experiment(progress, res.totals[0], je.num_decoders ? res.totals[1] : 0);
-            if (rank == 0) print_summary(&je, &res);
+        if (rc == 0) fault_injection_after_wave(comm);
+        for (size_t i = 0; i < r.num_outs; i++) task_output_free(&r.outs[i]);
+        r.num_outs = 0;
+        memcpy(totals, res.totals, sizeof totals);
+        first = end;
+        if (rc == 0 && final) {
+            qp_progress_end_experiment(progress, totals[0], je.num_decoders ? totals[1] : 0);
+            if (rank == 0) print_summary(&je, totals);
+            break;
         }
     }
     for (size_t i = 0; i < r.num_outs; i++) task_output_free(&r.outs[i]);
     free(r.outs);
+    dsets_close(&ds);
     qp_job_experiment_free(&je);
     return rc;
 }
@@ -380,10 +497,10 @@ static int write_run_attrs(qp_store *store, double seconds, qp_err *err) {
     return 0;
 }
 
-// Opens the output: a fresh PATH.partial, or the journal of an interrupted run of the same
-// job. done[e] = 1 for experiments the journal lists.
+// Opens the output: a fresh PATH.partial, or an interrupted run of the same job, whose journal
+// is summed per experiment into sums[e].
 static int open_output(const job_spec *job, const qp_run_options *opt, MPI_Comm comm,
-                       qp_store **store, qp_store_dset **journal, uint8_t *done, qp_err *err) {
+                       qp_store **store, qp_store_dset **journal, journal_sum *sums, qp_err *err) {
     int rank;
     MPI_Comm_rank(comm, &rank);
     if (opt->restart) {
@@ -397,11 +514,11 @@ static int open_output(const job_spec *job, const qp_run_options *opt, MPI_Comm 
     int resumed = 0;
     if (qp_store_create_or_resume(opt->output, comm, store, &resumed, err) != 0) return -1;
     if (!resumed) {
-        const char *cols[JOURNAL_WIDTH] = {"experiment", "tasks", "shots"};
+        const char *cols[JOURNAL_WIDTH] = {"experiment", "first_task", "tasks", "shots"};
         char names[QP_NUM_DECODERS][48];
         for (int k = 0; k < QP_NUM_DECODERS; k++) {
             snprintf(names[k], sizeof names[k], "errors_%s", qp_decoder_name((qp_decoder_id)k));
-            cols[3 + k] = names[k];
+            cols[4 + k] = names[k];
         }
         if (write_job_attrs(*store, job, err) != 0 ||
             qp_store_journal_create(*store, JOURNAL_PATH, JOURNAL_WIDTH, cols, journal, err) != 0 ||
@@ -421,23 +538,26 @@ static int open_output(const job_spec *job, const qp_run_options *opt, MPI_Comm 
     }
     uint64_t *rows = NULL, n = 0, width = 0;
     if (qp_store_journal_read(*store, JOURNAL_PATH, &rows, &n, &width, err) != 0) goto fail;
-    for (uint64_t i = 0; i < n; i++)
-        if (rows[i * width] < (uint64_t)job->num_experiments) done[rows[i * width]] = 1;
+    if (n > 0 && width != JOURNAL_WIDTH) {
+        free(rows);
+        qp_fail(err, "%s.partial: journal has %llu columns, expected %d (written by another qecpipe "
+                     "version); re-run with --restart", opt->output, (unsigned long long)width, JOURNAL_WIDTH);
+        goto fail;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        const uint64_t *row = rows + i * width;
+        if (row[0] >= (uint64_t)job->num_experiments) continue;
+        journal_sum *js = &sums[row[0]];
+        js->rows++;
+        js->tasks = row[1] + row[2];  // waves are journaled in order
+        js->shots += row[3];
+        for (int k = 0; k < QP_NUM_DECODERS; k++) js->errors[k] += row[4 + k];
+    }
     free(rows);
     if (qp_store_dset_open(*store, JOURNAL_PATH, journal, err) != 0) goto fail;
-    // Drop what an interrupted experiment half-wrote.
-    for (int e = 0; e < job->num_experiments; e++) {
-        if (done[e]) continue;
-        char name[QP_JOB_NAME_MAX], g[QP_JOB_NAME_MAX + 32];
-        job->group_name(e, job->ctx, name, sizeof name);
-        snprintf(g, sizeof g, "/experiments/%s", name);
-        if (qp_store_unlink(*store, g, err) != 0) goto fail;
-        snprintf(g, sizeof g, "/run/experiments/%s", name);
-        if (qp_store_unlink(*store, g, err) != 0) goto fail;
-    }
     if (rank == 0 && n > 0)
-        fprintf(stderr, "qecpipe: resuming %s.partial: %llu of %d experiments already done\n",
-                opt->output, (unsigned long long)n, job->num_experiments);
+        fprintf(stderr, "qecpipe: resuming %s.partial from its journal (%llu waves done)\n", opt->output,
+                (unsigned long long)n);
     return 0;
 fail:
     qp_store_abort(*store);
@@ -449,11 +569,11 @@ static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm com
     int rank;
     MPI_Comm_rank(comm, &rank);
     double t0 = qp_now_seconds();
-    uint8_t *done = qp_calloc((size_t)job->num_experiments + 1, 1);
+    journal_sum *sums = qp_calloc((size_t)job->num_experiments + 1, sizeof *sums);
     qp_store *store = NULL;
     qp_store_dset *journal = NULL;
-    if (open_output(job, opt, comm, &store, &journal, done, err) != 0) {
-        free(done);
+    if (open_output(job, opt, comm, &store, &journal, sums, err) != 0) {
+        free(sums);
         return -1;
     }
     qp_progress progress;
@@ -464,11 +584,7 @@ static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm com
     int rc = 0;
     for (int e = 0; rc == 0 && e < job->num_experiments; e++) {
         if (opt->share_count > 1 && e % opt->share_count != opt->share_index) continue;
-        if (done[e]) {
-            progress.experiments_done++;
-            continue;
-        }
-        rc = run_experiment(store, journal, job, e, &progress, err);
+        rc = run_experiment(store, journal, job, e, &sums[e], &progress, err);
     }
     if (rc == 0) rc = write_run_attrs(store, qp_now_seconds() - t0, err);
     qp_store_dset_close(journal);
@@ -476,7 +592,7 @@ static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm com
         rc = qp_store_close(store, err);
     else
         qp_store_abort(store);  // removes PATH.partial unless it was resumed
-    free(done);
+    free(sums);
     return rc;
 }
 
@@ -485,11 +601,6 @@ static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm com
 static int config_setup(qp_job_experiment *je, int i, void *ctx, MPI_Comm comm, qp_err *err) {
     const qp_config *cfg = ctx;
     return qp_job_experiment_setup(je, &cfg->experiments[i], comm, err);
-}
-
-static void config_group(int i, void *ctx, char *buf, size_t cap) {
-    const qp_config *cfg = ctx;
-    snprintf(buf, cap, "%s", cfg->experiments[i].name);
 }
 
 int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err) {
@@ -504,8 +615,8 @@ int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, q
         .text = text, .source = cfg->source, .name = cfg->job.name, .command = "run",
         .seed = cfg->job.seed,
         .shots_per_task = cfg->job.shots_per_task, .store_samples = cfg->job.store_samples,
+        .wave_shots = opt->wave_shots,
         .num_experiments = cfg->num_experiments, .setup = config_setup, .ctx = (void *)cfg,
-        .group_name = config_group,
     };
     int rc = run_spec(&job, opt, comm, err);
     free(text);
@@ -523,11 +634,6 @@ typedef struct {
 static int archive_setup(qp_job_experiment *je, int i, void *ctx, MPI_Comm comm, qp_err *err) {
     const archive_job *a = ctx;
     return qp_job_archive_setup(je, a->archive, a->rels[i], a->aopt, comm, err);
-}
-
-static void archive_group(int i, void *ctx, char *buf, size_t cap) {
-    const archive_job *a = ctx;
-    qp_job_group_name(a->rels[i], buf, cap);
 }
 
 int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_t shots_per_task,
@@ -550,7 +656,8 @@ int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_
         job_spec job = {
             .text = command_text, .source = archive, .name = "redecode", .command = "redecode", .seed = 0,
             .shots_per_task = shots_per_task, .store_samples = 0, .num_experiments = (int)n,
-            .setup = archive_setup, .ctx = &a, .group_name = archive_group,
+            .wave_shots = opt->wave_shots,
+            .setup = archive_setup, .ctx = &a,
         };
         rc = run_spec(&job, opt, comm, err);
     }

@@ -4,7 +4,8 @@
 //                    layout, its recorded shots decoded again.
 // Both write one parallel HDF5 result file (layout: docs/hdf5-layout.md).
 //
-// Per experiment: circuit and DEM from rank 0 (experiment.h); tasks of shots_per_task shots
+// Per experiment: circuit and DEM from rank 0 (experiment.h); in waves of wave_shots shots,
+// tasks of shots_per_task shots
 // handed out by the scheduler (task t = shots [t*spt, (t+1)*spt); sampled shots come from the
 // stream (job seed, experiment stream, shot block), so the bytes never depend on ranks); every
 // decoder decodes every shot; the stopping rule (max_shots; max_errors reached by every
@@ -12,8 +13,8 @@
 // statistics, and one journal row; the file is flushed.
 //
 // Resume: the output is PATH.partial until the job ends. Re-running the same command finds
-// the journal there, skips the experiments it lists, drops any half-written one, and
-// finishes the file; the result equals an uninterrupted run's (run-specific metadata lives
+// the journal there, skips finished experiments, cuts an unfinished one back to its last
+// journaled wave and continues it, and finishes the file; the result equals an uninterrupted run's (run-specific metadata lives
 // under /run only).
 #ifndef QP_JOB_RUN_JOB_H
 #define QP_JOB_RUN_JOB_H
@@ -30,7 +31,11 @@ typedef struct {
     int restart;          // discard an existing PATH.partial instead of resuming it
     int share_index, share_count;  // run only experiments e with e % count == index (Slurm
                                    // job arrays); count 0 or 1: all experiments
+    uint64_t wave_shots;  // shots per journaled wave (0: QP_DEFAULT_WAVE_SHOTS): what an
+                          // interruption can lose, and the outputs a rank holds in memory
 } qp_run_options;
+
+#define QP_DEFAULT_WAVE_SHOTS (1u << 20)
 
 // Collective. Returns 0, or -1 on every rank with the same one-line message; on failure an
 // existing file at the output path is left untouched.

@@ -64,7 +64,8 @@ int main(int argc, char **argv) {
         ctx_t c = {100, UINT64_MAX, calloc(max_tasks, 1)};
         qp_sched_result res;
         qp_err err = {{0}};
-        int rc = qp_sched_run(MPI_COMM_WORLD, max_tasks, 3, &rules[r], task, &c, NULL, NULL, &res, &err);
+        qp_sched_range range = {0, max_tasks, 3, NULL};
+        int rc = qp_sched_run(MPI_COMM_WORLD, &range, &rules[r], task, &c, NULL, NULL, &res, &err);
         MPI_CHECK(rc == 0, "rule %zu: %s", r, err.msg);
         uint64_t want_c, want_tot[3];
         expected(max_tasks, &rules[r], 100, &want_c, want_tot);
@@ -81,6 +82,27 @@ int main(int argc, char **argv) {
         MPI_CHECK(ok, "rule %zu: each committed task computed exactly once", r);
         free(all);
         free(c.ran);
+
+        // The same in waves of uneven sizes, totals carried: the same prefix and totals.
+        ctx_t w = {100, UINT64_MAX, calloc(max_tasks, 1)};
+        uint64_t first = 0, totals[QP_SCHED_MAX_COUNTERS] = {0};
+        int met = 0;
+        for (int wave = 0; !met && first < max_tasks; wave++) {
+            uint64_t n = 1 + (uint64_t)(wave * 37 % 90);
+            if (n > max_tasks - first) n = max_tasks - first;
+            qp_sched_range wr = {first, n, 3, totals};
+            rc = qp_sched_run(MPI_COMM_WORLD, &wr, &rules[r], task, &w, NULL, NULL, &res, &err);
+            MPI_CHECK(rc == 0, "rule %zu wave %d: %s", r, wave, err.msg);
+            memcpy(totals, res.totals, sizeof totals);
+            first += res.committed_tasks;
+            met = res.rule_met;
+            if (!met) MPI_CHECK(res.committed_tasks == n, "a wave that does not meet the rule commits all its tasks");
+        }
+        MPI_CHECK(first == want_c, "rule %zu: waves committed %llu want %llu", r, (unsigned long long)first,
+                  (unsigned long long)want_c);
+        for (int i = 0; i < 3; i++)
+            MPI_CHECK(totals[i] == want_tot[i], "rule %zu waves counter %d", r, i);
+        free(w.ran);
     }
 
     {  // A failing task fails the run on every rank with its message.
@@ -88,7 +110,8 @@ int main(int argc, char **argv) {
         qp_stop_rule rule = {0, 0, 1, 1};
         qp_sched_result res;
         qp_err err = {{0}};
-        int rc = qp_sched_run(MPI_COMM_WORLD, max_tasks, 3, &rule, task, &c, NULL, NULL, &res, &err);
+        qp_sched_range range = {0, max_tasks, 3, NULL};
+        int rc = qp_sched_run(MPI_COMM_WORLD, &range, &rule, task, &c, NULL, NULL, &res, &err);
         MPI_CHECK(rc == -1, "failure propagates");
         MPI_CHECK(strstr(err.msg, "task 17 failed") != NULL, "message reaches every rank: '%s'", err.msg);
         free(c.ran);
@@ -98,7 +121,8 @@ int main(int argc, char **argv) {
         qp_stop_rule rule = {0, 0, 1, 1};
         qp_sched_result res;
         qp_err err = {{0}};
-        int rc = qp_sched_run(MPI_COMM_WORLD, 0, 3, &rule, task, &c, NULL, NULL, &res, &err);
+        qp_sched_range range = {0, 0, 3, NULL};
+        int rc = qp_sched_run(MPI_COMM_WORLD, &range, &rule, task, &c, NULL, NULL, &res, &err);
         MPI_CHECK(rc == 0 && res.committed_tasks == 0, "zero tasks");
         free(c.ran);
     }

@@ -61,7 +61,14 @@ for f in "$slurm_dir"/*.sbatch "$slurm_dir"/*.sh "$here"/*.sh; do
   check "shellcheck $(basename "$f") is clean" 'shellcheck "$f"'
 done
 
-# The cluster.
+# The cluster. One run of this test at a time (several build directories may run it at once):
+# otherwise one run could stop the cluster under another.
+exec 9> "${TMPDIR:-/tmp}/qecpipe-slurm-test.lock"
+if ! flock -w 600 9; then
+  echo "FAIL: another run of this test held the lock for 10 minutes"
+  echo "$pass passed, $((fail+1)) failed"
+  exit 1
+fi
 if "$slurm_dir/local-cluster.sh" status >/dev/null 2>&1; then
   echo "using the running local cluster"
 else

@@ -1,10 +1,11 @@
-// The decoder interface: dispatch on the decoder kind (only "mwpm" so far).
+// The decoder interface: dispatch on the decoder kind ("mwpm", "mwpm-corr").
 #include "workers/decode/decoder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "workers/decode/correlated.h"
 #include "workers/decode/matching_graph.h"
 #include "workers/decode/mwpm.h"
 #include "workers/util/alloc.h"
@@ -13,11 +14,24 @@ struct qp_decoder {
     char kind[16];
     qp_matching_graph graph;
     qp_mwpm *mwpm;
+    qp_correlated *corr;  // "mwpm-corr": owns its own graph; graph/mwpm above unused
 };
 
+static const qp_matching_graph *decoder_graph(const qp_decoder *dec) {
+    return dec->corr ? qp_correlated_graph(dec->corr) : &dec->graph;
+}
+
 qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) {
+    if (strcmp(kind, "mwpm-corr") == 0) {
+        qp_correlated *corr = qp_correlated_create(dem, err);
+        if (!corr) return NULL;
+        qp_decoder *dec = qp_calloc(1, sizeof *dec);
+        snprintf(dec->kind, sizeof dec->kind, "%s", kind);
+        dec->corr = corr;
+        return dec;
+    }
     if (strcmp(kind, "mwpm") != 0) {
-        qp_fail(err, "unknown decoder '%s' (available: mwpm)", kind);
+        qp_fail(err, "unknown decoder '%s' (available: mwpm, mwpm-corr)", kind);
         return NULL;
     }
     qp_decoder *dec = qp_calloc(1, sizeof *dec);
@@ -32,28 +46,31 @@ qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) 
 
 void qp_decoder_free(qp_decoder *dec) {
     if (!dec) return;
+    qp_correlated_free(dec->corr);
     qp_mwpm_free(dec->mwpm);
-    qp_matching_graph_free(&dec->graph);
+    if (!dec->corr) qp_matching_graph_free(&dec->graph);
     free(dec);
 }
 
 const char *qp_decoder_kind(const qp_decoder *dec) { return dec->kind; }
-uint64_t qp_decoder_num_detectors(const qp_decoder *dec) { return dec->graph.num_detectors; }
-uint32_t qp_decoder_num_observables(const qp_decoder *dec) { return dec->graph.num_observables; }
+uint64_t qp_decoder_num_detectors(const qp_decoder *dec) { return decoder_graph(dec)->num_detectors; }
+uint32_t qp_decoder_num_observables(const qp_decoder *dec) { return decoder_graph(dec)->num_observables; }
 
 int qp_decoder_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_shots,
                             size_t bytes_per_shot, uint8_t *obs_pred_b8_out, double *weights_out,
                             qp_err *err) {
-    size_t want = ((size_t)dec->graph.num_detectors + 7) / 8;
+    const qp_matching_graph *g = decoder_graph(dec);
+    size_t want = ((size_t)g->num_detectors + 7) / 8;
     if (bytes_per_shot != want)
         return qp_fail(err, "detector records have %zu bytes per shot but the model has %u detectors (%zu bytes per shot)",
-                       bytes_per_shot, dec->graph.num_detectors, want);
-    size_t obs_bytes = ((size_t)dec->graph.num_observables + 7) / 8;
+                       bytes_per_shot, g->num_detectors, want);
+    size_t obs_bytes = ((size_t)g->num_observables + 7) / 8;
     for (size_t s = 0; s < num_shots; s++) {
         uint64_t obs;
         double w;
-        if (qp_mwpm_decode_b8(dec->mwpm, dets_b8 + s * bytes_per_shot, &obs, &w, err))
-            return qp_fail_prefix(err, "shot %zu", s);
+        int rc = dec->corr ? qp_correlated_decode_b8(dec->corr, dets_b8 + s * bytes_per_shot, &obs, &w, NULL, err)
+                           : qp_mwpm_decode_b8(dec->mwpm, dets_b8 + s * bytes_per_shot, &obs, &w, err);
+        if (rc) return qp_fail_prefix(err, "shot %zu", s);
         uint8_t *out = obs_pred_b8_out + s * obs_bytes;
         for (size_t b = 0; b < obs_bytes; b++) out[b] = (uint8_t)(obs >> (8 * b));
         if (weights_out) weights_out[s] = w;

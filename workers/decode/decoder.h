@@ -1,8 +1,9 @@
 // The decoder interface the pipeline calls: build a decoder of a given kind from a DEM, then
 // decode batches of b8 detector records into b8 observable predictions and weights.
 //
-// Kinds: "mwpm" (exact minimum-weight perfect matching, mwpm.h). Issue 6 adds "mwpm-corr"
-// and "uf" behind the same calls. A decoder is used by one thread at a time.
+// Kinds: "mwpm" (exact minimum-weight perfect matching, mwpm.h), "mwpm-corr" (correlated
+// two-pass matching, correlated.h; weights_out is the second pass's weight on the lowered
+// edges). Issue 6 adds "uf" behind the same calls. A decoder is used by one thread at a time.
 #ifndef QP_DECODE_DECODER_H
 #define QP_DECODE_DECODER_H
 

@@ -435,7 +435,8 @@ static int unmatchable(qp_err *err, uint32_t det) {
 
 // Undoes the weights of the last lowered decode (no-op otherwise).
 static void restore_weights(qp_mwpm *m) {
-    for (size_t i = 0; i < m->saved_len; i++) m->adj[m->saved_slot[i]].weight = m->saved_w[i];
+    for (size_t i = m->saved_len; i-- > 0;)  // backwards: a slot lowered twice was saved twice
+        m->adj[m->saved_slot[i]].weight = m->saved_w[i];
     m->saved_len = 0;
     m->slack = 0;
     m->bd_dist = m->g->boundary_dist;
