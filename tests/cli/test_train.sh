@@ -82,8 +82,8 @@ train:
   checkpoint_every: 0
   checkpoint: term.h5
 YAML
-mpirun --oversubscribe -n 2 "$bin" train term.yaml --fixed-order --checkpoint whole.h5 --quiet 2> whole.log
-check "uninterrupted run exits 0 ($(tail -c 200 whole.log))" '[ $? -eq 0 ] && [ -f whole.h5 ]'
+mpirun --oversubscribe -n 2 "$bin" train term.yaml --fixed-order --checkpoint whole.h5 --quiet 2> whole.log; st=$?
+check "uninterrupted run exits 0 ($(tail -c 200 whole.log))" '[ $st -eq 0 ] && [ -f whole.h5 ]'
 mpirun --oversubscribe -n 2 "$bin" train term.yaml --fixed-order > /dev/null 2> term.log &
 job=$!
 for _ in $(seq 1 600); do grep -q 'step 40/' term.log 2>/dev/null && break; sleep 0.05; done

@@ -75,10 +75,10 @@ struct qp_mwpm {
     // Lowered weights (qp_mwpm_decode_events_lowered); kept until the next decode so that
     // qp_mwpm_last_correction reports the lowered decode's paths.
     int64_t slack;               // total weight removed: lower bounds are reduced by this
-    int64_t *low_bdist;          // (num_detectors) boundary paths of the lowered graph
-    uint64_t *low_bobs;          // (num_detectors)
+    int64_t *low_bdist;          // (num_detectors) boundary paths of the lowered graph; equal
+    uint64_t *low_bobs;          // (num_detectors)  to g's except at the touched detectors
     uint32_t *low_bnext;         // (num_detectors)
-    int64_t *low_bweight;        // (num_detectors) boundary edge weights, lowered
+    uint32_t *touched; size_t touched_len, touched_cap;  // detectors whose low_* differ from g's
     uint32_t *saved_slot;  uint32_t *saved_w;  size_t saved_len, saved_cap;  // adj slots to restore
 };
 
@@ -259,7 +259,7 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->low_bdist);
     free(m->low_bobs);
     free(m->low_bnext);
-    free(m->low_bweight);
+    free(m->touched);
     free(m->saved_slot);
     free(m->saved_w);
     qp_blossom_free(m->blossom);
@@ -439,6 +439,14 @@ static void restore_weights(qp_mwpm *m) {
         m->adj[m->saved_slot[i]].weight = m->saved_w[i];
     m->saved_len = 0;
     m->slack = 0;
+    const qp_matching_graph *g = m->g;
+    for (size_t i = 0; i < m->touched_len; i++) {
+        uint32_t v = m->touched[i];
+        m->low_bdist[v] = g->boundary_dist[v];
+        m->low_bobs[v] = g->boundary_dist_obs[v];
+        m->low_bnext[v] = g->boundary_next[v];
+    }
+    m->touched_len = 0;
     m->bd_dist = m->g->boundary_dist;
     m->bd_obs = m->g->boundary_dist_obs;
     m->bd_next = m->g->boundary_next;
@@ -633,34 +641,27 @@ int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t
     return decode_events(m, events, k, obs_out, weight_out, err);
 }
 
-// Multi-source Dijkstra from the boundary on the lowered weights (m->adj, m->low_bweight).
+// Boundary paths after lowering: g's paths are upper bounds on the lowered graph; detectors
+// next to a lowered edge are seeded with the path through it, and a Dijkstra wave carries
+// every improvement outwards (weights only decrease, so this is exact).
+static void seed_boundary(qp_mwpm *m, uint32_t v, int64_t dist, uint64_t obs, uint32_t next) {
+    if (dist >= m->low_bdist[v]) return;
+    qp_grow(m->touched, m->touched_cap, m->touched_len + 1);
+    m->touched[m->touched_len++] = v;
+    m->low_bdist[v] = dist;
+    m->low_bobs[v] = obs;
+    m->low_bnext[v] = next;
+    qp_heap_push(&m->heap, dist, v);
+}
+
 static void lowered_boundary_paths(qp_mwpm *m) {
     const qp_matching_graph *g = m->g;
-    uint32_t n = g->num_detectors;
-    next_generation(m);  // ns[].seen marks settled detectors of this pass
-    uint32_t gen = m->gen;
-    m->heap.len = 0;
-    for (uint32_t v = 0; v < n; v++) {
-        m->low_bdist[v] = m->low_bweight[v];
-        m->low_bobs[v] = g->boundary_obs[v];
-        m->low_bnext[v] = QP_MG_BOUNDARY;
-        if (m->low_bweight[v] != QP_MG_INF) qp_heap_push(&m->heap, m->low_bweight[v], v);
-    }
     while (m->heap.len) {
         qp_heap_item it = qp_heap_pop(&m->heap);
         uint32_t v = it.node;
-        if (m->ns[v].seen == gen || it.dist != m->low_bdist[v]) continue;
-        m->ns[v].seen = gen;
-        for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
-            uint32_t u = m->adj[k].node;
-            int64_t nd = it.dist + m->adj[k].weight;
-            if (nd < m->low_bdist[u]) {
-                m->low_bdist[u] = nd;
-                m->low_bobs[u] = m->low_bobs[v] ^ g->adj_obs[k];
-                m->low_bnext[u] = v;
-                qp_heap_push(&m->heap, nd, u);
-            }
-        }
+        if (it.dist != m->low_bdist[v]) continue;
+        for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++)
+            seed_boundary(m, m->adj[k].node, it.dist + m->adj[k].weight, m->low_bobs[v] ^ g->adj_obs[k], v);
     }
 }
 
@@ -684,19 +685,22 @@ int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
         m->low_bdist = qp_malloc((n ? n : 1) * sizeof *m->low_bdist);
         m->low_bobs = qp_malloc((n ? n : 1) * sizeof *m->low_bobs);
         m->low_bnext = qp_malloc((n ? n : 1) * sizeof *m->low_bnext);
-        m->low_bweight = qp_malloc((n ? n : 1) * sizeof *m->low_bweight);
+        memcpy(m->low_bdist, g->boundary_dist, (size_t)n * sizeof *m->low_bdist);
+        memcpy(m->low_bobs, g->boundary_dist_obs, (size_t)n * sizeof *m->low_bobs);
+        memcpy(m->low_bnext, g->boundary_next, (size_t)n * sizeof *m->low_bnext);
     }
-    memcpy(m->low_bweight, g->boundary_weight, (size_t)n * sizeof *m->low_bweight);
     int64_t slack = 0;
+    m->heap.len = 0;
     for (size_t i = 0; i < num_lowered; i++) {
         const qp_mwpm_lowered *l = &lowered[i];
         int64_t w = l->weight < 0 ? 0 : l->weight;
         if (l->a >= n) continue;
         if (l->b == QP_MG_BOUNDARY) {
-            if (m->low_bweight[l->a] != QP_MG_INF && w < m->low_bweight[l->a]) {
-                slack += m->low_bweight[l->a] - w;
-                m->low_bweight[l->a] = w;
-            }
+            // The boundary edge itself is only read through the boundary paths.
+            int64_t old = g->boundary_weight[l->a];
+            if (old == QP_MG_INF || w >= old) continue;
+            slack += old - w;  // (counted once per listing: an over-estimate is still valid)
+            seed_boundary(m, l->a, w, g->boundary_obs[l->a], QP_MG_BOUNDARY);
             continue;
         }
         if (l->b >= n) continue;
@@ -704,8 +708,11 @@ int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
             uint32_t x = s ? l->b : l->a, y = s ? l->a : l->b;
             for (uint32_t q = g->adj_start[x]; q < g->adj_start[x + 1]; q++)
                 if (m->adj[q].node == y) {
-                    if (s == 0 && w < (int64_t)m->adj[q].weight) slack += (int64_t)m->adj[q].weight - w;
+                    if (w >= (int64_t)m->adj[q].weight) break;
+                    if (s == 0) slack += (int64_t)m->adj[q].weight - w;
                     lower_slot(m, q, w);
+                    if (g->boundary_dist[y] != QP_MG_INF)
+                        seed_boundary(m, x, w + g->boundary_dist[y], g->boundary_dist_obs[y] ^ g->adj_obs[q], y);
                     break;
                 }
         }
