@@ -604,7 +604,8 @@ Test(config, configs_directory_loads) {
         cr_assert_gt(cfg.job.stages, 0);
         if (strcmp(ent->d_name, "quickstart.yaml") == 0) {
             quickstart = 1;
-            cr_assert_eq(cfg.num_experiments, 8);
+            cr_assert_eq(cfg.num_experiments, 9);
+            cr_assert(cfg.train.present, "the demo trains the neural decoder");
             // quickstart.yaml is built into the binary (`qecpipe run` without a config), so it
             // must not name files: a relative path would resolve against the working directory.
             for (int i = 0; i < cfg.num_experiments; i++)
