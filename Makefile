@@ -40,8 +40,7 @@ fuzz:
 	@scripts/fuzz.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 
 bench: build
-	@for b in $(BUILD)/bench/bench_*; do [ -x "$$b" ] && "$$b"; done
-	@for s in bench/bench_*.sh; do bash "$$s" $(BUILD); done
+	@scripts/bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -75,6 +75,10 @@ struct qp_mwpm {
     // Lowered weights (qp_mwpm_decode_events_lowered); kept until the next decode so that
     // qp_mwpm_last_correction reports the lowered decode's paths.
     int64_t slack;               // total weight removed: lower bounds are reduced by this
+    // Lowered edge ends sorted by sort key, with prefix sums of the weight removed (an edge
+    // counts once per end), for the per-event slack (event_slack).
+    keyed *low_ends;   size_t low_ends_len, low_ends_cap;   // (num_ends) .key = sort key, .event = weight removed
+    int64_t *low_cut;  size_t low_cut_cap;                  // (num_ends + 1) prefix sums
     int64_t *low_bdist;          // (num_detectors) boundary paths of the lowered graph; equal
     uint64_t *low_bobs;          // (num_detectors)  to g's except at the touched detectors
     uint32_t *low_bnext;         // (num_detectors)
@@ -260,6 +264,8 @@ void qp_mwpm_free(qp_mwpm *m) {
     free(m->low_bobs);
     free(m->low_bnext);
     free(m->touched);
+    free(m->low_ends);
+    free(m->low_cut);
     free(m->saved_slot);
     free(m->saved_w);
     qp_blossom_free(m->blossom);
@@ -439,6 +445,7 @@ static void restore_weights(qp_mwpm *m) {
         m->adj[m->saved_slot[i]].weight = m->saved_w[i];
     m->saved_len = 0;
     m->slack = 0;
+    m->low_ends_len = 0;
     const qp_matching_graph *g = m->g;
     for (size_t i = 0; i < m->touched_len; i++) {
         uint32_t v = m->touched[i];
@@ -450,6 +457,46 @@ static void restore_weights(qp_mwpm *m) {
     m->bd_dist = m->g->boundary_dist;
     m->bd_obs = m->g->boundary_dist_obs;
     m->bd_next = m->g->boundary_next;
+}
+
+// Lower bounds (landmarks, sort keys) hold for g's distances. After lowering, a path of the
+// lowered graph is shorter than in g by at most the weight removed from the lowered edges on
+// it. For the search from an event at key ku with boundary distance b, only paths of length
+// <= 2b matter; the first lowered edge on such a path is within g-distance 2b, hence within
+// key distance 2b; the next within 2b + (what the first removed); and so on: the slack is the
+// fixed point of "weight removed by lowered edge ends within key distance 2b + slack" (an
+// over-estimate is safe). Infinite b: the global total.
+static int64_t event_slack(const qp_mwpm *m, int64_t ku, int64_t b) {
+    size_t n = m->low_ends_len;
+    if (n == 0) return 0;
+    if (b == QP_MG_INF) return m->slack;
+    int64_t slack = 0;
+    for (;;) {
+        int64_t lo_key = ku - 2 * b - slack, hi_key = ku + 2 * b + slack;
+        size_t a = 0, z = n;
+        while (a < z) {
+            size_t mid = (a + z) / 2;
+            if (m->low_ends[mid].key < lo_key) a = mid + 1;
+            else z = mid;
+        }
+        size_t lo = a;
+        z = n;
+        while (a < z) {
+            size_t mid = (a + z) / 2;
+            if (m->low_ends[mid].key <= hi_key) a = mid + 1;
+            else z = mid;
+        }
+        int64_t next = m->low_cut[a] - m->low_cut[lo];
+        if (next <= slack) return slack;
+        slack = next;
+    }
+}
+
+static void add_low_end(qp_mwpm *m, uint32_t v, int64_t removed) {
+    qp_grow(m->low_ends, m->low_ends_cap, m->low_ends_len + 1);
+    m->low_ends[m->low_ends_len].key = m->sort_key[v];
+    m->low_ends[m->low_ends_len].event = (uint32_t)(removed > UINT32_MAX ? UINT32_MAX : removed);
+    m->low_ends_len++;
 }
 
 static int decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t *obs_out,
@@ -467,7 +514,6 @@ static int decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t 
         m->bdist[i] = m->bd_dist[events[i]];
     }
     int L = m->num_landmarks;
-    int64_t slack = m->slack;
     qp_grow(m->ev_lm, m->ev_lm_cap, k * (size_t)L);
     for (size_t i = 0; i < k; i++)
         for (int l = 0; l < L; l++) m->ev_lm[i * L + l] = m->lm[(size_t)l * g->num_detectors + events[i]];
@@ -488,6 +534,7 @@ static int decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t 
         // Targets satisfy |key(u) - key(v)| <= d(u,v) <= b(u) + b(v) <= 2 b(u): scan that window
         // of the events sorted by key (the whole component when b(u) is infinite).
         int64_t ku = m->sort_key[events[i]], kmin, kmax;
+        int64_t slack = event_slack(m, ku, bi);
         if (bi != QP_MG_INF) {
             kmin = ku - 2 * bi - slack;
             kmax = ku + 2 * bi + slack;
@@ -509,6 +556,13 @@ static int decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t 
             else b = mid;
         }
         hi = a;
+        if (slack > 0 && bi != QP_MG_INF) {
+            // Near lowered edges the bounds are loose: rather than target (nearly) every event
+            // of the window, search the whole ball of radius 2 b(u), which holds every pair
+            // this event is responsible for (b(v) <= b(u)).
+            if (hi - lo > 1) search_from(m, (uint32_t)i, events[i], 2 * bi, UINT32_MAX);
+            continue;
+        }
         for (size_t q = lo; q < hi; q++) {
             size_t j = m->by_key[q].event;
             int64_t bj = m->bdist[j];
@@ -700,6 +754,7 @@ int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
             int64_t old = g->boundary_weight[l->a];
             if (old == QP_MG_INF || w >= old) continue;
             slack += old - w;  // (counted once per listing: an over-estimate is still valid)
+            add_low_end(m, l->a, old - w);
             seed_boundary(m, l->a, w, g->boundary_obs[l->a], QP_MG_BOUNDARY);
             continue;
         }
@@ -710,6 +765,7 @@ int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
                 if (m->adj[q].node == y) {
                     if (w >= (int64_t)m->adj[q].weight) break;
                     if (s == 0) slack += (int64_t)m->adj[q].weight - w;
+                    add_low_end(m, x, (int64_t)m->adj[q].weight - w);
                     lower_slot(m, q, w);
                     if (g->boundary_dist[y] != QP_MG_INF)
                         seed_boundary(m, x, w + g->boundary_dist[y], g->boundary_dist_obs[y] ^ g->adj_obs[q], y);
@@ -722,6 +778,11 @@ int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
     m->bd_obs = m->low_bobs;
     m->bd_next = m->low_bnext;
     m->slack = slack;
+    // Ends by key, prefix sums of the weight removed.
+    if (m->low_ends_len > 1) qsort(m->low_ends, m->low_ends_len, sizeof *m->low_ends, cmp_keyed);
+    qp_grow(m->low_cut, m->low_cut_cap, m->low_ends_len + 1);
+    m->low_cut[0] = 0;
+    for (size_t i = 0; i < m->low_ends_len; i++) m->low_cut[i + 1] = m->low_cut[i] + m->low_ends[i].event;
     return decode_events(m, events, k, obs_out, weight_out, err);
 }
 

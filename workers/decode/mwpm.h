@@ -58,9 +58,11 @@ typedef struct {
 
 // As qp_mwpm_decode_events, on the graph with the listed edges lowered (an edge listed twice
 // takes the lower weight; edges not in the graph are ignored). For correlated matching's
-// second pass. Exact for the lowered weights: boundary paths are recomputed on them, and the
-// landmark and sort-key lower bounds are loosened by the total weight removed (a shortest
-// path uses each lowered edge at most once). The lowering lasts until the next decode, so
+// second pass. Exact for the lowered weights: boundary paths are updated on them (a Dijkstra
+// wave from the lowered edges), and an event whose search could reach a lowered edge (by the
+// sort-key bound, see event_slack in mwpm.c) searches its whole ball of radius 2 b instead of
+// relying on the landmark bounds, which only hold for g's weights. Checked against brute force
+// in tests/decode/test_correlated.c. The lowering lasts until the next decode, so
 // qp_mwpm_last_pairs / qp_mwpm_last_correction describe this decode; any decode restores g's
 // weights first.
 int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t num_events,
