@@ -159,10 +159,11 @@ int cmd_decode(int argc, char **argv) {
         {"out-format", QP_OPT_STR, &o.out_format, "FMT", "format of --out (default 01)"},
         {"obs-in", QP_OPT_STR, &o.obs_in, "FILE", "actual observable flips: count mistakes, print shots/errors/LER"},
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
-        {"decoder", QP_OPT_STR, &o.decoder, "NAME", "decoder: mwpm (default mwpm)"},
+        {"decoder", QP_OPT_STR, &o.decoder, "NAME", "decoder: mwpm, mwpm-corr, uf (default mwpm)"},
     };
     int rc = qp_args_parse(argc, argv, "decode",
-                           "Decode detection events with a matching decoder (exact minimum-weight perfect matching).\n"
+                           "Decode detection events with a matching decoder: mwpm (exact minimum-weight perfect matching), mwpm-corr\n"
+                           "(correlated matching: a second pass reweighted by the first pass's edges), uf (union-find).\n"
                            "With --obs-in, prints: shots N errors E ler X ci95 [lo, hi] (Wilson interval).",
                            "(--dem F | --circuit F) --in dets.b8 [--out pred.01] [--obs-in obs.b8] [--decoder mwpm]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
@@ -171,7 +172,8 @@ int cmd_decode(int argc, char **argv) {
     if (!o.dem == !o.circuit) return qp_usage_error("decode", "give exactly one of --dem or --circuit");
     if (!o.in) return qp_usage_error("decode", "--in is required");
     if (!o.out && !o.obs_in) return qp_usage_error("decode", "give --out and/or --obs-in");
-    if (strcmp(o.decoder, "mwpm") != 0) return qp_usage_error("decode", "unknown decoder '%s' (available: mwpm)", o.decoder);
+    if (strcmp(o.decoder, "mwpm") != 0 && strcmp(o.decoder, "mwpm-corr") != 0 && strcmp(o.decoder, "uf") != 0)
+        return qp_usage_error("decode", "unknown decoder '%s' (available: mwpm, mwpm-corr, uf)", o.decoder);
     qp_shot_format fmts[3];
     const char *names[3] = {o.in_format, o.out_format, o.obs_in_format};
     const char *flags[3] = {"in-format", "out-format", "obs-in-format"};

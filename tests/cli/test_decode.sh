@@ -64,25 +64,28 @@ check "unknown decoder: exit 2, one line" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/e
 check "no model: exit 2" '[ $st -eq 2 ]'
 
 # Correlated matching (--decoder mwpm-corr): >= 98% agreement with PyMatching's
-# --enable_correlations predictions, mistakes within 3 sd of its count. Skipped with a notice
-# while the decode subcommand does not accept the decoder yet.
-"$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --out "$tmp/probe.01" --decoder mwpm-corr 2>"$tmp/err"; st=$?
-if [ $st -eq 2 ] && grep -q "unknown decoder" "$tmp/err"; then
-  echo "NOTICE: qecpipe decode does not accept --decoder mwpm-corr yet; skipping its cases"
-else
-  for name in surface_x_d3_r3_p0.003 surface_z_d3_r3_p0.003 surface_x_d5_r5_p0.003; do
-    "$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --out "$tmp/$name.corr.01" --decoder mwpm-corr; st=$?
-    check "$name mwpm-corr: exit 0" '[ $st -eq 0 ]'
-    agree=$(paste -d' ' "$tmp/$name.corr.01" "$data/$name.pymatching_corr.01" | awk '$1==$2{a++} END{print a+0}')
-    total=$(wc -l < "$data/$name.pymatching_corr.01")
-    check "$name mwpm-corr: >= 98% agreement with PyMatching corr ($agree/$total)" '[ $((agree * 100)) -ge $((total * 98)) ]'
-    expected=$(grep "^$name	" "$data/MANIFEST.txt" | tr '\t' '\n' | sed -n 's/^pymatching_corr_mistakes=//p')
-    line=$("$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --obs-in "$data/$name.obs.b8" --decoder mwpm-corr)
-    errors=$(echo "$line" | awk '{print $4}')
-    check "$name mwpm-corr: mistakes $errors within 3 sd of PyMatching corr's $expected" \
-        'awk -v a="$errors" -v b="$expected" "BEGIN{m=(a>b?a:b); s=sqrt(m); if(s<1)s=1; d=a-b; if(d<0)d=-d; exit !(d<=3*s)}"'
-  done
-fi
+# --enable_correlations predictions, mistakes within 3 sd of its count.
+for name in surface_x_d3_r3_p0.003 surface_z_d3_r3_p0.003 surface_x_d5_r5_p0.003; do
+  "$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --out "$tmp/$name.corr.01" --decoder mwpm-corr; st=$?
+  check "$name mwpm-corr: exit 0" '[ $st -eq 0 ]'
+  agree=$(paste -d' ' "$tmp/$name.corr.01" "$data/$name.pymatching_corr.01" | awk '$1==$2{a++} END{print a+0}')
+  total=$(wc -l < "$data/$name.pymatching_corr.01")
+  check "$name mwpm-corr: >= 98% agreement with PyMatching corr ($agree/$total)" '[ $((agree * 100)) -ge $((total * 98)) ]'
+  expected=$(grep "^$name	" "$data/MANIFEST.txt" | tr '\t' '\n' | sed -n 's/^pymatching_corr_mistakes=//p')
+  line=$("$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --obs-in "$data/$name.obs.b8" --decoder mwpm-corr)
+  errors=$(echo "$line" | awk '{print $4}')
+  check "$name mwpm-corr: mistakes $errors within 3 sd of PyMatching corr's $expected" \
+      'awk -v a="$errors" -v b="$expected" "BEGIN{m=(a>b?a:b); s=sqrt(m); if(s<1)s=1; d=a-b; if(d<0)d=-d; exit !(d<=3*s)}"'
+done
+
+# Union-find (--decoder uf): mistakes at most 1.3x PyMatching's MWPM count + 3 sd.
+for name in surface_x_d3_r3_p0.003 surface_x_d5_r5_p0.003; do
+  line=$("$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --obs-in "$data/$name.obs.b8" --decoder uf); st=$?
+  errors=$(echo "$line" | awk '{print $4}')
+  expected=$(grep "^$name	" "$data/MANIFEST.txt" | tr '\t' '\n' | sed -n 's/^pymatching_mistakes=//p')
+  check "$name uf: exit 0, mistakes $errors <= 1.3 x $expected + 3 sd" \
+      '[ $st -eq 0 ] && awk -v a="$errors" -v b="$expected" "BEGIN{exit !(a <= 1.3*b + 3*sqrt(b))}"'
+done
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

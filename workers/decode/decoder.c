@@ -1,4 +1,4 @@
-// The decoder interface: dispatch on the decoder kind ("mwpm", "mwpm-corr").
+// The decoder interface: dispatch on the decoder kind ("mwpm", "mwpm-corr", "uf").
 #include "workers/decode/decoder.h"
 
 #include <stdio.h>
@@ -8,13 +8,15 @@
 #include "workers/decode/correlated.h"
 #include "workers/decode/matching_graph.h"
 #include "workers/decode/mwpm.h"
+#include "workers/decode/union_find.h"
 #include "workers/util/alloc.h"
 
 struct qp_decoder {
     char kind[16];
     qp_matching_graph graph;
-    qp_mwpm *mwpm;
-    qp_correlated *corr;  // "mwpm-corr": owns its own graph; graph/mwpm above unused
+    qp_mwpm *mwpm;        // "mwpm"
+    qp_uf *uf;            // "uf"
+    qp_correlated *corr;  // "mwpm-corr": owns its own graph; graph above unused
 };
 
 static const qp_matching_graph *decoder_graph(const qp_decoder *dec) {
@@ -30,8 +32,8 @@ qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) 
         dec->corr = corr;
         return dec;
     }
-    if (strcmp(kind, "mwpm") != 0) {
-        qp_fail(err, "unknown decoder '%s' (available: mwpm, mwpm-corr)", kind);
+    if (strcmp(kind, "mwpm") != 0 && strcmp(kind, "uf") != 0) {
+        qp_fail(err, "unknown decoder '%s' (available: mwpm, mwpm-corr, uf)", kind);
         return NULL;
     }
     qp_decoder *dec = qp_calloc(1, sizeof *dec);
@@ -40,7 +42,10 @@ qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) 
         free(dec);
         return NULL;
     }
-    dec->mwpm = qp_mwpm_create(&dec->graph);
+    if (strcmp(kind, "uf") == 0)
+        dec->uf = qp_uf_create(&dec->graph);
+    else
+        dec->mwpm = qp_mwpm_create(&dec->graph);
     return dec;
 }
 
@@ -48,6 +53,7 @@ void qp_decoder_free(qp_decoder *dec) {
     if (!dec) return;
     qp_correlated_free(dec->corr);
     qp_mwpm_free(dec->mwpm);
+    qp_uf_free(dec->uf);
     if (!dec->corr) qp_matching_graph_free(&dec->graph);
     free(dec);
 }
@@ -68,8 +74,10 @@ int qp_decoder_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_
     for (size_t s = 0; s < num_shots; s++) {
         uint64_t obs;
         double w;
-        int rc = dec->corr ? qp_correlated_decode_b8(dec->corr, dets_b8 + s * bytes_per_shot, &obs, &w, NULL, err)
-                           : qp_mwpm_decode_b8(dec->mwpm, dets_b8 + s * bytes_per_shot, &obs, &w, err);
+        const uint8_t *rec = dets_b8 + s * bytes_per_shot;
+        int rc = dec->corr ? qp_correlated_decode_b8(dec->corr, rec, &obs, &w, NULL, err)
+                 : dec->uf ? qp_uf_decode_b8(dec->uf, rec, &obs, &w, err)
+                           : qp_mwpm_decode_b8(dec->mwpm, rec, &obs, &w, err);
         if (rc) return qp_fail_prefix(err, "shot %zu", s);
         uint8_t *out = obs_pred_b8_out + s * obs_bytes;
         for (size_t b = 0; b < obs_bytes; b++) out[b] = (uint8_t)(obs >> (8 * b));

@@ -1,0 +1,394 @@
+// Exactness of the sparse blossom decoder (sparse_blossom.h):
+//  - on thousands of random small graphs (<= 14 events; with and without boundary; tied and
+//    continuous weights) and random 3D lattices, the matching weight equals the brute-force
+//    minimum (our own oracle: Dijkstra distances + memoised enumeration of pairings with a
+//    boundary option) and the exact decoder qp_mwpm's; the returned pairs cover each event
+//    once and their distances add up to the weight; the correction's edges flip exactly the
+//    events with that weight; with continuous weights (no ties) the mask equals brute force;
+//  - on the reference vectors (tests/data, and ../shared/vectors when present) the weight
+//    equals qp_mwpm's on every compared shot, predictions agree with PyMatching's on >= 99.5 %
+//    of shots, and mistakes vs NAME.obs.b8 are within 3 sd of pymatching_mistakes.
+#include <criterion/criterion.h>
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/test_support.h"
+#include "workers/decode/matching_graph.h"
+#include "workers/decode/mwpm.h"
+#include "workers/decode/sparse_blossom.h"
+#include "workers/dem/dem.h"
+#include "workers/util/rng.h"
+
+#define MAXE 14
+
+// ---- oracle ------------------------------------------------------------------------------------
+
+static void dijkstra_all(const qp_matching_graph *g, uint32_t src, int64_t *dist, uint64_t *obs) {
+    uint32_t n = g->num_detectors;
+    char *done = calloc(n, 1);
+    for (uint32_t v = 0; v < n; v++) dist[v] = QP_MG_INF;
+    dist[src] = 0;
+    obs[src] = 0;
+    for (;;) {
+        uint32_t u = UINT32_MAX;
+        for (uint32_t v = 0; v < n; v++)
+            if (!done[v] && dist[v] != QP_MG_INF && (u == UINT32_MAX || dist[v] < dist[u])) u = v;
+        if (u == UINT32_MAX) break;
+        done[u] = 1;
+        for (uint32_t k = g->adj_start[u]; k < g->adj_start[u + 1]; k++) {
+            uint32_t y = g->adj_node[k];
+            if (dist[u] + g->adj_weight[k] < dist[y]) {
+                dist[y] = dist[u] + g->adj_weight[k];
+                obs[y] = obs[u] ^ g->adj_obs[k];
+            }
+        }
+    }
+    free(done);
+}
+
+typedef struct {
+    int k;
+    int64_t d[MAXE][MAXE], b[MAXE];
+    uint64_t dobs[MAXE][MAXE], bobs[MAXE];
+    int64_t cost[1 << MAXE];   // min cost of matching the events NOT in the subset
+    uint64_t mask[1 << MAXE];  // observable mask of one optimal completion
+} brute;
+
+static int64_t add_inf(int64_t a, int64_t b) { return (a == QP_MG_INF || b == QP_MG_INF) ? QP_MG_INF : a + b; }
+
+static int64_t brute_solve(brute *o, const qp_matching_graph *g, const uint32_t *ev, int k, uint64_t *mask) {
+    int64_t *dist = malloc(g->num_detectors * sizeof *dist);
+    uint64_t *dobs = malloc(g->num_detectors * sizeof *dobs);
+    o->k = k;
+    for (int i = 0; i < k; i++) {
+        dijkstra_all(g, ev[i], dist, dobs);
+        for (int j = 0; j < k; j++) {
+            o->d[i][j] = dist[ev[j]];
+            o->dobs[i][j] = dobs[ev[j]];
+        }
+        o->b[i] = g->boundary_dist[ev[i]];
+        o->bobs[i] = g->boundary_dist_obs[ev[i]];
+    }
+    uint32_t full = (1u << k) - 1;
+    // Bottom-up over subsets by decreasing popcount order: iterate used from full down.
+    o->cost[full] = 0;
+    o->mask[full] = 0;
+    for (int64_t u = (int64_t)full - 1; u >= 0; u--) {
+        uint32_t used = (uint32_t)u;
+        int i = __builtin_ctz(~used);
+        int64_t best = add_inf(o->b[i], o->cost[used | (1u << i)]);
+        uint64_t bm = o->bobs[i] ^ o->mask[used | (1u << i)];
+        for (int j = i + 1; j < k; j++) {
+            if (used & (1u << j)) continue;
+            uint32_t nu = used | (1u << i) | (1u << j);
+            int64_t c = add_inf(o->d[i][j], o->cost[nu]);
+            if (c < best) {
+                best = c;
+                bm = o->dobs[i][j] ^ o->mask[nu];
+            }
+        }
+        o->cost[used] = best;
+        o->mask[used] = bm;
+    }
+    *mask = o->mask[0];
+    free(dist);
+    free(dobs);
+    return o->cost[0];
+}
+
+// ---- random graphs ---------------------------------------------------------------------------------
+
+static double draw_p(qp_rng *rng, int continuous) {
+    static const double ps[4] = {0.01, 0.05, 0.1, 0.2};
+    return continuous ? 0.001 + 0.3 * qp_rng_uniform(rng) : ps[qp_rng_u64(rng) % 4];
+}
+
+// n detectors: a spanning path plus n..2n random extra edges; boundary edges on ~1/3 of nodes.
+static void random_graph(qp_rng *rng, qp_matching_graph *g, uint32_t n, int with_boundary, int continuous) {
+    size_t cap = 4 * (size_t)n + 8, ne = 0;
+    qp_mg_edge *e = calloc(cap, sizeof *e);
+    uint32_t extra = n + (uint32_t)(qp_rng_u64(rng) % (n + 1));
+    for (uint32_t i = 0; i + 1 < n + extra && ne < cap; i++) {
+        e[ne].a = i + 1 < n ? i : (uint32_t)(qp_rng_u64(rng) % n);
+        e[ne].b = i + 1 < n ? i + 1 : (uint32_t)(qp_rng_u64(rng) % n);
+        e[ne].p = draw_p(rng, continuous);
+        e[ne].obs = qp_rng_u64(rng) & 3;
+        ne++;
+    }
+    if (with_boundary)
+        for (uint32_t v = 0; v < n && ne < cap; v++)
+            if (qp_rng_u64(rng) % 3 == 0) {
+                e[ne].a = v;
+                e[ne].b = QP_MG_BOUNDARY;
+                e[ne].p = draw_p(rng, continuous);
+                e[ne].obs = qp_rng_u64(rng) & 3;
+                ne++;
+            }
+    qp_err err;
+    cr_assert_eq(qp_matching_graph_from_edges(g, n, 2, e, ne, &err), 0, "%s", err.msg);
+    free(e);
+}
+
+// X x Y x T lattice (with random diagonals), boundary on the x faces (or none), 1-2 copies.
+static uint32_t lattice_graph(qp_rng *rng, qp_matching_graph *g, int with_boundary, int continuous) {
+    uint32_t X = 3 + (uint32_t)(qp_rng_u64(rng) % 3), Y = 3 + (uint32_t)(qp_rng_u64(rng) % 3);
+    uint32_t T = 3 + (uint32_t)(qp_rng_u64(rng) % 4), copies = 1 + (uint32_t)(qp_rng_u64(rng) % 2);
+    uint32_t per = X * Y * T, n = per * copies;
+    size_t cap = (size_t)n * 6 + 8, ne = 0;
+    qp_mg_edge *e = calloc(cap, sizeof *e);
+    for (uint32_t c = 0; c < copies; c++)
+        for (uint32_t t = 0; t < T; t++)
+            for (uint32_t y = 0; y < Y; y++)
+                for (uint32_t x = 0; x < X; x++) {
+                    uint32_t v = c * per + (t * Y + y) * X + x, nb[4];
+                    int nn = 0;
+                    if (x + 1 < X) nb[nn++] = v + 1;
+                    if (y + 1 < Y) nb[nn++] = v + X;
+                    if (t + 1 < T) nb[nn++] = v + X * Y;
+                    if (t + 1 < T && x + 1 < X && qp_rng_u64(rng) % 2) nb[nn++] = v + X * Y + 1;
+                    for (int i = 0; i < nn; i++) {
+                        e[ne].a = v;
+                        e[ne].b = nb[i];
+                        e[ne].p = draw_p(rng, continuous);
+                        e[ne].obs = (x == 0 && nb[i] == v + 1) ? 1 : 0;
+                        ne++;
+                    }
+                    if (with_boundary && (x == 0 || x + 1 == X)) {
+                        e[ne].a = v;
+                        e[ne].b = QP_MG_BOUNDARY;
+                        e[ne].p = draw_p(rng, continuous);
+                        e[ne].obs = x == 0 ? 1 : 2;
+                        ne++;
+                    }
+                }
+    qp_err err;
+    cr_assert_eq(qp_matching_graph_from_edges(g, n, 2, e, ne, &err), 0, "%s", err.msg);
+    free(e);
+    return n;
+}
+
+// The correction flips exactly the events and its edge weights add up to `weight`.
+static void check_correction(qp_sparse_blossom *s, const qp_matching_graph *g, const uint32_t *ev, int k,
+                             int64_t weight, int c) {
+    const uint32_t *edges;
+    size_t ne = qp_sparse_blossom_last_correction(s, &edges);
+    uint8_t *parity = calloc(g->num_detectors, 1);
+    int64_t w = 0;
+    for (size_t e = 0; e < ne; e++) {
+        uint32_t a = edges[2 * e], b = edges[2 * e + 1];
+        parity[a] ^= 1;
+        if (b == QP_MG_BOUNDARY) {
+            cr_assert_neq(g->boundary_weight[a], QP_MG_INF, "case %d: no boundary edge at D%u", c, a);
+            w += g->boundary_weight[a];
+            continue;
+        }
+        parity[b] ^= 1;
+        int64_t best = QP_MG_INF;
+        for (uint32_t q = g->adj_start[a]; q < g->adj_start[a + 1]; q++)
+            if (g->adj_node[q] == b && g->adj_weight[q] < best) best = g->adj_weight[q];
+        cr_assert_neq(best, QP_MG_INF, "case %d: D%u-D%u is not an edge", c, a, b);
+        w += best;
+    }
+    for (int i = 0; i < k; i++) parity[ev[i]] ^= 1;
+    for (uint32_t v = 0; v < g->num_detectors; v++) cr_assert_eq(parity[v], 0, "case %d: correction leaves D%u", c, v);
+    cr_assert_eq(w, weight, "case %d: correction weight %lld != %lld", c, (long long)w, (long long)weight);
+    free(parity);
+}
+
+static int run_cases(int num_cases, int with_boundary, int continuous, uint64_t seed, int lattice) {
+    qp_rng rng;
+    qp_rng_stream(&rng, seed, 3, 4);
+    brute *o = malloc(sizeof *o);
+    int checked = 0;
+    for (int c = 0; c < num_cases; c++) {
+        qp_matching_graph g;
+        uint32_t n;
+        if (lattice) {
+            n = lattice_graph(&rng, &g, with_boundary, continuous);
+        } else {
+            n = 2 + (uint32_t)(qp_rng_u64(&rng) % 26);
+            random_graph(&rng, &g, n, with_boundary, continuous);
+        }
+        int k = (int)(qp_rng_u64(&rng) % (MAXE + 1));
+        if (k > (int)n) k = (int)n;
+        if (!with_boundary) k &= ~1;
+        uint32_t ev[MAXE], *perm = malloc(n * sizeof *perm);
+        for (uint32_t v = 0; v < n; v++) perm[v] = v;
+        for (uint32_t v = 0; v < n; v++) {
+            uint32_t j = v + (uint32_t)(qp_rng_u64(&rng) % (n - v)), t = perm[v];
+            perm[v] = perm[j];
+            perm[j] = t;
+        }
+        for (int i = 0; i < k; i++) ev[i] = perm[i];
+        free(perm);
+        uint64_t want_obs = 0, got_obs = 0, ex_obs = 0;
+        int64_t want = brute_solve(o, &g, ev, k, &want_obs), got = -1, ex = -1;
+        qp_sparse_blossom *s = qp_sparse_blossom_create(&g);
+        qp_mwpm *m = qp_mwpm_create(&g);
+        qp_err err;
+        int rc = qp_sparse_blossom_decode_events(s, ev, (size_t)k, &got_obs, &got, &err);
+        int rc_ex = qp_mwpm_decode_events(m, ev, (size_t)k, &ex_obs, &ex, &err);
+        if (want == QP_MG_INF) {
+            cr_assert_eq(rc, -1, "case %d: expected no perfect matching", c);
+            cr_assert_eq(rc_ex, -1);
+        } else {
+            cr_assert_eq(rc, 0, "case %d (n=%u k=%d): %s", c, n, k, err.msg);
+            cr_assert_eq(got, want, "case %d (n=%u k=%d boundary=%d lattice=%d): weight %lld, brute force %lld", c, n,
+                         k, with_boundary, lattice, (long long)got, (long long)want);
+            cr_assert_eq(rc_ex, 0);
+            cr_assert_eq(got, ex, "case %d: sparse %lld, qp_mwpm %lld", c, (long long)got, (long long)ex);
+            const uint32_t *pairs;
+            size_t np = qp_sparse_blossom_last_pairs(s, &pairs);
+            int seen[MAXE] = {0};
+            int64_t sum = 0;
+            for (size_t q = 0; q < np; q++) {
+                int ia = -1, ib = -1;
+                for (int i = 0; i < k; i++) {
+                    if (ev[i] == pairs[2 * q]) ia = i;
+                    if (ev[i] == pairs[2 * q + 1]) ib = i;
+                }
+                cr_assert(ia >= 0, "case %d: pair names a non-event D%u", c, pairs[2 * q]);
+                seen[ia]++;
+                if (pairs[2 * q + 1] == QP_MG_BOUNDARY) {
+                    sum = add_inf(sum, o->b[ia]);
+                } else {
+                    cr_assert(ib >= 0, "case %d: pair names a non-event D%u", c, pairs[2 * q + 1]);
+                    seen[ib]++;
+                    sum = add_inf(sum, o->d[ia][ib]);
+                }
+            }
+            for (int i = 0; i < k; i++) cr_assert_eq(seen[i], 1, "case %d: event %d matched %d times", c, i, seen[i]);
+            cr_assert_eq(sum, want, "case %d: pair distances %lld != weight %lld", c, (long long)sum, (long long)want);
+            check_correction(s, &g, ev, k, got, c);
+            if (continuous)
+                cr_assert_eq(got_obs, want_obs, "case %d: obs %llx, brute force %llx", c,
+                             (unsigned long long)got_obs, (unsigned long long)want_obs);
+            checked++;
+        }
+        qp_sparse_blossom_free(s);
+        qp_mwpm_free(m);
+        qp_matching_graph_free(&g);
+    }
+    free(o);
+    return checked;
+}
+
+Test(sparse_blossom, random_graphs_with_boundary_tied_weights) { cr_assert_gt(run_cases(3000, 1, 0, 31, 0), 2500); }
+Test(sparse_blossom, random_graphs_without_boundary_tied_weights) { cr_assert_gt(run_cases(2000, 0, 0, 32, 0), 1800); }
+Test(sparse_blossom, random_graphs_continuous_weights_observables) { cr_assert_gt(run_cases(2000, 1, 1, 33, 0), 1500); }
+Test(sparse_blossom, lattices_with_boundary) { cr_assert_gt(run_cases(800, 1, 0, 41, 1), 700); }
+Test(sparse_blossom, lattices_without_boundary) { cr_assert_gt(run_cases(500, 0, 0, 42, 1), 100); }
+Test(sparse_blossom, lattices_continuous_weights_observables) { cr_assert_gt(run_cases(500, 1, 1, 43, 1), 400); }
+
+// ---- reference vectors ----------------------------------------------------------------------------
+
+typedef struct {
+    char name[128];
+    uint64_t shots, detectors, pm_mistakes;
+} vector_case;
+
+static size_t read_manifest(const char *dir, vector_case *cases, size_t max) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/MANIFEST.txt", dir);
+    char *text = qp_test_read_file(path, NULL);
+    cr_assert(text, "cannot read %s", path);
+    size_t n = 0;
+    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        if (line[0] == '#' || !strchr(line, '\t')) continue;
+        vector_case c = {0};
+        sscanf(line, "%127[^\t]", c.name);
+        const char *f;
+        if ((f = strstr(line, "\tshots="))) c.shots = strtoull(f + 7, NULL, 10);
+        if ((f = strstr(line, "\tdetectors="))) c.detectors = strtoull(f + 11, NULL, 10);
+        if ((f = strstr(line, "\tpymatching_mistakes="))) c.pm_mistakes = strtoull(f + 21, NULL, 10);
+        cases[n++] = c;
+    }
+    free(text);
+    return n;
+}
+
+// Decodes the case with sparse blossom; compares weights with qp_mwpm on the first
+// `exact_shots` shots, predictions and mistakes with PyMatching on `shots` shots.
+static void check_vector_case(const char *dir, const vector_case *c, uint64_t shots, uint64_t exact_shots) {
+    char path[4096];
+    qp_err err;
+    qp_dem dem;
+    qp_dem_init(&dem);
+    snprintf(path, sizeof path, "%s/%s.dem", dir, c->name);
+    cr_assert_eq(qp_dem_parse_file(&dem, path, &err), 0, "%s", err.msg);
+    qp_matching_graph g;
+    cr_assert_eq(qp_matching_graph_from_dem(&g, &dem, &err), 0, "%s: %s", c->name, err.msg);
+    qp_dem_free(&dem);
+    cr_assert_eq(g.num_detectors, c->detectors);
+    size_t len_dets, len_obs, len_pm;
+    snprintf(path, sizeof path, "%s/%s.dets.b8", dir, c->name);
+    uint8_t *dets = (uint8_t *)qp_test_read_file(path, &len_dets);
+    snprintf(path, sizeof path, "%s/%s.obs.b8", dir, c->name);
+    uint8_t *obs = (uint8_t *)qp_test_read_file(path, &len_obs);
+    snprintf(path, sizeof path, "%s/%s.pymatching.01", dir, c->name);
+    char *pm = qp_test_read_file(path, &len_pm);
+    cr_assert(dets && obs && pm, "%s: missing files", c->name);
+    size_t bps = (c->detectors + 7) / 8;
+    cr_assert_eq(len_dets, c->shots * bps);
+    if (shots > c->shots) shots = c->shots;
+    if (exact_shots > shots) exact_shots = shots;
+    qp_sparse_blossom *s = qp_sparse_blossom_create(&g);
+    qp_mwpm *m = qp_mwpm_create(&g);
+    uint64_t agree = 0, ours = 0, pm_mistakes = 0;
+    for (uint64_t k = 0; k < shots; k++) {
+        uint64_t pred, pred_ex;
+        double w, w_ex;
+        cr_assert_eq(qp_sparse_blossom_decode_b8(s, dets + k * bps, &pred, &w, &err), 0, "%s shot %llu: %s", c->name,
+                     (unsigned long long)k, err.msg);
+        if (k < exact_shots) {
+            cr_assert_eq(qp_mwpm_decode_b8(m, dets + k * bps, &pred_ex, &w_ex, &err), 0, "%s", err.msg);
+            cr_assert_eq(w, w_ex, "%s shot %llu: weight %.9g, qp_mwpm %.9g", c->name, (unsigned long long)k, w, w_ex);
+        }
+        int theirs = pm[2 * k] == '1';
+        agree += (int)(pred & 1) == theirs;
+        ours += (pred & 1) != (obs[k] & 1);
+        pm_mistakes += theirs != (obs[k] & 1);
+    }
+    double agreement = (double)agree / (double)shots;
+    double sd = sqrt((double)(ours > pm_mistakes ? ours : pm_mistakes));
+    if (sd < 1) sd = 1;
+    fprintf(stderr, "%-28s shots=%-6llu exact-compared=%-6llu agree=%.5f mistakes=%llu pymatching=%llu\n", c->name,
+            (unsigned long long)shots, (unsigned long long)exact_shots, agreement, (unsigned long long)ours,
+            (unsigned long long)pm_mistakes);
+    cr_assert_geq(agreement, 0.995, "%s: agreement %.4f < 0.995", c->name, agreement);
+    cr_assert_leq(fabs((double)ours - (double)pm_mistakes), 3 * sd, "%s: %llu mistakes vs PyMatching %llu", c->name,
+                  (unsigned long long)ours, (unsigned long long)pm_mistakes);
+    if (shots == c->shots) cr_assert_eq(pm_mistakes, c->pm_mistakes, "%s: MANIFEST count differs", c->name);
+    qp_sparse_blossom_free(s);
+    qp_mwpm_free(m);
+    qp_matching_graph_free(&g);
+    free(dets);
+    free(obs);
+    free(pm);
+}
+
+static void check_vector_dir(const char *dir, uint64_t exact_shots) {
+    vector_case cases[64];
+    size_t n = read_manifest(dir, cases, 64);
+    cr_assert_gt(n, 0);
+    for (size_t i = 0; i < n; i++) {
+        int huge = cases[i].detectors > 5000;
+        uint64_t shots = huge ? 1000 : cases[i].shots;
+        uint64_t ex = huge ? exact_shots / 20 : exact_shots;
+        if (cases[i].detectors > 1000) ex /= 4;  // qp_mwpm is slow on the d >= 9 graphs
+        check_vector_case(dir, &cases[i], shots, ex);
+    }
+}
+
+Test(sparse_blossom, reference_vectors_shipped_subset) { check_vector_dir(qp_test_data_dir(), 20000); }
+
+Test(sparse_blossom, reference_vectors_shared, .timeout = 900) {
+    const char *dir = qp_test_vectors_dir();
+    if (!dir) {
+        fprintf(stderr, "sparse_blossom: ../shared/vectors absent, skipping\n");
+        return;
+    }
+    check_vector_dir(dir, qp_test_quick() ? 500 : 2000);
+}
