@@ -82,6 +82,7 @@ struct qp_sparse_blossom {
     int64_t *wrapped;   // local radius = wrapped + radius(top)
     uint64_t *obs;      // observables along the fill path from source
     uint32_t *ver;      // node event version
+    int64_t *pending;   // time of the node's live heap entry, -1 if none
     int32_t *trivial;   // trivial region of a detection event, NONE otherwise
     ivec touched;       // nodes to reset after the shot
     // Regions of the current shot.
@@ -198,8 +199,11 @@ static void collect_area(qp_sparse_blossom *s, int32_t r) {
 static void look_at_node(qp_sparse_blossom *s, uint32_t v) {
     const qp_matching_graph *g = s->g;
     int32_t R = s->top[v];
-    s->ver[v]++;
-    if (R == NONE) return;
+    if (R == NONE) {
+        s->ver[v]++;
+        s->pending[v] = -1;
+        return;
+    }
     int slope = s->reg[R].slope;
     int64_t lr = local_radius(s, v), best = INT64_MAX;
     if (slope > 0 && g->boundary_weight[v] != QP_MG_INF) best = s->now + g->boundary_weight[v] - lr;
@@ -219,11 +223,15 @@ static void look_at_node(qp_sparse_blossom *s, uint32_t v) {
         }
         if (t < best) best = t;
     }
-    if (best == INT64_MAX) return;
 #ifdef SB_DEBUG
     if (best < s->now) fprintf(stderr, "overlap at node %u: event %lld < now %lld\n", v, (long long)best, (long long)s->now);
 #endif
     if (best < s->now) best = s->now;
+    if (best == s->pending[v]) return;  // the live entry already says this
+    s->ver[v]++;
+    s->pending[v] = -1;
+    if (best == INT64_MAX) return;
+    s->pending[v] = best;
     heap_item it = {best, v, s->ver[v]};
     heap_push(&s->heap, &s->heap_n, &s->heap_cap, it);
 }
@@ -567,6 +575,7 @@ static void vacate(qp_sparse_blossom *s, int32_t r) {
     s->top[v] = NONE;
     s->arrived[v] = NONE;
     s->ver[v]++;
+    s->pending[v] = -1;
     const qp_matching_graph *g = s->g;
     for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
         uint32_t y = g->adj_node[k];
@@ -602,6 +611,7 @@ static void reset_shot(qp_sparse_blossom *s) {
         s->top[v] = NONE;
         s->arrived[v] = NONE;
         s->trivial[v] = NONE;
+        s->pending[v] = -1;
     }
     s->touched.n = 0;
     s->num_reg = 0;
@@ -649,6 +659,8 @@ qp_sparse_blossom *qp_sparse_blossom_create(const qp_matching_graph *g) {
     s->wrapped = qp_calloc(nn, sizeof *s->wrapped);
     s->obs = qp_calloc(nn, sizeof *s->obs);
     s->ver = qp_calloc(nn, sizeof *s->ver);
+    s->pending = qp_malloc(nn * sizeof *s->pending);
+    for (uint32_t v = 0; v < n; v++) s->pending[v] = -1;
     s->dist = qp_malloc(nn * sizeof *s->dist);
     for (uint32_t v = 0; v < n; v++) s->dist[v] = QP_MG_INF;
     s->pred = qp_calloc(nn, sizeof *s->pred);
@@ -671,6 +683,7 @@ void qp_sparse_blossom_free(qp_sparse_blossom *s) {
     free(s->wrapped);
     free(s->obs);
     free(s->ver);
+    free(s->pending);
     free(s->dist);
     free(s->pred);
     free(s->events_buf);
@@ -718,6 +731,7 @@ int qp_sparse_blossom_decode_events(qp_sparse_blossom *s, const uint32_t *events
             handle_region_event(s, r);
         } else {
             if (s->ver[it.id] != it.ver) continue;
+            s->pending[it.id] = -1;
             s->now = it.t;
             handle_node_event(s, it.id);
         }
@@ -757,10 +771,18 @@ int qp_sparse_blossom_decode_b8(qp_sparse_blossom *s, const uint8_t *dets, uint6
                                 double *weight_out, qp_err *err) {
     const qp_matching_graph *g = s->g;
     size_t k = 0;
-    for (uint32_t v = 0; v < g->num_detectors; v++) {
-        int bit = (dets[v >> 3] >> (v & 7)) & 1;
-        if (g->has_base_flip) bit ^= g->base_detector_flip[v];
-        if (bit) s->events_buf[k++] = v;
+    uint32_t nbytes = (g->num_detectors + 7) / 8;
+    for (uint32_t byte = 0; byte < nbytes; byte++) {
+        unsigned bits = dets[byte];
+        if (g->has_base_flip) {
+            for (uint32_t j = 0; j < 8 && 8 * byte + j < g->num_detectors; j++)
+                bits ^= (unsigned)g->base_detector_flip[8 * byte + j] << j;
+        }
+        bits &= byte + 1 == nbytes && g->num_detectors % 8 ? (1u << (g->num_detectors % 8)) - 1 : 0xffu;
+        while (bits) {
+            s->events_buf[k++] = 8 * byte + (uint32_t)__builtin_ctz(bits);
+            bits &= bits - 1;
+        }
     }
     uint64_t obs;
     int64_t w;
