@@ -58,7 +58,7 @@ typedef enum {
     QP_DEC_UF = 2,         // "uf": union-find
     QP_DEC_NN = 3,         // "nn": the recurrent neural decoder (needs a model file)
     QP_NUM_DECODERS = 4,
-} qp_decoder_id;  // (Lead: not qp_decoder, which workers/decode/decoder.h owns. Keep this name.)
+} qp_decoder_id;  // not qp_decoder: that is the decoder object of workers/decode/decoder.h
 #define QP_DECODER_BIT(k) (1u << (k))
 
 // Pipeline stages `qecpipe run` executes, as a bitmask, always in this order:

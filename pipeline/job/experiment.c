@@ -8,34 +8,11 @@
 
 #include "pipeline/formats/shot_reader.h"
 #include "pipeline/store/store_name.h"
+#include "scheduler/collectives.h"
 #include "workers/circuit/surface_code.h"
 #include "workers/dem/error_analysis.h"
 #include "workers/util/alloc.h"
 #include "workers/util/rng.h"
-
-int qp_job_bcast_status(MPI_Comm comm, int rc_on_root, qp_err *err) {
-    int rc = rc_on_root;
-    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
-    if (rc == 0) return 0;
-    MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, 0, comm);
-    return -1;
-}
-
-void qp_job_bcast_string(MPI_Comm comm, char **s) {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    uint64_t len = (rank == 0 && *s) ? strlen(*s) + 1 : 0;  // 0: NULL
-    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
-    if (rank != 0) {
-        free(*s);
-        *s = len ? qp_malloc(len) : NULL;
-    }
-    // MPI counts are int: send in pieces so huge texts work too.
-    for (uint64_t off = 0; off < len; off += 1u << 30) {
-        uint64_t n = len - off < (1u << 30) ? len - off : (1u << 30);
-        MPI_Bcast(*s + off, (int)n, MPI_CHAR, 0, comm);
-    }
-}
 
 static char *circuit_to_text(const qp_circuit *c, qp_err *err) {
     char *buf = NULL;
@@ -138,9 +115,9 @@ static char *derive_dem_text(const char *circuit_text, const char *name, qp_err 
 static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm comm, qp_err *err) {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    qp_job_bcast_string(comm, &je->circuit_text);
-    qp_job_bcast_string(comm, &je->dem_text);
-    qp_job_bcast_string(comm, &je->dem_odd_text);
+    qp_bcast_string(comm, &je->circuit_text);
+    qp_bcast_string(comm, &je->dem_text);
+    qp_bcast_string(comm, &je->dem_odd_text);
     MPI_Bcast(&je->info, sizeof je->info, MPI_BYTE, 0, comm);
     MPI_Bcast(&je->files, sizeof je->files, MPI_BYTE, 0, comm);
 
@@ -220,7 +197,7 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
             if (!je->dem_text) rc = -1;
         }
     }
-    if (qp_job_bcast_status(comm, rc, err) != 0 || finish_setup(je, exp->decoders, comm, err) != 0) {
+    if (qp_bcast_status(comm, rc, err) != 0 || finish_setup(je, exp->decoders, comm, err) != 0) {
         qp_job_experiment_free(je);
         return -1;
     }
@@ -352,7 +329,7 @@ int qp_job_archive_setup(qp_job_experiment *je, const char *archive, const char 
     int rank;
     MPI_Comm_rank(comm, &rank);
     int rc = rank == 0 ? archive_on_root(je, archive, rel, opt, err) : 0;
-    if (qp_job_bcast_status(comm, rc, err) != 0 || finish_setup(je, opt->decoders, comm, err) != 0) {
+    if (qp_bcast_status(comm, rc, err) != 0 || finish_setup(je, opt->decoders, comm, err) != 0) {
         qp_job_experiment_free(je);
         return -1;
     }

@@ -91,9 +91,4 @@ void qp_job_group_name(const char *name, char *buf, size_t cap);
 // Builds the Stim text of a generated or file experiment (not collective).
 int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err *err);
 
-// Collective helper: rank 0's status and message reach every rank. Returns 0 or -1.
-int qp_job_bcast_status(MPI_Comm comm, int rc_on_root, qp_err *err);
-// Collective helper: rank 0's NUL-terminated string (or NULL) reaches every rank.
-void qp_job_bcast_string(MPI_Comm comm, char **s);
-
 #endif

@@ -16,6 +16,7 @@
 #include "pipeline/store/store_journal.h"
 #include "pipeline/store/store_text.h"
 #include "pipeline/store/store_unlink.h"
+#include "scheduler/collectives.h"
 #include "scheduler/task_queue.h"
 #include "workers/sim/frame_sample.h"
 #include "workers/util/alloc.h"
@@ -643,11 +644,11 @@ int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_
     char **rels = NULL;
     size_t n = 0;
     int rc = rank == 0 ? qp_archive_list(archive, &rels, &n, err) : 0;
-    if (qp_job_bcast_status(comm, rc, err) != 0) return -1;
+    if (qp_bcast_status(comm, rc, err) != 0) return -1;
     uint64_t n64 = n;
     MPI_Bcast(&n64, 1, MPI_UINT64_T, 0, comm);
     if (rank != 0) rels = qp_calloc(n64 + 1, sizeof *rels);
-    for (uint64_t i = 0; i < n64; i++) qp_job_bcast_string(comm, &rels[i]);
+    for (uint64_t i = 0; i < n64; i++) qp_bcast_string(comm, &rels[i]);
     n = n64;
     if (n == 0) {
         rc = qp_fail(err, "%s: no experiment folders (folders holding detection_events.b8)", archive);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "pipeline/job/experiment.h"
+#include "scheduler/collectives.h"
 #include "pipeline/train/checkpoint.h"
 #include "pipeline/train/train_job.h"
 
@@ -32,7 +33,7 @@ int qp_run_train_stage(const qp_config *cfg, int quiet, MPI_Comm comm, qp_err *e
     int rank;
     MPI_Comm_rank(comm, &rank);
     int action = TRAIN_FRESH, rc = rank == 0 ? decide(cfg, &action, err) : 0;
-    if (qp_job_bcast_status(comm, rc, err) != 0) return -1;
+    if (qp_bcast_status(comm, rc, err) != 0) return -1;
     MPI_Bcast(&action, 1, MPI_INT, 0, comm);
     if (action == TRAIN_SKIP) {
         if (rank == 0 && !quiet)

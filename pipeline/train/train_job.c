@@ -11,6 +11,7 @@
 #include "pipeline/train/checkpoint.h"
 #include "pipeline/train/train_circuit.h"
 #include "scheduler/allreduce.h"
+#include "scheduler/collectives.h"
 #include "workers/nn/nn_layout.h"
 #include "workers/nn/nn_model.h"
 #include "workers/nn/nn_train.h"
@@ -43,20 +44,6 @@ static int agree_root(MPI_Comm comm, int rc, qp_err *err) {
     return rc ? -1 : 0;
 }
 
-static void bcast_string(MPI_Comm comm, char **s) {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    uint64_t len = (rank == 0 && *s) ? strlen(*s) + 1 : 0;
-    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
-    if (rank != 0) {
-        free(*s);
-        *s = len ? qp_malloc(len) : NULL;
-    }
-    for (uint64_t off = 0; off < len; off += 1u << 30) {
-        uint64_t n = len - off < (1u << 30) ? len - off : (1u << 30);
-        MPI_Bcast(*s + off, (int)n, MPI_CHAR, 0, comm);
-    }
-}
 
 static void bcast_floats(MPI_Comm comm, float *buf, size_t n) {
     for (size_t off = 0; off < n; off += 1u << 28) {
@@ -249,7 +236,7 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
     // The circuit: rank 0 builds the text (it may read a file), every rank parses it.
     int rc = rank == 0 ? qp_train_circuit_text(tc, &r->circuit_text, err) : 0;
     if (agree_root(comm, rc, err)) return -1;
-    bcast_string(comm, &r->circuit_text);
+    qp_bcast_string(comm, &r->circuit_text);
     if (qp_circuit_parse(&r->circuit, r->circuit_text, tc->data_name, err)) return -1;
     r->have_circuit = 1;
     if (r->circuit.num_observables < 1) return qp_fail(err, "train circuit %s has no observable", tc->data_name);

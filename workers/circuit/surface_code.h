@@ -50,8 +50,8 @@
 
 #include "workers/circuit/circuit.h"
 
-// (Lead: renamed from qp_noise_model/QP_NOISE_*, which pipeline/config/config.h owns; both
-// headers are included together by the pipeline. Please keep these names.)
+// (Not qp_noise_model: that is the config's enum, pipeline/config/config.h, and the pipeline
+// includes both headers.)
 typedef enum { QP_SURFACE_UNIFORM, QP_SURFACE_SI1000 } qp_surface_noise;
 
 typedef struct {

@@ -252,6 +252,8 @@ static void look_at_region(qp_sparse_blossom *s, int32_t r) {
     heap_push(&s->heap, &s->heap_n, &s->heap_cap, it);
 }
 
+// After region r's slope changed. Only a slope increase can make an event earlier; after a
+// decrease every node keeps its (now possibly early) entry, which is re-examined when popped.
 static void reschedule_area(qp_sparse_blossom *s, int32_t r) {
     collect_area(s, r);
     for (size_t i = 0; i < s->list.n; i++) look_at_node(s, (uint32_t)s->list.a[i]);
@@ -329,14 +331,16 @@ static void dissolve_listed(qp_sparse_blossom *s) {
     // Copy: reschedule_area reuses s->list.
     s->path1.n = 0;
     for (size_t i = 0; i < n; i++) ivec_push(&s->path1, s->list.a[i]);
+    size_t inner = 0;
     for (size_t i = 0; i < n; i++) {
         int32_t r = s->path1.a[i];
+        if (s->reg[r].slope < 0) s->path1.a[inner++] = r;  // outer ones only slow down
         set_slope(s, r, 0);
         s->reg[r].in_tree = 0;
         s->reg[r].tree_parent = NONE;
         s->reg[r].children.n = 0;
     }
-    for (size_t i = 0; i < n; i++) reschedule_area(s, s->path1.a[i]);
+    for (size_t i = 0; i < inner; i++) reschedule_area(s, s->path1.a[i]);
 }
 
 static void wrap_area(qp_sparse_blossom *s, int32_t child, int32_t blossom, int64_t delta) {
@@ -402,6 +406,7 @@ static void form_blossom(qp_sparse_blossom *s, int32_t r1, int32_t r2, cedge e) 
     }
     for (size_t i = 0; i < s->reg[b].cycle_n; i++) {
         int32_t c = s->reg[b].cycle[i].region;
+        int was_inner = s->reg[c].slope < 0;
         set_slope(s, c, 0);
         region *C = &s->reg[c];
         C->parent = b;
@@ -409,8 +414,10 @@ static void form_blossom(qp_sparse_blossom *s, int32_t r1, int32_t r2, cedge e) 
         C->children.n = 0;
         C->tree_parent = NONE;
         wrap_area(s, c, b, C->r0);
+        // Outer children keep their rate (+1) towards every other region: no earlier events.
+        if (was_inner)
+            for (size_t q = 0; q < s->list.n; q++) look_at_node(s, (uint32_t)s->list.a[q]);
     }
-    reschedule_area(s, b);
 }
 
 // Inner blossom b reached radius 0: its children return to the top level, the even path
@@ -524,7 +531,7 @@ static void collide(qp_sparse_blossom *s, int32_t r1, int32_t r2, cedge e) {
         ivec_push(&s->reg[r1].children, r2);
         set_slope(s, r2, -1);
         set_slope(s, m, 1);
-        reschedule_area(s, r2);
+        look_at_region(s, r2);  // r2 only slows down: its nodes keep their entries
         reschedule_area(s, m);
     }
 }
@@ -547,6 +554,7 @@ static void handle_node_event(qp_sparse_blossom *s, uint32_t v) {
     if (slope > 0 && g->boundary_weight[v] != QP_MG_INF && g->boundary_weight[v] - lr <= 0) {
         cedge e = {s->source[v], QP_MG_BOUNDARY, s->obs[v] ^ g->boundary_obs[v]};
         hit_boundary(s, R, e);
+        look_at_node(s, v);  // its entry was consumed; other edges may still be due
         return;
     }
     for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
