@@ -83,6 +83,7 @@ struct qp_sparse_blossom {
     uint64_t *obs;      // observables along the fill path from source
     uint32_t *ver;      // node event version
     int64_t *pending;   // time of the node's live heap entry, -1 if none
+    uint32_t *due_edge; // adjacency index of the edge that entry is for (UINT32_MAX: boundary)
     int32_t *trivial;   // trivial region of a detection event, NONE otherwise
     ivec touched;       // nodes to reset after the shot
     // Regions of the current shot.
@@ -206,6 +207,7 @@ static void look_at_node(qp_sparse_blossom *s, uint32_t v) {
     }
     int slope = s->reg[R].slope;
     int64_t lr = local_radius(s, v), best = INT64_MAX;
+    uint32_t best_k = UINT32_MAX;
     if (slope > 0 && g->boundary_weight[v] != QP_MG_INF) best = s->now + g->boundary_weight[v] - lr;
     for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
         uint32_t y = g->adj_node[k];
@@ -221,8 +223,9 @@ static void look_at_node(qp_sparse_blossom *s, uint32_t v) {
             int64_t gap = g->adj_weight[k] - lr - local_radius(s, y);
             t = s->now + (rate == 2 ? gap / 2 : gap);
         }
-        if (t < best) best = t;
+        if (t < best) best = t, best_k = k;
     }
+    s->due_edge[v] = best_k;
 #ifdef SB_DEBUG
     if (best < s->now) fprintf(stderr, "overlap at node %u: event %lld < now %lld\n", v, (long long)best, (long long)s->now);
 #endif
@@ -546,35 +549,34 @@ static void hit_boundary(qp_sparse_blossom *s, int32_t r, cedge e) {
 
 // ---- driver -----------------------------------------------------------------------------------------
 
+// Node v's entry is due: handles the edge it was for if that edge is still due now (an entry
+// may be early: see reschedule_area), otherwise looks at v again.
 static void handle_node_event(qp_sparse_blossom *s, uint32_t v) {
     const qp_matching_graph *g = s->g;
     int32_t R = s->top[v];
     int slope = s->reg[R].slope;
     int64_t lr = local_radius(s, v);
-    if (slope > 0 && g->boundary_weight[v] != QP_MG_INF && g->boundary_weight[v] - lr <= 0) {
-        cedge e = {s->source[v], QP_MG_BOUNDARY, s->obs[v] ^ g->boundary_obs[v]};
-        hit_boundary(s, R, e);
-        look_at_node(s, v);  // its entry was consumed; other edges may still be due
+    uint32_t k = s->due_edge[v];
+    if (k == UINT32_MAX) {
+        if (slope > 0 && g->boundary_weight[v] != QP_MG_INF && g->boundary_weight[v] - lr <= 0) {
+            cedge e = {s->source[v], QP_MG_BOUNDARY, s->obs[v] ^ g->boundary_obs[v]};
+            hit_boundary(s, R, e);
+        }
+        look_at_node(s, v);  // the entry was consumed; other edges may still be due
         return;
     }
-    for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
-        uint32_t y = g->adj_node[k];
-        int32_t Ry = s->top[y];
-        if (Ry == NONE) {
-            if (slope > 0 && g->adj_weight[k] - lr <= 0) {
-                occupy(s, y, R, s->source[v], s->obs[v] ^ g->adj_obs[k]);
-                look_at_node(s, y);
-                look_at_node(s, v);
-                return;
-            }
-        } else if (Ry != R && slope + s->reg[Ry].slope > 0 && g->adj_weight[k] - lr - local_radius(s, y) <= 0) {
-            cedge e = {s->source[v], s->source[y], s->obs[v] ^ g->adj_obs[k] ^ s->obs[y]};
-            collide(s, R, Ry, e);
-            look_at_node(s, v);  // v may have further edges due (its region may be unchanged)
-            return;
+    uint32_t y = g->adj_node[k];
+    int32_t Ry = s->top[y];
+    if (Ry == NONE) {
+        if (slope > 0 && g->adj_weight[k] - lr <= 0) {
+            occupy(s, y, R, s->source[v], s->obs[v] ^ g->adj_obs[k]);
+            look_at_node(s, y);
         }
+    } else if (Ry != R && slope + s->reg[Ry].slope > 0 && g->adj_weight[k] - lr - local_radius(s, y) <= 0) {
+        cedge e = {s->source[v], s->source[y], s->obs[v] ^ g->adj_obs[k] ^ s->obs[y]};
+        collide(s, R, Ry, e);
     }
-    look_at_node(s, v);  // nothing due now: reschedule
+    look_at_node(s, v);
 }
 
 static void vacate(qp_sparse_blossom *s, int32_t r) {
@@ -668,6 +670,7 @@ qp_sparse_blossom *qp_sparse_blossom_create(const qp_matching_graph *g) {
     s->obs = qp_calloc(nn, sizeof *s->obs);
     s->ver = qp_calloc(nn, sizeof *s->ver);
     s->pending = qp_malloc(nn * sizeof *s->pending);
+    s->due_edge = qp_calloc(nn, sizeof *s->due_edge);
     for (uint32_t v = 0; v < n; v++) s->pending[v] = -1;
     s->dist = qp_malloc(nn * sizeof *s->dist);
     for (uint32_t v = 0; v < n; v++) s->dist[v] = QP_MG_INF;
@@ -692,6 +695,7 @@ void qp_sparse_blossom_free(qp_sparse_blossom *s) {
     free(s->obs);
     free(s->ver);
     free(s->pending);
+    free(s->due_edge);
     free(s->dist);
     free(s->pred);
     free(s->events_buf);
