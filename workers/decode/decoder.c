@@ -7,14 +7,14 @@
 
 #include "workers/decode/correlated.h"
 #include "workers/decode/matching_graph.h"
-#include "workers/decode/mwpm.h"
+#include "workers/decode/sparse_blossom.h"
 #include "workers/decode/union_find.h"
 #include "workers/util/alloc.h"
 
 struct qp_decoder {
     char kind[16];
     qp_matching_graph graph;
-    qp_mwpm *mwpm;        // "mwpm"
+    qp_sparse_blossom *sb;  // "mwpm": sparse blossom (exact, fast)
     qp_uf *uf;            // "uf"
     qp_correlated *corr;  // "mwpm-corr": owns its own graph; graph above unused
 };
@@ -45,14 +45,14 @@ qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) 
     if (strcmp(kind, "uf") == 0)
         dec->uf = qp_uf_create(&dec->graph);
     else
-        dec->mwpm = qp_mwpm_create(&dec->graph);
+        dec->sb = qp_sparse_blossom_create(&dec->graph);
     return dec;
 }
 
 void qp_decoder_free(qp_decoder *dec) {
     if (!dec) return;
     qp_correlated_free(dec->corr);
-    qp_mwpm_free(dec->mwpm);
+    qp_sparse_blossom_free(dec->sb);
     qp_uf_free(dec->uf);
     if (!dec->corr) qp_matching_graph_free(&dec->graph);
     free(dec);
@@ -77,7 +77,7 @@ int qp_decoder_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_
         const uint8_t *rec = dets_b8 + s * bytes_per_shot;
         int rc = dec->corr ? qp_correlated_decode_b8(dec->corr, rec, &obs, &w, NULL, err)
                  : dec->uf ? qp_uf_decode_b8(dec->uf, rec, &obs, &w, err)
-                           : qp_mwpm_decode_b8(dec->mwpm, rec, &obs, &w, err);
+                           : qp_sparse_blossom_decode_b8(dec->sb, rec, &obs, &w, err);
         if (rc) return qp_fail_prefix(err, "shot %zu", s);
         uint8_t *out = obs_pred_b8_out + s * obs_bytes;
         for (size_t b = 0; b < obs_bytes; b++) out[b] = (uint8_t)(obs >> (8 * b));

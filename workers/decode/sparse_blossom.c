@@ -15,7 +15,7 @@
 #define NONE (-1)
 #define BOUNDARY_MATCH (-2)
 #define REGION_FLAG 0x80000000u
-#define MAX_EVENTS_PER_EVENT 4096  // runaway guard: heap pops per detection event
+#define MAX_POPS_PER_EVENT (1u << 18)  // runaway guard (an internal error), per detection event
 
 // ---- small vectors and the event heap (tracker) ---------------------------------------------
 
@@ -58,14 +58,13 @@ typedef struct {
     int32_t source;     // the detection event of a trivial region, NONE for a blossom
     int64_t r0, t0;     // radius(t) = r0 + slope * (t - t0)
     int slope;          // +1 outer tree node, -1 inner tree node, 0 matched / in a blossom
-    int in_tree;
     int alive;
     int32_t match;      // matched region, NONE (tree root) or BOUNDARY_MATCH
     cedge match_edge;   // .a in this region, .b in the partner (QP_MG_BOUNDARY for boundary)
     int32_t tree_parent;  // inner regions: the outer parent (outer regions: parent = match)
     cedge parent_edge;    // .a in this region, .b in tree_parent
     ivec children;        // outer regions: inner tree children
-    ivec shell;           // nodes whose region_arrived is this region, in arrival order
+    ivec shell;           // nodes this region reached while top-level, in arrival order
     cycle_entry *cycle;   // blossoms: odd cycle of children
     size_t cycle_n, cycle_cap;
     uint32_t ver;
@@ -77,7 +76,7 @@ struct qp_sparse_blossom {
     uint32_t n;
     // Per node (num_detectors): -1 / 0 when untouched.
     int32_t *top;       // top-level region occupying the node, NONE if empty
-    int32_t *arrived;   // region that was top-level when the fill reached the node
+    uint8_t *is_touched;  // node is in `touched`
     uint32_t *source;   // detection event the fill came from
     int64_t *wrapped;   // local radius = wrapped + radius(top)
     uint64_t *obs;      // observables along the fill path from source
@@ -209,7 +208,9 @@ static void look_at_node(qp_sparse_blossom *s, uint32_t v) {
     int64_t lr = local_radius(s, v), best = INT64_MAX;
     uint32_t best_k = UINT32_MAX;
     if (slope > 0 && g->boundary_weight[v] != QP_MG_INF) best = s->now + g->boundary_weight[v] - lr;
-    for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
+    // A shrinking node has no edge events: a neighbour's rate is at most +1.
+    uint32_t k_end = slope < 0 ? g->adj_start[v] : g->adj_start[v + 1];
+    for (uint32_t k = g->adj_start[v]; k < k_end; k++) {
         uint32_t y = g->adj_node[k];
         int32_t Ry = s->top[y];
         int64_t t;
@@ -220,6 +221,8 @@ static void look_at_node(qp_sparse_blossom *s, uint32_t v) {
             if (Ry == R) continue;
             int rate = slope + s->reg[Ry].slope;
             if (rate <= 0) continue;
+            // Exact: weights are even and every moving region's local radii have the parity
+            // of the time, so a gap between two growing regions is even.
             int64_t gap = g->adj_weight[k] - lr - local_radius(s, y);
             t = s->now + (rate == 2 ? gap / 2 : gap);
         }
@@ -264,9 +267,11 @@ static void reschedule_area(qp_sparse_blossom *s, int32_t r) {
 }
 
 static void occupy(qp_sparse_blossom *s, uint32_t y, int32_t r, uint32_t src, uint64_t obs) {
-    if (s->top[y] == NONE && s->arrived[y] == NONE && s->trivial[y] == NONE) ivec_push(&s->touched, (int32_t)y);
+    if (!s->is_touched[y]) {
+        s->is_touched[y] = 1;
+        ivec_push(&s->touched, (int32_t)y);
+    }
     s->top[y] = r;
-    s->arrived[y] = r;
     s->source[y] = src;
     s->obs[y] = obs;
     s->wrapped[y] = -radius(s, r);
@@ -339,7 +344,6 @@ static void dissolve_listed(qp_sparse_blossom *s) {
         int32_t r = s->path1.a[i];
         if (s->reg[r].slope < 0) s->path1.a[inner++] = r;  // outer ones only slow down
         set_slope(s, r, 0);
-        s->reg[r].in_tree = 0;
         s->reg[r].tree_parent = NONE;
         s->reg[r].children.n = 0;
     }
@@ -391,7 +395,6 @@ static void form_blossom(qp_sparse_blossom *s, int32_t r1, int32_t r2, cedge e) 
     B->match = L->match;
     B->match_edge = L->match_edge;
     if (L->match != NONE) s->reg[L->match].match = b;
-    B->in_tree = 1;
     B->slope = 1;
     B->r0 = 0;
     B->t0 = s->now;
@@ -413,7 +416,6 @@ static void form_blossom(qp_sparse_blossom *s, int32_t r1, int32_t r2, cedge e) 
         set_slope(s, c, 0);
         region *C = &s->reg[c];
         C->parent = b;
-        C->in_tree = 0;
         C->children.n = 0;
         C->tree_parent = NONE;
         wrap_area(s, c, b, C->r0);
@@ -459,7 +461,6 @@ static void shatter(qp_sparse_blossom *s, int32_t b) {
 #define STEP(i) ((dir == 1) ? B->cycle[i].next : cedge_rev(B->cycle[((i) + L - 1) % L].next))
     s->reg[cin].tree_parent = P;
     s->reg[cin].parent_edge = pe;
-    s->reg[cin].in_tree = 1;
     s->reg[cin].slope = -1;
     size_t i = iin;
     for (size_t step = 0; step < m; step++) {
@@ -469,12 +470,10 @@ static void shatter(qp_sparse_blossom *s, int32_t b) {
         if (step % 2 == 0) {
             set_match(s, ra, e, rb);
             s->reg[rb].slope = 1;
-            s->reg[rb].in_tree = 1;
         } else {
             s->reg[rb].tree_parent = ra;
             s->reg[rb].parent_edge = cedge_rev(e);
             s->reg[rb].slope = -1;
-            s->reg[rb].in_tree = 1;
             s->reg[ra].children.n = 0;
             ivec_push(&s->reg[ra].children, rb);
         }
@@ -488,7 +487,6 @@ static void shatter(qp_sparse_blossom *s, int32_t b) {
         int32_t ra = B->cycle[i].region, rb = B->cycle[j].region;
         set_match(s, ra, STEP(i), rb);
         s->reg[ra].slope = s->reg[rb].slope = 0;
-        s->reg[ra].in_tree = s->reg[rb].in_tree = 0;
         i = (j + L + (size_t)(dir == 1 ? 1 : L - 1)) % L;
     }
 #undef STEP
@@ -528,8 +526,6 @@ static void collide(qp_sparse_blossom *s, int32_t r1, int32_t r2, cedge e) {
         int32_t m = R2->match;
         R2->tree_parent = r1;
         R2->parent_edge = cedge_rev(e);
-        R2->in_tree = 1;
-        s->reg[m].in_tree = 1;
         s->reg[m].children.n = 0;
         ivec_push(&s->reg[r1].children, r2);
         set_slope(s, r2, -1);
@@ -583,7 +579,6 @@ static void vacate(qp_sparse_blossom *s, int32_t r) {
     region *R = &s->reg[r];
     uint32_t v = (uint32_t)R->shell.a[--R->shell.n];
     s->top[v] = NONE;
-    s->arrived[v] = NONE;
     s->ver[v]++;
     s->pending[v] = -1;
     const qp_matching_graph *g = s->g;
@@ -619,12 +614,13 @@ static void reset_shot(qp_sparse_blossom *s) {
     for (size_t i = 0; i < s->touched.n; i++) {
         uint32_t v = (uint32_t)s->touched.a[i];
         s->top[v] = NONE;
-        s->arrived[v] = NONE;
+        s->is_touched[v] = 0;
         s->trivial[v] = NONE;
         s->pending[v] = -1;
     }
     s->touched.n = 0;
     s->num_reg = 0;
+    s->stamp = 0;  // region stamps are zeroed with their regions
     s->heap_n = 0;
     s->now = 0;
 }
@@ -662,9 +658,9 @@ qp_sparse_blossom *qp_sparse_blossom_create(const qp_matching_graph *g) {
     s->n = n;
     size_t nn = n ? n : 1;
     s->top = qp_malloc(nn * sizeof *s->top);
-    s->arrived = qp_malloc(nn * sizeof *s->arrived);
+    s->is_touched = qp_calloc(nn, sizeof *s->is_touched);
     s->trivial = qp_malloc(nn * sizeof *s->trivial);
-    for (uint32_t v = 0; v < n; v++) s->top[v] = s->arrived[v] = s->trivial[v] = NONE;
+    for (uint32_t v = 0; v < n; v++) s->top[v] = s->trivial[v] = NONE;
     s->source = qp_calloc(nn, sizeof *s->source);
     s->wrapped = qp_calloc(nn, sizeof *s->wrapped);
     s->obs = qp_calloc(nn, sizeof *s->obs);
@@ -688,7 +684,7 @@ void qp_sparse_blossom_free(qp_sparse_blossom *s) {
     }
     free(s->reg);
     free(s->top);
-    free(s->arrived);
+    free(s->is_touched);
     free(s->trivial);
     free(s->source);
     free(s->wrapped);
@@ -724,12 +720,11 @@ int qp_sparse_blossom_decode_events(qp_sparse_blossom *s, const uint32_t *events
         int32_t r = new_region(s);
         s->reg[r].source = (int32_t)v;
         s->reg[r].slope = 1;
-        s->reg[r].in_tree = 1;
         occupy(s, v, r, v, 0);
         s->trivial[v] = r;
     }
     for (size_t i = 0; i < num_events; i++) look_at_node(s, events[i]);
-    size_t guard = (num_events + 1) * MAX_EVENTS_PER_EVENT * 64;
+    size_t guard = (num_events + 1) * (size_t)MAX_POPS_PER_EVENT;
     while (s->heap_n) {
         if (!guard--) {
             reset_shot(s);

@@ -12,8 +12,10 @@
 //    blossom). A node of the graph remembers which region reached it, the source event the
 //    fill came from, the XOR of observables along that fill path, and its "local radius"
 //    offset, so that local_radius(v) = wrapped[v] + radius(top region of v).
-//  - Events, in time order (a binary heap; each node keeps one tentative event, each
-//    shrinking region one, stale entries are skipped by version counters): a region reaches
+//  - Events, in time order (a binary heap; each node keeps one tentative entry, each
+//    shrinking region one; superseded entries are skipped by version counters; an entry may
+//    be early, never late — it is re-examined when popped — so a region that slows down
+//    need not reschedule its nodes): a region reaches
 //    an empty neighbour node; two regions' fills touch (local radii sum to the edge weight);
 //    a growing region touches the boundary; a shrinking region vacates its last-reached node
 //    or reaches radius 0 (a blossom shatters; a trivial region makes its tree parent and
