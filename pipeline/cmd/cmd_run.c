@@ -2,6 +2,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
@@ -29,7 +30,9 @@ int cmd_run(int argc, char **argv) {
                            "Run a job: train the neural decoder if the config has a train section (data-"
                            "parallel over the ranks; skipped when its checkpoint is already complete), then "
                            "for every experiment of CONFIG sample shots, decode them with each configured "
-                           "decoder, and write one HDF5 result file collectively from all MPI ranks. Without CONFIG, runs the built-in quickstart config "
+                           "decoder, and write one HDF5 result file collectively from all MPI ranks; a "
+                           "redecode section re-decodes an archive (into PATH, or PATH_redecode.h5 after "
+                           "experiments). Without CONFIG, runs the built-in quickstart config "
                            "(configs/quickstart.yaml). Re-running after an interruption resumes from "
                            "the journal in PATH.partial.",
                            "[CONFIG.yaml] [options]", opts, sizeof opts / sizeof opts[0], pos, 1, &npos);
@@ -64,6 +67,25 @@ int cmd_run(int argc, char **argv) {
                              .share_index = share_index, .share_count = share_count};
         rc = qp_run_job(&cfg, &ro, MPI_COMM_WORLD, &err);
         if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe run: wrote %s\n", ro.output);
+    }
+    if (rc == 0 && (cfg.job.stages & QP_STAGE_REDECODE)) {
+        // Alone, the redecode stage writes the job's output; after experiments, its own file.
+        char path[QP_CONFIG_PATH_MAX + 16];
+        const char *base = out ? out : cfg.job.output;
+        if (cfg.job.stages & (QP_STAGE_SIMULATE | QP_STAGE_DECODE)) {
+            size_t n = strlen(base);
+            int h5 = n > 3 && strcmp(base + n - 3, ".h5") == 0;
+            snprintf(path, sizeof path, "%.*s_redecode.h5", (int)(h5 ? n - 3 : n), base);
+        } else {
+            snprintf(path, sizeof path, "%s", base);
+        }
+        const qp_redecode_config *rd = &cfg.redecode;
+        qp_archive_options aopt = {.dem_name = rd->dem_name[0] ? rd->dem_name : NULL,
+                                   .dem_by_parity = rd->dem_by_parity, .decoders = rd->decoders,
+                                   .model = rd->model[0] ? rd->model : NULL};
+        qp_run_options ro = {.output = path, .quiet = quiet, .restart = restart, .wave_shots = wave_shots};
+        rc = qp_redecode_job(rd->archive, &aopt, cfg.job.shots_per_task, cfg.text, &ro, MPI_COMM_WORLD, &err);
+        if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe run: wrote %s\n", path);
     }
     if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe run: %s\n", err.msg);
     qp_config_free(&cfg);

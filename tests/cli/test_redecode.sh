@@ -36,6 +36,12 @@ done
 mpi 1 "$bin" redecode archive --decoders mwpm --shots-per-task 3000 --out r1.h5 --quiet > /dev/null 2>&1
 check "1 rank == 2 ranks" 'h5diff --exclude-path /run r.h5 r1.h5 >/dev/null'
 
+# The same through a config's redecode section and `qecpipe run`: the same statistics.
+printf 'job:\n  name: rd\n  seed: 0\n  output: cfg.h5\n  shots_per_task: 3000\nredecode:\n  archive: archive\n  decoders: [mwpm]\n' > rd.yaml
+mpi 2 "$bin" run rd.yaml --quiet > /dev/null 2>&1; st=$?
+"$bin" report cfg.h5 --csv cfg.csv --quiet
+check "redecode section via qecpipe run: same statistics" '[ $st -eq 0 ] && diff <(cut -d, -f1-3,5,7- cfg.csv) <(cut -d, -f1-3,5,7- r.csv) >/dev/null'
+
 # --dem-by-parity on the folder that has the pij files (both are its DEM here, so the counts
 # must equal the plain decode).
 mkdir -p parity && cp -r archive/surface_code_bX_d3_r03_center_3_5 parity/

@@ -53,6 +53,7 @@ struct qp_uf {
     // ---- per-node scratch (n + 1), in reset state outside the touched nodes
     uint32_t *parent, *size;         // union-find forest
     uint8_t *odd, *at_boundary;      // valid at roots: parity, touches the boundary
+    uint8_t *growing;                // valid at roots: odd && !at_boundary
     uint8_t *syn;                    // residual syndrome (peeling)
     uint8_t *node_touched, *visited;
     uint32_t *list_head, *list_tail; // at roots: the cluster's vertices that may still grow
@@ -138,6 +139,7 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
     u->size = qp_malloc(nn * sizeof *u->size);
     u->odd = qp_calloc(nn, 1);
     u->at_boundary = qp_calloc(nn, 1);
+    u->growing = qp_calloc(nn, 1);
     u->syn = qp_calloc(nn, 1);
     u->node_touched = qp_calloc(nn, 1);
     u->visited = qp_calloc(nn, 1);
@@ -167,7 +169,7 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
 void qp_uf_free(qp_uf *u) {
     if (!u) return;
     void *bufs[] = {u->edges, u->edge_dead, u->edge_touched, u->inc_start, u->inc,
-                    u->base_flip, u->parent, u->size, u->odd, u->at_boundary, u->syn,
+                    u->base_flip, u->parent, u->size, u->odd, u->at_boundary, u->growing, u->syn,
                     u->node_touched, u->visited, u->list_head, u->list_tail, u->list_next,
                     u->tree_head, u->parent_tree_edge, u->next_t, u->radius0, u->t0, u->offset,
                     u->touched_nodes, u->touched_edges, u->tree_edges,
@@ -202,7 +204,7 @@ static inline void touch_edge(qp_uf *u, uint32_t e) {
 }
 
 static inline int is_growing(const qp_uf *u, uint32_t root) {
-    return u->odd[root] && !u->at_boundary[root];
+    return u->growing[root];
 }
 
 // Returns every touched node and edge to the reset state.
@@ -213,6 +215,7 @@ static void reset_scratch(qp_uf *u) {
         u->parent[v] = v;
         u->size[v] = 1;
         u->odd[v] = 0;
+        u->growing[v] = 0;
         u->at_boundary[v] = v == n;
         u->syn[v] = 0;
         u->node_touched[v] = 0;
@@ -251,9 +254,11 @@ static inline void kill_edge(qp_uf *u, uint32_t e) {
 // Scans the edges of v (whose cluster has root rv) at time t: edges found inside the cluster
 // die; returns the earliest time at which a live edge fills (its two endpoints' radii sum to
 // its weight; a half unit left over by two growing sides rounds up), or UNSCHEDULED if none
-// is growing. *best_edge gets that edge; *live whether any edge is still live.
-static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t *best_edge, int *live) {
-    int64_t best = UNSCHEDULED;
+// is growing. *best_edge gets that edge; *live whether any edge is still live; *second the
+// earliest fill time over the other live edges (UNSCHEDULED if none).
+static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t *best_edge, int *live,
+                         int64_t *second) {
+    int64_t best = UNSCHEDULED, next = UNSCHEDULED;
     int64_t rad_v = root_radius(u, rv, t) - u->offset[v];
     int gv = is_growing(u, rv);
     *live = 0;
@@ -276,10 +281,14 @@ static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t 
         else if (rate == 0) continue;  // live, but nothing grows it now
         else ft = t + (rate == 1 ? left : (left + 1) >> 1);
         if (best == UNSCHEDULED || ft < best) {
+            next = best;
             best = ft;
             *best_edge = e;
+        } else if (next == UNSCHEDULED || ft < next) {
+            next = ft;
         }
     }
+    *second = next;
     return best;
 }
 
@@ -288,7 +297,8 @@ static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t 
 static int schedule_vertex(qp_uf *u, uint32_t v, uint32_t rv, int64_t t) {
     uint32_t e;
     int live;
-    int64_t best = next_fill(u, v, rv, t, &e, &live);
+    int64_t second;
+    int64_t best = next_fill(u, v, rv, t, &e, &live, &second);
     if (is_growing(u, rv) && best != UNSCHEDULED && best != u->next_t[v]) {
         u->next_t[v] = best;
         qp_heap_push(&u->heap, best, v);
@@ -338,6 +348,7 @@ static void merge_clusters(qp_uf *u, uint32_t ra, uint32_t rb, uint32_t e, int64
     u->size[ra] += u->size[rb];
     u->odd[ra] ^= u->odd[rb];
     u->at_boundary[ra] |= u->at_boundary[rb];
+    u->growing[ra] = u->odd[ra] && !u->at_boundary[ra];
     u->radius0[ra] = rad_a;
     u->t0[ra] = t;
     int g = is_growing(u, ra);
@@ -362,6 +373,7 @@ static int grow_clusters(qp_uf *u, qp_err *err) {
         uint32_t v = u->touched_nodes[i];
         if (u->syn[v]) {
             u->odd[v] = 1;
+            u->growing[v] = 1;  // v != n: events are detectors
             u->num_growing++;
         }
     }
@@ -389,12 +401,23 @@ static int grow_clusters(qp_uf *u, qp_err *err) {
         if (!is_growing(u, rv)) continue;  // stopped since
         uint32_t e = NONE;
         int live;
-        int64_t ft = next_fill(u, v, rv, t, &e, &live);
+        int64_t second;
+        int64_t ft = next_fill(u, v, rv, t, &e, &live, &second);
         if (ft == t) {  // the entry is still right: e fills now
             kill_edge(u, e);
-            uint32_t ro = find_root(u->parent, u->edges[e].a == v ? u->edges[e].b : u->edges[e].a);
+            uint32_t o = u->edges[e].a == v ? u->edges[e].b : u->edges[e].a;
+            uint32_t ro = find_root(u->parent, o);
+            // Absorbing a fresh vertex (a lone even detector) leaves the cluster growing at
+            // the same rate and changes no other edge of v, so v's next fill time is the
+            // second best of the scan just done: no rescan.
+            int fresh = u->size[ro] == 1 && !u->odd[ro] && !u->at_boundary[ro];
             merge_clusters(u, rv, ro, e, t);
-            schedule_vertex(u, v, find_root(u->parent, v), t);
+            if (!fresh) {
+                schedule_vertex(u, v, find_root(u->parent, v), t);
+            } else if (second != UNSCHEDULED) {
+                u->next_t[v] = second;
+                qp_heap_push(&u->heap, second, v);
+            }
         } else if (ft != UNSCHEDULED) {  // early (a neighbour stopped): nothing changed, re-push
             u->next_t[v] = ft;
             qp_heap_push(&u->heap, ft, v);
