@@ -21,6 +21,7 @@
 
 #define NONE UINT32_MAX
 #define UNSCHEDULED INT64_MIN
+#define UNKNOWN INT64_MAX  // "not known: scan to find out"
 
 // One edge: fixed fields and its per-shot flags together (one cache line per edge visit).
 typedef struct {
@@ -61,6 +62,12 @@ struct qp_uf {
     uint32_t *tree_head;             // first tree-edge slot at the node (peeling)
     uint32_t *parent_tree_edge;      // index into tree_edges of the edge to the DFS parent
     int64_t *next_t;                 // the vertex's heap entry time, or UNSCHEDULED
+    // With next_t, from the scan that set it: the edge expected to fill at next_t, and the
+    // earliest fill over v's other edges (second_t, UNSCHEDULED if none, UNKNOWN once used)
+    // with its edge. A neighbour that starts growing has its own earlier entry, one that
+    // stops makes these early; so they are checked when used, and a mismatch rescans.
+    uint32_t *cand_edge, *second_edge;
+    int64_t *second_t;
     int64_t *radius0, *t0;           // at roots: radius at time t0 (grows at 1 while growing)
     int64_t *offset;                 // per vertex: its own radius = root radius - offset
     // ---- per-shot lists
@@ -77,6 +84,13 @@ struct qp_uf {
 
 // ---------------------------------------------------------------------------------------
 // create / free
+
+// Orders incidences by weight, then edge id.
+static int cmp_incidence(const void *pa, const void *pb) {
+    const uf_incidence *a = pa, *b = pb;
+    if (a->w != b->w) return a->w < b->w ? -1 : 1;
+    return (a->edge > b->edge) - (a->edge < b->edge);
+}
 
 qp_uf *qp_uf_create(const qp_matching_graph *g) {
     qp_uf *u = qp_calloc(1, sizeof *u);
@@ -129,6 +143,9 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
         if (ed->b != n) u->inc[fill[ed->b]++] = (uf_incidence){ed->w, ed->a, (uint32_t)i};
     }
     free(fill);
+    for (uint32_t v = 0; v < n; v++)  // lightest first: a scan at t = 0 may stop early
+        qsort(u->inc + u->inc_start[v], u->inc_start[v + 1] - u->inc_start[v], sizeof *u->inc,
+              cmp_incidence);
     u->base_flip = qp_malloc(((size_t)n + 1) * sizeof *u->base_flip);
     if (g->has_base_flip)
         for (uint32_t v = 0; v < n; v++)
@@ -149,6 +166,9 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
     u->tree_head = qp_malloc(nn * sizeof *u->tree_head);
     u->parent_tree_edge = qp_malloc(nn * sizeof *u->parent_tree_edge);
     u->next_t = qp_malloc(nn * sizeof *u->next_t);
+    u->cand_edge = qp_calloc(nn, sizeof *u->cand_edge);
+    u->second_edge = qp_calloc(nn, sizeof *u->second_edge);
+    u->second_t = qp_calloc(nn, sizeof *u->second_t);
     u->radius0 = qp_calloc(nn, sizeof *u->radius0);
     u->t0 = qp_calloc(nn, sizeof *u->t0);
     u->offset = qp_calloc(nn, sizeof *u->offset);
@@ -171,7 +191,7 @@ void qp_uf_free(qp_uf *u) {
     void *bufs[] = {u->edges, u->edge_dead, u->edge_touched, u->inc_start, u->inc,
                     u->base_flip, u->parent, u->size, u->odd, u->at_boundary, u->growing, u->syn,
                     u->node_touched, u->visited, u->list_head, u->list_tail, u->list_next,
-                    u->tree_head, u->parent_tree_edge, u->next_t, u->radius0, u->t0, u->offset,
+                    u->tree_head, u->parent_tree_edge, u->next_t, u->cand_edge, u->second_edge, u->second_t, u->radius0, u->t0, u->offset,
                     u->touched_nodes, u->touched_edges, u->tree_edges,
                     u->tree_next, u->stack, u->order, u->correction, u->heap.items};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
@@ -255,54 +275,90 @@ static inline void kill_edge(qp_uf *u, uint32_t e) {
 // die; returns the earliest time at which a live edge fills (its two endpoints' radii sum to
 // its weight; a half unit left over by two growing sides rounds up), or UNSCHEDULED if none
 // is growing. *best_edge gets that edge; *live whether any edge is still live; *second the
-// earliest fill time over the other live edges (UNSCHEDULED if none).
+// earliest fill time over the other live edges (UNSCHEDULED if none), *second_edge its edge.
 static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t *best_edge, int *live,
-                         int64_t *second) {
+                         int64_t *second, uint32_t *second_edge) {
     int64_t best = UNSCHEDULED, next = UNSCHEDULED;
     int64_t rad_v = root_radius(u, rv, t) - u->offset[v];
     int gv = is_growing(u, rv);
     *live = 0;
     for (uint32_t k = u->inc_start[v]; k < u->inc_start[v + 1]; k++) {
         const uf_incidence *in = &u->inc[k];
+        // At t = 0 every radius is 0, so an edge of weight w fills no earlier than ceil(w/2);
+        // incidences are sorted by weight: once that exceeds the runner-up, none can place.
+        if (t == 0 && next != UNSCHEDULED && ((in->w + 1) >> 1) > next) break;
         uint32_t e = in->edge;
-        if (u->edge_dead[e]) continue;
         uint32_t o = in->other;
-        uint32_t ro = find_root(u->parent, o);
-        if (ro == rv) {
-            kill_edge(u, e);
-            continue;
-        }
-        *live = 1;
-        int rate = gv + is_growing(u, ro);
-        int64_t rad_o = o == u->n ? 0 : root_radius(u, ro, t) - u->offset[o];  // boundary: 0
-        int64_t left = in->w - rad_v - rad_o;
         int64_t ft;
-        if (left <= 0) ft = t;
-        else if (rate == 0) continue;  // live, but nothing grows it now
-        else ft = t + (rate == 1 ? left : (left + 1) >> 1);
+        if (gv && !u->node_touched[o]) {
+            // Not touched this shot: a lone even detector (or the untouched boundary) at radius
+            // 0, so the edge is live (edges die only between touched nodes) and only v grows it.
+            *live = 1;
+            int64_t left = in->w - rad_v;
+            ft = left <= 0 ? t : t + left;
+        } else {
+            if (u->edge_dead[e]) continue;
+            uint32_t ro = find_root(u->parent, o);
+            if (ro == rv) {
+                kill_edge(u, e);
+                continue;
+            }
+            *live = 1;
+            int rate = gv + is_growing(u, ro);
+            int64_t rad_o = o == u->n ? 0 : root_radius(u, ro, t) - u->offset[o];  // boundary: 0
+            int64_t left = in->w - rad_v - rad_o;
+            if (left <= 0) ft = t;
+            else if (rate == 0) continue;  // live, but nothing grows it now
+            else ft = t + (rate == 1 ? left : (left + 1) >> 1);
+        }
         if (best == UNSCHEDULED || ft < best) {
             next = best;
+            *second_edge = *best_edge;
             best = ft;
             *best_edge = e;
         } else if (next == UNSCHEDULED || ft < next) {
             next = ft;
+            *second_edge = e;
         }
     }
     *second = next;
     return best;
 }
 
+// Gives v the heap entry (time ft, edge e), remembering the runner-up (second, e2).
+static void set_entry(qp_uf *u, uint32_t v, int64_t ft, uint32_t e, int64_t second, uint32_t e2) {
+    u->cand_edge[v] = e;
+    u->second_t[v] = second;
+    u->second_edge[v] = e2;
+    if (ft == u->next_t[v]) return;  // an entry at that time is already in the heap
+    u->next_t[v] = ft;
+    qp_heap_push(&u->heap, ft, v);
+}
+
+// The time at which edge e of v (root rv, growing) fills, seen at time t: as in next_fill;
+// UNSCHEDULED if e is dead or inside v's cluster.
+static int64_t edge_fill_time(qp_uf *u, uint32_t v, uint32_t rv, uint32_t e, int64_t t) {
+    if (u->edge_dead[e]) return UNSCHEDULED;
+    const uf_edge *ed = &u->edges[e];
+    uint32_t o = ed->a == v ? ed->b : ed->a;
+    uint32_t ro = find_root(u->parent, o);
+    if (ro == rv) return UNSCHEDULED;
+    int64_t rad_v = root_radius(u, rv, t) - u->offset[v];
+    int64_t rad_o = o == u->n ? 0 : root_radius(u, ro, t) - u->offset[o];
+    int64_t left = ed->w - rad_v - rad_o;
+    if (left <= 0) return t;
+    return t + (is_growing(u, ro) ? (left + 1) >> 1 : left);
+}
+
 // Gives vertex v (root rv) one heap entry at its next fill time if its cluster grows.
 // Returns 0 if v has no live edge left.
 static int schedule_vertex(qp_uf *u, uint32_t v, uint32_t rv, int64_t t) {
-    uint32_t e;
+    if (!is_growing(u, rv)) return 1;  // nothing to schedule; live edges are found when it grows
+    uint32_t e = NONE, e2 = NONE;
     int live;
     int64_t second;
-    int64_t best = next_fill(u, v, rv, t, &e, &live, &second);
-    if (is_growing(u, rv) && best != UNSCHEDULED && best != u->next_t[v]) {
-        u->next_t[v] = best;
-        qp_heap_push(&u->heap, best, v);
-    }
+    int64_t best = next_fill(u, v, rv, t, &e, &live, &second, &e2);
+    if (best != UNSCHEDULED) set_entry(u, v, best, e, second, e2);
     return live;
 }
 
@@ -399,28 +455,30 @@ static int grow_clusters(qp_uf *u, qp_err *err) {
         u->next_t[v] = UNSCHEDULED;
         uint32_t rv = find_root(u->parent, v);
         if (!is_growing(u, rv)) continue;  // stopped since
-        uint32_t e = NONE;
-        int live;
-        int64_t second;
-        int64_t ft = next_fill(u, v, rv, t, &e, &live, &second);
+        // The edge the entry was made for usually fills now: then no scan is needed.
+        uint32_t e = u->cand_edge[v], e2 = u->second_edge[v];
+        int64_t second = u->second_t[v];
+        int64_t ft = edge_fill_time(u, v, rv, e, t);
+        if (ft != t) {
+            int live;
+            e = e2 = NONE;
+            ft = next_fill(u, v, rv, t, &e, &live, &second, &e2);
+        }
         if (ft == t) {  // the entry is still right: e fills now
             kill_edge(u, e);
             uint32_t o = u->edges[e].a == v ? u->edges[e].b : u->edges[e].a;
             uint32_t ro = find_root(u->parent, o);
             // Absorbing a fresh vertex (a lone even detector) leaves the cluster growing at
             // the same rate and changes no other edge of v, so v's next fill time is the
-            // second best of the scan just done: no rescan.
+            // runner-up of the last scan (checked when popped): no rescan.
             int fresh = u->size[ro] == 1 && !u->odd[ro] && !u->at_boundary[ro];
             merge_clusters(u, rv, ro, e, t);
-            if (!fresh) {
+            if (!fresh || second == UNKNOWN)
                 schedule_vertex(u, v, find_root(u->parent, v), t);
-            } else if (second != UNSCHEDULED) {
-                u->next_t[v] = second;
-                qp_heap_push(&u->heap, second, v);
-            }
+            else if (second != UNSCHEDULED)
+                set_entry(u, v, second, e2, UNKNOWN, NONE);
         } else if (ft != UNSCHEDULED) {  // early (a neighbour stopped): nothing changed, re-push
-            u->next_t[v] = ft;
-            qp_heap_push(&u->heap, ft, v);
+            set_entry(u, v, ft, e, second, e2);
         }
     }
     return 0;

@@ -1,7 +1,9 @@
 #include "workers/util/err.h"
 
 #include <stdarg.h>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"  // long messages are cut on purpose
+#endif
 #include <stdio.h>
 #include <string.h>
 
