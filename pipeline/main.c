@@ -15,7 +15,7 @@ static const subcommand subcommands[] = {
     {"redecode", cmd_redecode, "re-decode an archive of experiments (Google's layout) on all MPI ranks"},
     {"report", cmd_report, "summarise result files: table, sinter CSV, gnuplot plots"},
     {"convert", cmd_convert, "convert shot data between Stim formats (01 b8 r8 hits dets ptb64)"},
-    {"decode", cmd_decode, "decode shots with a matching decoder (mwpm)"},
+    {"decode", cmd_decode, "decode shots with a matching decoder (mwpm, mwpm-corr, uf)"},
     {"dem", cmd_dem, "derive a detector error model from a circuit (Stim .dem)"},
     {"gen", cmd_gen, "generate a surface-code memory circuit (Stim format)"},
     {"simulate", cmd_simulate, "sample detection events and observable flips from a circuit (or DEM)"},
