@@ -1,6 +1,7 @@
 // Benchmark of the union-find decoder against our MWPM (the decoder interface's "mwpm", i.e.
-// sparse blossom, decoder.h) on the same shots: µs per shot and mistakes of both, for rotated surface-code memory experiments (X basis,
-// uniform circuit noise p, rounds = d), d = 5, 7, 11 at p = 0.001 and 0.005. Shots come from
+// sparse blossom, decoder.h) on the same shots: µs per shot and mistakes of both, for
+// rotated surface-code memory experiments (X basis, uniform circuit noise p, rounds = d),
+// d = 5, 7, 11 at p = 0.001 and 0.005. Shots come from
 // our own pipeline: circuit generator → frame sampler (seed 2027, stream = case index) and
 // error analysis (--decompose_errors) → DEM → matching graph. Only decoding is timed (best of
 // `reps` passes over the same shots), measured as this thread's CPU time so that other load on

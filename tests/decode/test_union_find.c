@@ -199,6 +199,42 @@ Test(union_find, weighted_growth_prefers_the_light_path) {
     qp_matching_graph_free(&g);
 }
 
+// D0's lightest edge (p = 0.4) leads to D1, a dead end; its next lightest (p = 0.1) to D2 and
+// on to the other event D3; both events have heavy boundary edges (p = 0.001, D0's flips L0).
+// After D0 absorbs the fresh D1, it continues from the runner-up of its first scan without
+// rescanning (union_find.c): the correction must still be D0-D2-D3, the minimum weight.
+Test(union_find, growth_past_a_dead_end_continues_with_the_runner_up_edge) {
+    const qp_mg_edge edges[] = {{0, 1, 0.4, 0}, {0, 2, 0.1, 0}, {2, 3, 0.1, 0},
+                                {0, B, 0.001, 1}, {3, B, 0.001, 0}};
+    qp_matching_graph g;
+    build(&g, 4, 1, edges, 5);
+    qp_uf *u = qp_uf_create(&g);
+    uint64_t obs;
+    int64_t w;
+    uint32_t ev[] = {0, 3};
+    decode_checked(&g, u, ev, 2, &obs, &w, "D0 D3");
+    cr_assert_eq(correction_size(u), 2);
+    cr_assert(has_edge(u, 0, 2) && has_edge(u, 2, 3), "expected D0-D2-D3");
+    cr_assert(!has_edge(u, 0, 1), "the dead end D1 is not in the correction");
+    cr_assert_eq(obs, 0);
+    qp_mwpm *m = qp_mwpm_create(&g);
+    uint64_t mobs;
+    int64_t mw;
+    qp_err err;
+    cr_assert_eq(qp_mwpm_decode_events(m, ev, 2, &mobs, &mw, &err), 0, "%s", err.msg);
+    cr_assert_eq(mw, w, "UF weight %lld, MWPM %lld", (long long)w, (long long)mw);
+    // The same graph again (scratch reset between shots): a lone D1 goes through D0 to the
+    // boundary, the runner-up of D0 being irrelevant now.
+    uint32_t ev1[] = {1};
+    decode_checked(&g, u, ev1, 1, &obs, &w, "D1");
+    cr_assert_eq(correction_size(u), 2);
+    cr_assert(has_edge(u, 0, 1) && has_edge(u, 0, B));
+    cr_assert_eq(obs, 1);
+    qp_mwpm_free(m);
+    qp_uf_free(u);
+    qp_matching_graph_free(&g);
+}
+
 Test(union_find, no_events_gives_empty_correction) {
     qp_matching_graph g;
     build(&g, 5, 1, line_edges, 6);

@@ -1,7 +1,8 @@
 // Weighted union-find + peeling decoder; see union_find.h for what it promises.
 //
 // Layout: nodes 0..n-1 are detectors, node n is the boundary. Edges are numbered once at
-// create (internal edges, then boundary edges); each detector has an incidence list.
+// create (internal edges, then boundary edges); each detector has an incidence list,
+// lightest edge first.
 // Growth is event-driven with radii instead of per-edge counters: a cluster root has a radius
 // that grows at rate 1 while the cluster is odd (radius0 at time t0), and each vertex's own
 // radius is its root's minus an offset fixed when it joined (re-based when its cluster is
@@ -11,6 +12,9 @@
 // and entries of clusters that stopped growing are skipped; an entry that turns out early
 // (a neighbour stopped) is rescheduled. So a cluster that stops growing costs O(1), and only a
 // cluster that starts growing rescans its vertex list; vertices with no live edge drop out.
+// A scan also records the edge expected to fill and the runner-up (cand_edge, second_*): the
+// popped entry checks that one edge in O(1) and, after absorbing a fresh vertex, reuses the
+// runner-up; any mismatch falls back to a full scan.
 #include "workers/decode/union_find.h"
 
 #include <stdlib.h>
@@ -191,7 +195,8 @@ void qp_uf_free(qp_uf *u) {
     void *bufs[] = {u->edges, u->edge_dead, u->edge_touched, u->inc_start, u->inc,
                     u->base_flip, u->parent, u->size, u->odd, u->at_boundary, u->growing, u->syn,
                     u->node_touched, u->visited, u->list_head, u->list_tail, u->list_next,
-                    u->tree_head, u->parent_tree_edge, u->next_t, u->cand_edge, u->second_edge, u->second_t, u->radius0, u->t0, u->offset,
+                    u->tree_head, u->parent_tree_edge, u->next_t, u->cand_edge, u->second_edge,
+                    u->second_t, u->radius0, u->t0, u->offset,
                     u->touched_nodes, u->touched_edges, u->tree_edges,
                     u->tree_next, u->stack, u->order, u->correction, u->heap.items};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
@@ -276,34 +281,37 @@ static inline void kill_edge(qp_uf *u, uint32_t e) {
 // its weight; a half unit left over by two growing sides rounds up), or UNSCHEDULED if none
 // is growing. *best_edge gets that edge; *live whether any edge is still live; *second the
 // earliest fill time over the other live edges (UNSCHEDULED if none), *second_edge its edge.
-static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t *best_edge, int *live,
-                         int64_t *second, uint32_t *second_edge) {
+static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t *best_edge,
+                         int *live, int64_t *second, uint32_t *second_edge) {
     int64_t best = UNSCHEDULED, next = UNSCHEDULED;
+    uint32_t best_e = NONE, next_e = NONE;
+    int any_live = 0;
     int64_t rad_v = root_radius(u, rv, t) - u->offset[v];
     int gv = is_growing(u, rv);
-    *live = 0;
-    for (uint32_t k = u->inc_start[v]; k < u->inc_start[v + 1]; k++) {
-        const uf_incidence *in = &u->inc[k];
+    // Locals: byte stores (kill_edge, path halving) could alias u's fields for the compiler.
+    const uint8_t *touched = u->node_touched, *dead = u->edge_dead;
+    const uf_incidence *in = u->inc + u->inc_start[v], *in_end = u->inc + u->inc_start[v + 1];
+    for (; in < in_end; in++) {
         // At t = 0 every radius is 0, so an edge of weight w fills no earlier than ceil(w/2);
         // incidences are sorted by weight: once that exceeds the runner-up, none can place.
         if (t == 0 && next != UNSCHEDULED && ((in->w + 1) >> 1) > next) break;
         uint32_t e = in->edge;
         uint32_t o = in->other;
         int64_t ft;
-        if (gv && !u->node_touched[o]) {
+        if (gv && !touched[o]) {
             // Not touched this shot: a lone even detector (or the untouched boundary) at radius
             // 0, so the edge is live (edges die only between touched nodes) and only v grows it.
-            *live = 1;
+            any_live = 1;
             int64_t left = in->w - rad_v;
             ft = left <= 0 ? t : t + left;
         } else {
-            if (u->edge_dead[e]) continue;
+            if (dead[e]) continue;
             uint32_t ro = find_root(u->parent, o);
             if (ro == rv) {
                 kill_edge(u, e);
                 continue;
             }
-            *live = 1;
+            any_live = 1;
             int rate = gv + is_growing(u, ro);
             int64_t rad_o = o == u->n ? 0 : root_radius(u, ro, t) - u->offset[o];  // boundary: 0
             int64_t left = in->w - rad_v - rad_o;
@@ -313,14 +321,17 @@ static int64_t next_fill(qp_uf *u, uint32_t v, uint32_t rv, int64_t t, uint32_t 
         }
         if (best == UNSCHEDULED || ft < best) {
             next = best;
-            *second_edge = *best_edge;
+            next_e = best_e;
             best = ft;
-            *best_edge = e;
+            best_e = e;
         } else if (next == UNSCHEDULED || ft < next) {
             next = ft;
-            *second_edge = e;
+            next_e = e;
         }
     }
+    *live = any_live;
+    if (best != UNSCHEDULED) *best_edge = best_e;
+    if (next != UNSCHEDULED) *second_edge = next_e;
     *second = next;
     return best;
 }
@@ -487,11 +498,6 @@ static int grow_clusters(qp_uf *u, qp_err *err) {
 // ---------------------------------------------------------------------------------------
 // peeling
 
-static void push_u32(uint32_t **buf, size_t *cap, size_t *len, uint32_t x) {
-    qp_grow(*buf, *cap, *len + 1);
-    (*buf)[(*len)++] = x;
-}
-
 // Peels the spanning forest (tree_edges) into the correction; fills obs and weight.
 static int peel_forest(qp_uf *u, uint64_t *obs_out, int64_t *weight_out, qp_err *err) {
     uint32_t n = u->n;
@@ -508,21 +514,24 @@ static int peel_forest(qp_uf *u, uint64_t *obs_out, int64_t *weight_out, qp_err 
     // Preorder of every tree (boundary tree first) by an explicit stack.
     size_t num_order = 0, num_stack = 0;
     touch_node(u, n);
+    // Every tree node is touched and enters the stack and the order once.
+    qp_grow(u->stack, u->cap_stack, u->num_touched_nodes);
+    qp_grow(u->order, u->cap_order, u->num_touched_nodes);
     for (size_t i = 0; i <= u->num_touched_nodes; i++) {
         uint32_t root = i == 0 ? n : u->touched_nodes[i - 1];
         if (u->visited[root] || u->tree_head[root] == NONE) continue;
         u->visited[root] = 1;
-        push_u32(&u->stack, &u->cap_stack, &num_stack, root);
+        u->stack[num_stack++] = root;
         while (num_stack) {
             uint32_t v = u->stack[--num_stack];
-            push_u32(&u->order, &u->cap_order, &num_order, v);
+            u->order[num_order++] = v;
             for (uint32_t s = u->tree_head[v]; s != NONE; s = u->tree_next[s]) {
                 uint32_t e = u->tree_edges[s >> 1];
                 uint32_t o = (s & 1) ? u->edges[e].a : u->edges[e].b;
                 if (u->visited[o]) continue;
                 u->visited[o] = 1;
                 u->parent_tree_edge[o] = s >> 1;
-                push_u32(&u->stack, &u->cap_stack, &num_stack, o);
+                u->stack[num_stack++] = o;
             }
         }
     }
@@ -591,11 +600,13 @@ int qp_uf_decode_b8(qp_uf *u, const uint8_t *dets, uint64_t *obs_out, double *we
                     qp_err *err) {
     const qp_matching_graph *g = u->g;
     size_t n = u->n, nbytes = (n + 7) / 8;
-    for (size_t byte = 0; byte < nbytes; byte++) {
-        uint8_t x = dets[byte];
+    for (size_t byte = 0; byte < nbytes; byte += 8) {  // 64 detectors per word, most are 0
+        uint64_t x = 0;
+        size_t len = nbytes - byte < 8 ? nbytes - byte : 8;
+        for (size_t i = 0; i < len; i++) x |= (uint64_t)dets[byte + i] << (8 * i);
         while (x) {
-            size_t v = byte * 8 + (size_t)__builtin_ctz(x);
-            x &= (uint8_t)(x - 1);
+            size_t v = byte * 8 + (size_t)__builtin_ctzll(x);
+            x &= x - 1;
             if (v >= n) break;
             toggle_event(u, (uint32_t)v);
         }

@@ -26,9 +26,13 @@
 //   parent in the correction and passes its syndrome up.
 // - Cost: event-driven (a heap with one entry per growing vertex, keyed by its next edge
 //   fill time); a cluster that stops growing costs O(1), one that starts rescans its vertices,
-//   a merge re-bases the smaller cluster's vertices. So a shot costs about (vertices and edges
-//   the clusters reach) x log, independent of the graph size; scratch state is reset only
-//   where the shot touched it.
+//   a merge re-bases the smaller cluster's vertices. A vertex's scan remembers the edge it
+//   expects to fill and the runner-up, so the usual pop (that edge fills; the cluster absorbs
+//   a lone untouched detector) needs no rescan; an edge to a node the shot has not touched
+//   is handled without union-find lookups; a scan at time 0 stops early (edges sorted by
+//   weight). These change only which of several simultaneous fills comes first. So a shot
+//   costs about (vertices and edges the clusters reach) x log, independent of the graph size;
+//   scratch state is reset only where the shot touched it.
 // - Fails (one line) when an odd cluster can grow no further (an event on a detector with no
 //   path to the boundary or to another event).
 #ifndef QP_DECODE_UNION_FIND_H
