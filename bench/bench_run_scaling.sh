@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end throughput of `qecpipe run` (sample + decode + collective HDF5 writes) on 1 rank
 # and on 2 ranks, and the speed-up. Prints one JSON line per figure.
-#   bench/bench_run_scaling.sh [BUILD_DIR] [SHOTS]
+#   bench/bench_run_scaling.sh [BUILD_DIR] [SHOTS] [DISTANCE] [P]
 set -euo pipefail
 build=${1:-build}
-shots=${2:-400000}
+shots=${2:-1000000}
+d=${3:-7}
+p=${4:-0.005}
 bin=$(cd "$build" && pwd)/qecpipe
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -16,10 +18,10 @@ job:
   shots_per_task: 8192
 experiments:
   - code: surface
-    distance: 5
-    rounds: 5
+    distance: $d
+    rounds: $d
     basis: x
-    noise: {model: uniform, p: 0.003}
+    noise: {model: uniform, p: $p}
     decoders: [mwpm]
     max_shots: $shots
 YAML
@@ -32,6 +34,7 @@ run() {  # ranks -> seconds
 }
 s1=$(run 1); s2=$(run 2)
 h5diff --exclude-path /run "$work/r1.h5" "$work/r2.h5" > /dev/null || { echo "results differ between 1 and 2 ranks" >&2; exit 1; }
-printf '{"bench":"run_scaling","case":"d5_r5_p0.003_mwpm","ranks":1,"shots":%d,"seconds":%.3f,"shots_per_s":%.0f}\n' "$shots" "$s1" "$(awk -v n="$shots" -v s="$s1" 'BEGIN{print n / s}')"
-printf '{"bench":"run_scaling","case":"d5_r5_p0.003_mwpm","ranks":2,"shots":%d,"seconds":%.3f,"shots_per_s":%.0f}\n' "$shots" "$s2" "$(awk -v n="$shots" -v s="$s2" 'BEGIN{print n / s}')"
-printf '{"bench":"run_scaling","case":"d5_r5_p0.003_mwpm","figure":"speedup_2_vs_1","value":%.3f,"goal":1.8}\n' "$(awk -v a="$s1" -v b="$s2" 'BEGIN{print a / b}')"
+case="d${d}_r${d}_p${p}_mwpm"
+printf '{"bench":"run_scaling","case":"%s","ranks":1,"shots":%d,"seconds":%.3f,"shots_per_s":%.0f}\n' "$case" "$shots" "$s1" "$(awk -v n="$shots" -v s="$s1" 'BEGIN{print n / s}')"
+printf '{"bench":"run_scaling","case":"%s","ranks":2,"shots":%d,"seconds":%.3f,"shots_per_s":%.0f}\n' "$case" "$shots" "$s2" "$(awk -v n="$shots" -v s="$s2" 'BEGIN{print n / s}')"
+printf '{"bench":"run_scaling","case":"%s","figure":"speedup_2_vs_1","value":%.3f,"goal":1.8}\n' "$case" "$(awk -v a="$s1" -v b="$s2" 'BEGIN{print a / b}')"

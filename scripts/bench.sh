@@ -24,5 +24,5 @@ run "$build/bench/bench_nn" 1000                 # training samples/s, MFU, infe
 dd_out=$(cd "$scratch" && dd if=/dev/zero of=dd.bin bs=1M count=512 conv=fdatasync 2>&1 | tail -1)
 rm -f "$scratch/dd.bin"
 echo "{\"bench\":\"dd\",\"mb\":512,\"result\":\"$dd_out\"}"
-run bash "$root/bench/bench_run_scaling.sh" "$build" 400000   # end-to-end run, 2 vs 1 ranks
+run bash "$root/bench/bench_run_scaling.sh" "$build"          # end-to-end run, 2 vs 1 ranks
 run bash "$root/bench/bench_train.sh"                          # nn vs MWPM on the same shots
