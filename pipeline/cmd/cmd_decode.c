@@ -1,10 +1,12 @@
-// qecpipe decode: decode detection events with a matching decoder, streaming in batches.
-// The model comes from a DEM (--dem) or a circuit (--circuit, analysed into a decomposed DEM).
+// qecpipe decode: decode detection events with a matching decoder (or the neural decoder),
+// streaming in batches. The model comes from a DEM (--dem) or a circuit (--circuit, analysed
+// into a decomposed DEM); for --decoder nn from a trained model (--model) and the circuit.
 // Predictions (one bit per observable per shot) go to --out; with --obs-in the actual
 // observable flips are compared and "shots, errors, LER with a 95 % Wilson interval" is
 // printed. A shot file whose record size does not fit the model's detector count is rejected
 // before any decoding; the output file appears only when complete.
 #include <math.h>
+#include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +17,19 @@
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_reader.h"
 #include "pipeline/formats/shot_writer.h"
+#include "pipeline/train/nn_decoder.h"
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
 #include "workers/dem/dem.h"
 #include "workers/dem/error_analysis.h"
 #include "workers/util/alloc.h"
+#include "workers/util/stats.h"
 
 enum { DECODE_BATCH = 4096 };
 
 typedef struct {
     const char *dem, *circuit, *in, *in_format, *out, *out_format, *obs_in, *obs_in_format, *decoder;
+    const char *model;  // --decoder nn: the trained model (with --circuit for the layout)
 } decode_options;
 
 static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
@@ -42,38 +47,52 @@ static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
     return rc;
 }
 
+// The decoder behind the batches: a matching decoder from the DEM, or the neural decoder from
+// a model file and the circuit.
+typedef struct {
+    qp_decoder *matching;
+    qp_nn_decoder *nn;
+} any_decoder;
+
+static int open_decoder(const decode_options *o, any_decoder *d, uint64_t *D, uint32_t *K, qp_err *err) {
+    if (strcmp(o->decoder, "nn") == 0) {
+        qp_circuit c;
+        if (qp_circuit_parse_file(&c, o->circuit, err) != 0) {
+            qp_circuit_free(&c);
+            return -1;
+        }
+        int rc = qp_nn_decoder_open(o->model, &c, &d->nn, err);
+        qp_circuit_free(&c);
+        if (rc != 0) return -1;
+        *D = qp_nn_decoder_num_detectors(d->nn);
+        *K = qp_nn_decoder_num_observables(d->nn);
+        return 0;
+    }
+    qp_dem dem;
+    if (load_model(o, &dem, err)) {
+        qp_dem_free(&dem);
+        return -1;
+    }
+    d->matching = qp_decoder_create(o->decoder, &dem, err);
+    qp_dem_free(&dem);
+    if (!d->matching) return qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
+    *D = qp_decoder_num_detectors(d->matching);
+    *K = qp_decoder_num_observables(d->matching);
+    return 0;
+}
+
 // Counts records of a shot file for a given record size; the reader checks b8/ptb64 sizes.
 static int count_records(const char *path, qp_shot_format fmt, uint64_t D, uint64_t K, uint64_t *n, qp_err *err) {
     if (qp_shot_file_count_records(path, fmt, D, K, n, err) != 0) return -1;
     return 0;
 }
 
-static void wilson95(uint64_t errors, uint64_t shots, double *lo, double *hi) {
-    if (shots == 0) {
-        *lo = 0;
-        *hi = 1;
-        return;
-    }
-    double z = 1.959963984540054, n = (double)shots, p = (double)errors / n;
-    double denom = 1 + z * z / n;
-    double centre = (p + z * z / (2 * n)) / denom;
-    double half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom;
-    *lo = centre - half < 0 ? 0 : centre - half;
-    *hi = centre + half > 1 ? 1 : centre + half;
-}
-
 static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_format out_fmt,
                       qp_shot_format obs_fmt, qp_err *err) {
-    qp_dem dem;
-    if (load_model(o, &dem, err)) {
-        qp_dem_free(&dem);
-        return -1;
-    }
-    qp_decoder *dec = qp_decoder_create(o->decoder, &dem, err);
-    qp_dem_free(&dem);
-    if (!dec) return qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
-    uint64_t D = qp_decoder_num_detectors(dec);
-    uint32_t K = qp_decoder_num_observables(dec);
+    any_decoder dec = {0};
+    uint64_t D = 0;
+    uint32_t K = 0;
+    if (open_decoder(o, &dec, &D, &K, err) != 0) return -1;
     qp_shot_reader *in = NULL;
     qp_shot_writer *out = NULL;
     uint8_t *records = NULL, *dets = NULL, *actual = NULL, *pred = NULL;
@@ -116,7 +135,8 @@ static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_fo
         if (got == 0) break;
         if (KK) qp_records_split(records, (size_t)got, D, K, dets, actual);
         else memcpy(dets, records, (size_t)got * dbytes);
-        if (qp_decoder_decode_batch(dec, dets, (size_t)got, dbytes, pred, NULL, err)) {
+        if (dec.nn ? qp_nn_decoder_decode(dec.nn, dets, (size_t)got, dbytes, pred, NULL, err)
+                   : qp_decoder_decode_batch(dec.matching, dets, (size_t)got, dbytes, pred, NULL, err)) {
             qp_fail_prefix(err, "%s: shots %llu..", o->in, (unsigned long long)shots);
             goto done;
         }
@@ -132,7 +152,7 @@ static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_fo
     }
     if (o->obs_in) {
         double lo, hi;
-        wilson95(errors, shots, &lo, &hi);
+        qp_wilson_interval(errors, shots, 1.959963984540054, &lo, &hi);
         printf("shots %llu errors %llu ler %.6g ci95 [%.6g, %.6g]\n", (unsigned long long)shots,
                (unsigned long long)errors, shots ? (double)errors / (double)shots : 0.0, lo, hi);
     }
@@ -144,7 +164,8 @@ done:
     free(dets);
     free(actual);
     free(pred);
-    qp_decoder_free(dec);
+    if (dec.matching) qp_decoder_free(dec.matching);
+    qp_nn_decoder_free(dec.nn);
     return rc;
 }
 
@@ -159,11 +180,13 @@ int cmd_decode(int argc, char **argv) {
         {"out-format", QP_OPT_STR, &o.out_format, "FMT", "format of --out (default 01)"},
         {"obs-in", QP_OPT_STR, &o.obs_in, "FILE", "actual observable flips: count mistakes, print shots/errors/LER"},
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
-        {"decoder", QP_OPT_STR, &o.decoder, "NAME", "decoder: mwpm, mwpm-corr, uf (default mwpm)"},
+        {"decoder", QP_OPT_STR, &o.decoder, "NAME", "decoder: mwpm, mwpm-corr, uf, nn (default mwpm)"},
+        {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train (needs --circuit)"},
     };
     int rc = qp_args_parse(argc, argv, "decode",
                            "Decode detection events with a matching decoder: mwpm (exact minimum-weight perfect matching), mwpm-corr\n"
-                           "(correlated matching: a second pass reweighted by the first pass's edges), uf (union-find).\n"
+                           "(correlated matching: a second pass reweighted by the first pass's edges), uf (union-find);\n"
+                           "or with the neural decoder: --decoder nn --model M.h5 --circuit F.stim.\n"
                            "With --obs-in, prints: shots N errors E ler X ci95 [lo, hi] (Wilson interval).",
                            "(--dem F | --circuit F) --in dets.b8 [--out pred.01] [--obs-in obs.b8] [--decoder mwpm]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
@@ -172,8 +195,12 @@ int cmd_decode(int argc, char **argv) {
     if (!o.dem == !o.circuit) return qp_usage_error("decode", "give exactly one of --dem or --circuit");
     if (!o.in) return qp_usage_error("decode", "--in is required");
     if (!o.out && !o.obs_in) return qp_usage_error("decode", "give --out and/or --obs-in");
-    if (strcmp(o.decoder, "mwpm") != 0 && strcmp(o.decoder, "mwpm-corr") != 0 && strcmp(o.decoder, "uf") != 0)
-        return qp_usage_error("decode", "unknown decoder '%s' (available: mwpm, mwpm-corr, uf)", o.decoder);
+    int nn = strcmp(o.decoder, "nn") == 0;
+    if (!nn && strcmp(o.decoder, "mwpm") != 0 && strcmp(o.decoder, "mwpm-corr") != 0 && strcmp(o.decoder, "uf") != 0)
+        return qp_usage_error("decode", "unknown decoder '%s' (available: mwpm, mwpm-corr, uf, nn)", o.decoder);
+    if (nn && (!o.model || !o.circuit))
+        return qp_usage_error("decode", "--decoder nn needs --model FILE and --circuit FILE (the model's layout)");
+    if (!nn && o.model) return qp_usage_error("decode", "--model is only for --decoder nn");
     qp_shot_format fmts[3];
     const char *names[3] = {o.in_format, o.out_format, o.obs_in_format};
     const char *flags[3] = {"in-format", "out-format", "obs-in-format"};
@@ -182,9 +209,9 @@ int cmd_decode(int argc, char **argv) {
             return qp_usage_error("decode", "unknown format '%s' for --%s (expected one of %s)", names[i], flags[i],
                                   qp_shot_format_names());
     qp_err err = {{0}};
-    if (run_decode(&o, fmts[0], fmts[1], fmts[2], &err) != 0) {
-        fprintf(stderr, "qecpipe decode: %s\n", err.msg);
-        return 1;
-    }
-    return 0;
+    if (nn) MPI_Init(&argc, &argv);  // model files are read through the HDF5 store
+    rc = run_decode(&o, fmts[0], fmts[1], fmts[2], &err);
+    if (rc != 0) fprintf(stderr, "qecpipe decode: %s\n", err.msg);
+    if (nn) MPI_Finalize();
+    return rc == 0 ? 0 : 1;
 }

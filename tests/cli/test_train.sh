@@ -59,6 +59,21 @@ check "stderr and attributes agree on the LER ($ler)" 'echo "$done_line" | grep 
 check "held-out: nn LER $ler vs no-flip $noflip on $shots shots, > 3 sigma better" \
   'awk -v n="$shots" -v a="$ler" -v b="$noflip" "BEGIN {k=a*n; k0=b*n; exit !(k0 > 0 && k <= k0 - 3*sqrt(k0))}"'
 
+# The trained model through `qecpipe decode --decoder nn` on fresh shots of the same circuit:
+# clearly better than always predicting "no flip" (3 sigma), and a model of another basis is
+# refused with one line.
+"$bin" gen --basis x --distance 3 --rounds 3 --noise uniform --p 0.005 --out g.stim
+"$bin" simulate --circuit g.stim --shots 4096 --seed 99 --out g.b8 --out-format b8 --obs-out go.b8 --obs-out-format b8
+line=$("$bin" decode --circuit g.stim --in g.b8 --obs-in go.b8 --decoder nn --model learn.h5); st=$?
+nn_errors=$(echo "$line" | awk '{print $4}')
+flips=$(od -An -tu1 -v go.b8 | tr -s ' ' '\n' | awk '$1 != "" && $1 != 0 {n++} END {print n+0}')
+check "decode --decoder nn: $nn_errors mistakes vs $flips flips (no-flip), > 3 sigma better" \
+  '[ $st -eq 0 ] && awk -v k="$nn_errors" -v k0="$flips" "BEGIN {exit !(k0 > 0 && k <= k0 - 3*sqrt(k0))}"'
+"$bin" gen --basis z --distance 3 --rounds 3 --noise uniform --p 0.005 --out gz.stim
+"$bin" decode --circuit gz.stim --in g.b8 --obs-in go.b8 --decoder nn --model learn.h5 > /dev/null 2> nnz.log; st=$?
+check "decode --decoder nn refuses a memory-Z circuit for a memory-X model: exit 1, one line" \
+  '[ $st -eq 1 ] && [ "$(wc -l < nnz.log)" -eq 1 ]'
+
 # 2. SIGTERM and resume (a small model, fixed-order all-reduce for a bitwise comparison).
 cat > term.yaml <<'YAML'
 job:
