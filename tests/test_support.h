@@ -6,6 +6,7 @@
 #ifndef QP_TEST_SUPPORT_H
 #define QP_TEST_SUPPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,52 @@ static inline int qp_test_find(const char *name, char *out, size_t out_len) {
         if (stat(out, &st) == 0) return 0;
     }
     return -1;
+}
+
+// One case line of a vectors MANIFEST.txt: NAME, then tab-separated key=value fields.
+// A numeric field the line lacks reads as QP_TEST_ABSENT.
+#define QP_TEST_ABSENT UINT64_MAX
+typedef struct {
+    char name[128];
+    char basis;  // 'x' or 'z'
+    uint64_t d, rounds, shots, detectors, observables, obs_flips, pm_mistakes, pm_corr_mistakes;
+    double p;
+} qp_test_vector_case;
+
+static inline uint64_t qp_test_field_u64(const char *line, const char *key) {
+    const char *f = strstr(line, key);
+    return f ? strtoull(f + strlen(key), NULL, 10) : QP_TEST_ABSENT;
+}
+
+// Reads the case lines of DIR/MANIFEST.txt into cases (at most max). Returns how many, or -1
+// when the file cannot be read.
+static inline int qp_test_read_manifest(const char *dir, qp_test_vector_case *cases, int max) {
+    char path[4096];
+    snprintf(path, sizeof path, "%.4000s/MANIFEST.txt", dir);
+    char *text = qp_test_read_file(path, NULL);
+    if (!text) return -1;
+    int n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#' || !strchr(line, '\t')) continue;
+        qp_test_vector_case *c = &cases[n++];
+        memset(c, 0, sizeof *c);
+        sscanf(line, "%127[^\t]", c->name);
+        const char *b = strstr(line, "\tbasis=");
+        c->basis = b ? b[7] : 0;
+        const char *p = strstr(line, "\tp=");
+        c->p = p ? strtod(p + 3, NULL) : 0;
+        c->d = qp_test_field_u64(line, "\td=");
+        c->rounds = qp_test_field_u64(line, "\trounds=");
+        c->shots = qp_test_field_u64(line, "\tshots=");
+        c->detectors = qp_test_field_u64(line, "\tdetectors=");
+        c->observables = qp_test_field_u64(line, "\tobservables=");
+        c->obs_flips = qp_test_field_u64(line, "\tobs_flips=");
+        c->pm_mistakes = qp_test_field_u64(line, "\tpymatching_mistakes=");
+        c->pm_corr_mistakes = qp_test_field_u64(line, "\tpymatching_corr_mistakes=");
+    }
+    free(text);
+    return n;
 }
 
 #endif

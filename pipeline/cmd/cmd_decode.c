@@ -81,12 +81,6 @@ static int open_decoder(const decode_options *o, any_decoder *d, uint64_t *D, ui
     return 0;
 }
 
-// Counts records of a shot file for a given record size; the reader checks b8/ptb64 sizes.
-static int count_records(const char *path, qp_shot_format fmt, uint64_t D, uint64_t K, uint64_t *n, qp_err *err) {
-    if (qp_shot_file_count_records(path, fmt, D, K, n, err) != 0) return -1;
-    return 0;
-}
-
 static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_format out_fmt,
                       qp_shot_format obs_fmt, qp_err *err) {
     any_decoder dec = {0};
@@ -100,7 +94,7 @@ static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_fo
     uint64_t shots = 0, errors = 0;
     // Record sizes are checked up front (b8/ptb64 by file size), before any decoding.
     uint64_t num_dets_records = 0;
-    if (count_records(o->in, in_fmt, D, 0, &num_dets_records, err) != 0) {
+    if (qp_shot_file_count_records(o->in, in_fmt, D, 0, &num_dets_records, err) != 0) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
         qp_fail(err, "%s (the model has %llu detectors)", msg, (unsigned long long)D);
@@ -112,7 +106,7 @@ static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_fo
             qp_fail(err, "--obs-in given but the model has no observables");
             goto done;
         }
-        if (count_records(o->obs_in, obs_fmt, 0, K, &num_obs_records, err) != 0) goto done;
+        if (qp_shot_file_count_records(o->obs_in, obs_fmt, 0, K, &num_obs_records, err) != 0) goto done;
         if (num_obs_records != num_dets_records) {
             qp_fail(err, "%s has %llu shots but %s has %llu", o->in, (unsigned long long)num_dets_records,
                     o->obs_in, (unsigned long long)num_obs_records);

@@ -14,30 +14,6 @@
 #include "workers/util/alloc.h"
 #include "workers/util/rng.h"
 
-static char *circuit_to_text(const qp_circuit *c, qp_err *err) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return NULL;
-    int rc = qp_circuit_write(c, f, err);
-    fclose(f);
-    if (rc == 0) return buf;
-    free(buf);
-    return NULL;
-}
-
-static char *dem_to_text(const qp_dem *d, qp_err *err) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return NULL;
-    int rc = qp_dem_write(d, f, err);
-    fclose(f);
-    if (rc == 0) return buf;
-    free(buf);
-    return NULL;
-}
-
 static char *read_text_file(const char *path, qp_err *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -84,7 +60,7 @@ int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err
         rc = qp_surface_code_generate(&c, &params, err);
     }
     if (rc == 0) {
-        *text = circuit_to_text(&c, err);
+        *text = qp_circuit_to_text(&c, err);
         if (!*text) rc = -1;
     }
     qp_circuit_free(&c);
@@ -105,7 +81,7 @@ static char *derive_dem_text(const char *circuit_text, const char *name, qp_err 
         rc = qp_error_analysis(&c, &opt, &d, err);
         if (rc != 0) qp_fail_prefix(err, "%s: detector error model", name);
     }
-    if (rc == 0) text = dem_to_text(&d, err);
+    if (rc == 0) text = qp_dem_to_string(&d, err);
     qp_dem_free(&d);
     qp_circuit_free(&c);
     return text;

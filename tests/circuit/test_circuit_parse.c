@@ -40,37 +40,18 @@ static char *strip_comment_lines(const char *text) {
     return out;
 }
 
-typedef struct {
-    char name[128];
-    long detectors, observables;
-} manifest_case;
-
-// Reads NAME and the detectors=/observables= fields of every case line in MANIFEST.txt.
-static int read_manifest(const char *dir, manifest_case *cases, int max_cases) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/MANIFEST.txt", dir);
-    char *text = qp_test_read_file(path, NULL);
-    cr_assert(text != NULL, "cannot read %s", path);
-    int n = 0;
-    for (char *line = strtok(text, "\n"); line && n < max_cases; line = strtok(NULL, "\n")) {
-        if (line[0] == '#' || !strchr(line, '\t')) continue;
-        manifest_case *mc = &cases[n];
-        size_t nl = strcspn(line, "\t");
-        if (nl >= sizeof mc->name) continue;
-        memcpy(mc->name, line, nl);
-        mc->name[nl] = 0;
-        char *d = strstr(line, "\tdetectors="), *o = strstr(line, "\tobservables=");
-        cr_assert(d && o, "manifest line for %s lacks detectors/observables", mc->name);
-        mc->detectors = strtol(d + 11, NULL, 10);
-        mc->observables = strtol(o + 13, NULL, 10);
-        n++;
-    }
-    free(text);
+// NAME and the detectors=/observables= fields of every case line in MANIFEST.txt.
+static int read_manifest(const char *dir, qp_test_vector_case *cases, int max_cases) {
+    int n = qp_test_read_manifest(dir, cases, max_cases);
+    cr_assert(n >= 0, "cannot read %s/MANIFEST.txt", dir);
+    for (int i = 0; i < n; i++)
+        cr_assert(cases[i].detectors != QP_TEST_ABSENT && cases[i].observables != QP_TEST_ABSENT,
+                  "manifest line for %s lacks detectors/observables", cases[i].name);
     return n;
 }
 
 static void check_vector_dir(const char *dir, int *checked) {
-    manifest_case cases[64];
+    qp_test_vector_case cases[64];
     int n = read_manifest(dir, cases, 64);
     for (int i = 0; i < n; i++) {
         char path[1024];
@@ -80,8 +61,8 @@ static void check_vector_dir(const char *dir, int *checked) {
         qp_circuit c;
         qp_err err = {{0}};
         cr_assert_eq(qp_circuit_parse(&c, text, path, &err), 0, "%s", err.msg);
-        cr_expect_eq(c.num_detectors, (uint64_t)cases[i].detectors, "%s: %llu detectors, manifest says %ld",
-                     cases[i].name, (unsigned long long)c.num_detectors, cases[i].detectors);
+        cr_expect_eq(c.num_detectors, (uint64_t)cases[i].detectors, "%s: %llu detectors, manifest says %llu",
+                     cases[i].name, (unsigned long long)c.num_detectors, (unsigned long long)cases[i].detectors);
         cr_expect_eq(c.num_observables, (uint32_t)cases[i].observables, "%s: observables", cases[i].name);
         cr_expect(c.num_qubits > 0 && c.max_lookback > 0, "%s: derived totals", cases[i].name);
 

@@ -347,36 +347,7 @@ Test(correlated, lowered_decode_matches_brute_force) {
 
 // ---- reference vectors ---------------------------------------------------------------------
 
-typedef struct {
-    char name[128];
-    char basis;
-    uint64_t shots, detectors, rounds, d, pm_corr_mistakes;
-    double p;
-} vector_case;
-
-static size_t read_manifest(const char *dir, vector_case *cases, size_t max) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/MANIFEST.txt", dir);
-    char *text = qp_test_read_file(path, NULL);
-    cr_assert(text, "cannot read %s", path);
-    size_t n = 0;
-    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
-        if (line[0] == '#' || !strchr(line, '\t')) continue;
-        vector_case c = {0};
-        sscanf(line, "%127[^\t]", c.name);
-        const char *f;
-        if ((f = strstr(line, "\tbasis="))) c.basis = f[7];
-        if ((f = strstr(line, "\td="))) c.d = strtoull(f + 3, NULL, 10);
-        if ((f = strstr(line, "\trounds="))) c.rounds = strtoull(f + 8, NULL, 10);
-        if ((f = strstr(line, "\tp="))) c.p = strtod(f + 3, NULL);
-        if ((f = strstr(line, "\tshots="))) c.shots = strtoull(f + 7, NULL, 10);
-        if ((f = strstr(line, "\tdetectors="))) c.detectors = strtoull(f + 11, NULL, 10);
-        if ((f = strstr(line, "\tpymatching_corr_mistakes="))) c.pm_corr_mistakes = strtoull(f + 26, NULL, 10);
-        cases[n++] = c;
-    }
-    free(text);
-    return n;
-}
+typedef qp_test_vector_case vector_case;  // tests/test_support.h
 
 typedef struct {
     uint64_t shots, plain, corr, discordant;
@@ -447,7 +418,9 @@ static paired_counts check_case(const char *dir, const vector_case *c) {
 
 static void check_dir(const char *dir) {
     vector_case cases[64];
-    size_t n = read_manifest(dir, cases, 64);
+    int read = qp_test_read_manifest(dir, cases, 64);
+    cr_assert(read >= 0, "cannot read %s/MANIFEST.txt", dir);
+    size_t n = (size_t)read;
     cr_assert_gt(n, 0);
     // Pooled over bases: cell [d==7][p==0.005] for d in {5,7}, p in {0.003,0.005}.
     paired_counts cell[2][2] = {{{0}}};

@@ -320,30 +320,7 @@ Test(sparse_blossom, lattices_continuous_weights_observables) { cr_assert_gt(run
 
 // ---- reference vectors ----------------------------------------------------------------------------
 
-typedef struct {
-    char name[128];
-    uint64_t shots, detectors, pm_mistakes;
-} vector_case;
-
-static size_t read_manifest(const char *dir, vector_case *cases, size_t max) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/MANIFEST.txt", dir);
-    char *text = qp_test_read_file(path, NULL);
-    cr_assert(text, "cannot read %s", path);
-    size_t n = 0;
-    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
-        if (line[0] == '#' || !strchr(line, '\t')) continue;
-        vector_case c = {0};
-        sscanf(line, "%127[^\t]", c.name);
-        const char *f;
-        if ((f = strstr(line, "\tshots="))) c.shots = strtoull(f + 7, NULL, 10);
-        if ((f = strstr(line, "\tdetectors="))) c.detectors = strtoull(f + 11, NULL, 10);
-        if ((f = strstr(line, "\tpymatching_mistakes="))) c.pm_mistakes = strtoull(f + 21, NULL, 10);
-        cases[n++] = c;
-    }
-    free(text);
-    return n;
-}
+typedef qp_test_vector_case vector_case;  // tests/test_support.h
 
 // Decodes the case with sparse blossom; compares weights with qp_mwpm on the first
 // `exact_shots` shots, predictions and mistakes with PyMatching on `shots` shots.
@@ -407,7 +384,9 @@ static void check_vector_case(const char *dir, const vector_case *c, uint64_t sh
 
 static void check_vector_dir(const char *dir, uint64_t exact_shots) {
     vector_case cases[64];
-    size_t n = read_manifest(dir, cases, 64);
+    int read = qp_test_read_manifest(dir, cases, 64);
+    cr_assert(read >= 0, "cannot read %s/MANIFEST.txt", dir);
+    size_t n = (size_t)read;
     cr_assert_gt(n, 0);
     for (size_t i = 0; i < n; i++) {
         int huge = cases[i].detectors > 5000;

@@ -11,20 +11,11 @@
 
 // detectors= of MANIFEST's line for case `name`, or -1.
 static long manifest_detectors(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/MANIFEST.txt", dir);
-    char *text = qp_test_read_file(path, NULL);
-    if (!text) return -1;
-    long result = -1;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        size_t n = strlen(name);
-        if (strncmp(line, name, n) == 0 && line[n] == '\t') {
-            char *d = strstr(line, "\tdetectors=");
-            if (d) result = strtol(d + 11, NULL, 10);
-        }
-    }
-    free(text);
-    return result;
+    qp_test_vector_case cases[64];
+    int n = qp_test_read_manifest(dir, cases, 64);
+    for (int i = 0; i < n; i++)
+        if (strcmp(cases[i].name, name) == 0 && cases[i].detectors != QP_TEST_ABSENT) return (long)cases[i].detectors;
+    return -1;
 }
 
 static int ends_with(const char *s, const char *suffix) {
