@@ -1,4 +1,5 @@
 // qecpipe: the single command-line entry point; dispatches to pipeline/cmd/cmd_<name>.c.
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,9 @@ static void print_usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    // A closed stdout (`qecpipe run | head -1`) must not kill a job half-way: writes then fail
+    // with EPIPE, and the commands stop printing but finish their work.
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         print_usage(stderr);
         return 2;

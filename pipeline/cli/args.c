@@ -6,7 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Usage errors come before MPI_Init, so under mpirun / srun every rank finds the same one:
+// only the first rank (by the launcher's environment) prints it.
+static int launched_as_other_rank(void) {
+    const char *vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && v[0]) return atol(v) != 0;
+    }
+    return 0;
+}
+
 int qp_usage_error(const char *command, const char *fmt, ...) {
+    if (launched_as_other_rank()) return QP_ARGS_USAGE_ERROR;
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "qecpipe %s: ", command);
@@ -37,10 +49,16 @@ static int set_value(const char *command, const qp_opt *o, const char *v) {
     case QP_OPT_STR:
         *(const char **)o->dest = v;
         return 0;
-    case QP_OPT_U64: {
+    case QP_OPT_U64:
+    case QP_OPT_SIZE: {
         if (*v == '-' || *v == '\0') break;
         unsigned long long x = strtoull(v, &end, 10);
         if (errno || *end) break;
+        if (o->kind == QP_OPT_SIZE && x > QP_OPT_SIZE_MAX) {
+            qp_usage_error(command, "--%s %s is too large (at most %llu)", o->name, v,
+                           (unsigned long long)QP_OPT_SIZE_MAX);
+            return -1;
+        }
         *(uint64_t *)o->dest = x;
         return 0;
     }

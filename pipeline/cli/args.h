@@ -6,12 +6,16 @@
 
 #include <stdint.h>
 
-typedef enum { QP_OPT_STR, QP_OPT_U64, QP_OPT_INT, QP_OPT_DOUBLE, QP_OPT_FLAG } qp_opt_kind;
+// QP_OPT_SIZE is a uint64_t that sizes an allocation (bits per record, ...): values above
+// QP_OPT_SIZE_MAX are a usage error, before anything is allocated.
+typedef enum { QP_OPT_STR, QP_OPT_U64, QP_OPT_SIZE, QP_OPT_INT, QP_OPT_DOUBLE, QP_OPT_FLAG } qp_opt_kind;
+
+#define QP_OPT_SIZE_MAX ((uint64_t)1 << 31)
 
 typedef struct {
     const char *name;     // without leading dashes, e.g. "out-format"
     qp_opt_kind kind;
-    void *dest;           // const char **, uint64_t *, int *, double *, int * (flag: set to 1)
+    void *dest;           // const char **, uint64_t * (U64, SIZE), int *, double *, int * (flag: set to 1)
     const char *metavar;  // shown in --help, e.g. "FILE"
     const char *help;
 } qp_opt;

@@ -30,7 +30,7 @@ static int run_convert(const convert_options *o, qp_shot_format in_fmt, qp_shot_
     uint64_t D = o->num_detectors, K = o->num_observables;
     size_t bpr = qp_bytes_per_record(D + K);
     size_t batch = BATCH_BYTES_TARGET / bpr;
-    if (batch < 64) batch = 64;
+    if (batch < 1) batch = 1;
     qp_shot_reader *in = NULL;
     qp_shot_writer *out = NULL;
     uint8_t *records = NULL;  // (batch, bpr): D detector bits then K observable bits
@@ -99,8 +99,8 @@ int cmd_convert(int argc, char **argv) {
         {"out-format", QP_OPT_STR, &o.out_format, "FMT", "output format (default 01)"},
         {"obs-out", QP_OPT_STR, &o.obs_out, "FILE", "write observables here instead of appending them to --out"},
         {"obs-out-format", QP_OPT_STR, &o.obs_out_format, "FMT", "format of --obs-out (default 01)"},
-        {"num-detectors", QP_OPT_U64, &num_detectors, "N", "detectors per record (or give --circuit/--dem)"},
-        {"num-observables", QP_OPT_U64, &num_observables, "K", "observables per record (default 0, or from --circuit/--dem)"},
+        {"num-detectors", QP_OPT_SIZE, &num_detectors, "N", "detectors per record (or give --circuit/--dem)"},
+        {"num-observables", QP_OPT_SIZE, &num_observables, "K", "observables per record (default 0, or from --circuit/--dem)"},
         {"circuit", QP_OPT_STR, &circuit_path, "FILE", "take N and K from this Stim circuit"},
         {"dem", QP_OPT_STR, &dem_path, "FILE", "take N and K from this detector error model"},
     };

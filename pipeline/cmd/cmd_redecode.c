@@ -36,8 +36,8 @@ int cmd_redecode(int argc, char **argv) {
         {"model", QP_OPT_STR, &model, "FILE", "the nn decoder's model (a qecpipe train checkpoint)"},
         {"dem-name", QP_OPT_STR, &dem_name, "NAME", "DEM file in each folder (default circuit_detector_error_model.dem if present, else derived from the circuit)"},
         {"dem-by-parity", QP_OPT_FLAG, &by_parity, NULL, "even shots with pij_from_odd_for_even.dem, odd shots with pij_from_even_for_odd.dem (as Google decoded them)"},
-        {"shots-per-task", QP_OPT_U64, &spt, "N", "shots per scheduler task (default 10000)"},
-        {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress lines on stderr"},
+        {"shots-per-task", QP_OPT_SIZE, &spt, "N", "shots per scheduler task (default 10000)"},
+        {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress or \"wrote\" lines on stderr; the result lines (one per experiment and decoder) still go to stdout"},
         {"restart", QP_OPT_FLAG, &restart, NULL, "discard an unfinished PATH.partial instead of resuming it"},
         {"wave-shots", QP_OPT_U64, &wave_shots, "N", "shots per journaled wave (default 1048576): what an interruption can lose"},
     };

@@ -18,7 +18,7 @@ int cmd_run(int argc, char **argv) {
     const char *share = NULL;
     const qp_opt opts[] = {
         {"out", QP_OPT_STR, &out, "PATH", "result file (overrides the config's job.output)"},
-        {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress lines on stderr"},
+        {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress or \"wrote\" lines on stderr; the result lines (one per experiment and decoder) still go to stdout"},
         {"restart", QP_OPT_FLAG, &restart, NULL, "discard an unfinished PATH.partial instead of resuming it"},
         {"wave-shots", QP_OPT_U64, &wave_shots, "N", "shots per journaled wave (default 1048576): what an interruption can lose"},
         {"share", QP_OPT_STR, &share, "I/N", "run only experiments e with e % N == I (default in a Slurm job array: "

@@ -169,6 +169,10 @@ int cmd_simulate(int argc, char **argv) {
     if (o.obs_out && strcmp(o.obs_out, o.out) == 0)
         return qp_usage_error("simulate", "--out and --obs-out name the same file '%s'", o.out);
     if (o.record_budget == 0) return qp_usage_error("simulate", "--record-budget must be positive");
+    // ptb64 stores groups of 64 shots: say so before sampling, not after.
+    if ((fmt == QP_FORMAT_PTB64 || (o.obs_out && obs_fmt == QP_FORMAT_PTB64)) && shots % 64 != 0)
+        return qp_usage_error("simulate", "ptb64 output needs a multiple of 64 shots, got --shots %llu",
+                              (unsigned long long)shots);
     qp_err err = {{0}};
     if (run_simulate(&o, fmt, obs_fmt, &err) != 0) {
         fprintf(stderr, "qecpipe simulate: %s\n", err.msg);

@@ -238,9 +238,14 @@ int qp_cfg_name(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *where, c
     for (const char *s = buf; *s; s++) {
         int ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
                  *s == '.' || *s == '-';
-        if (!ok)
-            return qp_cfg_fail(c, n, where, "character '%c' not allowed in a name (use letters, digits, '_', '.', '-')",
-                               *s);
+        if (!ok) {  // name the whole UTF-8 character, not its first byte
+            unsigned char lead = (unsigned char)*s;
+            int len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+            for (int k = 1; k < len; k++)
+                if (((unsigned char)s[k] & 0xc0) != 0x80) len = k;  // stops at the string's end too
+            return qp_cfg_fail(c, n, where, "character '%.*s' not allowed in a name (use letters, digits, '_', '.', '-')",
+                               len, s);
+        }
     }
     return 0;
 }

@@ -1,5 +1,5 @@
 // The 01 format: one line per record, exactly num_bits characters '0'/'1', then '\n'.
-// A final line without '\n' is accepted; a short line, a long line or any other character
+// A final line without '\n' is accepted, and so are CRLF line ends (as Stim accepts them); a short line, a long line or any other character
 // is an error at its line:column.
 #include <stdio.h>
 
@@ -22,7 +22,7 @@ int qp_decode_01(qp_byte_source *src, const qp_record_shape *shape, const char *
         if (c == '1') {
             qp_bit_set(record, k);
         } else if (c != '0') {
-            if (c == '\n' || c < 0)
+            if (c == '\n' || c == '\r' || c < 0)
                 return qp_fail(err, "%s:%llu:%llu: line has %llu bits, expected %llu", name, (unsigned long long)line,
                                (unsigned long long)col, (unsigned long long)k, (unsigned long long)shape->num_bits);
             return qp_fail(err, "%s:%llu:%llu: expected '0' or '1', got %s", name, (unsigned long long)line,
@@ -31,6 +31,7 @@ int qp_decode_01(qp_byte_source *src, const qp_record_shape *shape, const char *
     }
     uint64_t line = src->line, col = qp_source_column(src);
     int c = qp_source_get(src);
+    if (c == '\r' && (qp_source_peek(src) == '\n' || qp_source_peek(src) < 0)) c = qp_source_get(src);
     if (c == '\n' || c < 0) return 1;
     if (c == '0' || c == '1')
         return qp_fail(err, "%s:%llu:%llu: line is longer than %llu bits", name, (unsigned long long)line,

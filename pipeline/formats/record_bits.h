@@ -20,6 +20,11 @@ typedef struct {
     char det_prefix;           // letter written for bits [0, D) in dets: 'D', or 'M' for measurements
 } qp_record_shape;
 
+// The largest record qecpipe reads or writes: 2^31 bits (256 MiB), far above any experiment
+// (a d=25 surface code over 100,000 rounds has 6.2e7 detectors) and small enough that a
+// batch of records is allocatable. Readers and the command line refuse larger sizes.
+#define QP_RECORD_BITS_MAX ((uint64_t)1 << 31)
+
 // Fills a shape for D detectors and K observables (det_prefix 'D').
 qp_record_shape qp_record_shape_make(uint64_t num_detectors, uint64_t num_observables);
 

@@ -22,6 +22,7 @@ struct qp_shot_reader {
     uint64_t position;        // index of the next record handed out
     int failed;               // sticky: set by the first error, which is kept in `failure`
     qp_err failure;
+    uint64_t line_bytes;      // 01 only: bytes per line (num_bits + 1, + 2 with CRLF); 0 until a seek probes it
     // ptb64 only:
     uint8_t *group_words;     // (num_bits, 8) raw words of one group
     uint8_t *group_records;   // (64, bytes_per_record) the decoded current group
@@ -42,9 +43,17 @@ static int reader_fail(qp_shot_reader *r, qp_err *err) {
     return -1;
 }
 
-// Checks that a known input size is a whole number of records (b8) or groups (ptb64).
+// Checks that a known input size is a whole number of records (b8) or groups (ptb64), and
+// holds at least one record (01), before any buffer of the record size is allocated.
 static int check_size(qp_shot_reader *r, qp_err *err) {
     if (r->size < 0) return 0;
+    // A huge record (a wrong --num-detectors) would be allocated before its first line is
+    // read; small ones keep the line:column error of the decoder.
+    if (r->format == QP_FORMAT_01 && r->shape.num_bits > (1u << 20) && r->size > 0 &&
+        (uint64_t)r->size < r->shape.num_bits)
+        return qp_fail(err, "%s: the file holds %lld bytes, less than one 01 record of %llu bits (%llu detectors, "
+                       "%llu observables)", r->name, (long long)r->size, (unsigned long long)r->shape.num_bits,
+                       (unsigned long long)r->shape.num_detectors, (unsigned long long)r->shape.num_observables);
     if (r->format == QP_FORMAT_B8) {
         uint64_t bpr = r->shape.bytes_per_record;
         uint64_t rem = (uint64_t)r->size % bpr;
@@ -73,10 +82,6 @@ static qp_shot_reader *reader_new(const char *name, qp_shot_format format, uint6
     r->format = format;
     r->shape = qp_record_shape_make(num_detectors, num_observables);
     r->size = -1;
-    if (format == QP_FORMAT_PTB64) {
-        r->group_words = qp_malloc((size_t)r->shape.num_bits * 8);
-        r->group_records = qp_malloc(64 * r->shape.bytes_per_record);
-    }
     return r;
 }
 
@@ -85,9 +90,11 @@ static int check_args(const char *name, qp_shot_format format, uint64_t num_dete
     if ((int)format < 0 || format >= QP_FORMAT_COUNT) return qp_fail(err, "%s: unknown shot format %d", name, (int)format);
     if (num_detectors + num_observables == 0)
         return qp_fail(err, "%s: records must have at least one bit (0 detectors and 0 observables given)", name);
-    if (num_detectors + num_observables > ((uint64_t)1 << 40))
-        return qp_fail(err, "%s: records of %llu bits are too large", name,
-                       (unsigned long long)(num_detectors + num_observables));
+    if (num_detectors > QP_RECORD_BITS_MAX || num_observables > QP_RECORD_BITS_MAX ||
+        num_detectors + num_observables > QP_RECORD_BITS_MAX)
+        return qp_fail(err, "%s: records of %llu detectors and %llu observables are too large (at most %llu bits)", name,
+                       (unsigned long long)num_detectors, (unsigned long long)num_observables,
+                       (unsigned long long)QP_RECORD_BITS_MAX);
     return 0;
 }
 
@@ -222,6 +229,10 @@ uint64_t qp_shot_reader_position(const qp_shot_reader *r) { return r->position; 
 
 // Decodes the next ptb64 group into group_records. Returns 1, 0 at end, -1 on error.
 static int next_group(qp_shot_reader *r, qp_err *err) {
+    if (!r->group_words) {  // allocated on first use: after the size checks
+        r->group_words = qp_malloc((size_t)r->shape.num_bits * 8);
+        r->group_records = qp_malloc(64 * r->shape.bytes_per_record);
+    }
     memset(r->group_records, 0, 64 * r->shape.bytes_per_record);
     r->group_size = 0;
     r->group_next = 0;
@@ -298,8 +309,13 @@ int qp_shot_reader_seek(qp_shot_reader *r, uint64_t record_index, qp_err *err) {
         if (r->size >= 0) total = (uint64_t)r->size / r->shape.bytes_per_record;
         break;
     case QP_FORMAT_01:
-        offset = record_index * (r->shape.num_bits + 1);
-        if (r->size >= 0) total = ((uint64_t)r->size + r->shape.num_bits) / (r->shape.num_bits + 1);
+        if (!r->line_bytes) {  // LF or CRLF: the byte after the first line's bits tells
+            if (qp_source_seek(&r->src, r->shape.num_bits) != 0)
+                return qp_fail(err, "%s: cannot seek: %s", r->name, strerror(errno));
+            r->line_bytes = r->shape.num_bits + 1 + (qp_source_peek(&r->src) == '\r');
+        }
+        offset = record_index * r->line_bytes;
+        if (r->size >= 0) total = ((uint64_t)r->size + r->line_bytes - 1) / r->line_bytes;
         break;
     case QP_FORMAT_PTB64:
         offset = record_index / 64 * r->shape.num_bits * 8;

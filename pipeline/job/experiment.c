@@ -198,9 +198,14 @@ static const char *shortest_double(double x, char *buf, size_t cap) {
 void qp_job_json_metadata(const qp_experiment_info *in, char *buf, size_t cap) {
     size_t j = 0;
     j += snprintf(buf + j, cap - j, "{\"name\":\"");
-    for (const char *s = in->name; *s && j + 8 < cap; s++) {
-        if (*s == '"' || *s == '\\') buf[j++] = '\\';
-        if ((unsigned char)*s >= 0x20) buf[j++] = *s;
+    // JSON string escapes: quote, backslash and control characters (a tab in a folder name
+    // is \t, not dropped); UTF-8 passes through as it is.
+    for (const unsigned char *s = (const unsigned char *)in->name; *s && j + 8 < cap; s++) {
+        const char *esc = *s == '"' ? "\\\"" : *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
+                          : *s == '\r' ? "\\r" : NULL;
+        if (esc) j += (size_t)snprintf(buf + j, cap - j, "%s", esc);
+        else if (*s < 0x20 || *s == 0x7f) j += (size_t)snprintf(buf + j, cap - j, "\\u%04x", *s);
+        else buf[j++] = (char)*s;
     }
     char num[40];
     j += snprintf(buf + j, cap > j ? cap - j : 0, "\",\"code\":\"%s\"", in->code);

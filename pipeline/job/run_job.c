@@ -359,6 +359,7 @@ static int write_stats(qp_store *store, const qp_job_experiment *je, const uint6
 }
 
 static void print_summary(const qp_job_experiment *je, const uint64_t *totals) {
+    if (ferror(stdout)) return;  // stdout closed (EPIPE): stop printing, keep working
     for (int k = 0; k < je->num_decoders; k++) {
         uint64_t shots = totals[0], errors = totals[1 + k];
         double lo, hi;

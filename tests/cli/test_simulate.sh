@@ -84,9 +84,9 @@ check "bad circuit: one line naming file:line" '[ "$(wc -l < "$tmp/err")" -eq 1 
 check "bad circuit: no output file" '[ ! -e "$tmp/bad.b8" ] && [ ! -e "$tmp/bad.b8.partial" ]'
 "$bin" simulate --circuit "$tmp/missing.stim" --shots 10 --out "$tmp/bad.b8" 2>"$tmp/err"; st=$?
 check "missing circuit exits 1" '[ $st -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]'
-# ptb64 needs a multiple of 64 shots: the run fails and leaves nothing.
+# ptb64 needs a multiple of 64 shots: a usage error before sampling, nothing left.
 "$bin" simulate --circuit "$circ" --shots 100 --out "$tmp/p.ptb64" --out-format ptb64 2>"$tmp/err"; st=$?
-check "ptb64 with 100 shots exits 1, no file" '[ $st -eq 1 ] && [ ! -e "$tmp/p.ptb64" ] && [ ! -e "$tmp/p.ptb64.partial" ]'
+check "ptb64 with 100 shots exits 2, no file" '[ $st -eq 2 ] && [ ! -e "$tmp/p.ptb64" ] && [ ! -e "$tmp/p.ptb64.partial" ]'
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

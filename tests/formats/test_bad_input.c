@@ -61,7 +61,8 @@ Test(bad_input, b01_wrong_length_or_stray_character) {
     TEXT(QP_FORMAT_01, 4, 1, "00000\n001x0\n", ":2:4: expected '0' or '1', got 'x'");
     TEXT(QP_FORMAT_01, 4, 1, "00000\n000000\n", ":2:6: line is longer than 5 bits");
     TEXT(QP_FORMAT_01, 4, 1, "00000\n0000 \n", ":2:5: expected '0' or '1', got ' '");
-    TEXT(QP_FORMAT_01, 4, 1, "00000\n00000\r\n", ":2:6: expected end of line after 5 bits, got '\\x0d'");
+    // CRLF ends a line (as in Stim); a lone CR does not.
+    TEXT(QP_FORMAT_01, 4, 1, "00000\r\n00000\r0\n", ":2:6: expected end of line after 5 bits, got '\\x0d'");
     TEXT(QP_FORMAT_01, 4, 1, "00000\n\n", ":2:1: line has 0 bits, expected 5");
     TEXT(QP_FORMAT_01, 4, 1, "000", ":1:4: line has 3 bits, expected 5");
 }
