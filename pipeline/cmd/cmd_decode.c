@@ -17,7 +17,7 @@
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_reader.h"
 #include "pipeline/formats/shot_writer.h"
-#include "pipeline/train/nn_decoder.h"
+#include "pipeline/job/decoder_open.h"
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
 #include "workers/dem/dem.h"
@@ -47,46 +47,34 @@ static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
     return rc;
 }
 
-// The decoder behind the batches: a matching decoder from the DEM, or the neural decoder from
-// a model file and the circuit.
-typedef struct {
-    qp_decoder *matching;
-    qp_nn_decoder *nn;
-} any_decoder;
-
-static int open_decoder(const decode_options *o, any_decoder *d, uint64_t *D, uint32_t *K, qp_err *err) {
-    if (strcmp(o->decoder, "nn") == 0) {
+// The decoder behind the batches: from the DEM (or the circuit's), or for kinds that need a
+// model from the model file and the circuit.
+static qp_decoder *open_decoder(const decode_options *o, qp_decoder_id id, qp_err *err) {
+    qp_decoder *dec = NULL;
+    if (qp_decoder_kind_of(id)->needs_model) {
         qp_circuit c;
-        if (qp_circuit_parse_file(&c, o->circuit, err) != 0) {
-            qp_circuit_free(&c);
-            return -1;
+        if (qp_circuit_parse_file(&c, o->circuit, err) == 0) {
+            qp_decoder_inputs in = {NULL, &c, o->model};
+            qp_decoder_open(id, &in, &dec, err);
         }
-        int rc = qp_nn_decoder_open(o->model, &c, &d->nn, err);
         qp_circuit_free(&c);
-        if (rc != 0) return -1;
-        *D = qp_nn_decoder_num_detectors(d->nn);
-        *K = qp_nn_decoder_num_observables(d->nn);
-        return 0;
+        return dec;
     }
     qp_dem dem;
-    if (load_model(o, &dem, err)) {
-        qp_dem_free(&dem);
-        return -1;
+    if (load_model(o, &dem, err) == 0) {
+        qp_decoder_inputs in = {&dem, NULL, NULL};
+        if (qp_decoder_open(id, &in, &dec, err) != 0) qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
     }
-    d->matching = qp_decoder_create(o->decoder, &dem, err);
     qp_dem_free(&dem);
-    if (!d->matching) return qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
-    *D = qp_decoder_num_detectors(d->matching);
-    *K = qp_decoder_num_observables(d->matching);
-    return 0;
+    return dec;
 }
 
-static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_format out_fmt,
+static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format in_fmt, qp_shot_format out_fmt,
                       qp_shot_format obs_fmt, qp_err *err) {
-    any_decoder dec = {0};
-    uint64_t D = 0;
-    uint32_t K = 0;
-    if (open_decoder(o, &dec, &D, &K, err) != 0) return -1;
+    qp_decoder *dec = open_decoder(o, id, err);
+    if (!dec) return -1;
+    uint64_t D = qp_decoder_num_detectors(dec);
+    uint32_t K = qp_decoder_num_observables(dec);
     qp_shot_reader *in = NULL;
     qp_shot_writer *out = NULL;
     uint8_t *records = NULL, *dets = NULL, *actual = NULL, *pred = NULL;
@@ -129,8 +117,7 @@ static int run_decode(const decode_options *o, qp_shot_format in_fmt, qp_shot_fo
         if (got == 0) break;
         if (KK) qp_records_split(records, (size_t)got, D, K, dets, actual);
         else memcpy(dets, records, (size_t)got * dbytes);
-        if (dec.nn ? qp_nn_decoder_decode(dec.nn, dets, (size_t)got, dbytes, pred, NULL, err)
-                   : qp_decoder_decode_batch(dec.matching, dets, (size_t)got, dbytes, pred, NULL, err)) {
+        if (qp_decoder_decode_batch(dec, dets, (size_t)got, dbytes, pred, NULL, err)) {
             qp_fail_prefix(err, "%s: shots %llu..", o->in, (unsigned long long)shots);
             goto done;
         }
@@ -158,13 +145,15 @@ done:
     free(dets);
     free(actual);
     free(pred);
-    if (dec.matching) qp_decoder_free(dec.matching);
-    qp_nn_decoder_free(dec.nn);
+    qp_decoder_free(dec);
     return rc;
 }
 
 int cmd_decode(int argc, char **argv) {
     decode_options o = {.in_format = "b8", .out_format = "01", .obs_in_format = "b8", .decoder = "mwpm"};
+    char decoder_names[256], decoder_help[320];
+    qp_decoder_list_names(decoder_names, sizeof decoder_names);
+    snprintf(decoder_help, sizeof decoder_help, "decoder: %s (default mwpm)", decoder_names);
     const qp_opt opts[] = {
         {"dem", QP_OPT_STR, &o.dem, "FILE", "detector error model (Stim .dem, decomposed with ^)"},
         {"circuit", QP_OPT_STR, &o.circuit, "FILE", "or: a Stim circuit, analysed into a decomposed model"},
@@ -174,7 +163,7 @@ int cmd_decode(int argc, char **argv) {
         {"out-format", QP_OPT_STR, &o.out_format, "FMT", "format of --out (default 01)"},
         {"obs-in", QP_OPT_STR, &o.obs_in, "FILE", "actual observable flips: count mistakes, print shots/errors/LER"},
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
-        {"decoder", QP_OPT_STR, &o.decoder, "NAME", "decoder: mwpm, mwpm-corr, uf, nn (default mwpm)"},
+        {"decoder", QP_OPT_STR, &o.decoder, "NAME", decoder_help},
         {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train (needs --circuit)"},
     };
     int rc = qp_args_parse(argc, argv, "decode",
@@ -189,12 +178,13 @@ int cmd_decode(int argc, char **argv) {
     if (!o.dem == !o.circuit) return qp_usage_error("decode", "give exactly one of --dem or --circuit");
     if (!o.in) return qp_usage_error("decode", "--in is required");
     if (!o.out && !o.obs_in) return qp_usage_error("decode", "give --out and/or --obs-in");
-    int nn = strcmp(o.decoder, "nn") == 0;
-    if (!nn && strcmp(o.decoder, "mwpm") != 0 && strcmp(o.decoder, "mwpm-corr") != 0 && strcmp(o.decoder, "uf") != 0)
-        return qp_usage_error("decode", "unknown decoder '%s' (available: mwpm, mwpm-corr, uf, nn)", o.decoder);
-    if (nn && (!o.model || !o.circuit))
-        return qp_usage_error("decode", "--decoder nn needs --model FILE and --circuit FILE (the model's layout)");
-    if (!nn && o.model) return qp_usage_error("decode", "--model is only for --decoder nn");
+    int id = qp_decoder_from_name(o.decoder);
+    if (id < 0) return qp_usage_error("decode", "unknown decoder '%s' (available: %s)", o.decoder, decoder_names);
+    int needs_model = qp_decoder_kind_of((qp_decoder_id)id)->needs_model;
+    if (needs_model && (!o.model || !o.circuit))
+        return qp_usage_error("decode", "--decoder %s needs --model FILE and --circuit FILE (the model's layout)",
+                              o.decoder);
+    if (!needs_model && o.model) return qp_usage_error("decode", "--model is only for --decoder nn");
     qp_shot_format fmts[3];
     const char *names[3] = {o.in_format, o.out_format, o.obs_in_format};
     const char *flags[3] = {"in-format", "out-format", "obs-in-format"};
@@ -203,9 +193,9 @@ int cmd_decode(int argc, char **argv) {
             return qp_usage_error("decode", "unknown format '%s' for --%s (expected one of %s)", names[i], flags[i],
                                   qp_shot_format_names());
     qp_err err = {{0}};
-    if (nn) MPI_Init(&argc, &argv);  // model files are read through the HDF5 store
-    rc = run_decode(&o, fmts[0], fmts[1], fmts[2], &err);
+    if (needs_model) MPI_Init(&argc, &argv);  // model files are read through the HDF5 store
+    rc = run_decode(&o, (qp_decoder_id)id, fmts[0], fmts[1], fmts[2], &err);
     if (rc != 0) fprintf(stderr, "qecpipe decode: %s\n", err.msg);
-    if (nn) MPI_Finalize();
+    if (needs_model) MPI_Finalize();
     return rc == 0 ? 0 : 1;
 }

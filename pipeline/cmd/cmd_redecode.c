@@ -16,7 +16,9 @@ static uint32_t parse_decoders(const char *list) {
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int k = qp_decoder_from_name(tok);
         if (k < 0) {
-            qp_usage_error("redecode", "unknown decoder '%s' (known: mwpm, mwpm-corr, uf, nn)", tok);
+            char names[256];
+            qp_decoder_list_names(names, sizeof names);
+            qp_usage_error("redecode", "unknown decoder '%s' (known: %s)", tok, names);
             return 0;
         }
         mask |= QP_DECODER_BIT(k);
@@ -30,9 +32,12 @@ int cmd_redecode(int argc, char **argv) {
     int by_parity = 0, quiet = 0, restart = 0;
     uint64_t wave_shots = 0;
     uint64_t spt = 10000;
+    char names[256], decoders_help[320];
+    qp_decoder_list_names(names, sizeof names);
+    snprintf(decoders_help, sizeof decoders_help, "comma-separated decoders: %s (default mwpm)", names);
     const qp_opt opts[] = {
         {"out", QP_OPT_STR, &out, "PATH", "result file (required)"},
-        {"decoders", QP_OPT_STR, &decoders, "LIST", "comma-separated decoders: mwpm, mwpm-corr, uf, nn (default mwpm)"},
+        {"decoders", QP_OPT_STR, &decoders, "LIST", decoders_help},
         {"model", QP_OPT_STR, &model, "FILE", "the nn decoder's model (a qecpipe train checkpoint)"},
         {"dem-name", QP_OPT_STR, &dem_name, "NAME", "DEM file in each folder (default circuit_detector_error_model.dem if present, else derived from the circuit)"},
         {"dem-by-parity", QP_OPT_FLAG, &by_parity, NULL, "even shots with pij_from_odd_for_even.dem, odd shots with pij_from_even_for_odd.dem (as Google decoded them)"},

@@ -13,7 +13,6 @@
 static const char *const top_keys[] = {"job", "experiments", "train", "redecode", NULL};
 static const char *const job_keys[] = {"name", "seed", "output", "store_samples", "shots_per_task", "stages", NULL};
 static const char *const redecode_keys[] = {"archive", "decoders", "dem_name", "dem_by_parity", "model", NULL};
-static const char *const decoder_names[] = {"mwpm", "mwpm-corr", "uf", "nn", NULL};
 static const char *const stage_names[] = {"train", "simulate", "decode", "redecode", "report", NULL};
 
 const char *qp_basis_name(qp_basis b) { return b == QP_BASIS_X ? "x" : "z"; }
@@ -21,16 +20,10 @@ const char *qp_code_name(qp_code c) { return c == QP_CODE_SURFACE ? "surface" : 
 const char *qp_noise_name(qp_noise_model m) {
     return m == QP_NOISE_UNIFORM ? "uniform" : m == QP_NOISE_SI1000 ? "si1000" : "none";
 }
-const char *qp_decoder_name(qp_decoder_id d) { return d >= 0 && d < QP_NUM_DECODERS ? decoder_names[d] : "?"; }
 const char *qp_stage_name(qp_stage s) {
     for (int k = 0; k < QP_NUM_STAGES; k++)
         if (s == (1u << k)) return stage_names[k];
     return "?";
-}
-int qp_decoder_from_name(const char *name) {
-    for (int k = 0; k < QP_NUM_DECODERS; k++)
-        if (strcmp(name, decoder_names[k]) == 0) return k;
-    return -1;
 }
 
 void qp_experiment_generated_name(qp_basis basis, int distance, int rounds, qp_noise_model noise, double p, char *buf,
@@ -55,6 +48,8 @@ int qp_cfg_decoders(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *wher
     *mask = 0;
     for (int i = 0; i < count; i++) {
         const qp_yaml_node *item = qp_cfg_item(n, i);
+        const char *decoder_names[QP_NUM_DECODERS + 1] = {NULL};
+        for (int d = 0; d < QP_NUM_DECODERS; d++) decoder_names[d] = qp_decoder_name((qp_decoder_id)d);
         int k;
         if (qp_cfg_enum(c, item, where, decoder_names, &k) != 0) return -1;
         if (*mask & QP_DECODER_BIT(k)) return qp_cfg_fail(c, item, where, "decoder '%s' is listed twice", item->text);

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workers/decode/decoder.h"
 #include "workers/util/err.h"
 
 #define QP_CONFIG_NAME_MAX 128          // names (job, experiment), including the NUL
@@ -50,15 +51,9 @@ typedef enum {
     QP_NOISE_SI1000 = 2,   // superconducting-inspired SI1000 (Gidney et al. 2021): base p, 5p measurement flips
 } qp_noise_model;
 
-// Decoders, as indices; an experiment's `decoders` field is a bitmask of QP_DECODER_BIT(k).
-// Iterate in this fixed order: for (k = 0; k < QP_NUM_DECODERS; k++) if (mask & QP_DECODER_BIT(k)).
-typedef enum {
-    QP_DEC_MWPM = 0,       // "mwpm": exact minimum-weight perfect matching
-    QP_DEC_MWPM_CORR = 1,  // "mwpm-corr": two-pass correlated matching
-    QP_DEC_UF = 2,         // "uf": union-find
-    QP_DEC_NN = 3,         // "nn": the recurrent neural decoder (needs a model file)
-    QP_NUM_DECODERS = 4,
-} qp_decoder_id;  // not qp_decoder: that is the decoder object of workers/decode/decoder.h
+// Decoders are the qp_decoder_id indices of the table in workers/decode/decoder.h; an
+// experiment's `decoders` field is a bitmask of QP_DECODER_BIT(k). Iterate in the table's
+// order: for (k = 0; k < QP_NUM_DECODERS; k++) if (mask & QP_DECODER_BIT(k)).
 #define QP_DECODER_BIT(k) (1u << (k))
 
 // Pipeline stages `qecpipe run` executes, as a bitmask, always in this order:
@@ -187,10 +182,7 @@ int qp_config_find_experiment(const qp_config *cfg, const char *name);
 const char *qp_basis_name(qp_basis b);
 const char *qp_noise_name(qp_noise_model m);
 const char *qp_code_name(qp_code c);
-const char *qp_decoder_name(qp_decoder_id d);
 const char *qp_stage_name(qp_stage s);  // s is a single bit
-// Parses a decoder name; returns its qp_decoder_id index or -1.
-int qp_decoder_from_name(const char *name);
 
 // Writes the stable experiment name for these fields (the rule documented at qp_experiment.name)
 // into buf. Circuit experiments need their name set by the caller; this handles generated ones.

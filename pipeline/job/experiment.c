@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "pipeline/formats/shot_reader.h"
+#include "pipeline/job/decoder_open.h"
 #include "pipeline/store/store_name.h"
 #include "scheduler/collectives.h"
 #include "workers/circuit/surface_code.h"
@@ -110,23 +111,14 @@ static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm c
         const char *kind = qp_decoder_name((qp_decoder_id)k);
         int i = je->num_decoders;
         je->decoder_ids[i] = (qp_decoder_id)k;
-        if (k == QP_DEC_NN) {  // a trained model, not a DEM, defines this decoder
-            if (!je->info.model[0])
-                rc = qp_fail(err, "experiment %s: decoder nn needs a model file (experiments[].model, "
-                                  "a train section, or --model)", name);
-            else
-                rc = qp_nn_decoder_open(je->info.model, &je->circuit, &je->nn[i], err);
-            if (rc != 0) break;
-            je->num_decoders++;
-            continue;
+        qp_decoder_inputs in = {&je->dem, &je->circuit, je->info.model};
+        rc = qp_decoder_open((qp_decoder_id)k, &in, &je->decoders[i], err);
+        if (rc == 0 && je->dem_odd_text && !qp_decoder_kind_of((qp_decoder_id)k)->needs_model) {
+            in.dem = &dem_odd;
+            rc = qp_decoder_open((qp_decoder_id)k, &in, &je->decoders_odd[i], err);
         }
-        je->decoders[i] = qp_decoder_create(kind, &je->dem, err);
-        if (je->decoders[i] && je->dem_odd_text) je->decoders_odd[i] = qp_decoder_create(kind, &dem_odd, err);
         if (je->decoders[i]) je->num_decoders++;
-        if (!je->decoders[i] || (je->dem_odd_text && !je->decoders_odd[i])) {
-            qp_fail_prefix(err, "experiment %s: decoder %s", name, kind);
-            rc = -1;
-        }
+        if (rc != 0) qp_fail_prefix(err, "experiment %s: decoder %s", name, kind);
     }
     qp_dem_free(&dem_odd);
     // Agree: the lowest failing rank's message wins.
@@ -321,7 +313,6 @@ void qp_job_experiment_free(qp_job_experiment *je) {
     for (int k = 0; k < je->num_decoders; k++) {
         if (je->decoders[k]) qp_decoder_free(je->decoders[k]);
         if (je->decoders_odd[k]) qp_decoder_free(je->decoders_odd[k]);
-        qp_nn_decoder_free(je->nn[k]);
     }
     je->num_decoders = 0;
     qp_circuit_free(&je->circuit);

@@ -14,7 +14,6 @@
 #include "pipeline/config/config.h"
 #include "pipeline/formats/shot_format.h"
 #include "workers/circuit/circuit.h"
-#include "pipeline/train/nn_decoder.h"
 #include "workers/decode/decoder.h"
 #include "workers/dem/dem.h"
 #include "workers/util/err.h"
@@ -57,9 +56,8 @@ typedef struct {
     int num_decoders;
     qp_decoder_id decoder_ids[QP_NUM_DECODERS];  // in qp_decoder_id order
     qp_decoder *decoders[QP_NUM_DECODERS];
-    qp_decoder *decoders_odd[QP_NUM_DECODERS];   // with --dem-by-parity, else NULL
-    qp_nn_decoder *nn[QP_NUM_DECODERS];          // the neural decoder's slot (decoders[k] is
-                                                 // then NULL); it gives confidences, no weights
+    qp_decoder *decoders_odd[QP_NUM_DECODERS];   // with --dem-by-parity, for kinds built
+                                                 // from a DEM; else NULL
 } qp_job_experiment;
 
 // Collective: a config experiment (generated surface code or circuit file).

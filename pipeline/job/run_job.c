@@ -92,6 +92,12 @@ static int read_archived_shots(const qp_job_experiment *je, uint64_t first, uint
     return rc;
 }
 
+// The decoder's extra output: confidences (float per observable, the neural decoder) or
+// matching weights (double per shot).
+static int gives_confidence(const qp_job_experiment *je, int k) {
+    return qp_decoder_kind_of(je->decoder_ids[k])->extra == QP_DECODER_CONFIDENCE;
+}
+
 // Decodes with the parity's decoder: even global shot indices with decoders[k], odd with
 // decoders_odd[k] (Google's pij_from_odd_for_even / pij_from_even_for_odd convention).
 static int decode_by_parity(experiment_run *r, int k, uint64_t first, uint64_t n, const uint8_t *dets,
@@ -136,15 +142,14 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     counters[0] = n;
     for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
         o.pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
-        if (je->nn[k]) {
-            o.confidence[k] = qp_malloc((n * je->num_observables + 1) * sizeof(float));
-            rc = qp_nn_decoder_decode(je->nn[k], o.dets, n, r->det_bytes, o.pred[k], o.confidence[k], err);
-        } else {
-            o.weight[k] = qp_malloc((n + 1) * sizeof(double));
-            rc = je->decoders_odd[k]
-                     ? decode_by_parity(r, k, first, n, o.dets, o.pred[k], o.weight[k], err)
-                     : qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k], o.weight[k], err);
-        }
+        void *extra;
+        if (gives_confidence(je, k))
+            extra = o.confidence[k] = qp_malloc((n * je->num_observables + 1) * sizeof(float));
+        else
+            extra = o.weight[k] = qp_malloc((n + 1) * sizeof(double));
+        rc = je->decoders_odd[k]
+                 ? decode_by_parity(r, k, first, n, o.dets, o.pred[k], o.weight[k], err)
+                 : qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k], extra, err);
         if (rc != 0) qp_fail_prefix(err, "%s", qp_decoder_name(je->decoder_ids[k]));
         uint64_t errors = 0;
         for (uint64_t s = 0; rc == 0 && s < n; s++)
@@ -269,7 +274,7 @@ static int create_experiment(qp_store *store, const qp_job_experiment *je, int s
         snprintf(p, sizeof p, "%s/predictions", dg);
         if (qp_store_bits_create(store, p, K, 0, 0, &ds->pred[k], err) != 0) return -1;
         int rc;
-        if (je->nn[k]) {  // confidences: float32 (shots, num_observables)
+        if (gives_confidence(je, k)) {  // float32 (shots, num_observables)
             snprintf(p, sizeof p, "%s/confidence", dg);
             rc = qp_store_dset_create(store, p, QP_STORE_F32, K, 0, 0, &ds->extra[k], err);
         } else {
@@ -298,7 +303,7 @@ static int reopen_experiment(qp_store *store, const qp_job_experiment *je, int s
     for (int k = 0; k < je->num_decoders; k++) {
         const char *dn = qp_decoder_name(je->decoder_ids[k]);
         snprintf(names[n], sizeof names[n], "%s/decoders/%s/predictions", g, dn), list[n].d = &ds->pred[k], n++;
-        snprintf(names[n], sizeof names[n], "%s/decoders/%s/%s", g, dn, je->nn[k] ? "confidence" : "weights");
+        snprintf(names[n], sizeof names[n], "%s/decoders/%s/%s", g, dn, gives_confidence(je, k) ? "confidence" : "weights");
         list[n].d = &ds->extra[k], n++;
     }
     for (int i = 0; i < n; i++) {
@@ -319,7 +324,7 @@ static int write_wave(const experiment_dsets *ds, const experiment_run *r, uint6
         return -1;
     for (int k = 0; k < r->je->num_decoders; k++)
         if (write_rows(ds->pred[k], r, here, total_shots, field_pred, k, err) != 0 ||
-            write_rows(ds->extra[k], r, here, total_shots, r->je->nn[k] ? field_confidence : field_weight, k,
+            write_rows(ds->extra[k], r, here, total_shots, gives_confidence(r->je, k) ? field_confidence : field_weight, k,
                        err) != 0)
             return -1;
     return 0;

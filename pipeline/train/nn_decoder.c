@@ -14,7 +14,7 @@
 #define QP_NN_DECODE_BATCH 256                // shots per inference batch, at most
 #define QP_NN_DECODE_INPUT_FLOATS (1u << 24)  // cap on the (B,R,S,1) input buffer
 
-struct qp_nn_decoder {
+typedef struct {
     nn_layout lay;   // of the circuit being decoded
     nn_model model;  // max_batch = batch
     int batch;       // shots per inference batch
@@ -23,7 +23,7 @@ struct qp_nn_decoder {
     uint8_t *packed;   // (batch, det_bytes) when the caller's stride differs
     float *inputs;     // (batch,R,S,1)
     float *probs;      // (batch,O)
-};
+} nn_decoder;
 
 // The model's layout (from its stored detector coordinates) against the circuit's.
 static int check_fit(const nn_layout *model_lay, const nn_layout *lay, int model_obs, uint32_t circuit_obs,
@@ -48,11 +48,16 @@ static int check_fit(const nn_layout *model_lay, const nn_layout *lay, int model
     return 0;
 }
 
-int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_nn_decoder **out, qp_err *err) {
+static int nn_decode_batch(void *self, const uint8_t *dets_b8, size_t n, size_t bytes_per_shot,
+                           uint8_t *obs_pred_b8, void *extra_out, qp_err *err);
+static void nn_free(void *self);
+static const qp_decoder_ops nn_ops = {nn_decode_batch, nn_free};
+
+int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_decoder **out, qp_err *err) {
     *out = NULL;
     qp_nn_checkpoint ck;
     if (qp_nn_checkpoint_read(model_path, 0, &ck, err)) return -1;
-    qp_nn_decoder *dec = qp_calloc(1, sizeof *dec);
+    nn_decoder *dec = qp_calloc(1, sizeof *dec);
     nn_layout model_lay;
     memset(&model_lay, 0, sizeof model_lay);
     int rc = nn_layout_build(&model_lay, ck.det_coords, ck.num_dets, err);
@@ -85,12 +90,15 @@ int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_nn_
         free(dec);
         return qp_fail_prefix(err, "nn decoder %s", model_path);
     }
-    *out = dec;
+    *out = qp_decoder_wrap(QP_DEC_NN, dec, &nn_ops, (uint64_t)dec->lay.num_dets, (uint32_t)dec->num_obs);
     return 0;
 }
 
-int qp_nn_decoder_decode(qp_nn_decoder *dec, const uint8_t *dets_b8, size_t n, size_t bytes_per_shot,
-                         uint8_t *obs_pred_b8, float *confidence, qp_err *err) {
+// confidence (extra_out) is (n, num_obs) floats.
+static int nn_decode_batch(void *self, const uint8_t *dets_b8, size_t n, size_t bytes_per_shot,
+                           uint8_t *obs_pred_b8, void *extra_out, qp_err *err) {
+    nn_decoder *dec = self;
+    float *confidence = extra_out;
     if (bytes_per_shot < dec->det_bytes)
         return qp_fail(err, "nn decoder: %zu bytes per shot, the circuit's detectors need %zu", bytes_per_shot,
                        dec->det_bytes);
@@ -120,15 +128,8 @@ int qp_nn_decoder_decode(qp_nn_decoder *dec, const uint8_t *dets_b8, size_t n, s
     return 0;
 }
 
-uint32_t qp_nn_decoder_num_observables(const qp_nn_decoder *dec) {
-    return (uint32_t)dec->num_obs;
-}
-uint64_t qp_nn_decoder_num_detectors(const qp_nn_decoder *dec) {
-    return (uint64_t)dec->lay.num_dets;
-}
-
-void qp_nn_decoder_free(qp_nn_decoder *dec) {
-    if (!dec) return;
+static void nn_free(void *self) {
+    nn_decoder *dec = self;
     nn_model_free(&dec->model);
     nn_layout_free(&dec->lay);
     free(dec->packed);

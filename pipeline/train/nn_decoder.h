@@ -14,29 +14,15 @@
 #ifndef QP_TRAIN_NN_DECODER_H
 #define QP_TRAIN_NN_DECODER_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include "workers/circuit/circuit.h"
+#include "workers/decode/decoder.h"
 #include "workers/util/err.h"
 
-typedef struct qp_nn_decoder qp_nn_decoder;
-
 // Loads model_path and checks it against circuit (finalized, with DETECTOR(x, y, t) coordinates).
-int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_nn_decoder **out, qp_err *err);
-
-// Decodes n shots.
-//   dets_b8        (n, bytes_per_shot) detection events, b8 layout (bit d of a shot at byte d/8,
-//                  bit d%8); bytes_per_shot >= ceil(num_detectors/8)
-//   obs_pred_b8    (n, ceil(num_obs/8)) out: bit o set when observable o is predicted flipped
-//                  (confidence > 0.5); padding bits zero. May be NULL.
-//   confidence     (n, num_obs) out: probability that observable o flipped. May be NULL.
-int qp_nn_decoder_decode(qp_nn_decoder *dec, const uint8_t *dets_b8, size_t n, size_t bytes_per_shot,
-                         uint8_t *obs_pred_b8, float *confidence, qp_err *err);
-
-uint32_t qp_nn_decoder_num_observables(const qp_nn_decoder *dec);
-uint64_t qp_nn_decoder_num_detectors(const qp_nn_decoder *dec);
-
-void qp_nn_decoder_free(qp_nn_decoder *dec);  // safe on NULL
+// The decoder is of kind "nn" (workers/decode/decoder.h): qp_decoder_decode_batch takes
+// records of at least ceil(num_detectors/8) bytes (wider strides are fine), predicts
+// observable o flipped when its confidence is > 0.5, and writes float confidences
+// (num_shots, num_observables) as the extra output.
+int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_decoder **out, qp_err *err);
 
 #endif

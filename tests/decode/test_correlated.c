@@ -73,7 +73,7 @@ Test(correlated, y_mechanism_needs_the_correlation) {
     qp_decoder *corr = qp_decoder_create("mwpm-corr", &dem, &err);
     qp_decoder *plain = qp_decoder_create("mwpm", &dem, &err);
     cr_assert(corr && plain, "%s", err.msg);
-    cr_assert_str_eq(qp_decoder_kind(corr), "mwpm-corr");
+    cr_assert_str_eq(qp_decoder_kind_name(corr), "mwpm-corr");
     cr_assert_eq(qp_decoder_num_detectors(corr), 4);
     cr_assert_eq(qp_decoder_num_observables(corr), 1);
     uint8_t shots[3] = {0x0f, 0x0c, 0x03}, pc[3], pp[3];

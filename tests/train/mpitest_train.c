@@ -85,11 +85,11 @@ static void check_decoder(const char *model_path) {
     qp_circuit c;
     qp_surface_params sp = qp_surface_params_uniform('x', 3, 2, 0.01);
     MPI_CHECK(qp_surface_code_generate(&c, &sp, &err) == 0, "%s", err.msg);
-    qp_nn_decoder *dec = NULL;
+    qp_decoder *dec = NULL;
     int rc = qp_nn_decoder_open(model_path, &c, &dec, &err);
     MPI_CHECK(rc == 0, "open: %s", err.msg);
     if (rc == 0) {
-        MPI_CHECK(qp_nn_decoder_num_observables(dec) == 1 && qp_nn_decoder_num_detectors(dec) == c.num_detectors,
+        MPI_CHECK(qp_decoder_num_observables(dec) == 1 && qp_decoder_num_detectors(dec) == c.num_detectors && qp_decoder_id_of(dec) == QP_DEC_NN,
                   "decoder sizes");
         // The held-out shots: the stream named in /rng, shots [0, eval_shots).
         uint64_t n = ck.eval_shots;
@@ -98,7 +98,7 @@ static void check_decoder(const char *model_path) {
         float *conf = malloc(n * sizeof(float));
         MPI_CHECK(qp_frame_sample_b8(&c, NULL, ck.rng[0], ck.rng[2], 0, n, dets, obs, &err) == 0, "%s", err.msg);
         for (uint64_t s = 0; s < n; s++) memcpy(wide + s * stride, dets + s * bytes, bytes);
-        rc = qp_nn_decoder_decode(dec, wide, n, stride, pred, conf, &err);
+        rc = qp_decoder_decode_batch(dec, wide, n, stride, pred, conf, &err);
         MPI_CHECK(rc == 0, "decode: %s", err.msg);
         uint64_t wrong = 0, flipped = 0, bad = 0;
         for (uint64_t s = 0; s < n; s++) {
@@ -113,10 +113,10 @@ static void check_decoder(const char *model_path) {
         // Same model, same shots; GEMM blocking may differ with the batch, so allow one borderline shot.
         MPI_CHECK(fabs((double)wrong / n - ck.eval_ler) <= 1.0 / n + 1e-12, "decoder LER %g vs the job's %g",
                   (double)wrong / n, ck.eval_ler);
-        MPI_CHECK(qp_nn_decoder_decode(dec, wide, n, bytes - 1, pred, NULL, &err) == -1 && strstr(err.msg, "bytes"),
+        MPI_CHECK(qp_decoder_decode_batch(dec, wide, n, bytes - 1, pred, NULL, &err) == -1 && strstr(err.msg, "bytes"),
                   "a too-short record is refused: %s", err.msg);
         free(dets), free(wide), free(obs), free(pred), free(conf);
-        qp_nn_decoder_free(dec);
+        qp_decoder_free(dec);
     }
     qp_circuit_free(&c);
     // Circuits the model does not fit.
@@ -129,7 +129,7 @@ static void check_decoder(const char *model_path) {
         rc = qp_nn_decoder_open(model_path, &c, &dec, &err);
         MPI_CHECK(rc == -1 && dec == NULL && strstr(err.msg, why[k]) && !strchr(err.msg, '\n'),
                   "mismatched circuit %d accepted or unclear: %s", k, err.msg);
-        qp_nn_decoder_free(dec);
+        qp_decoder_free(dec);
         qp_circuit_free(&c);
     }
     // Another round count is accepted (the model is recurrent) and decodes.
@@ -141,11 +141,11 @@ static void check_decoder(const char *model_path) {
     if (rc == 0) {
         uint8_t zeros[8] = {0}, pred = 0xff;
         float conf = -1;
-        MPI_CHECK(qp_nn_decoder_decode(dec, zeros, 1, sizeof zeros, &pred, &conf, &err) == 0 && pred == (conf > 0.5f) &&
+        MPI_CHECK(qp_decoder_decode_batch(dec, zeros, 1, sizeof zeros, &pred, &conf, &err) == 0 && pred == (conf > 0.5f) &&
                       conf >= 0 && conf <= 1,
                   "decoding 4 rounds: %s", err.msg);
     }
-    qp_nn_decoder_free(dec);
+    qp_decoder_free(dec);
     qp_circuit_free(&c);
     // Not a model.
     rc = qp_nn_decoder_open("/nonexistent/model.h5", &c, &dec, &err);

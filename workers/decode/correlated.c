@@ -176,39 +176,11 @@ const qp_matching_graph *qp_correlated_graph(const qp_correlated *c) { return &c
 
 size_t qp_correlated_num_rules(const qp_correlated *c) { return c->rule_start[c->num_keys]; }
 
-// Detection events of a b8 record with the graph's base flip applied, sorted, into c->events.
-static size_t shot_events(qp_correlated *c, const uint8_t *dets) {
-    const qp_matching_graph *g = &c->graph;
-    size_t n = g->num_detectors, k = 0;
-    for (size_t byte = 0; byte < (n + 7) / 8; byte++)
-        for (uint8_t x = dets[byte]; x; x &= (uint8_t)(x - 1)) {
-            size_t v = byte * 8 + (size_t)__builtin_ctz(x);
-            if (v >= n) break;
-            qp_grow(c->events, c->events_cap, k + 1);
-            c->events[k++] = (uint32_t)v;
-        }
-    if (!g->has_base_flip) return k;
-    // Merge the sorted events with the flip set: XOR per detector.
-    uint32_t *flipped = qp_malloc((k + n + 1) * sizeof *flipped);
-    size_t out = 0, e = 0;
-    for (uint32_t v = 0; v < n; v++) {
-        int on = g->base_detector_flip[v];
-        if (e < k && c->events[e] == v) {
-            on ^= 1;
-            e++;
-        }
-        if (on) flipped[out++] = v;
-    }
-    qp_grow(c->events, c->events_cap, out + 1);
-    memcpy(c->events, flipped, out * sizeof *flipped);
-    free(flipped);
-    return out;
-}
-
 int qp_correlated_decode_b8(qp_correlated *c, const uint8_t *dets, uint64_t *obs_out,
                             double *weight_out, uint64_t *first_obs_out, qp_err *err) {
     const qp_matching_graph *g = &c->graph;
-    size_t k = shot_events(c, dets);
+    qp_grow(c->events, c->events_cap, (size_t)g->num_detectors + 1);
+    size_t k = qp_matching_graph_events_b8(g, dets, c->events);
     uint64_t obs = 0;
     int64_t w = 0;
     if (qp_mwpm_decode_events(c->mwpm, c->events, k, &obs, &w, err)) return -1;

@@ -1,4 +1,4 @@
-// The decoder interface: dispatch on the decoder kind ("mwpm", "mwpm-corr", "uf").
+// The decoder interface: the table of decoder kinds, and the matching decoders behind it.
 #include "workers/decode/decoder.h"
 
 #include <stdio.h>
@@ -12,76 +12,172 @@
 #include "workers/util/alloc.h"
 
 struct qp_decoder {
-    char kind[16];
-    qp_matching_graph graph;
-    qp_sparse_blossom *sb;  // "mwpm": sparse blossom (exact, fast)
-    qp_uf *uf;            // "uf"
-    qp_correlated *corr;  // "mwpm-corr": owns its own graph; graph above unused
+    qp_decoder_id id;
+    void *self;
+    const qp_decoder_ops *ops;
+    uint64_t num_detectors;
+    uint32_t num_observables;
 };
 
-static const qp_matching_graph *decoder_graph(const qp_decoder *dec) {
-    return dec->corr ? qp_correlated_graph(dec->corr) : &dec->graph;
-}
+// ---- Matching decoders: one shot at a time on a matching graph -------------------------------
 
-qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) {
-    if (strcmp(kind, "mwpm-corr") == 0) {
-        qp_correlated *corr = qp_correlated_create(dem, err);
-        if (!corr) return NULL;
-        qp_decoder *dec = qp_calloc(1, sizeof *dec);
-        snprintf(dec->kind, sizeof dec->kind, "%s", kind);
-        dec->corr = corr;
-        return dec;
-    }
-    if (strcmp(kind, "mwpm") != 0 && strcmp(kind, "uf") != 0) {
-        qp_fail(err, "unknown decoder '%s' (available: mwpm, mwpm-corr, uf)", kind);
-        return NULL;
-    }
-    qp_decoder *dec = qp_calloc(1, sizeof *dec);
-    snprintf(dec->kind, sizeof dec->kind, "%s", kind);
-    if (qp_matching_graph_from_dem(&dec->graph, dem, err)) {
-        free(dec);
-        return NULL;
-    }
-    if (strcmp(kind, "uf") == 0)
-        dec->uf = qp_uf_create(&dec->graph);
-    else
-        dec->sb = qp_sparse_blossom_create(&dec->graph);
-    return dec;
-}
+typedef int (*decode_one_fn)(void *engine, const uint8_t *dets, uint64_t *obs, double *weight, qp_err *err);
 
-void qp_decoder_free(qp_decoder *dec) {
-    if (!dec) return;
-    qp_correlated_free(dec->corr);
-    qp_sparse_blossom_free(dec->sb);
-    qp_uf_free(dec->uf);
-    if (!dec->corr) qp_matching_graph_free(&dec->graph);
-    free(dec);
-}
+typedef struct {
+    qp_matching_graph graph;  // unused by mwpm-corr, whose engine owns its graph
+    const qp_matching_graph *g;
+    void *engine;
+    decode_one_fn decode_one;
+    void (*free_engine)(void *engine);
+} matching_decoder;
 
-const char *qp_decoder_kind(const qp_decoder *dec) { return dec->kind; }
-uint64_t qp_decoder_num_detectors(const qp_decoder *dec) { return decoder_graph(dec)->num_detectors; }
-uint32_t qp_decoder_num_observables(const qp_decoder *dec) { return decoder_graph(dec)->num_observables; }
-
-int qp_decoder_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_shots,
-                            size_t bytes_per_shot, uint8_t *obs_pred_b8_out, double *weights_out,
-                            qp_err *err) {
-    const qp_matching_graph *g = decoder_graph(dec);
-    size_t want = ((size_t)g->num_detectors + 7) / 8;
+static int matching_decode_batch(void *self, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
+                                 uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err) {
+    matching_decoder *m = self;
+    size_t want = ((size_t)m->g->num_detectors + 7) / 8;
     if (bytes_per_shot != want)
         return qp_fail(err, "detector records have %zu bytes per shot but the model has %u detectors (%zu bytes per shot)",
-                       bytes_per_shot, g->num_detectors, want);
-    size_t obs_bytes = ((size_t)g->num_observables + 7) / 8;
+                       bytes_per_shot, m->g->num_detectors, want);
+    size_t obs_bytes = ((size_t)m->g->num_observables + 7) / 8;
+    double *weights_out = extra_out;
     for (size_t s = 0; s < num_shots; s++) {
         uint64_t obs;
         double w;
-        const uint8_t *rec = dets_b8 + s * bytes_per_shot;
-        int rc = dec->corr ? qp_correlated_decode_b8(dec->corr, rec, &obs, &w, NULL, err)
-                 : dec->uf ? qp_uf_decode_b8(dec->uf, rec, &obs, &w, err)
-                           : qp_sparse_blossom_decode_b8(dec->sb, rec, &obs, &w, err);
-        if (rc) return qp_fail_prefix(err, "shot %zu", s);
+        if (m->decode_one(m->engine, dets_b8 + s * bytes_per_shot, &obs, &w, err))
+            return qp_fail_prefix(err, "shot %zu", s);
         uint8_t *out = obs_pred_b8_out + s * obs_bytes;
         for (size_t b = 0; b < obs_bytes; b++) out[b] = (uint8_t)(obs >> (8 * b));
         if (weights_out) weights_out[s] = w;
     }
     return 0;
+}
+
+static void matching_free(void *self) {
+    matching_decoder *m = self;
+    m->free_engine(m->engine);
+    if (m->g == &m->graph) qp_matching_graph_free(&m->graph);
+    free(m);
+}
+
+static const qp_decoder_ops matching_ops = {matching_decode_batch, matching_free};
+
+static qp_decoder *wrap_matching(qp_decoder_id id, matching_decoder *m) {
+    return qp_decoder_wrap(id, m, &matching_ops, m->g->num_detectors, m->g->num_observables);
+}
+
+static int sparse_blossom_one(void *e, const uint8_t *d, uint64_t *obs, double *w, qp_err *err) {
+    return qp_sparse_blossom_decode_b8(e, d, obs, w, err);
+}
+static void sparse_blossom_free(void *e) { qp_sparse_blossom_free(e); }
+
+static qp_decoder *mwpm_from_dem(const qp_dem *dem, qp_err *err) {
+    matching_decoder *m = qp_calloc(1, sizeof *m);
+    if (qp_matching_graph_from_dem(&m->graph, dem, err)) {
+        free(m);
+        return NULL;
+    }
+    m->g = &m->graph;
+    m->engine = qp_sparse_blossom_create(&m->graph);
+    m->decode_one = sparse_blossom_one;
+    m->free_engine = sparse_blossom_free;
+    return wrap_matching(QP_DEC_MWPM, m);
+}
+
+static int uf_one(void *e, const uint8_t *d, uint64_t *obs, double *w, qp_err *err) {
+    return qp_uf_decode_b8(e, d, obs, w, err);
+}
+static void uf_free(void *e) { qp_uf_free(e); }
+
+static qp_decoder *uf_from_dem(const qp_dem *dem, qp_err *err) {
+    matching_decoder *m = qp_calloc(1, sizeof *m);
+    if (qp_matching_graph_from_dem(&m->graph, dem, err)) {
+        free(m);
+        return NULL;
+    }
+    m->g = &m->graph;
+    m->engine = qp_uf_create(&m->graph);
+    m->decode_one = uf_one;
+    m->free_engine = uf_free;
+    return wrap_matching(QP_DEC_UF, m);
+}
+
+static int correlated_one(void *e, const uint8_t *d, uint64_t *obs, double *w, qp_err *err) {
+    return qp_correlated_decode_b8(e, d, obs, w, NULL, err);
+}
+static void correlated_free(void *e) { qp_correlated_free(e); }
+
+static qp_decoder *correlated_from_dem(const qp_dem *dem, qp_err *err) {
+    qp_correlated *corr = qp_correlated_create(dem, err);
+    if (!corr) return NULL;
+    matching_decoder *m = qp_calloc(1, sizeof *m);
+    m->g = qp_correlated_graph(corr);
+    m->engine = corr;
+    m->decode_one = correlated_one;
+    m->free_engine = correlated_free;
+    return wrap_matching(QP_DEC_MWPM_CORR, m);
+}
+
+// ---- The table -------------------------------------------------------------------------------
+
+static const qp_decoder_kind kinds[QP_NUM_DECODERS] = {
+    [QP_DEC_MWPM] = {"mwpm", "exact minimum-weight perfect matching", QP_DECODER_WEIGHT, 0, mwpm_from_dem},
+    [QP_DEC_MWPM_CORR] = {"mwpm-corr", "correlated matching: a second pass reweighted by the first pass's edges",
+                          QP_DECODER_WEIGHT, 0, correlated_from_dem},
+    [QP_DEC_UF] = {"uf", "union-find", QP_DECODER_WEIGHT, 0, uf_from_dem},
+    [QP_DEC_NN] = {"nn", "the neural decoder (a model from qecpipe train, with the circuit)", QP_DECODER_CONFIDENCE,
+                   1, NULL},
+};
+
+const qp_decoder_kind *qp_decoder_kind_of(qp_decoder_id id) { return &kinds[id]; }
+
+const char *qp_decoder_name(qp_decoder_id id) { return id >= 0 && id < QP_NUM_DECODERS ? kinds[id].name : "?"; }
+
+int qp_decoder_from_name(const char *name) {
+    for (int k = 0; k < QP_NUM_DECODERS; k++)
+        if (strcmp(name, kinds[k].name) == 0) return k;
+    return -1;
+}
+
+void qp_decoder_list_names(char *buf, size_t cap) {
+    size_t len = 0;
+    if (cap) buf[0] = 0;
+    for (int k = 0; k < QP_NUM_DECODERS && len < cap; k++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", k ? ", " : "", kinds[k].name);
+}
+
+// ---- The object ------------------------------------------------------------------------------
+
+qp_decoder *qp_decoder_wrap(qp_decoder_id id, void *self, const qp_decoder_ops *ops, uint64_t num_detectors,
+                            uint32_t num_observables) {
+    qp_decoder *dec = qp_calloc(1, sizeof *dec);
+    *dec = (qp_decoder){id, self, ops, num_detectors, num_observables};
+    return dec;
+}
+
+qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) {
+    int id = qp_decoder_from_name(kind);
+    if (id < 0 || !kinds[id].from_dem) {
+        char names[256];
+        qp_decoder_list_names(names, sizeof names);
+        if (id < 0) qp_fail(err, "unknown decoder '%s' (available: %s)", kind, names);
+        else qp_fail(err, "decoder '%s' is built from a trained model, not from a detector error model", kind);
+        return NULL;
+    }
+    return kinds[id].from_dem(dem, err);
+}
+
+void qp_decoder_free(qp_decoder *dec) {
+    if (!dec) return;
+    dec->ops->free(dec->self);
+    free(dec);
+}
+
+qp_decoder_id qp_decoder_id_of(const qp_decoder *dec) { return dec->id; }
+const char *qp_decoder_kind_name(const qp_decoder *dec) { return kinds[dec->id].name; }
+uint64_t qp_decoder_num_detectors(const qp_decoder *dec) { return dec->num_detectors; }
+uint32_t qp_decoder_num_observables(const qp_decoder *dec) { return dec->num_observables; }
+
+int qp_decoder_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
+                            uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err) {
+    return dec->ops->decode_batch(dec->self, dets_b8, num_shots, bytes_per_shot, obs_pred_b8_out, extra_out, err);
 }

@@ -1,9 +1,13 @@
-// The decoder interface the pipeline calls: build a decoder of a given kind from a DEM, then
-// decode batches of b8 detector records into b8 observable predictions and weights.
+// The decoder interface every caller uses: one table of decoder kinds, one object type, one
+// batch call from b8 detector records to b8 observable predictions.
 //
-// Kinds: "mwpm" (exact minimum-weight perfect matching, mwpm.h), "mwpm-corr" (correlated
-// two-pass matching, correlated.h; weights_out is the second pass's weight on the lowered
-// edges). Issue 6 adds "uf" behind the same calls. A decoder is used by one thread at a time.
+// The table (decoder.c, `kinds`) is the only list of decoder names: configs, `--decoder`,
+// help texts and result datasets all read it. To add a decoder: a qp_decoder_id before
+// QP_NUM_DECODERS, a row in the table, and an implementation behind qp_decoder_ops.
+// Most kinds are built from a detector error model (`from_dem`); the neural decoder is built
+// from a trained model file by the pipeline (pipeline/train/nn_decoder.h), because workers/
+// cannot read HDF5. Either way the result is a qp_decoder and is decoded the same way.
+// A decoder is used by one thread at a time.
 #ifndef QP_DECODE_DECODER_H
 #define QP_DECODE_DECODER_H
 
@@ -13,25 +17,70 @@
 #include "workers/dem/dem.h"
 #include "workers/util/err.h"
 
+// Decoder kinds, in table order (the order in which results list them).
+typedef enum {
+    QP_DEC_MWPM = 0,       // "mwpm": exact minimum-weight perfect matching (sparse blossom)
+    QP_DEC_MWPM_CORR = 1,  // "mwpm-corr": two-pass correlated matching
+    QP_DEC_UF = 2,         // "uf": union-find
+    QP_DEC_NN = 3,         // "nn": the recurrent neural decoder (needs a model file)
+    QP_NUM_DECODERS = 4,
+} qp_decoder_id;
+
+// What a decoder writes per shot besides its prediction (decode_batch's extra_out).
+typedef enum {
+    QP_DECODER_WEIGHT = 0,      // double (num_shots): matching weight in log-likelihood units
+    QP_DECODER_CONFIDENCE = 1,  // float (num_shots, num_observables): P(observable flipped)
+} qp_decoder_extra;
+
 typedef struct qp_decoder qp_decoder;
 
-// Returns NULL with err set on an unknown kind or a DEM the decoder cannot use (e.g. not
-// graphlike: "line N: error mechanism is not graphlike ..."). The DEM may be freed after.
-qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err);
-void qp_decoder_free(qp_decoder *dec);
+typedef struct {
+    const char *name;        // as written in configs and --decoder
+    const char *summary;     // one line for help texts
+    qp_decoder_extra extra;  // its per-shot extra output
+    int needs_model;         // built from a trained model file and the circuit, not from a DEM
+    // Builds the decoder from a decomposed DEM (NULL when needs_model). The DEM may be freed after.
+    qp_decoder *(*from_dem)(const qp_dem *dem, qp_err *err);
+} qp_decoder_kind;
 
-// "mwpm", ... as given to create.
-const char *qp_decoder_kind(const qp_decoder *dec);
+// The table row of a kind (id < QP_NUM_DECODERS).
+const qp_decoder_kind *qp_decoder_kind_of(qp_decoder_id id);
+const char *qp_decoder_name(qp_decoder_id id);  // "?" out of range
+int qp_decoder_from_name(const char *name);     // its qp_decoder_id, or -1
+// "mwpm, mwpm-corr, uf, nn": every name, for messages and help texts.
+void qp_decoder_list_names(char *buf, size_t cap);
+
+// Builds a decoder of a DEM-based kind by name. Returns NULL with err set on an unknown name,
+// a kind that needs a model file, or a DEM the decoder cannot use (e.g. not graphlike:
+// "line N: error mechanism is not graphlike ...").
+qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err);
+void qp_decoder_free(qp_decoder *dec);  // safe on NULL
+
+qp_decoder_id qp_decoder_id_of(const qp_decoder *dec);
+const char *qp_decoder_kind_name(const qp_decoder *dec);  // "mwpm", ... as in the table
 uint64_t qp_decoder_num_detectors(const qp_decoder *dec);
 uint32_t qp_decoder_num_observables(const qp_decoder *dec);
 
-// dets_b8 is (num_shots, bytes_per_shot) with bytes_per_shot == ceil(num_detectors/8)
-// (anything else is an error before decoding). obs_pred_b8_out is
-// (num_shots, ceil(num_observables/8)), fully overwritten. weights_out (num_shots) gets each
-// shot's matching weight in log-likelihood units (sum of log((1-p)/p) over the chosen
-// edges); it may be NULL. Fails on a shot that has no valid matching, naming the shot index.
+// dets_b8 is (num_shots, bytes_per_shot); matching decoders want bytes_per_shot ==
+// ceil(num_detectors/8), the neural decoder accepts wider records (anything else is an error
+// before decoding). obs_pred_b8_out is (num_shots, ceil(num_observables/8)), fully
+// overwritten. extra_out receives the kind's extra output (qp_decoder_kind.extra: double
+// weights or float confidences); it may be NULL. Fails on a shot that has no valid matching,
+// naming the shot index.
 int qp_decoder_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_shots,
-                            size_t bytes_per_shot, uint8_t *obs_pred_b8_out, double *weights_out,
+                            size_t bytes_per_shot, uint8_t *obs_pred_b8_out, void *extra_out,
                             qp_err *err);
+
+// For implementations: what a kind does behind the interface. `self` is the implementation's
+// own object; free releases it.
+typedef struct {
+    int (*decode_batch)(void *self, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
+                        uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err);
+    void (*free)(void *self);
+} qp_decoder_ops;
+
+// Wraps an implementation object as a decoder of kind id (takes ownership of self).
+qp_decoder *qp_decoder_wrap(qp_decoder_id id, void *self, const qp_decoder_ops *ops, uint64_t num_detectors,
+                            uint32_t num_observables);
 
 #endif

@@ -272,6 +272,19 @@ int qp_matching_graph_from_edges(qp_matching_graph *g, uint32_t num_detectors,
     return 0;
 }
 
+size_t qp_matching_graph_events_b8(const qp_matching_graph *g, const uint8_t *dets, uint32_t *events) {
+    size_t k = 0;
+    uint32_t n = g->num_detectors, nbytes = (n + 7) / 8;
+    for (uint32_t byte = 0; byte < nbytes; byte++) {
+        unsigned bits = dets[byte];
+        if (g->has_base_flip)
+            for (uint32_t j = 0; j < 8 && 8 * byte + j < n; j++) bits ^= (unsigned)g->base_detector_flip[8 * byte + j] << j;
+        if (byte + 1 == nbytes && n % 8) bits &= (1u << (n % 8)) - 1;
+        for (; bits; bits &= bits - 1) events[k++] = 8 * byte + (uint32_t)__builtin_ctz(bits);
+    }
+    return k;
+}
+
 void qp_matching_graph_free(qp_matching_graph *g) {
     free(g->adj_start);
     free(g->adj_node);

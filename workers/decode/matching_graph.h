@@ -88,6 +88,12 @@ int qp_matching_graph_dem_edges(const qp_dem *dem, qp_mg_edge **edges, size_t *n
 int qp_matching_graph_dem_components(const qp_dem *dem, qp_mg_edge **edges, uint32_t **error_of,
                                      size_t *num_edges, qp_err *err);
 
+// The detection events of one b8 record (ceil(num_detectors/8) bytes; detector d is bit d%8 of
+// byte d/8; bits past num_detectors are ignored), XORed with base_detector_flip: the events the
+// matchers match. Writes them in increasing order into events (room for num_detectors) and
+// returns how many.
+size_t qp_matching_graph_events_b8(const qp_matching_graph *g, const uint8_t *dets, uint32_t *events);
+
 void qp_matching_graph_free(qp_matching_graph *g);
 
 #endif

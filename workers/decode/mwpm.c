@@ -789,37 +789,8 @@ int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
 int qp_mwpm_decode_b8(qp_mwpm *m, const uint8_t *dets, uint64_t *obs_out, double *weight_out,
                       qp_err *err) {
     const qp_matching_graph *g = m->g;
-    size_t n = g->num_detectors, k = 0;
-    size_t nbytes = (n + 7) / 8;
-    for (size_t byte = 0; byte < nbytes; byte++) {
-        uint8_t x = dets[byte];
-        if (!x) continue;
-        while (x) {
-            size_t v = byte * 8 + (size_t)__builtin_ctz(x);
-            x &= (uint8_t)(x - 1);
-            if (v >= n) break;
-            qp_grow(m->events, m->events_cap, k + 1);
-            m->events[k++] = (uint32_t)v;
-        }
-    }
-    if (g->has_base_flip) {
-        // Toggle the base detectors: merge sorted event list with the flip set.
-        size_t out = 0;
-        uint32_t *flipped = qp_malloc((k + n + 1) * sizeof *flipped);
-        size_t e = 0;
-        for (uint32_t v = 0; v < n; v++) {
-            int on = g->base_detector_flip[v];
-            if (e < k && m->events[e] == v) {
-                on ^= 1;
-                e++;
-            }
-            if (on) flipped[out++] = v;
-        }
-        qp_grow(m->events, m->events_cap, out + 1);
-        memcpy(m->events, flipped, out * sizeof *flipped);
-        free(flipped);
-        k = out;
-    }
+    qp_grow(m->events, m->events_cap, (size_t)g->num_detectors + 1);
+    size_t k = qp_matching_graph_events_b8(g, dets, m->events);
     int64_t w = 0;
     uint64_t obs = 0;
     if (qp_mwpm_decode_events(m, m->events, k, &obs, &w, err)) return -1;

@@ -777,20 +777,7 @@ int qp_sparse_blossom_decode_events(qp_sparse_blossom *s, const uint32_t *events
 int qp_sparse_blossom_decode_b8(qp_sparse_blossom *s, const uint8_t *dets, uint64_t *obs_out,
                                 double *weight_out, qp_err *err) {
     const qp_matching_graph *g = s->g;
-    size_t k = 0;
-    uint32_t nbytes = (g->num_detectors + 7) / 8;
-    for (uint32_t byte = 0; byte < nbytes; byte++) {
-        unsigned bits = dets[byte];
-        if (g->has_base_flip) {
-            for (uint32_t j = 0; j < 8 && 8 * byte + j < g->num_detectors; j++)
-                bits ^= (unsigned)g->base_detector_flip[8 * byte + j] << j;
-        }
-        bits &= byte + 1 == nbytes && g->num_detectors % 8 ? (1u << (g->num_detectors % 8)) - 1 : 0xffu;
-        while (bits) {
-            s->events_buf[k++] = 8 * byte + (uint32_t)__builtin_ctz(bits);
-            bits &= bits - 1;
-        }
-    }
+    size_t k = qp_matching_graph_events_b8(g, dets, s->events_buf);
     uint64_t obs;
     int64_t w;
     if (qp_sparse_blossom_decode_events(s, s->events_buf, k, &obs, &w, err)) return -1;

@@ -50,8 +50,7 @@ struct qp_uf {
     uf_edge *edges;             // (num_edges)
     uint32_t *inc_start;        // (n + 1) incidences of detector v: inc[inc_start[v] ..)
     uf_incidence *inc;          // (sum of degrees)
-    uint32_t *base_flip;        // (num_base_flip) detectors toggled by the base flip
-    size_t num_base_flip;
+    uint32_t *events;           // (n) one b8 record's detection events
     // ---- per-edge scratch (num_edges), 0 outside the touched edges
     uint8_t *edge_dead;         // fully grown, or found inside one cluster: never grown again
     uint8_t *edge_touched;      // in touched_edges
@@ -150,10 +149,7 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
     for (uint32_t v = 0; v < n; v++)  // lightest first: a scan at t = 0 may stop early
         qsort(u->inc + u->inc_start[v], u->inc_start[v + 1] - u->inc_start[v], sizeof *u->inc,
               cmp_incidence);
-    u->base_flip = qp_malloc(((size_t)n + 1) * sizeof *u->base_flip);
-    if (g->has_base_flip)
-        for (uint32_t v = 0; v < n; v++)
-            if (g->base_detector_flip[v]) u->base_flip[u->num_base_flip++] = v;
+    u->events = qp_malloc(((size_t)n + 1) * sizeof *u->events);
     // Node scratch, in reset state.
     size_t nn = (size_t)n + 1;
     u->parent = qp_malloc(nn * sizeof *u->parent);
@@ -193,7 +189,7 @@ qp_uf *qp_uf_create(const qp_matching_graph *g) {
 void qp_uf_free(qp_uf *u) {
     if (!u) return;
     void *bufs[] = {u->edges, u->edge_dead, u->edge_touched, u->inc_start, u->inc,
-                    u->base_flip, u->parent, u->size, u->odd, u->at_boundary, u->growing, u->syn,
+                    u->events, u->parent, u->size, u->odd, u->at_boundary, u->growing, u->syn,
                     u->node_touched, u->visited, u->list_head, u->list_tail, u->list_next,
                     u->tree_head, u->parent_tree_edge, u->next_t, u->cand_edge, u->second_edge,
                     u->second_t, u->radius0, u->t0, u->offset,
@@ -599,19 +595,8 @@ int qp_uf_decode_events(qp_uf *u, const uint32_t *events, size_t num_events, uin
 int qp_uf_decode_b8(qp_uf *u, const uint8_t *dets, uint64_t *obs_out, double *weight_out,
                     qp_err *err) {
     const qp_matching_graph *g = u->g;
-    size_t n = u->n, nbytes = (n + 7) / 8;
-    for (size_t byte = 0; byte < nbytes; byte += 8) {  // 64 detectors per word, most are 0
-        uint64_t x = 0;
-        size_t len = nbytes - byte < 8 ? nbytes - byte : 8;
-        for (size_t i = 0; i < len; i++) x |= (uint64_t)dets[byte + i] << (8 * i);
-        while (x) {
-            size_t v = byte * 8 + (size_t)__builtin_ctzll(x);
-            x &= x - 1;
-            if (v >= n) break;
-            toggle_event(u, (uint32_t)v);
-        }
-    }
-    for (size_t i = 0; i < u->num_base_flip; i++) toggle_event(u, u->base_flip[i]);
+    size_t k = qp_matching_graph_events_b8(g, dets, u->events);
+    for (size_t i = 0; i < k; i++) toggle_event(u, u->events[i]);
     uint64_t obs = 0;
     int64_t w = 0;
     if (decode_touched(u, &obs, &w, err)) return -1;

@@ -1,0 +1,15 @@
+// Builds a decoder of any kind (see decoder_open.h).
+#include "pipeline/job/decoder_open.h"
+
+#include "pipeline/train/nn_decoder.h"
+
+int qp_decoder_open(qp_decoder_id id, const qp_decoder_inputs *in, qp_decoder **out, qp_err *err) {
+    const qp_decoder_kind *kind = qp_decoder_kind_of(id);
+    *out = NULL;
+    if (kind->needs_model) {
+        if (!in->model || !in->model[0]) return qp_fail(err, "no model file given (experiments[].model, a train section, or --model)");
+        return qp_nn_decoder_open(in->model, in->circuit, out, err);
+    }
+    *out = kind->from_dem(in->dem, err);
+    return *out ? 0 : -1;
+}
