@@ -2,6 +2,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
@@ -35,7 +36,22 @@ int cmd_report(int argc, char **argv) {
     size_t n = 0;
     qp_err err = {{0}};
     int rc = 0;
-    for (int i = 0; rc == 0 && i < nfiles; i++) rc = qp_report_collect(files[i], &rows, &n, &err);
+    for (int i = 0; rc == 0 && i < nfiles; i++) {
+        size_t before = n, unfinished = 0;
+        rc = qp_report_collect(files[i], &rows, &n, &err);
+        if (rc != 0 && access(files[i], F_OK) != 0) {
+            char partial[4200];
+            snprintf(partial, sizeof partial, "%s.partial", files[i]);
+            if (access(partial, F_OK) == 0)
+                qp_fail(&err, "%s does not exist, but %s holds an unfinished run of it (report that file to see "
+                              "what its journal holds)", files[i], partial);
+        }
+        for (size_t k = before; k < n; k++) unfinished += rows[k].unfinished;
+        if (unfinished)
+            fprintf(stderr, "qecpipe report: %s is an unfinished run: %zu of its %zu rows are in progress, "
+                            "counted as far as its journal goes\n", files[i], unfinished, n - before);
+    }
+    if (rc == 0) qp_report_merge(rows, &n, stderr);
     if (rc == 0 && !quiet) qp_report_print_table(stdout, rows, n);
     if (rc == 0 && csv) {
         int to_stdout = csv[0] == '-' && csv[1] == 0;

@@ -7,12 +7,41 @@
 #include "pipeline/store/store.h"
 #include "pipeline/store/store_attr.h"
 #include "pipeline/store/store_text.h"
+#include "pipeline/job/run_job.h"
+#include "pipeline/store/store_journal.h"
 #include "workers/util/alloc.h"
+#include "workers/util/sha256.h"
 #include "workers/util/stats.h"
 
-static uint64_t fnv1a(uint64_t h, const char *s) {
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-    return h;
+// Feeds a string to the hash as a JSON string literal, so that the concatenation of fields
+// is unambiguous (sinter hashes a JSON object of the same fields).
+static void hash_json_string(qp_sha256 *h, const char *key, const char *s) {
+    qp_sha256_update(h, "\"", 1);
+    qp_sha256_update(h, key, strlen(key));
+    qp_sha256_update(h, "\":\"", 3);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        char esc[8];
+        if (*c == '"' || *c == '\\') snprintf(esc, sizeof esc, "\\%c", *c);
+        else if (*c < 0x20) snprintf(esc, sizeof esc, "\\u%04x", *c);
+        else esc[0] = (char)*c, esc[1] = 0;
+        qp_sha256_update(h, esc, strlen(esc));
+    }
+    qp_sha256_update(h, "\",", 2);
+}
+
+static void strong_id(const char *circuit, const char *dem, const char *dem_odd, const char *decoder,
+                      const char *json_metadata, char hex[65]) {
+    qp_sha256 h;
+    qp_sha256_init(&h);
+    qp_sha256_update(&h, "{", 1);
+    hash_json_string(&h, "circuit", circuit);
+    hash_json_string(&h, "decoder", decoder);
+    hash_json_string(&h, "decoder_error_model", dem);
+    if (dem_odd[0]) hash_json_string(&h, "decoder_error_model_odd_shots", dem_odd);
+    qp_sha256_update(&h, "\"json_metadata\":", 16);
+    qp_sha256_update(&h, json_metadata, strlen(json_metadata));
+    qp_sha256_update(&h, "}", 1);
+    qp_sha256_hex(&h, hex);
 }
 
 static void copy_attr_str(qp_store *st, const char *obj, const char *name, char *dst, size_t cap) {
@@ -49,9 +78,38 @@ static char *read_text(qp_store *st, const char *group, const char *name) {
     return text;
 }
 
+// An unfinished run's journal summed per experiment index: (num_exps, QP_JOB_JOURNAL_WIDTH)
+// with column 3 the shots and 4 + id the errors of decoder id; NULL when there is none.
+static uint64_t *journal_sums(qp_store *st, uint64_t *num_exps) {
+    uint64_t *rows = NULL, n = 0, width = 0, max = 0;
+    qp_err ignored;
+    *num_exps = 0;
+    if (!qp_store_exists(st, QP_JOB_JOURNAL_PATH) ||
+        qp_store_journal_read(st, QP_JOB_JOURNAL_PATH, &rows, &n, &width, &ignored) != 0 ||
+        width != QP_JOB_JOURNAL_WIDTH) {
+        free(rows);
+        return NULL;
+    }
+    enum { MAX_INDEX = 1 << 24 };  // a damaged row must not size the allocation
+    for (uint64_t i = 0; i < n; i++)
+        if (rows[i * width] < MAX_INDEX && rows[i * width] + 1 > max) max = rows[i * width] + 1;
+    uint64_t *sums = qp_calloc(max * width + 1, sizeof *sums);
+    for (uint64_t i = 0; i < n; i++)
+        for (uint64_t c = 3; c < width && rows[i * width] < MAX_INDEX; c++)
+            sums[rows[i * width] * width + c] += rows[i * width + c];
+    free(rows);
+    *num_exps = max;
+    return sums;
+}
+
 int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err *err) {
     qp_store *st = NULL;
     if (qp_store_open(path, MPI_COMM_SELF, QP_STORE_READ, &st, err) != 0) return -1;
+    // A finished run has /run finished_utc; without it the statistics attributes of the
+    // experiments in progress are not written yet, and the journal says what was done.
+    int finished = qp_store_exists(st, "/run") && qp_store_attr_exists(st, "/run", "finished_utc");
+    uint64_t journal_exps = 0, *journal = finished ? NULL : journal_sums(st, &journal_exps);
+    uint64_t seed = attr_u64(st, "/", "seed");
     char **exps = NULL;
     size_t num_exps = 0;
     int rc = qp_store_group_list(st, "/experiments", &exps, &num_exps, err);
@@ -61,6 +119,8 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
         snprintf(g, sizeof g, "/experiments/%s", exps[i]);
         snprintf(rg, sizeof rg, "/run/experiments/%s", exps[i]);
         char *circuit = read_text(st, g, "circuit"), *dem = read_text(st, g, "dem");
+        char *dem_odd = read_text(st, g, "dem_odd_shots");
+        uint64_t index = attr_u64(st, g, "index");
         snprintf(dg, sizeof dg, "%s/decoders", g);
         char **decs = NULL;
         size_t num_decs = 0;
@@ -71,13 +131,24 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
             qp_grow(*rows, cap, *n + 1);
             qp_report_row *r = &(*rows)[(*n)++];
             memset(r, 0, sizeof *r);
+            snprintf(r->file, sizeof r->file, "%s", path);
             copy_attr_str(st, g, "name", r->name, sizeof r->name);
             if (!r->name[0]) snprintf(r->name, sizeof r->name, "%s", exps[i]);
             snprintf(r->decoder, sizeof r->decoder, "%s", decs[k]);
-            r->shots = attr_u64(st, d, "shots");
-            r->errors = attr_u64(st, d, "errors");
-            r->discards = attr_u64(st, d, "discards");
-            r->seconds = attr_f64(st, rg, "seconds");
+            if (qp_store_attr_exists(st, d, "shots")) {  // the experiment is complete
+                r->shots = attr_u64(st, d, "shots");
+                r->errors = attr_u64(st, d, "errors");
+                r->discards = attr_u64(st, d, "discards");
+                r->seconds = attr_f64(st, rg, "seconds");
+            } else if (!finished) {
+                r->unfinished = 1;
+                int id = qp_decoder_from_name(decs[k]);
+                if (journal && index < journal_exps && id >= 0) {
+                    const uint64_t *sum = journal + index * QP_JOB_JOURNAL_WIDTH;
+                    r->shots = sum[3];
+                    r->errors = sum[4 + id];
+                }
+            }
             copy_attr_str(st, g, "json_metadata", r->json_metadata, sizeof r->json_metadata);
             copy_attr_str(st, g, "code", r->code, sizeof r->code);
             copy_attr_str(st, g, "basis", r->basis, sizeof r->basis);
@@ -85,19 +156,61 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
             r->distance = attr_u64(st, g, "distance");
             r->rounds = attr_u64(st, g, "rounds");
             r->p = attr_f64(st, g, "p");
-            uint64_t h = 0xcbf29ce484222325ULL;
-            h = fnv1a(fnv1a(fnv1a(h, circuit ? circuit : ""), dem ? dem : ""), decs[k]);
-            snprintf(r->strong_id, sizeof r->strong_id, "%016llx", (unsigned long long)h);
+            r->seed = seed;
+            r->stream = attr_u64(st, g, "stream");
+            strong_id(circuit, dem, dem_odd, decs[k], r->json_metadata, r->strong_id);
         }
         qp_store_names_free(decs, num_decs);
         free(circuit);
         free(dem);
+        free(dem_odd);
     }
     qp_store_names_free(exps, num_exps);
+    free(journal);
     qp_err close_err;
     qp_store_close(st, &close_err);
     if (rc != 0) qp_fail_prefix(err, "%s", path);
     return rc;
+}
+
+void qp_report_merge(qp_report_row *rows, size_t *n, FILE *warn) {
+    // 1. The same shots twice: keep the larger row (the other holds a prefix of its shots).
+    size_t m = 0;
+    for (size_t i = 0; i < *n; i++) {
+        qp_report_row *r = &rows[i], *same = NULL;
+        for (size_t j = 0; j < m && !same; j++)
+            if (strcmp(rows[j].strong_id, r->strong_id) == 0 && rows[j].seed == r->seed && rows[j].stream == r->stream)
+                same = &rows[j];
+        if (!same) {
+            if (m != i) rows[m] = *r;
+            m++;
+            continue;
+        }
+        if (warn)
+            fprintf(warn, "qecpipe report: %s and %s both hold experiment %s, decoder %s (seed %llu, stream %llu): "
+                    "the same shots, counted once (%llu shots kept)\n", same->file, r->file, r->name, r->decoder,
+                    (unsigned long long)r->seed, (unsigned long long)r->stream,
+                    (unsigned long long)(r->shots > same->shots ? r->shots : same->shots));
+        if (r->shots > same->shots) *same = *r;
+    }
+    // 2. Disjoint samples of one problem: summed.
+    size_t out = 0;
+    for (size_t i = 0; i < m; i++) {
+        qp_report_row *r = &rows[i], *same = NULL;
+        for (size_t j = 0; j < out && !same; j++)
+            if (strcmp(rows[j].strong_id, r->strong_id) == 0) same = &rows[j];
+        if (!same) {
+            if (out != i) rows[out] = *r;
+            out++;
+            continue;
+        }
+        same->shots += r->shots;
+        same->errors += r->errors;
+        same->discards += r->discards;
+        same->seconds += r->seconds;
+        same->unfinished |= r->unfinished;
+    }
+    *n = out;
 }
 
 void qp_report_write_csv(FILE *out, const qp_report_row *rows, size_t n) {
@@ -125,7 +238,14 @@ void qp_report_print_table(FILE *out, const qp_report_row *rows, size_t n) {
         qp_wilson_interval(r->errors, r->shots, 1.96, &lo, &hi);
         char per_round[32] = "-";
         if (r->rounds) snprintf(per_round, sizeof per_round, "%.3e", qp_ler_per_round(ler, r->rounds));
-        fprintf(out, "%-44s %-10s %10llu %8llu %11.3e   [%.3e, %.3e] %11s\n", r->name, r->decoder,
+        char name[sizeof r->name + 2];
+        snprintf(name, sizeof name, "%s%s", r->name, r->unfinished ? " *" : "");
+        fprintf(out, "%-44s %-10s %10llu %8llu %11.3e   [%.3e, %.3e] %11s\n", name, r->decoder,
                 (unsigned long long)r->shots, (unsigned long long)r->errors, ler, lo, hi, per_round);
     }
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].unfinished) {
+            fprintf(out, "* unfinished run: the shots and errors its journal holds so far\n");
+            break;
+        }
 }

@@ -22,9 +22,8 @@
 #include "workers/util/alloc.h"
 #include "workers/util/stats.h"
 
-#define JOURNAL_PATH "/journal"
-// One journal row per wave: experiment, first_task, tasks, shots, errors per decoder id.
-#define JOURNAL_WIDTH (4 + QP_NUM_DECODERS)
+#define JOURNAL_PATH QP_JOB_JOURNAL_PATH
+#define JOURNAL_WIDTH QP_JOB_JOURNAL_WIDTH
 
 // What the journal of a resumed file says about one experiment.
 typedef struct {

@@ -37,6 +37,12 @@ typedef struct {
 
 #define QP_DEFAULT_WAVE_SHOTS (1u << 20)
 
+// The journal of a result file (docs/hdf5-layout.md): one uint64 row per journaled wave:
+// experiment index, first task, tasks, shots, then errors per decoder id (qp_decoder_id order).
+// `qecpipe report` sums it for the experiments of an unfinished run.
+#define QP_JOB_JOURNAL_PATH "/journal"
+#define QP_JOB_JOURNAL_WIDTH (4 + QP_NUM_DECODERS)
+
 // Collective. Returns 0, or -1 on every rank with the same one-line message; on failure an
 // existing file at the output path is left untouched.
 int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, qp_err *err);
