@@ -32,7 +32,7 @@ static void make_dem(uint32_t d, uint64_t rounds, double p, int fold, qp_dem *ou
     qp_surface_params sp = qp_surface_params_uniform('x', d, rounds, p);
     qp_circuit c;
     if (qp_surface_code_generate(&c, &sp, &err) != 0) die("generate", &err);
-    qp_error_analysis_options opt = {1, fold};
+    qp_error_analysis_options opt = {1, fold, 0};
     double best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         double t0 = now();

@@ -1,13 +1,15 @@
 // libFuzzer target for the Stim circuit parser: any input either fails with a one-line
 // message naming a position, or parses into a circuit whose written text parses back to the
 // same text (write -> parse -> write fixed point) with the same derived totals. Coordinates
-// and noise stripping are exercised on small circuits too.
+// and noise stripping are exercised on small circuits too, and so is the error analysis of
+// every gate (strict and approximate): it either succeeds or fails with one line.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workers/circuit/circuit.h"
 #include "workers/circuit/circuit_coords.h"
+#include "workers/dem/error_analysis.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     qp_circuit c;
@@ -39,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (qp_circuit_qubit_coords(&c, &qc, &w, &has, &err) == 0) {
             free(qc);
             free(has);
+        }
+    }
+    if (c.num_qubits <= 64 && c.num_measurements <= 4096 && c.num_detectors <= 4096) {
+        for (int strict = 0; strict < 2; strict++) {
+            qp_error_analysis_options opt = {0, 0, strict};
+            qp_dem d;
+            if (qp_error_analysis(&c, &opt, &d, &err) == 0) qp_dem_free(&d);
+            else if (strchr(err.msg, '\n')) abort();
         }
     }
     qp_circuit_strip_noise(&c2);

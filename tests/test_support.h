@@ -79,11 +79,11 @@ static inline uint64_t qp_test_field_u64(const char *line, const char *key) {
     return f ? strtoull(f + strlen(key), NULL, 10) : QP_TEST_ABSENT;
 }
 
-// Reads the case lines of DIR/MANIFEST.txt into cases (at most max). Returns how many, or -1
-// when the file cannot be read.
-static inline int qp_test_read_manifest(const char *dir, qp_test_vector_case *cases, int max) {
+// Reads the case lines of DIR/FILE (a MANIFEST) into cases (at most max). Returns how many,
+// or -1 when the file cannot be read.
+static inline int qp_test_read_manifest_file(const char *dir, const char *file, qp_test_vector_case *cases, int max) {
     char path[4096];
-    snprintf(path, sizeof path, "%.4000s/MANIFEST.txt", dir);
+    snprintf(path, sizeof path, "%.3000s/%.900s", dir, file);
     char *text = qp_test_read_file(path, NULL);
     if (!text) return -1;
     int n = 0;
@@ -108,6 +108,23 @@ static inline int qp_test_read_manifest(const char *dir, qp_test_vector_case *ca
     }
     free(text);
     return n;
+}
+
+static inline int qp_test_read_manifest(const char *dir, qp_test_vector_case *cases, int max) {
+    return qp_test_read_manifest_file(dir, "MANIFEST.txt", cases, max);
+}
+
+// The whole-language cases (vectors/gates/MANIFEST.gates.txt): the full set when present
+// (*dir gets its folder), else the shipped subset tests/data/gates with a notice.
+static inline int qp_test_gates_cases(char *dir, size_t dir_len, qp_test_vector_case *cases, int max) {
+    const char *full = getenv("QECPIPE_VECTORS");
+    struct stat st;
+    snprintf(dir, dir_len, "%s/gates", full ? full : "");
+    if (!full || stat(dir, &st) != 0) {
+        fprintf(stderr, "NOTICE: ../shared/vectors/gates not found; testing the shipped subset tests/data/gates only\n");
+        snprintf(dir, dir_len, "%s/gates", qp_test_data_dir());
+    }
+    return qp_test_read_manifest_file(dir, "MANIFEST.gates.txt", cases, max);
 }
 
 #endif

@@ -1,6 +1,7 @@
 // qecpipe dem: derive a circuit's detector error model in Stim's .dem text, as
 // `stim analyze_errors` does.
-//   qecpipe dem --circuit F.stim [--decompose-errors] [--fold-loops] [--out F.dem]
+//   qecpipe dem --circuit F.stim [--decompose-errors] [--fold-loops] [--approximate-disjoint-errors]
+//               [--out F.dem]
 // Writes to stdout, or to --out F via F.partial renamed when complete.
 #include <errno.h>
 #include <stdio.h>
@@ -39,17 +40,20 @@ static int write_dem_file(const qp_dem *d, const char *out, qp_err *err) {
 
 int cmd_dem(int argc, char **argv) {
     const char *circuit = NULL, *out = NULL;
-    int decompose = 0, fold = 0;
+    int decompose = 0, fold = 0, approximate = 0;
     const qp_opt opts[] = {
         {"circuit", QP_OPT_STR, &circuit, "FILE", "noisy circuit in Stim's format (required)"},
         {"decompose-errors", QP_OPT_FLAG, &decompose, NULL,
          "split errors flipping more than two detectors into graphlike parts joined by ^"},
         {"fold-loops", QP_OPT_FLAG, &fold, NULL,
          "keep periodic REPEAT blocks as repeat blocks (fast for very long experiments)"},
+        {"approximate-disjoint-errors", QP_OPT_FLAG, &approximate, NULL,
+         "use disjoint cases' probabilities as independent ones where no exact form exists "
+         "(PAULI_CHANNEL_2, HERALDED_ERASE, ELSE_CORRELATED_ERROR ...), as Stim's --approximate_disjoint_errors"},
         {"out", QP_OPT_STR, &out, "FILE", "output .dem file (default: stdout)"},
     };
     int rc = qp_args_parse(argc, argv, "dem", "Derive a detector error model from a circuit (Stim .dem).",
-                           "--circuit F.stim [--decompose-errors] [--fold-loops] [--out F.dem]", opts,
+                           "--circuit F.stim [--decompose-errors] [--fold-loops] [--approximate-disjoint-errors] [--out F.dem]", opts,
                            (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
     if (rc == QP_ARGS_HELP) return 0;
     if (rc != QP_ARGS_OK) return 2;
@@ -60,7 +64,7 @@ int cmd_dem(int argc, char **argv) {
         fprintf(stderr, "qecpipe dem: %s\n", err.msg);
         return 1;
     }
-    qp_error_analysis_options opt = {decompose, fold};
+    qp_error_analysis_options opt = {decompose, fold, !approximate};
     qp_dem d;
     if (qp_error_analysis(&c, &opt, &d, &err) != 0) {
         fprintf(stderr, "qecpipe dem: %s: %s\n", circuit, err.msg);

@@ -269,7 +269,13 @@ static void expect_error(const char *text, const char *want_prefix, const char *
 
 Test(circuit_parse, errors_name_line_column_and_gate) {
     expect_error("H 0\n  FOO 1 2\n", "bad.stim:2:3:", "unknown gate 'FOO'");
-    expect_error("MPP X0*X1\n", "bad.stim:1:1:", "'MPP'");
+    expect_error("MPP X0*X1 0\n", "bad.stim:1:11:", "MPP takes Pauli targets");
+    expect_error("MPP X0**X1\n", "bad.stim:1:1:", "'*' must join two Pauli terms");
+    expect_error("MPP X0*X0\n", "bad.stim:1:1:", "appears twice");
+    expect_error("H X0\n", "bad.stim:1:3:", "H does not accept Pauli targets");
+    expect_error("M 0\nH rec[-1]\n", "bad.stim:2:3:", "H does not accept measurement record targets");
+    expect_error("M 0\nCX 0 rec[-1]\n", "bad.stim:2:1:", "can only be the control");
+    expect_error("MPAD 2\n", "bad.stim:1:1:", "MPAD targets are results 0 or 1");
     expect_error("DEPOLARIZE1 0\n", "bad.stim:1:1:", "DEPOLARIZE1 takes exactly 1 argument, got 0");
     expect_error("DEPOLARIZE1(0.1, 0.2) 0\n", "bad.stim:1:1:", "got 2");
     expect_error("R 0\nDEPOLARIZE2(1.5) 0 1\n", "bad.stim:2:1:", "not in [0, 1]");
@@ -340,7 +346,10 @@ Test(circuit_parse, gate_lookup) {
     cr_expect_eq(qp_gate_from_name("cx", 2), QP_GATE_CX);
     cr_expect_eq(qp_gate_from_name("CNOTX", 4), QP_GATE_CX, "length-limited lookup");
     cr_expect_eq(qp_gate_from_name("Depolarize2", 11), QP_GATE_DEPOLARIZE2);
-    cr_expect_eq(qp_gate_from_name("MPP", 3), -1);
+    cr_expect_eq(qp_gate_from_name("MPP", 3), QP_GATE_MPP);
+    cr_expect_eq(qp_gate_from_name("correlated_error", 16), QP_GATE_E);
+    cr_expect_eq(qp_gate_from_name("SWAPCZ", 6), QP_GATE_CZSWAP);
+    cr_expect_eq(qp_gate_from_name("MPQ", 3), -1);
     cr_expect_eq(qp_gate_from_name("", 0), -1);
     for (int g = 0; g < QP_GATE_COUNT; g++) {
         const char *n = qp_gate_table[g].name;

@@ -173,7 +173,7 @@ static void dem_compare(const qp_dem_flat *ours, const qp_dem_flat *theirs, dem_
 }
 
 // Every component has at most two detectors.
-static size_t count_non_graphlike(const qp_dem_flat *f) {
+static inline size_t count_non_graphlike(const qp_dem_flat *f) {
     size_t bad = 0;
     for (size_t c = 0; c < f->num_comps; c++) bad += f->comps[c].num_dets > 2;
     return bad;

@@ -16,7 +16,7 @@ static void analyze(const char *stim_path, int decompose, int fold, qp_dem_flat 
     qp_circuit c;
     qp_err err = {{0}};
     cr_assert_eq(qp_circuit_parse_file(&c, stim_path, &err), 0, "%s", err.msg);
-    qp_error_analysis_options opt = {decompose, fold};
+    qp_error_analysis_options opt = {decompose, fold, 0};
     qp_dem d;
     cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s: %s", stim_path, err.msg);
     cr_assert_eq(qp_dem_flatten(&d, out, 0, &err), 0, "%s", err.msg);
@@ -98,7 +98,7 @@ static void expect_refused(const char *text, const char *want) {
     qp_err err = {{0}};
     cr_assert_eq(qp_circuit_parse(&c, text, "t.stim", &err), 0, "%s", err.msg);
     qp_dem d;
-    qp_error_analysis_options opt = {1, 0};
+    qp_error_analysis_options opt = {1, 0, 0};
     cr_expect_eq(qp_error_analysis(&c, &opt, &d, &err), -1, "accepted %s", text);
     cr_expect(strstr(err.msg, want) != NULL, "got '%s' want '%s'", err.msg, want);
     qp_circuit_free(&c);
@@ -118,7 +118,7 @@ Test(error_analysis, small_circuit_by_hand) {
     qp_err err = {{0}};
     cr_assert_eq(qp_circuit_parse(&c, "R 0\nX_ERROR(0.1) 0\nDEPOLARIZE1(0.03) 0\nM(0.2) 0\nDETECTOR rec[-1]\n", "t", &err), 0, "%s", err.msg);
     qp_dem d;
-    qp_error_analysis_options opt = {0, 0};
+    qp_error_analysis_options opt = {0, 0, 0};
     cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
     qp_dem_flat f;
     cr_assert_eq(qp_dem_flatten(&d, &f, 0, &err), 0);
@@ -142,7 +142,7 @@ Test(error_analysis, r1000_folded_flattens_to_stims_folded_model) {
 
 static void analyze_text_size(const qp_circuit *c, int fold, qp_dem *d) {
     qp_err err = {{0}};
-    qp_error_analysis_options opt = {1, fold};
+    qp_error_analysis_options opt = {1, fold, 0};
     cr_assert_eq(qp_error_analysis(c, &opt, d, &err), 0, "%s", err.msg);
 }
 
@@ -203,7 +203,7 @@ static void small_model(const char *text, qp_dem_flat *f) {
     qp_err err = {{0}};
     cr_assert_eq(qp_circuit_parse(&c, text, "t", &err), 0, "%s", err.msg);
     qp_dem d;
-    qp_error_analysis_options opt = {0, 0};
+    qp_error_analysis_options opt = {0, 0, 0};
     cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
     cr_assert_eq(qp_dem_flatten(&d, f, 0, &err), 0);
     qp_dem_free(&d);
@@ -238,7 +238,7 @@ Test(error_analysis, tags_keep_classes_apart_and_are_written) {
     cr_assert_eq(qp_circuit_parse(&c, "R 0 1\nX_ERROR[leak](0.1) 0\nX_ERROR(0.2) 0 1\nX_ERROR(0.25) 0\nM 0 1\n"
                                       "DETECTOR[det] rec[-2]\nDETECTOR rec[-1]\n", "t", &err), 0, "%s", err.msg);
     qp_dem d;
-    qp_error_analysis_options opt = {0, 0};
+    qp_error_analysis_options opt = {0, 0, 0};
     cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
     char *text = qp_dem_to_string(&d, &err);
     cr_expect_str_eq(text, "error(0.3500000000000000333) D0\nerror[leak](0.1000000000000000056) D0\n"
@@ -274,7 +274,7 @@ Test(error_analysis, nested_repeat_folds_to_the_unrolled_model) {
     cr_assert_eq(qp_circuit_parse(&c, text, "t", &err), 0, "%s", err.msg);
     for (int decompose = 0; decompose < 2; decompose++) {
         qp_dem folded, unrolled;
-        qp_error_analysis_options fo = {decompose, 1}, uo = {decompose, 0};
+        qp_error_analysis_options fo = {decompose, 1, 0}, uo = {decompose, 0, 0};
         cr_assert_eq(qp_error_analysis(&c, &fo, &folded, &err), 0, "%s", err.msg);
         cr_assert_eq(qp_error_analysis(&c, &uo, &unrolled, &err), 0, "%s", err.msg);
         int has_repeat = 0;
@@ -311,7 +311,7 @@ Test(error_analysis, wide_hyperedges_decompose_quickly_and_validly) {
     qp_err err = {{0}};
     cr_assert_eq(qp_circuit_parse(&c, text, "t", &err), 0, "%s", err.msg);
     qp_dem dd, dn;
-    qp_error_analysis_options od = {1, 0}, on = {0, 0};
+    qp_error_analysis_options od = {1, 0, 0}, on = {0, 0, 0};
     cr_assert_eq(qp_error_analysis(&c, &od, &dd, &err), 0, "%s", err.msg);
     cr_assert_eq(qp_error_analysis(&c, &on, &dn, &err), 0, "%s", err.msg);
     qp_dem_flat fd, fn;

@@ -132,7 +132,7 @@ static void check_chain(qp_surface_params sp) {
     qp_circuit c;
     cr_assert_eq(qp_surface_code_generate(&c, &sp, &err), 0, "%s", err.msg);
     qp_dem d;
-    qp_error_analysis_options opt = {1, 1};
+    qp_error_analysis_options opt = {1, 1, 0};
     cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
     cr_assert_eq(d.num_detectors, c.num_detectors);
     size_t rb = (c.num_detectors + 7) / 8;

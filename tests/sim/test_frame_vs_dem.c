@@ -31,7 +31,7 @@ static void compare(const char *name, qp_surface_params sp) {
     qp_err err = {{0}};
     cr_assert_eq(qp_surface_code_generate(&c, &sp, &err), 0, "%s", err.msg);
     qp_dem d;
-    qp_error_analysis_options eo = {0, 0};
+    qp_error_analysis_options eo = {0, 0, 0};
     cr_assert_eq(qp_error_analysis(&c, &eo, &d, &err), 0, "%s: %s", name, err.msg);
     const uint64_t n = 100000, D = c.num_detectors, K = c.num_observables;
     cr_assert_eq(d.num_detectors, D);

@@ -102,6 +102,27 @@ static int check_probabilities(const qp_instr *in, const char *name, qp_err *err
     return 0;
 }
 
+// Pauli-product targets: terms (X0 Y1 ...) joined by combiners, never two terms of a product
+// on one qubit, no combiner at either end or next to another.
+static int check_products(const qp_instr *in, const char *name, int combiners, qp_err *err) {
+    for (uint32_t i = 0; i < in->num_targets; i++) {
+        uint32_t t = in->targets[i];
+        if (t & QP_TARGET_COMBINER) {
+            if (!combiners) return qp_fail(err, "%s does not take '*' products", name);
+            if (i == 0 || i + 1 == in->num_targets || (in->targets[i + 1] & QP_TARGET_COMBINER))
+                return qp_fail(err, "%s: '*' must join two Pauli terms", name);
+            continue;
+        }
+        if (!(t & QP_TARGET_PAULI)) return qp_fail(err, "%s takes Pauli targets (X0 Y1 Z2), got %u", name, t & QP_TARGET_VALUE_MASK);
+    }
+    for (uint32_t i = 0; i < in->num_targets; i++)
+        for (uint32_t j = i + 2; !(in->targets[i] & QP_TARGET_COMBINER) && j < in->num_targets && (in->targets[j - 1] & QP_TARGET_COMBINER); j += 2)
+            if ((in->targets[j] & QP_TARGET_VALUE_MASK) == (in->targets[i] & QP_TARGET_VALUE_MASK))
+                return qp_fail(err, "%s: qubit %u appears twice in one Pauli product", name,
+                               in->targets[i] & QP_TARGET_VALUE_MASK);
+    return 0;
+}
+
 int qp_instr_validate(const qp_instr *in, qp_err *err) {
     if ((unsigned)in->gate >= QP_GATE_COUNT) return qp_fail(err, "invalid gate id %d", (int)in->gate);
     const qp_gate_info *gi = &qp_gate_table[in->gate];
@@ -109,57 +130,56 @@ int qp_instr_validate(const qp_instr *in, qp_err *err) {
     for (uint32_t i = 0; i < in->num_args; i++)
         if (!isfinite(in->args[i])) return qp_fail(err, "%s argument %u is not finite", name, i);
 
-    // Arguments.
-    switch (in->gate) {
-    case QP_GATE_DETECTOR:
-    case QP_GATE_QUBIT_COORDS:
-    case QP_GATE_SHIFT_COORDS:
-        break;  // any number of coordinates
-    case QP_GATE_OBSERVABLE_INCLUDE: {
-        if (in->num_args != 1)
-            return qp_fail(err, "OBSERVABLE_INCLUDE takes exactly 1 argument (the observable index), got %u",
-                           in->num_args);
+    // Arguments: counts from the table; probabilities where the gate is noisy.
+    if (in->num_args < gi->min_args || (gi->max_args != QP_ARGS_ANY && in->num_args > gi->max_args)) {
+        if (gi->max_args == 0) return qp_fail(err, "%s takes no arguments, got %u", name, in->num_args);
+        if (gi->min_args == gi->max_args)
+            return qp_fail(err, "%s takes exactly %u argument%s, got %u", name, gi->min_args,
+                           gi->min_args == 1 ? "" : "s", in->num_args);
+        return qp_fail(err, "%s takes at most %u argument%s, got %u", name, gi->max_args,
+                       gi->max_args == 1 ? "" : "s", in->num_args);
+    }
+    if (in->gate == QP_GATE_OBSERVABLE_INCLUDE) {
         double k = in->args[0];
         if (!(k >= 0 && k < QP_MAX_QUBITS && k == floor(k)))
             return qp_fail(err, "OBSERVABLE_INCLUDE index %.17g is not an integer in [0, %u)", k,
                            QP_MAX_QUBITS);
-        break;
-    }
-    default:
-        if (gi->is_noise) {
-            uint32_t want = in->gate == QP_GATE_PAULI_CHANNEL_1 ? 3 : in->gate == QP_GATE_PAULI_CHANNEL_2 ? 15 : 1;
-            if (in->num_args != want)
-                return qp_fail(err, "%s takes exactly %u argument%s, got %u", name, want,
-                               want == 1 ? "" : "s", in->num_args);
-            if (check_probabilities(in, name, err)) return -1;
-        } else if (gi->is_measurement) {
-            if (in->num_args > 1)
-                return qp_fail(err, "%s takes at most 1 argument (a flip probability), got %u", name,
-                               in->num_args);
-            if (check_probabilities(in, name, err)) return -1;
-        } else if (in->num_args != 0) {
-            return qp_fail(err, "%s takes no arguments, got %u", name, in->num_args);
-        }
+    } else if ((gi->is_noise || gi->is_measurement) && check_probabilities(in, name, err)) {
+        return -1;
     }
 
     // Targets.
-    int wants_rec = in->gate == QP_GATE_DETECTOR || in->gate == QP_GATE_OBSERVABLE_INCLUDE;
-    int wants_none = in->gate == QP_GATE_TICK || in->gate == QP_GATE_SHIFT_COORDS ||
-                     in->gate == QP_GATE_REPEAT;
-    if (wants_none && in->num_targets)
+    uint16_t f = gi->flags;
+    if ((f & QP_GF_NO_TARGETS) && in->num_targets)
         return qp_fail(err, "%s takes no targets, got %u", name, in->num_targets);
+    if ((f & QP_GF_PAULI_TARGETS) && in->gate != QP_GATE_OBSERVABLE_INCLUDE)
+        return check_products(in, name, f & QP_GF_COMBINERS, err);
     for (uint32_t i = 0; i < in->num_targets; i++) {
         uint32_t t = in->targets[i];
         uint32_t v = t & QP_TARGET_VALUE_MASK;
+        int bit = (t & (QP_TARGET_REC | QP_TARGET_SWEEP)) != 0;
+        if (t & (QP_TARGET_COMBINER | (~(QP_TARGET_REC | QP_TARGET_INVERTED | QP_TARGET_PAULI | QP_TARGET_SWEEP) &
+                                       ~QP_TARGET_VALUE_MASK)))
+            return qp_fail(err, "%s: invalid target", name);
+        if ((t & QP_TARGET_PAULI) && (bit || !(f & QP_GF_PAULI_TARGETS)))
+            return qp_fail(err, "%s does not accept Pauli targets", name);
         if (t & QP_TARGET_REC) {
-            if (!wants_rec) return qp_fail(err, "%s does not accept measurement record targets (rec[-%u])", name, v);
+            if (!(f & (QP_GF_REC_TARGETS | QP_GF_BIT_TARGETS)))
+                return qp_fail(err, "%s does not accept measurement record targets (rec[-%u])", name, v);
             if (t & QP_TARGET_INVERTED) return qp_fail(err, "%s: rec targets cannot be inverted", name);
             if (v < 1 || v > QP_MAX_LOOKBACK)
                 return qp_fail(err, "%s: rec[-%u] lookback is not in [1, %u]", name, v, QP_MAX_LOOKBACK);
+        } else if (t & QP_TARGET_SWEEP) {
+            if (!(f & QP_GF_BIT_TARGETS)) return qp_fail(err, "%s does not accept sweep[%u] targets", name, v);
+            if (t & QP_TARGET_INVERTED) return qp_fail(err, "%s: sweep targets cannot be inverted", name);
         } else {
-            if (wants_rec) return qp_fail(err, "%s only accepts rec[-k] targets, got qubit %u", name, v);
+            if (in->gate == QP_GATE_DETECTOR ||
+                (in->gate == QP_GATE_OBSERVABLE_INCLUDE && !(t & QP_TARGET_PAULI)))
+                return qp_fail(err, "%s only accepts rec[-k]%s targets, got qubit %u", name,
+                               in->gate == QP_GATE_DETECTOR ? "" : " or Pauli", v);
             if ((t & QP_TARGET_INVERTED) && !gi->is_measurement)
                 return qp_fail(err, "%s does not accept inverted targets (!%u)", name, v);
+            if (in->gate == QP_GATE_MPAD && v > 1) return qp_fail(err, "MPAD targets are results 0 or 1, got %u", v);
             if (v >= QP_MAX_QUBITS) return qp_fail(err, "%s: qubit %u is too large (max %u)", name, v, QP_MAX_QUBITS - 1);
         }
     }
@@ -167,10 +187,18 @@ int qp_instr_validate(const qp_instr *in, qp_err *err) {
         if (in->num_targets % 2)
             return qp_fail(err, "%s is a two-qubit gate and needs an even number of targets, got %u",
                            name, in->num_targets);
-        for (uint32_t i = 0; i < in->num_targets; i += 2)
-            if ((in->targets[i] & QP_TARGET_VALUE_MASK) == (in->targets[i + 1] & QP_TARGET_VALUE_MASK))
+        for (uint32_t i = 0; i < in->num_targets; i += 2) {
+            uint32_t a = in->targets[i], b = in->targets[i + 1];
+            int abit = (a & (QP_TARGET_REC | QP_TARGET_SWEEP)) != 0, bbit = (b & (QP_TARGET_REC | QP_TARGET_SWEEP)) != 0;
+            // The classical bit must sit on the control side (ZC*: first; XCZ, YCZ: second).
+            int ctrl_first = in->gate == QP_GATE_CX || in->gate == QP_GATE_CY || in->gate == QP_GATE_CZ;
+            int ctrl_second = in->gate == QP_GATE_XCZ || in->gate == QP_GATE_YCZ || in->gate == QP_GATE_CZ;
+            if ((abit && !ctrl_first) || (bbit && !ctrl_second))
+                return qp_fail(err, "%s: a measurement record or sweep bit can only be the control", name);
+            if (!abit && !bbit && (a & QP_TARGET_VALUE_MASK) == (b & QP_TARGET_VALUE_MASK))
                 return qp_fail(err, "%s target pair %u %u acts twice on the same qubit", name,
-                               in->targets[i] & QP_TARGET_VALUE_MASK, in->targets[i + 1] & QP_TARGET_VALUE_MASK);
+                               a & QP_TARGET_VALUE_MASK, b & QP_TARGET_VALUE_MASK);
+        }
     }
     if (in->gate == QP_GATE_REPEAT) {
         if (in->repeat_count < 1) return qp_fail(err, "REPEAT count must be at least 1");
@@ -220,11 +248,12 @@ static int walk_block(const qp_block *b, totals *t, int depth, qp_err *err) {
                     return qp_fail(err, "line %u: %s rec[-%u] reaches before the first measurement (only %llu measurements so far)",
                                    in->line, gi->name, v, (unsigned long long)t->measurements);
                 if (v > t->max_lookback) t->max_lookback = v;
-            } else if (v + 1 > t->num_qubits) {
+            } else if (!(tg & (QP_TARGET_SWEEP | QP_TARGET_COMBINER)) && in->gate != QP_GATE_MPAD &&
+                       v + 1 > t->num_qubits) {
                 t->num_qubits = v + 1;
             }
         }
-        if (gi->is_measurement) t->measurements += in->num_targets;
+        t->measurements += qp_instr_num_results(in);
         if (in->gate == QP_GATE_DETECTOR) t->detectors++;
         if (in->gate == QP_GATE_OBSERVABLE_INCLUDE && in->num_args == 1) {
             uint32_t k = (uint32_t)in->args[0];
@@ -252,7 +281,11 @@ static void strip_block(qp_block *b) {
     for (size_t i = 0; i < b->num_instrs; i++) {
         qp_instr *in = &b->instrs[i];
         const qp_gate_info *gi = &qp_gate_table[in->gate];
-        if (gi->is_noise) {
+        if (gi->is_noise && gi->is_measurement) {
+            // A heralded channel never fires without noise: its heralds become fixed 0s.
+            in->gate = QP_GATE_MPAD;
+            for (uint32_t k = 0; k < in->num_targets; k++) in->targets[k] = 0;
+        } else if (gi->is_noise) {
             instr_free(in);
             continue;
         }

@@ -1,4 +1,4 @@
-// Parser for Stim's circuit language (the gate set of DESIGN.md). One instruction per line:
+// Parser for Stim's circuit language (every instruction of gate_table.c). One instruction per line:
 //
 //   NAME[tag](arg, arg, ...) target target ...   # comment
 //   REPEAT[tag] N {
@@ -6,7 +6,8 @@
 //   }
 //
 // Names are case-insensitive and include Stim's aliases (CNOT -> CX, MZ -> M, ...). Targets
-// are qubit indices, `!q` (inverted measurement result) and `rec[-k]`. Every error is one
+// are qubit indices, `!q` (inverted measurement result), `rec[-k]`, `sweep[k]`, Pauli terms
+// `X0 Y1 Z2` and their products `X0*Z1` (MPP, SPP, E, OBSERVABLE_INCLUDE). Every error is one
 // line "SOURCE:line:col: message"; unknown gates are errors that name the gate. REPEAT blocks
 // are kept as nested blocks, never unrolled. The parser checks, as it reads, that no
 // rec[-k] reaches before the first measurement (counting REPEAT bodies once for the first
@@ -102,10 +103,11 @@ static int read_uint(parser *ps, uint64_t max, uint64_t *out, const char *what) 
     return 0;
 }
 
-// A target or REPEAT count must be followed by whitespace, a comment or the line end.
-static int expect_separator(parser *ps) {
+// A target or REPEAT count must be followed by whitespace, a comment, the line end, or (in
+// Pauli products) the '*' joining the next factor.
+static int expect_separator(parser *ps, int allow_star) {
     char c = peek(ps);
-    if (is_space(c) || c == '\n' || c == '#') return 0;
+    if (is_space(c) || c == '\n' || c == '#' || (allow_star && c == '*')) return 0;
     if (c == '\0') return fail_at(ps, ps->p, "unexpected NUL byte%s", "");
     char detail[8] = {c, 0};
     return fail_at(ps, ps->p, "unexpected '%s' in target", detail);
@@ -174,33 +176,50 @@ static int read_tag(parser *ps) {
     return 0;
 }
 
-static int read_target(parser *ps, qp_gate gate, uint32_t *out) {
-    const qp_gate_info *gi = &qp_gate_table[gate];
+// Reads `rec[-k]` or `sweep[k]` (the cursor is on the 'r' or 's'); *out gets the encoded bit.
+static int read_bit_target(parser *ps, const qp_gate_info *gi, int is_rec, uint32_t *out) {
     const char *start = ps->p;
-    int takes_rec = gate == QP_GATE_DETECTOR || gate == QP_GATE_OBSERVABLE_INCLUDE;
-    if (gate == QP_GATE_TICK || gate == QP_GATE_SHIFT_COORDS)
-        return fail_at(ps, start, "%s takes no targets", gi->name);
+    uint16_t f = gi->flags;
+    if (is_rec && !(f & (QP_GF_REC_TARGETS | QP_GF_BIT_TARGETS)))
+        return fail_at(ps, start, "%s does not accept measurement record targets (rec[-k] is for DETECTOR, OBSERVABLE_INCLUDE and classically controlled CX CY CZ XCZ YCZ)",
+                       gi->name);
+    if (!is_rec && !(f & QP_GF_BIT_TARGETS))
+        return fail_at(ps, start, "%s does not accept sweep[k] targets", gi->name);
+    ps->p += is_rec ? 4 : 6;
     uint64_t v = 0;
-    if (ps->end - ps->p >= 4 && memcmp(ps->p, "rec[", 4) == 0) {
-        if (!takes_rec)
-            return fail_at(ps, start, "%s does not accept measurement record targets (rec[-k] is only for DETECTOR and OBSERVABLE_INCLUDE)",
-                           gi->name);
-        ps->p += 4;
+    if (is_rec) {
         if (peek(ps) != '-') return fail_at(ps, ps->p, "expected '-' in rec[-k]%s", "");
         ps->p++;
         if (read_uint(ps, QP_MAX_LOOKBACK, &v, "a lookback k in rec[-k]")) return -1;
         if (v == 0) return fail_at(ps, start, "rec[-0] is not a valid lookback (k >= 1)%s", "");
-        if (peek(ps) != ']') return fail_at(ps, ps->p, "expected ']' to close rec[-k]%s", "");
-        ps->p++;
-        if (v > ps->measurements) {
-            char detail[160];
-            snprintf(detail, sizeof detail, "rec[-%llu] reaches before the first measurement (%llu measurements so far)",
-                     (unsigned long long)v, (unsigned long long)ps->measurements);
-            return fail_at(ps, start, "%s", detail);
-        }
-        *out = (uint32_t)v | QP_TARGET_REC;
-        return expect_separator(ps);
+    } else if (read_uint(ps, QP_TARGET_VALUE_MASK, &v, "a sweep bit index k in sweep[k]")) {
+        return -1;
     }
+    if (peek(ps) != ']') return fail_at(ps, ps->p, is_rec ? "expected ']' to close rec[-k]%s" : "expected ']' to close sweep[k]%s", "");
+    ps->p++;
+    if (is_rec && v > ps->measurements) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "rec[-%llu] reaches before the first measurement (%llu measurements so far)",
+                 (unsigned long long)v, (unsigned long long)ps->measurements);
+        return fail_at(ps, start, "%s", detail);
+    }
+    *out = (uint32_t)v | (is_rec ? QP_TARGET_REC : QP_TARGET_SWEEP);
+    return expect_separator(ps, 0);
+}
+
+static int read_target(parser *ps, qp_gate gate, uint32_t *out) {
+    const qp_gate_info *gi = &qp_gate_table[gate];
+    const char *start = ps->p;
+    uint16_t f = gi->flags;
+    if (f & QP_GF_NO_TARGETS) return fail_at(ps, start, "%s takes no targets", gi->name);
+    if (peek(ps) == '*') {
+        if (!(f & QP_GF_COMBINERS)) return fail_at(ps, start, "%s does not take '*' products", gi->name);
+        ps->p++;
+        *out = QP_TARGET_COMBINER;
+        return 0;
+    }
+    if (ps->end - ps->p >= 4 && memcmp(ps->p, "rec[", 4) == 0) return read_bit_target(ps, gi, 1, out);
+    if (ps->end - ps->p >= 6 && memcmp(ps->p, "sweep[", 6) == 0) return read_bit_target(ps, gi, 0, out);
     uint32_t flags = 0;
     if (peek(ps) == '!') {
         if (!gi->is_measurement)
@@ -208,16 +227,28 @@ static int read_target(parser *ps, qp_gate gate, uint32_t *out) {
         flags = QP_TARGET_INVERTED;
         ps->p++;
     }
-    if (!is_digit(peek(ps))) {
-        char c = peek(ps);
+    char c = peek(ps);
+    char uc = c;
+    if ((uc == 'X' || uc == 'Y' || uc == 'Z') && is_digit(ps->p + 1 < ps->end ? ps->p[1] : 0)) {
+        if (!(f & QP_GF_PAULI_TARGETS))
+            return fail_at(ps, start, "%s does not accept Pauli targets (X0 Y1 Z2)", gi->name);
+        flags |= uc == 'X' ? QP_TARGET_PAULI_X : uc == 'Z' ? QP_TARGET_PAULI_Z : QP_TARGET_PAULI;
+        ps->p++;
+        c = peek(ps);
+    } else if ((f & QP_GF_PAULI_TARGETS) && gate != QP_GATE_OBSERVABLE_INCLUDE && is_digit(c)) {
+        return fail_at(ps, start, "%s takes Pauli targets (X0 Y1 Z2), not bare qubits", gi->name);
+    }
+    if (!is_digit(c)) {
         char detail[8] = {c == '\n' ? ' ' : c, 0};
         if (c == '\0') return fail_at(ps, start, "unexpected NUL byte%s", "");
         return fail_at(ps, start, "unexpected '%s' (expected a qubit index or rec[-k])", detail);
     }
-    if (takes_rec) return fail_at(ps, start, "%s only accepts rec[-k] targets", gi->name);
+    if ((f & QP_GF_REC_TARGETS) && !(flags & QP_TARGET_PAULI))
+        return fail_at(ps, start, gate == QP_GATE_DETECTOR ? "%s only accepts rec[-k] targets" : "%s only accepts rec[-k] or Pauli targets", gi->name);
+    uint64_t v = 0;
     if (read_uint(ps, QP_MAX_QUBITS - 1, &v, "qubit index")) return -1;
     *out = (uint32_t)v | flags;
-    return expect_separator(ps);
+    return expect_separator(ps, (f & QP_GF_COMBINERS) != 0);
 }
 
 static int open_repeat(parser *ps, const char *name_at, const char *tag) {
@@ -301,7 +332,7 @@ static int parse_instruction(parser *ps) {
     qp_instr *in = qp_block_append(ps->stack[ps->depth].block, gate, ps->args, (uint32_t)ps->num_args,
                                    ps->targets, (uint32_t)ps->num_targets, has_tag ? ps->tag : NULL);
     in->line = ps->line;
-    if (qp_gate_table[gate].is_measurement) ps->measurements += ps->num_targets;
+    ps->measurements += qp_instr_num_results(in);
     return 0;
 }
 

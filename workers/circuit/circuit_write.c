@@ -1,5 +1,5 @@
 // Writer for Stim's circuit language, in the layout `stim gen` uses:
-//   NAME[tag](a, b) t t rec[-k] !q
+//   NAME[tag](a, b) t t rec[-k] !q X0*Y1 sweep[k]
 //   REPEAT N {
 //       ...            (four spaces per nesting level)
 //   }
@@ -42,10 +42,20 @@ int qp_instr_write(const qp_instr *in, FILE *out) {
     for (uint32_t i = 0; i < in->num_targets; i++) {
         uint32_t t = in->targets[i];
         uint32_t v = t & QP_TARGET_VALUE_MASK;
-        if (t & QP_TARGET_REC)
-            fprintf(out, " rec[-%u]", v);
-        else
-            fprintf(out, (t & QP_TARGET_INVERTED) ? " !%u" : " %u", v);
+        if (t & QP_TARGET_COMBINER) {
+            fputc('*', out);
+            continue;
+        }
+        if (i == 0 || !(in->targets[i - 1] & QP_TARGET_COMBINER)) fputc(' ', out);
+        if (t & QP_TARGET_REC) {
+            fprintf(out, "rec[-%u]", v);
+        } else if (t & QP_TARGET_SWEEP) {
+            fprintf(out, "sweep[%u]", v);
+        } else {
+            if (t & QP_TARGET_INVERTED) fputc('!', out);
+            if (t & QP_TARGET_PAULI) fputc("?XZY"[((t & QP_TARGET_PAULI_X) ? 1 : 0) | ((t & QP_TARGET_PAULI_Z) ? 2 : 0)], out);
+            fprintf(out, "%u", v);
+        }
     }
     return ferror(out) ? -1 : 0;
 }

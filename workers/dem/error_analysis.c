@@ -165,7 +165,7 @@ static const known_entry *known_find(known_map *m, uint64_t d1, uint64_t d2) {
 // The analyzer state.
 typedef struct {
     const qp_circuit *c;
-    int decompose, fold, accumulate, emit;
+    int decompose, fold, accumulate, emit, strict;
     uint32_t nq;
     qp_xor_set *xs;        // (nq,) xs[q]: targets flipped by an X error on q at this point
     qp_xor_set *zs;        // (nq,) zs[q]: targets flipped by a Z error on q
@@ -718,18 +718,192 @@ static int disjoint_to_independent_xyz(double x, double y, double z, double *ix,
     return 0;
 }
 
+// ---------------------------------------------------------------------------------------
+// The whole gate set beyond the surface-code gates: frame actions, Pauli products, heralds.
+
+static uint32_t term_pauli(uint32_t t, uint32_t pauli) { return pauli ? pauli : (t & QP_TARGET_PAULI); }
+
+// dst ^= the targets flipped by Pauli `pauli` (QP_TARGET_PAULI_X/Z bits) on q.
+static void xor_pauli_sens(analyzer *a, qp_xor_set *dst, uint32_t q, uint32_t pauli) {
+    if (pauli & QP_TARGET_PAULI_X) set_xor(a, dst, a->xs[q].v, a->xs[q].n);
+    if (pauli & QP_TARGET_PAULI_Z) set_xor(a, dst, a->zs[q].v, a->zs[q].n);
+}
+
+// Any unitary of the table from its frame action, undone: the sensitivity of generator k
+// before the gate is the XOR of the sensitivities (after it) of the generators in its image.
+static void undo_unitary(analyzer *a, const qp_instr *in) {
+    qp_gate_frame f;
+    if (qp_gate_frame_of(in->gate, &f) < 0) return;
+    int group = qp_gate_table[in->gate].num_qubits_per_target_group, ng = 2 * group;
+    for (uint32_t k = in->num_targets; k >= (uint32_t)group; k -= (uint32_t)group) {
+        uint32_t qa = in->targets[k - group] & QP_TARGET_VALUE_MASK, qb = in->targets[k - 1] & QP_TARGET_VALUE_MASK;
+        qp_xor_set *old[4] = {&a->xs[qa], &a->zs[qa], &a->xs[qb], &a->zs[qb]};
+        qp_xor_set nw[4] = {{0}};
+        for (int j = 0; j < ng; j++)
+            for (int i = 0; i < ng; i++)
+                if ((f.img[j] >> i) & 1) set_xor(a, &nw[j], old[i]->v, old[i]->n);
+        for (int j = 0; j < ng; j++) {
+            free(old[j]->v);
+            *old[j] = nw[j];
+        }
+    }
+}
+
+// Feedback `CX rec[-k] q` (and CY CZ XCZ YCZ with the bit on the control side): the Pauli
+// lands where the measurement flipped, so the measurement gains the Pauli's sensitivity.
+static void undo_feedback(analyzer *a, const qp_instr *in, uint32_t bit, uint32_t q, int bit_first) {
+    if (!(bit & QP_TARGET_REC)) return;  // sweep bits are 0
+    qp_gate_frame f;
+    qp_gate_frame_of(in->gate, &f);
+    uint8_t img = bit_first ? (uint8_t)(f.img[0] >> 2) : (uint8_t)(f.img[2] & 3);
+    qp_xor_set *r = &a->ring[(a->meas_remaining - (bit & QP_TARGET_VALUE_MASK)) % a->ring_len];
+    canonical_set(r);
+    xor_pauli_sens(a, r, q, (img & 1 ? QP_TARGET_PAULI_X : 0) | (img & 2 ? QP_TARGET_PAULI_Z : 0));
+}
+
+// Calls fn on the products of an MPP/SPP/MXX... instruction, last product first.
+typedef int (*product_fn)(analyzer *a, const qp_instr *in, const uint32_t *terms, uint32_t n, uint32_t pauli);
+
+static int for_each_product_reversed(analyzer *a, const qp_instr *in, product_fn fn) {
+    const qp_gate_info *gi = &qp_gate_table[in->gate];
+    if (gi->num_qubits_per_target_group == 2) {
+        uint32_t pauli = gi->basis == 'X' ? QP_TARGET_PAULI_X : gi->basis == 'Z' ? QP_TARGET_PAULI_Z : QP_TARGET_PAULI;
+        for (uint32_t k = in->num_targets; k >= 2; k -= 2)
+            if (fn(a, in, in->targets + k - 2, 2, pauli) < 0) return -1;
+        return 0;
+    }
+    for (uint32_t e = in->num_targets; e > 0;) {
+        uint32_t b = e - 1;
+        while (b >= 2 && (in->targets[b - 1] & QP_TARGET_COMBINER)) b -= 2;
+        if (fn(a, in, in->targets + b, e - b, 0) < 0) return -1;
+        e = b;
+    }
+    return 0;
+}
+
+// A product measurement, undone: its detectors become sensitive to every error that
+// anticommutes with the product; any detector whose own Pauli anticommutes with the product
+// would be random (gauge).
+static int undo_product_measurement(analyzer *a, const qp_instr *in, const uint32_t *terms, uint32_t n,
+                                    uint32_t pauli) {
+    uint64_t i = --a->meas_remaining;
+    qp_xor_set *d = &a->ring[i % a->ring_len];
+    canonical_set(d);
+    if (in->num_args && in->args[0] > 0) add_error(a, in->args[0], d->v, d->n, in->tag);
+    qp_xor_set gauge = {0};
+    uint32_t q0 = terms[0] & QP_TARGET_VALUE_MASK;
+    for (uint32_t k = 0; k < n; k++) {
+        if (terms[k] & QP_TARGET_COMBINER) continue;
+        uint32_t q = terms[k] & QP_TARGET_VALUE_MASK, p = term_pauli(terms[k], pauli);
+        if (p & QP_TARGET_PAULI_Z) set_xor(a, &a->xs[q], d->v, d->n);
+        if (p & QP_TARGET_PAULI_X) set_xor(a, &a->zs[q], d->v, d->n);
+    }
+    for (uint32_t k = 0; k < n; k++)
+        if (!(terms[k] & QP_TARGET_COMBINER))
+            xor_pauli_sens(a, &gauge, terms[k] & QP_TARGET_VALUE_MASK, term_pauli(terms[k], pauli));
+    const char *what = in->gate == QP_GATE_MPP ? "a Pauli product measurement (MPP)"
+                       : in->gate == QP_GATE_MXX ? "an X-basis pair measurement (MXX)"
+                       : in->gate == QP_GATE_MYY ? "a Y-basis pair measurement (MYY)"
+                                                 : "a Z-basis pair measurement (MZZ)";
+    int rc = gauge_fail(a, gauge.v, gauge.n, what, q0, in);
+    free(gauge.v);
+    d->n = 0;
+    return rc;
+}
+
+// SPP / SPP_DAG, undone: an error anticommuting with P becomes itself times P.
+static int undo_spp(analyzer *a, const qp_instr *in, const uint32_t *terms, uint32_t n, uint32_t pauli) {
+    (void)in;
+    qp_xor_set t = {0};
+    for (uint32_t k = 0; k < n; k++)
+        if (!(terms[k] & QP_TARGET_COMBINER)) xor_pauli_sens(a, &t, terms[k] & QP_TARGET_VALUE_MASK, term_pauli(terms[k], pauli));
+    for (uint32_t k = 0; k < n; k++) {
+        if (terms[k] & QP_TARGET_COMBINER) continue;
+        uint32_t q = terms[k] & QP_TARGET_VALUE_MASK, p = term_pauli(terms[k], pauli);
+        if (p & QP_TARGET_PAULI_Z) set_xor(a, &a->xs[q], t.v, t.n);
+        if (p & QP_TARGET_PAULI_X) set_xor(a, &a->zs[q], t.v, t.n);
+    }
+    free(t.v);
+    return 0;
+}
+
+static int needs_disjoint(analyzer *a, const qp_instr *in) {
+    return qp_fail(a->err, "circuit line %u: %s has disjoint cases without an exact independent form; "
+                   "analysing it needs --approximate-disjoint-errors (as Stim's --approximate_disjoint_errors)",
+                   in->line, qp_gate_table[in->gate].name);
+}
+
+static int nonzero_args(const qp_instr *in) {
+    int n = 0;
+    for (uint32_t k = 0; k < in->num_args; k++) n += in->args[k] > 0;
+    return n;
+}
+
+// HERALDED_ERASE / HERALDED_PAULI_CHANNEL_1: per target the herald with I, X, Y or Z, as
+// disjoint cases (Stim's combination order: Z-flip set, X-flip set, herald).
+static int undo_heralded(analyzer *a, const qp_instr *in) {
+    int erase = in->gate == QP_GATE_HERALDED_ERASE;
+    if (a->strict && (erase || nonzero_args(in) > 1)) return needs_disjoint(a, in);
+    double probs[8] = {0};
+    if (erase) {
+        double p = in->args[0] * 0.25;
+        probs[4] = probs[5] = probs[6] = probs[7] = p;
+    } else {
+        probs[4] = in->args[0], probs[5] = in->args[3], probs[6] = in->args[1], probs[7] = in->args[2];
+    }
+    for (uint32_t k = in->num_targets; k-- > 0;) {
+        uint32_t q = in->targets[k] & QP_TARGET_VALUE_MASK;
+        uint64_t i = --a->meas_remaining;
+        qp_xor_set *d = &a->ring[i % a->ring_len];
+        canonical_set(d);
+        const qp_xor_set *basis[3] = {&a->zs[q], &a->xs[q], d};
+        if (a->accumulate && add_combinations(a, 3, probs, basis, 1, in) < 0) return -1;
+        d->n = 0;
+    }
+    return 0;
+}
+
+static int undo_mpad(analyzer *a, const qp_instr *in) {
+    for (uint32_t k = in->num_targets; k-- > 0;) {
+        uint64_t i = --a->meas_remaining;
+        qp_xor_set *d = &a->ring[i % a->ring_len];
+        canonical_set(d);
+        if (in->num_args && in->args[0] > 0) add_error(a, in->args[0], d->v, d->n, in->tag);
+        d->n = 0;
+    }
+    return 0;
+}
+
+// E / ELSE_CORRELATED_ERROR at blk->instrs[i]: its probability given that no earlier link of
+// its chain fired, p_i prod_{j<i}(1 - p_j), as an independent error (Stim's approximation).
+static int undo_correlated(analyzer *a, const qp_block *blk, size_t i) {
+    const qp_instr *in = &blk->instrs[i];
+    size_t j = i;
+    while (j > 0 && blk->instrs[j].gate == QP_GATE_ELSE_CORRELATED_ERROR) j--;
+    if (blk->instrs[j].gate != QP_GATE_E)
+        return qp_fail(a->err, "circuit line %u: ELSE_CORRELATED_ERROR wasn't preceded by ELSE_CORRELATED_ERROR or CORRELATED_ERROR (E)",
+                       in->line);
+    int chained = i > j || (i + 1 < blk->num_instrs && blk->instrs[i + 1].gate == QP_GATE_ELSE_CORRELATED_ERROR);
+    if (chained && a->strict) return needs_disjoint(a, in);
+    if (!a->accumulate) return 0;
+    double remaining = 1;
+    for (size_t k = j; k < i; k++) remaining *= 1 - blk->instrs[k].args[0];
+    qp_xor_set e = {0};
+    for (uint32_t k = 0; k < in->num_targets; k++)
+        xor_pauli_sens(a, &e, in->targets[k] & QP_TARGET_VALUE_MASK, in->targets[k] & QP_TARGET_PAULI);
+    add_error(a, in->args[0] * remaining, e.v, e.n, in->tag);
+    free(e.v);
+    return 0;
+}
+
 static int run_instr(analyzer *a, const qp_instr *in) {
     const uint32_t *t = in->targets;
     uint32_t n = in->num_targets;
     double p0 = in->num_args ? in->args[0] : 0;
-    for (uint32_t k = 0; k < n && in->gate != QP_GATE_DETECTOR && in->gate != QP_GATE_OBSERVABLE_INCLUDE &&
-                         in->gate != QP_GATE_REPEAT; k++) {
-        if (t[k] & QP_TARGET_REC)
-            return qp_fail(a->err, "circuit line %u: classically controlled gates are not supported by error analysis",
-                           in->line);
-        if ((t[k] & QP_TARGET_VALUE_MASK) >= a->nq)
+    const qp_gate_info *gi = &qp_gate_table[in->gate];
+    for (uint32_t k = 0; k < n && !gi->is_annotation && in->gate != QP_GATE_MPAD; k++)
+        if (!(t[k] & (QP_TARGET_REC | QP_TARGET_SWEEP | QP_TARGET_COMBINER)) && (t[k] & QP_TARGET_VALUE_MASK) >= a->nq)
             return qp_fail(a->err, "circuit line %u: qubit out of range", in->line);
-    }
 #define Q(k) (t[k] & QP_TARGET_VALUE_MASK)
     switch (in->gate) {
     case QP_GATE_R:
@@ -761,13 +935,24 @@ static int run_instr(analyzer *a, const qp_instr *in) {
         }
         break;
     }
-    case QP_GATE_I:
-    case QP_GATE_X:
-    case QP_GATE_Y:
-    case QP_GATE_Z:
     case QP_GATE_TICK:
     case QP_GATE_QUBIT_COORDS:
+    case QP_GATE_I_ERROR:
+    case QP_GATE_II_ERROR:
         break;
+    case QP_GATE_MPP:
+    case QP_GATE_MXX:
+    case QP_GATE_MYY:
+    case QP_GATE_MZZ:
+        return for_each_product_reversed(a, in, undo_product_measurement);
+    case QP_GATE_SPP:
+    case QP_GATE_SPP_DAG:
+        return for_each_product_reversed(a, in, undo_spp);
+    case QP_GATE_MPAD:
+        return undo_mpad(a, in);
+    case QP_GATE_HERALDED_ERASE:
+    case QP_GATE_HERALDED_PAULI_CHANNEL_1:
+        return undo_heralded(a, in);
     case QP_GATE_H:
         for (uint32_t k = n; k-- > 0;) {
             qp_xor_set s = a->xs[Q(k)];
@@ -788,6 +973,13 @@ static int run_instr(analyzer *a, const qp_instr *in) {
     case QP_GATE_CZ:
         if (n % 2) return qp_fail(a->err, "circuit line %u: odd number of targets", in->line);
         for (uint32_t k = n; k >= 2; k -= 2) {
+            const uint32_t bits = QP_TARGET_REC | QP_TARGET_SWEEP;
+            if ((t[k - 2] | t[k - 1]) & bits) {
+                if (!((t[k - 2] & bits) && (t[k - 1] & bits)))
+                    undo_feedback(a, in, (t[k - 2] & bits) ? t[k - 2] : t[k - 1],
+                                  Q((t[k - 2] & bits) ? k - 1 : k - 2), (t[k - 2] & bits) != 0);
+                continue;
+            }
             uint32_t c = Q(k - 2), u = Q(k - 1);
             if (c == u) return qp_fail(a->err, "circuit line %u: two-qubit gate on one qubit", in->line);
             if (in->gate == QP_GATE_CX) {
@@ -851,6 +1043,7 @@ static int run_instr(analyzer *a, const qp_instr *in) {
         double ix, iy, iz;
         int disjoint = 0;
         if (disjoint_to_independent_xyz(in->args[0], in->args[1], in->args[2], &ix, &iy, &iz) < 0) {
+            if (a->strict && nonzero_args(in) > 1) return needs_disjoint(a, in);
             if (!(in->args[0] + in->args[1] + in->args[2] <= 1))
                 return qp_fail(a->err, "circuit line %u: PAULI_CHANNEL_1 probabilities sum past 1", in->line);
             ix = in->args[0], iy = in->args[1], iz = in->args[2];
@@ -867,6 +1060,7 @@ static int run_instr(analyzer *a, const qp_instr *in) {
         if (!a->accumulate) break;
         if (in->num_args != 15) return qp_fail(a->err, "circuit line %u: PAULI_CHANNEL_2 needs 15 probabilities", in->line);
         if (n % 2) return qp_fail(a->err, "circuit line %u: odd number of targets", in->line);
+        if (a->strict && nonzero_args(in) > 1) return needs_disjoint(a, in);
         // Arguments are IX IY IZ XI ... ZZ: (k+1) = 4*first + second, Pauli codes I0 X1 Y2 Z3.
         // Combination bits: 0 X on second, 1 Z on second, 2 X on first, 3 Z on first.
         static const int xz[4] = {0, 1, 3, 2};
@@ -893,6 +1087,12 @@ static int run_instr(analyzer *a, const qp_instr *in) {
             id = OBS | (uint64_t)in->args[0];
         }
         for (uint32_t k = 0; k < n; k++) {
+            if (t[k] & QP_TARGET_PAULI) {  // OBSERVABLE_INCLUDE X0: flipped by errors anticommuting
+                uint32_t q = Q(k);
+                if (t[k] & QP_TARGET_PAULI_Z) set_xor(a, &a->xs[q], &id, 1);
+                if (t[k] & QP_TARGET_PAULI_X) set_xor(a, &a->zs[q], &id, 1);
+                continue;
+            }
             if (!(t[k] & QP_TARGET_REC))
                 return qp_fail(a->err, "circuit line %u: only rec[-k] targets are supported here", in->line);
             uint64_t back = t[k] & QP_TARGET_VALUE_MASK;
@@ -922,6 +1122,10 @@ static int run_instr(analyzer *a, const qp_instr *in) {
     case QP_GATE_REPEAT:
         break;  // handled by run_block
     default:
+        if (gi->flags & QP_GF_UNITARY) {
+            undo_unitary(a, in);
+            break;
+        }
         return qp_fail(a->err, "circuit line %u: gate %s is not supported by error analysis", in->line,
                        in->gate < QP_GATE_COUNT ? qp_gate_table[in->gate].name : "?");
     }
@@ -941,8 +1145,8 @@ static void block_counts(const qp_block *b, uint64_t *dets, uint64_t *meas) {
             m += bm * in->repeat_count;
         } else if (in->gate == QP_GATE_DETECTOR) {
             d++;
-        } else if (qp_gate_table[in->gate].is_measurement) {
-            m += in->num_targets;
+        } else {
+            m += qp_instr_num_results(in);
         }
     }
     *dets = d;
@@ -1127,6 +1331,8 @@ static int run_block(analyzer *a, const qp_block *b) {
         const qp_instr *in = &b->instrs[i];
         if (in->gate == QP_GATE_REPEAT) {
             if (run_loop(a, in->body, in->repeat_count) < 0) return -1;
+        } else if (in->gate == QP_GATE_E || in->gate == QP_GATE_ELSE_CORRELATED_ERROR) {
+            if (undo_correlated(a, b, i) < 0) return -1;
         } else if (run_instr(a, in) < 0) {
             return -1;
         }
@@ -1221,6 +1427,7 @@ int qp_error_analysis(const qp_circuit *c, const qp_error_analysis_options *opt,
     a.c = c;
     a.decompose = opt && opt->decompose_errors;
     a.fold = opt && opt->fold_loops;
+    a.strict = opt && opt->strict_disjoint;
     a.accumulate = 1;
     a.emit = 1;
     a.nq = c->num_qubits;

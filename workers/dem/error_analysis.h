@@ -6,7 +6,12 @@
 // 15 components each 1/2 - 1/2 (1 - 16p/15)^(1/8); PAULI_CHANNEL_1: the exact independent
 // X, Y, Z probabilities when they exist. Where Stim needs --approximate_disjoint_errors
 // (PAULI_CHANNEL_2 with several components, PAULI_CHANNEL_1 without an independent form) the
-// exclusive probabilities are used as independent ones, as that option does; no error).
+// exclusive probabilities are used as independent ones, as that option does, unless
+// strict_disjoint asks for Stim's refusal). Every gate of the circuit language is handled:
+// unitaries through their frame action (qp_gate_frame_of), Pauli-product measurements and
+// rotations (MPP, MXX, SPP ...) through the sensitivity of the product, heralds and MPAD as
+// measurement results, feedback (CX rec[-k] q) by adding the Pauli's sensitivity to the
+// measurement's, ELSE_CORRELATED_ERROR chains with Stim's probabilities p_k prod_{j<k}(1-p_j).
 //
 // How: the circuit is walked backwards keeping, for every qubit, the sorted set of detectors
 // and observables an X error (resp. Z error) at that point would flip; gates conjugate these
@@ -30,6 +35,11 @@
 typedef struct {
     int decompose_errors;  // split >2-detector errors into graphlike components with `^`
     int fold_loops;        // keep periodic REPEAT blocks as `repeat` in the model
+    int strict_disjoint;   // 1: refuse, as Stim without --approximate_disjoint_errors, channels
+                           // whose disjoint cases have no exact independent form (see above;
+                           // also HERALDED_ERASE, HERALDED_PAULI_CHANNEL_1 with several cases,
+                           // E/ELSE_CORRELATED_ERROR chains). 0: approximate them, as
+                           // --approximate_disjoint_errors does.
 } qp_error_analysis_options;
 
 // Fills `out` (initialised here) with the circuit's detector error model. On failure (a

@@ -36,7 +36,7 @@ static int records_observables(void *ctx, uint64_t batch_first, uint32_t num_obs
 }
 
 qp_frame_sink qp_frame_records_sink(qp_frame_records *records) {
-    qp_frame_sink s = {records, records_detectors, records_observables};
+    qp_frame_sink s = {records, records_detectors, records_observables, NULL};
     return s;
 }
 

@@ -16,6 +16,8 @@ void qp_frame_options_default(qp_frame_options *opt) {
 
 // ---- validation: what the simulator can run, and how far back rec[-k] reaches ----
 
+// Also finds the furthest rec[-k] lookback and the most results one instruction appends (the
+// measurement ring must hold both).
 static int check_block(const qp_block *b, uint32_t num_qubits, uint64_t *max_lookback, qp_err *err) {
     for (size_t i = 0; i < b->num_instrs; i++) {
         const qp_instr *in = &b->instrs[i];
@@ -23,30 +25,22 @@ static int check_block(const qp_block *b, uint32_t num_qubits, uint64_t *max_loo
             if (in->body && check_block(in->body, num_qubits, max_lookback, err)) return -1;
             continue;
         }
+        qp_err verr;
+        if (qp_instr_validate(in, &verr)) return qp_fail(err, "line %u: %s", in->line, verr.msg);
+        uint64_t results = qp_instr_num_results(in);
+        if (results > *max_lookback) *max_lookback = results;
         const qp_gate_info *info = &qp_gate_table[in->gate];
-        int group = info->num_qubits_per_target_group;
-        if (group == 2 && in->num_targets % 2)
-            return qp_fail(err, "line %u: %s needs an even number of targets", in->line, info->name);
         for (uint32_t t = 0; t < in->num_targets; t++) {
             uint32_t tg = in->targets[t];
             if (tg & QP_TARGET_REC) {
                 uint64_t k = tg & QP_TARGET_VALUE_MASK;
                 if (k > *max_lookback) *max_lookback = k;
-                int allowed = in->gate == QP_GATE_DETECTOR || in->gate == QP_GATE_OBSERVABLE_INCLUDE ||
-                              ((in->gate == QP_GATE_CX || in->gate == QP_GATE_CY || in->gate == QP_GATE_CZ) &&
-                               t % 2 == 0 && !(in->targets[t + 1] & QP_TARGET_REC));
-                if (!allowed)
-                    return qp_fail(err, "line %u: %s cannot take a measurement-record target", in->line, info->name);
                 continue;
             }
-            if (in->gate == QP_GATE_DETECTOR || in->gate == QP_GATE_OBSERVABLE_INCLUDE)
-                return qp_fail(err, "line %u: %s takes only rec[-k] targets in this simulator", in->line, info->name);
-            if (info->is_annotation) continue;
+            if (info->is_annotation || in->gate == QP_GATE_MPAD || (tg & (QP_TARGET_SWEEP | QP_TARGET_COMBINER)))
+                continue;
             uint32_t q = tg & QP_TARGET_VALUE_MASK;
             if (q >= num_qubits) return qp_fail(err, "line %u: qubit %u out of range", in->line, q);
-            if (group == 2 && t % 2 == 1 && !(in->targets[t - 1] & QP_TARGET_REC) &&
-                (in->targets[t - 1] & QP_TARGET_VALUE_MASK) == q)
-                return qp_fail(err, "line %u: %s applied to qubit %u twice in one pair", in->line, info->name, q);
         }
     }
     return 0;
@@ -79,6 +73,8 @@ int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_opt
     sim->rec = qp_aligned_alloc(sim->ring_depth * row_bytes);
     sim->det = qp_aligned_alloc(sim->opt.chunk_dets * row_bytes);
     sim->obs = qp_aligned_alloc((sim->num_observables + 1) * row_bytes);
+    sim->scratch = qp_aligned_alloc(2 * row_bytes);
+    sim->fired = qp_aligned_alloc(row_bytes);
     sim->rng = qp_calloc(sim->opt.max_blocks, sizeof *sim->rng);
     sim->gauge = qp_aligned_alloc((size_t)sim->opt.max_blocks * 16 * sizeof(uint64_t));
     return 0;
@@ -90,6 +86,8 @@ void qp_frame_sim_free(qp_frame_sim *sim) {
     free(sim->rec);
     free(sim->det);
     free(sim->obs);
+    free(sim->scratch);
+    free(sim->fired);
     free(sim->rng);
     free(sim->gauge);
     memset(sim, 0, sizeof *sim);
@@ -158,8 +156,37 @@ static void xor_random(qp_frame_sim *s, uint64_t *dst) {
 
 // ---- Clifford gates ----
 
+// All-ones or all-zeros block from a bit.
+static inline block_t bit_mask(unsigned bit) {
+    uint64_t m = 0 - (uint64_t)(bit & 1);
+    return (block_t){m, m, m, m};
+}
+
+// Any one-qubit unitary from its frame action: x' = [X->x] x ^ [Z->x] z, z' likewise.
+static void single_from_frame(qp_frame_sim *s, const qp_instr *in) {
+    qp_gate_frame f;
+    qp_gate_frame_of(in->gate, &f);
+    if (f.img[0] == 1 && f.img[1] == 2) return;  // I X Y Z: signs only
+    block_t xx = bit_mask(f.img[0]), xz = bit_mask(f.img[0] >> 1);
+    block_t zx = bit_mask(f.img[1]), zz = bit_mask(f.img[1] >> 1);
+    size_t nb = NBLK(s->stride);
+    for (uint32_t t = 0; t < in->num_targets; t++) {
+        uint32_t q = in->targets[t] & QP_TARGET_VALUE_MASK;
+        block_t *x = (block_t *)xrow(s, q), *z = (block_t *)zrow(s, q);
+        for (size_t i = 0; i < nb; i++) {
+            block_t x0 = x[i], z0 = z[i];
+            x[i] = (x0 & xx) ^ (z0 & zx);
+            z[i] = (x0 & xz) ^ (z0 & zz);
+        }
+    }
+}
+
 static void do_single(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     size_t nb = NBLK(s->stride);
+    if (g != QP_GATE_H && g != QP_GATE_S && g != QP_GATE_S_DAG && g != QP_GATE_SQRT_X && g != QP_GATE_SQRT_X_DAG) {
+        single_from_frame(s, in);
+        return;
+    }
     for (uint32_t t = 0; t < in->num_targets; t++) {
         uint32_t q = in->targets[t] & QP_TARGET_VALUE_MASK;
         block_t *x = (block_t *)xrow(s, q), *z = (block_t *)zrow(s, q);
@@ -175,30 +202,55 @@ static void do_single(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
         case QP_GATE_S_DAG:  // X -> +-Y: an X component gains a Z component
             for (size_t i = 0; i < nb; i++) z[i] ^= x[i];
             break;
-        case QP_GATE_SQRT_X:
-        case QP_GATE_SQRT_X_DAG:  // Z -> +-Y
+        default:  // SQRT_X, SQRT_X_DAG: Z -> +-Y
             for (size_t i = 0; i < nb; i++) x[i] ^= z[i];
-            break;
-        default:  // I X Y Z: Paulis only change signs, which frames do not track
             break;
         }
     }
 }
 
+// Any two-qubit unitary from its frame action: each output row is the XOR of the input rows
+// whose generator's image contains it.
+static void two_from_frame(qp_frame_sim *s, const qp_gate_frame *f, uint32_t qa, uint32_t qb) {
+    block_t m[4][4];  // m[k][j]: input generator k contributes to output row j
+    for (int k = 0; k < 4; k++)
+        for (int j = 0; j < 4; j++) m[k][j] = bit_mask(f->img[k] >> j);
+    block_t *r[4] = {(block_t *)xrow(s, qa), (block_t *)zrow(s, qa), (block_t *)xrow(s, qb), (block_t *)zrow(s, qb)};
+    size_t nb = NBLK(s->stride);
+    for (size_t i = 0; i < nb; i++) {
+        block_t in[4] = {r[0][i], r[1][i], r[2][i], r[3][i]};
+        for (int j = 0; j < 4; j++)
+            r[j][i] = (in[0] & m[0][j]) ^ (in[1] & m[1][j]) ^ (in[2] & m[2][j]) ^ (in[3] & m[3][j]);
+    }
+}
+
+// Classically controlled Pauli (CX rec[-k] q, XCZ q rec[-k], ...): applied where the
+// measurement's flip differs from the reference, i.e. the frame gains the Pauli where the
+// flip bit is set. Sweep bits are 0: nothing happens.
+static void feedback(qp_frame_sim *s, qp_gate g, uint32_t bit, uint32_t q, int bit_first) {
+    if (!(bit & QP_TARGET_REC)) return;
+    qp_gate_frame f;
+    qp_gate_frame_of(g, &f);
+    // A controlled-P maps X_control to X_control P: P is that image on the other qubit.
+    uint8_t img = bit_first ? (uint8_t)(f.img[0] >> 2) : (uint8_t)(f.img[2] & 3);
+    const uint64_t *m = lookback_row(s, bit);
+    if (img & 1) xor_into(xrow(s, q), m, s->stride);
+    if (img & 2) xor_into(zrow(s, q), m, s->stride);
+}
+
 static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
-    size_t n = s->stride, nb = NBLK(n);
+    size_t nb = NBLK(s->stride);
+    qp_gate_frame f;
+    qp_gate_frame_of(g, &f);
     for (uint32_t t = 0; t + 1 < in->num_targets; t += 2) {
         uint32_t a = in->targets[t], b = in->targets[t + 1];
-        uint32_t qb = b & QP_TARGET_VALUE_MASK;
-        if (a & QP_TARGET_REC) {
-            // Classically controlled Pauli: applied where the measurement's flip differs from
-            // the reference, i.e. the frame gains the Pauli where the flip bit is set.
-            const uint64_t *m = lookback_row(s, a);
-            if (g == QP_GATE_CX || g == QP_GATE_CY) xor_into(xrow(s, qb), m, n);
-            if (g == QP_GATE_CZ || g == QP_GATE_CY) xor_into(zrow(s, qb), m, n);
+        const uint32_t bits = QP_TARGET_REC | QP_TARGET_SWEEP;
+        if ((a & bits) || (b & bits)) {
+            if (!((a & bits) && (b & bits)))
+                feedback(s, g, (a & bits) ? a : b, ((a & bits) ? b : a) & QP_TARGET_VALUE_MASK, (a & bits) != 0);
             continue;
         }
-        uint32_t qa = a & QP_TARGET_VALUE_MASK;
+        uint32_t qa = a & QP_TARGET_VALUE_MASK, qb = b & QP_TARGET_VALUE_MASK;
         block_t *xa = (block_t *)xrow(s, qa), *za = (block_t *)zrow(s, qa);
         block_t *xb = (block_t *)xrow(s, qb), *zb = (block_t *)zrow(s, qb);
         switch (g) {
@@ -222,9 +274,77 @@ static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
             }
             break;
         default:
+            two_from_frame(s, &f, qa, qb);
             break;
         }
     }
+}
+
+// ---- Pauli products: MPP, SPP/SPP_DAG, MXX/MYY/MZZ, OBSERVABLE_INCLUDE X0 ... ----
+
+// Walks the Pauli products of an instruction: calls fn once per product with its terms
+// targets[first .. end) (combiners included). Pair gates (MXX ...) are products of two terms
+// in their basis.
+typedef void (*product_fn)(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli, void *ctx);
+
+static uint32_t basis_pauli(char basis) {
+    return basis == 'X' ? QP_TARGET_PAULI_X : basis == 'Z' ? QP_TARGET_PAULI_Z : QP_TARGET_PAULI;
+}
+
+// dst = the shots whose frame anticommutes with the product.
+static void anticommutation(qp_frame_sim *s, uint64_t *dst, const uint32_t *terms, uint32_t n, uint32_t pauli) {
+    memset(dst, 0, s->stride * sizeof *dst);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t t = terms[k];
+        if (t & QP_TARGET_COMBINER) continue;
+        uint32_t p = pauli ? pauli : (t & QP_TARGET_PAULI), q = t & QP_TARGET_VALUE_MASK;
+        if (p & QP_TARGET_PAULI_X) xor_into(dst, zrow(s, q), s->stride);
+        if (p & QP_TARGET_PAULI_Z) xor_into(dst, xrow(s, q), s->stride);
+    }
+}
+
+// The frame times the product, in the shots of `where`.
+static void multiply_where(qp_frame_sim *s, const uint64_t *where, const uint32_t *terms, uint32_t n, uint32_t pauli) {
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t t = terms[k];
+        if (t & QP_TARGET_COMBINER) continue;
+        uint32_t p = pauli ? pauli : (t & QP_TARGET_PAULI), q = t & QP_TARGET_VALUE_MASK;
+        if (p & QP_TARGET_PAULI_X) xor_into(xrow(s, q), where, s->stride);
+        if (p & QP_TARGET_PAULI_Z) xor_into(zrow(s, q), where, s->stride);
+    }
+}
+
+static void for_each_product(qp_frame_sim *s, const qp_instr *in, product_fn fn, void *ctx) {
+    const qp_gate_info *gi = &qp_gate_table[in->gate];
+    if (gi->num_qubits_per_target_group == 2) {
+        for (uint32_t k = 0; k + 1 < in->num_targets; k += 2) fn(s, in->targets + k, 2, basis_pauli(gi->basis), ctx);
+        return;
+    }
+    for (uint32_t k = 0; k < in->num_targets;) {
+        uint32_t e = k + 1;
+        while (e + 1 < in->num_targets && (in->targets[e] & QP_TARGET_COMBINER)) e += 2;
+        fn(s, in->targets + k, e - k, 0, ctx);
+        k = e;
+    }
+}
+
+// SPP / SPP_DAG: a frame that anticommutes with P gains P (the sign of i is not tracked).
+static void spp_product(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli, void *ctx) {
+    (void)ctx;
+    anticommutation(s, s->scratch, terms, n, pauli);
+    multiply_where(s, s->scratch, terms, n, pauli);
+}
+
+// MPP / MXX ...: the result flips where the frame anticommutes; then the measured product's
+// own component is randomised (collapse), as for single-qubit measurements.
+static void mpp_product(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli, void *ctx) {
+    (void)ctx;
+    anticommutation(s, rec_row(s, s->num_meas++), terms, n, pauli);
+    if (!s->opt.randomize_gauge) return;
+    uint64_t *r = s->scratch + s->stride;
+    memset(r, 0, s->stride * sizeof *r);
+    xor_random(s, r);
+    multiply_where(s, r, terms, n, pauli);
 }
 
 // ---- noise: geometric skipping over (target, shot) positions of one block ----
@@ -322,6 +442,71 @@ static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     }
 }
 
+// E / ELSE_CORRELATED_ERROR: the Pauli product (targets X0 Y1 ...) with probability p, for
+// ELSE only in shots where no earlier link of the chain fired. `fired` marks those shots.
+static void do_correlated(qp_frame_sim *s, const qp_instr *in) {
+    int is_else = in->gate == QP_GATE_ELSE_CORRELATED_ERROR;
+    if (!is_else) memset(s->fired, 0, s->stride * sizeof *s->fired);
+    double p = in->args[0] > 1 ? 1 : in->args[0];
+    if (!(p > 0)) return;
+    double inv_log1mp = 1.0 / log1p(-p);
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        qp_rng r = s->rng[b];
+        uint64_t pos = 0;
+        while (next_hit(&r, inv_log1mp, &pos, QP_FRAME_BLOCK_SHOTS)) {
+            size_t word = (size_t)b * QP_FRAME_BLOCK_WORDS + pos / 64;
+            uint64_t bit = 1ULL << (pos % 64);
+            pos++;
+            if (s->fired[word] & bit) continue;
+            s->fired[word] |= bit;
+            for (uint32_t k = 0; k < in->num_targets; k++) {
+                uint32_t t = in->targets[k];
+                uint32_t pauli = (t & QP_TARGET_PAULI) == QP_TARGET_PAULI ? 2 : (t & QP_TARGET_PAULI_X) ? 1 : 3;
+                apply_pauli(s, t & QP_TARGET_VALUE_MASK, word, bit, pauli);
+            }
+        }
+        s->rng[b] = r;
+    }
+}
+
+// HERALDED_ERASE(p) / HERALDED_PAULI_CHANNEL_1(pi, px, py, pz): per target, with the total
+// probability the herald (a new result) reads 1 and a Pauli hits the qubit (erasure: I X Y Z
+// uniformly; the Pauli channel: in proportion to its arguments).
+static void do_heralded(qp_frame_sim *s, const qp_instr *in) {
+    uint64_t first = s->num_meas;
+    for (uint32_t t = 0; t < in->num_targets; t++)
+        memset(rec_row(s, first + t), 0, s->stride * sizeof(uint64_t));
+    s->num_meas += in->num_targets;
+    int erase = in->gate == QP_GATE_HERALDED_ERASE;
+    double cum[4], p;
+    if (erase) {
+        p = in->args[0];
+    } else {
+        double acc = 0;
+        for (int k = 0; k < 4; k++) cum[k] = acc += in->args[k];
+        p = acc;
+    }
+    if (!(p > 0)) return;
+    if (p > 1) p = 1;
+    double inv_log1mp = 1.0 / log1p(-p);
+    uint64_t end = (uint64_t)in->num_targets * QP_FRAME_BLOCK_SHOTS;
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        qp_rng r = s->rng[b];
+        uint64_t pos = 0;
+        while (next_hit(&r, inv_log1mp, &pos, end)) {
+            uint64_t t = pos / QP_FRAME_BLOCK_SHOTS;
+            uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
+            size_t word = (size_t)b * QP_FRAME_BLOCK_WORDS + shot / 64;
+            uint64_t bit = 1ULL << (shot % 64);
+            pos++;
+            rec_row(s, first + t)[word] |= bit;
+            uint32_t pauli = erase ? below(&r, 4) : pick(&r, cum, 4);  // I X Y Z
+            apply_pauli(s, in->targets[t] & QP_TARGET_VALUE_MASK, word, bit, pauli);
+        }
+        s->rng[b] = r;
+    }
+}
+
 // ---- resets and measurements ----
 
 // basis: 0 = Z, 1 = X, 2 = Y.
@@ -341,15 +526,30 @@ static void reset_qubit(qp_frame_sim *s, uint32_t q, int basis) {
     }
 }
 
+// Noisy results M(p), MPP(p), MPAD(p) ...: results first .. first+n-1 flip with probability p.
+static void flip_results(qp_frame_sim *s, uint64_t first, uint64_t n, double p) {
+    if (!(p > 0) || n == 0) return;
+    if (p > 1) p = 1;
+    double inv_log1mp = 1.0 / log1p(-p);
+    uint64_t end = n * QP_FRAME_BLOCK_SHOTS;
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        qp_rng r = s->rng[b];
+        uint64_t pos = 0;
+        while (next_hit(&r, inv_log1mp, &pos, end)) {
+            uint64_t t = pos / QP_FRAME_BLOCK_SHOTS;
+            uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
+            pos++;
+            rec_row(s, first + t)[(size_t)b * QP_FRAME_BLOCK_WORDS + shot / 64] ^= 1ULL << (shot % 64);
+        }
+        s->rng[b] = r;
+    }
+}
+
 static void do_measure_reset(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     size_t n = s->stride;
-    int basis, is_reset = qp_gate_table[g].is_reset, is_meas = qp_gate_table[g].is_measurement;
-    switch (g) {
-    case QP_GATE_RX: case QP_GATE_MX: case QP_GATE_MRX: basis = 1; break;
-    case QP_GATE_RY: case QP_GATE_MY: case QP_GATE_MRY: basis = 2; break;
-    default: basis = 0; break;
-    }
-    uint64_t first_meas = s->num_meas;
+    const qp_gate_info *gi = &qp_gate_table[g];
+    int basis = gi->basis == 'X' ? 1 : gi->basis == 'Y' ? 2 : 0;
+    int is_reset = gi->is_reset, is_meas = gi->is_measurement;
     for (uint32_t t = 0; t < in->num_targets; t++) {
         uint32_t q = in->targets[t] & QP_TARGET_VALUE_MASK;
         if (is_meas) {
@@ -372,23 +572,6 @@ static void do_measure_reset(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
                 for (size_t w = 0; w < n; w++) z[w] ^= x[w];
             }
         }
-    }
-    // Noisy measurement M(p): the reported result flips with probability p.
-    if (!is_meas || in->num_args == 0 || !(in->args[0] > 0)) return;
-    double p = in->args[0] > 1 ? 1 : in->args[0];
-    double inv_log1mp = 1.0 / log1p(-p);
-    uint64_t end = (uint64_t)in->num_targets * QP_FRAME_BLOCK_SHOTS;
-    for (uint32_t b = 0; b < s->num_blocks; b++) {
-        qp_rng r = s->rng[b];
-        uint64_t pos = 0;
-        while (next_hit(&r, inv_log1mp, &pos, end)) {
-            uint64_t t = pos / QP_FRAME_BLOCK_SHOTS;
-            uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
-            pos++;
-            if (t + s->ring_depth < in->num_targets) continue;  // slot already reused
-            rec_row(s, first_meas + t)[(size_t)b * QP_FRAME_BLOCK_WORDS + shot / 64] ^= 1ULL << (shot % 64);
-        }
-        s->rng[b] = r;
     }
 }
 
@@ -413,51 +596,79 @@ static int do_detector(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink 
     return 0;
 }
 
+// rec[-k] targets add the measurement's flip; Pauli targets (X0 Z1) the frame's
+// anticommutation with that Pauli at this point.
 static void do_observable(qp_frame_sim *s, const qp_instr *in) {
     uint32_t k = in->num_args ? (uint32_t)in->args[0] : 0;
     if (k >= s->num_observables) return;
     uint64_t *o = s->obs + (size_t)k * s->stride;
-    for (uint32_t t = 0; t < in->num_targets; t++) xor_into(o, lookback_row(s, in->targets[t]), s->stride);
+    for (uint32_t t = 0; t < in->num_targets; t++) {
+        uint32_t tg = in->targets[t], q = tg & QP_TARGET_VALUE_MASK;
+        if (tg & QP_TARGET_REC) xor_into(o, lookback_row(s, tg), s->stride);
+        if (tg & QP_TARGET_PAULI_X) xor_into(o, zrow(s, q), s->stride);
+        if (tg & QP_TARGET_PAULI_Z) xor_into(o, xrow(s, q), s->stride);
+    }
 }
 
 // ---- the interpreter ----
 
+static int emit_results(qp_frame_sim *s, uint64_t first, const qp_frame_sink *sink, qp_err *err) {
+    if (!sink || !sink->measurements) return 0;
+    // One row at a time: an instruction's rows may wrap around the ring.
+    for (uint64_t m = first; m < s->num_meas; m++)
+        if (sink->measurements(sink->ctx, s->batch_first_shot, m, 1, rec_row(s, m), s->stride, err)) return -1;
+    return 0;
+}
+
+static int run_instr(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *sink, qp_err *err) {
+    qp_gate g = in->gate;
+    const qp_gate_info *gi = &qp_gate_table[g];
+    uint64_t first = s->num_meas;
+    switch (g) {
+    case QP_GATE_DETECTOR:
+        return do_detector(s, in, sink, err);
+    case QP_GATE_OBSERVABLE_INCLUDE:
+        do_observable(s, in);
+        return 0;
+    case QP_GATE_MPP: case QP_GATE_MXX: case QP_GATE_MYY: case QP_GATE_MZZ:
+        for_each_product(s, in, mpp_product, NULL);
+        break;
+    case QP_GATE_SPP: case QP_GATE_SPP_DAG:
+        for_each_product(s, in, spp_product, NULL);
+        return 0;
+    case QP_GATE_MPAD:
+        for (uint32_t t = 0; t < in->num_targets; t++) memset(rec_row(s, s->num_meas++), 0, s->stride * sizeof(uint64_t));
+        break;
+    case QP_GATE_E: case QP_GATE_ELSE_CORRELATED_ERROR:
+        do_correlated(s, in);
+        return 0;
+    case QP_GATE_HERALDED_ERASE: case QP_GATE_HERALDED_PAULI_CHANNEL_1:
+        do_heralded(s, in);
+        return emit_results(s, first, sink, err);
+    case QP_GATE_I_ERROR: case QP_GATE_II_ERROR:
+        return 0;
+    default:
+        if (gi->is_measurement || gi->is_reset) do_measure_reset(s, g, in);
+        else if (gi->is_noise) do_noise(s, g, in);
+        else if (gi->flags & QP_GF_UNITARY) {
+            if (gi->num_qubits_per_target_group == 2) do_two(s, g, in);
+            else do_single(s, g, in);
+        }
+        if (!gi->is_measurement) return 0;  // TICK, QUBIT_COORDS, SHIFT_COORDS fall here too
+    }
+    if (in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
+    return emit_results(s, first, sink, err);
+}
+
 static int run_block(qp_frame_sim *s, const qp_block *blk, const qp_frame_sink *sink, qp_err *err) {
     for (size_t i = 0; i < blk->num_instrs; i++) {
         const qp_instr *in = &blk->instrs[i];
-        qp_gate g = in->gate;
-        switch (g) {
-        case QP_GATE_REPEAT:
+        if (in->gate == QP_GATE_REPEAT) {
             if (in->body)
                 for (uint64_t k = 0; k < in->repeat_count; k++)
                     if (run_block(s, in->body, sink, err)) return -1;
-            break;
-        case QP_GATE_R: case QP_GATE_RX: case QP_GATE_RY:
-        case QP_GATE_M: case QP_GATE_MX: case QP_GATE_MY:
-        case QP_GATE_MR: case QP_GATE_MRX: case QP_GATE_MRY:
-            do_measure_reset(s, g, in);
-            break;
-        case QP_GATE_I: case QP_GATE_X: case QP_GATE_Y: case QP_GATE_Z:
-            break;
-        case QP_GATE_H: case QP_GATE_S: case QP_GATE_S_DAG: case QP_GATE_SQRT_X: case QP_GATE_SQRT_X_DAG:
-            do_single(s, g, in);
-            break;
-        case QP_GATE_CX: case QP_GATE_CY: case QP_GATE_CZ:
-            do_two(s, g, in);
-            break;
-        case QP_GATE_X_ERROR: case QP_GATE_Y_ERROR: case QP_GATE_Z_ERROR:
-        case QP_GATE_DEPOLARIZE1: case QP_GATE_DEPOLARIZE2:
-        case QP_GATE_PAULI_CHANNEL_1: case QP_GATE_PAULI_CHANNEL_2:
-            do_noise(s, g, in);
-            break;
-        case QP_GATE_DETECTOR:
-            if (do_detector(s, in, sink, err)) return -1;
-            break;
-        case QP_GATE_OBSERVABLE_INCLUDE:
-            do_observable(s, in);
-            break;
-        default:  // TICK, QUBIT_COORDS, SHIFT_COORDS
-            break;
+        } else if (run_instr(s, in, sink, err)) {
+            return -1;
         }
     }
     return 0;

@@ -22,9 +22,14 @@
 //   obs[i*stride + w]: flip of observable i
 // Every gate is a loop over the row's 256-bit blocks (a GCC vector type: AVX2 instructions).
 //
-// Deliberately not here: a tableau simulator for reference samples (not needed, see above),
-// measurement-record output (only detectors and observables leave), feedback other than
-// classically controlled Paulis (CX/CY/CZ rec[-k] q, when the parser admits them).
+// Every gate of the table runs: unitaries through their frame action (qp_gate_frame_of, with
+// hand-written loops for the surface-code gates), Pauli products (MPP, SPP, MXX ...) through
+// the frame's anticommutation with the product, E/ELSE_CORRELATED_ERROR chains with a
+// per-shot "fired" row, heralded channels writing their herald into the record. Feedback
+// (CX rec[-k] q, XCZ q rec[-k], ...) applies the Pauli where the measurement flipped; sweep
+// bits are 0. Measurement results leave as flips through sink->measurements (the reference
+// sample to XOR them with is workers/sim/reference_sample.h). Deliberately not here: a
+// tableau simulator (the reference sample is not needed for detectors, see above).
 //
 // Randomness. Block b (shots b*256 .. b*256+255 of the run) draws from its own stream
 // qp_rng_stream(seed, stream_id, b), block by block in circuit order, so the bytes sampled for
@@ -64,6 +69,10 @@ typedef struct {
     // All observables, once per batch after the last detector chunk (may be NULL).
     int (*observables)(void *ctx, uint64_t batch_first_shot, uint32_t num_obs,
                        const uint64_t *rows, size_t stride, qp_err *err);
+    // Measurement results first_meas .. first_meas+num_meas-1 of the batch as flips against
+    // the noiseless reference (one instruction's results, in record order; may be NULL).
+    int (*measurements)(void *ctx, uint64_t batch_first_shot, uint64_t first_meas, size_t num_meas,
+                        const uint64_t *rows, size_t stride, qp_err *err);
 } qp_frame_sink;
 
 typedef struct {
@@ -86,6 +95,8 @@ typedef struct {
     uint64_t *rec;         // (ring_depth, stride) measurement flips ring
     uint64_t *det;         // (chunk_dets, stride) detector rows waiting for the sink
     uint64_t *obs;         // (num_observables, stride)
+    uint64_t *scratch;     // (2, stride): anticommutation / gauge rows of Pauli products
+    uint64_t *fired;       // (stride): shots in which the current E/ELSE chain fired
     qp_rng *rng;           // (max_blocks) streams of the current batch's blocks (noise)
     uint64_t *gauge;       // (max_blocks, 16) per block: 4 xoshiro256** states side by side,
                            // seeded from the block's stream, for gauge randomisation
