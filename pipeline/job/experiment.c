@@ -10,6 +10,7 @@
 #include "pipeline/job/decoder_open.h"
 #include "pipeline/store/store_name.h"
 #include "scheduler/collectives.h"
+#include "workers/circuit/circuit_shape.h"
 #include "workers/circuit/surface_code.h"
 #include "workers/dem/error_analysis.h"
 #include "workers/util/alloc.h"
@@ -226,6 +227,32 @@ static void parse_path_metadata(const char *rel, qp_experiment_info *in) {
     }
 }
 
+// Distance, rounds and basis from the circuit (circuit_shape.h), which the data follow;
+// the folder name's are kept only where the circuit says nothing, and a folder name that
+// contradicts the circuit gets a warning.
+static void take_circuit_shape(qp_experiment_info *in, const qp_circuit_shape *shape, const char *dir) {
+    char named[96] = "", found[96] = "";
+    size_t a = 0, b = 0;
+    if (shape->distance && in->distance && in->distance != shape->distance) {
+        a += (size_t)snprintf(named + a, sizeof named - a, " d=%llu", (unsigned long long)in->distance);
+        b += (size_t)snprintf(found + b, sizeof found - b, " d=%llu", (unsigned long long)shape->distance);
+    }
+    if (shape->rounds && in->rounds && in->rounds != shape->rounds) {
+        a += (size_t)snprintf(named + a, sizeof named - a, " r=%llu", (unsigned long long)in->rounds);
+        b += (size_t)snprintf(found + b, sizeof found - b, " r=%llu", (unsigned long long)shape->rounds);
+    }
+    if (shape->basis && in->basis[0] && in->basis[0] != shape->basis) {
+        snprintf(named + a, sizeof named - a, " basis %c", in->basis[0]);
+        snprintf(found + b, sizeof found - b, " basis %c", shape->basis);
+    }
+    if (named[0])
+        fprintf(stderr, "qecpipe redecode: warning: %s: the folder name says%s but the circuit has%s; using the "
+                        "circuit's\n", dir, named, found);
+    if (shape->distance) in->distance = shape->distance;
+    if (shape->rounds) in->rounds = shape->rounds;
+    if (shape->basis) in->basis[0] = shape->basis, in->basis[1] = 0;
+}
+
 // Rank 0: everything about an archived folder, checked before any decoding.
 static int archive_on_root(qp_job_experiment *je, const char *archive, const char *rel,
                            const qp_archive_options *opt, qp_err *err) {
@@ -243,8 +270,13 @@ static int archive_on_root(qp_job_experiment *je, const char *archive, const cha
     qp_circuit_init(&c);
     int rc = qp_circuit_parse(&c, je->circuit_text, path, err);
     uint64_t num_dets = c.num_detectors, num_obs = c.num_observables;
+    qp_circuit_shape shape;
+    if (rc == 0) rc = qp_circuit_shape_of(&c, &shape, err);
     qp_circuit_free(&c);
     if (rc != 0) return -1;
+    take_circuit_shape(in, &shape, dir);
+    char circuit_file[64];
+    snprintf(circuit_file, sizeof circuit_file, "%s", strrchr(path, '/') + 1);
 
     // DEMs.
     if (opt->dem_by_parity) {
@@ -261,6 +293,12 @@ static int archive_on_root(qp_job_experiment *je, const char *archive, const cha
             return qp_fail(err, "%s: no such DEM file (--dem-name %s)", path, opt->dem_name);
         } else if (!(je->dem_text = derive_dem_text(je->circuit_text, rel, err))) {
             return -1;
+        } else if (!strstr(je->dem_text, "error(")) {  // sparse blossom would fail on it later
+            return qp_fail(err, "%s: %s has no noise, so the detector error model derived from it is empty and "
+                                "nothing can be decoded; %s needs a DEM: put it in the folder as "
+                                "circuit_detector_error_model.dem (or name it with --dem-name)",
+                           dir, circuit_file, strcmp(circuit_file, "circuit_ideal.stim") == 0
+                                                  ? "an ideal circuit" : "a circuit without noise");
         }
     }
 

@@ -648,7 +648,17 @@ int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_
     MPI_Comm_rank(comm, &rank);
     char **rels = NULL;
     size_t n = 0;
-    int rc = rank == 0 ? qp_archive_list(archive, &rels, &n, err) : 0;
+    char **skipped = NULL;
+    size_t num_skipped = 0;
+    int rc = rank == 0 ? qp_archive_list(archive, &rels, &n, &skipped, &num_skipped, err) : 0;
+    if (rc == 0 && num_skipped) {  // said even with --quiet: these folders are not in the results
+        fprintf(stderr, "qecpipe redecode: skipping %zu folder%s with a circuit but no detection_events.b8:",
+                num_skipped, num_skipped == 1 ? "" : "s");
+        for (size_t i = 0; i < num_skipped; i++) fprintf(stderr, " %s", skipped[i]);
+        fprintf(stderr, "\n");
+    }
+    for (size_t i = 0; i < num_skipped; i++) free(skipped[i]);
+    free(skipped);
     if (qp_bcast_status(comm, rc, err) != 0) return -1;
     uint64_t n64 = n;
     MPI_Bcast(&n64, 1, MPI_UINT64_T, 0, comm);
