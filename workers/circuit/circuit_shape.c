@@ -9,7 +9,8 @@
 
 enum { BUDGET = 1 << 26 };
 
-// One measurement in the record: which qubit, and the basis it read ('x', 'z', or '?').
+// One measurement in the record: which qubit (UINT32_MAX: a product or pad), and the basis it
+// read ('x', 'z', or '?').
 typedef struct {
     uint32_t qubit;
     char basis;
@@ -20,16 +21,18 @@ typedef struct {
     measured *ring;       // (ring_size) the latest measurements, by record index mod ring_size
     uint64_t ring_size, num_measured;
     uint8_t *in_obs;      // (num_qubits) qubit read by observable 0 (XOR of its includes)
+    uint32_t num_qubits;
     char basis;           // basis of observable 0's measurements: 0 none yet, '?' mixed
     uint64_t steps;
 } shape_walk;
 
-// The basis a measurement reads, as the experiment's basis: only when the qubit's frame is
-// plain since its reset (no H, S, SQRT_X on it); CZ-style circuits that rotate data qubits
-// with single-qubit gates leave it unknown ('?') rather than guess.
-static char measured_basis(qp_gate g, uint8_t rotated) {
-    if (rotated) return '?';
-    return g == QP_GATE_MX || g == QP_GATE_MRX ? 'x' : g == QP_GATE_M || g == QP_GATE_MR ? 'z' : '?';
+// Records one measurement result: the qubit it read and, when the qubit's frame is plain since
+// its reset (no single-qubit Clifford other than a Pauli on it), the basis; else '?'. CZ-style
+// circuits that rotate data qubits leave the basis unknown rather than guessed.
+static void push_result(shape_walk *w, uint32_t qubit, char basis) {
+    measured *m = &w->ring[w->num_measured++ % w->ring_size];
+    m->qubit = qubit;
+    m->basis = basis;
 }
 
 // Returns 0, or -1 when the budget is spent.
@@ -46,28 +49,40 @@ static int walk(const qp_block *b, shape_walk *w) {
         if (in->gate == QP_GATE_OBSERVABLE_INCLUDE) {
             if (in->num_args < 1 || in->args[0] != 0) continue;
             for (uint32_t t = 0; t < in->num_targets; t++) {
-                if (!(in->targets[t] & QP_TARGET_REC)) continue;
+                if (!(in->targets[t] & QP_TARGET_REC)) {  // a Pauli target: not a measured qubit
+                    w->basis = '?';
+                    continue;
+                }
                 uint64_t k = in->targets[t] & QP_TARGET_VALUE_MASK;
                 if (k == 0 || k > w->num_measured || k > w->ring_size) continue;
                 const measured *m = &w->ring[(w->num_measured - k) % w->ring_size];
+                if (m->qubit == UINT32_MAX) {
+                    w->basis = '?';
+                    continue;
+                }
                 w->in_obs[m->qubit] ^= 1;
                 w->basis = !w->basis ? m->basis : w->basis == m->basis ? w->basis : '?';
             }
             continue;
         }
-        if (info->is_noise || info->is_annotation) continue;
-        if (in->gate == QP_GATE_I || in->gate == QP_GATE_X || in->gate == QP_GATE_Y || in->gate == QP_GATE_Z)
-            continue;  // Paulis flip signs, not bases
+        int plain_measurement = info->is_measurement && !info->is_noise && info->num_qubits_per_target_group == 1 &&
+                                !(info->flags & QP_GF_PAULI_TARGETS) && in->gate != QP_GATE_MPAD;
+        if (info->is_measurement && !plain_measurement) {  // MPP, MXX, MPAD, heralds: results of no one qubit
+            for (uint64_t k = qp_instr_num_results(in); k > 0; k--) push_result(w, UINT32_MAX, '?');
+            continue;
+        }
+        if (info->is_annotation || info->is_noise) continue;
+        int pauli = in->gate == QP_GATE_I || in->gate == QP_GATE_X || in->gate == QP_GATE_Y || in->gate == QP_GATE_Z;
         for (uint32_t t = 0; t < in->num_targets; t++) {
+            if (in->targets[t] & (QP_TARGET_REC | QP_TARGET_SWEEP | QP_TARGET_COMBINER)) continue;
             uint32_t q = in->targets[t] & QP_TARGET_VALUE_MASK;
-            if (in->targets[t] & QP_TARGET_REC) continue;
-            if (info->is_measurement) {
-                measured *m = &w->ring[w->num_measured++ % w->ring_size];
-                m->qubit = q;
-                m->basis = measured_basis(in->gate, w->rotated[q]);
+            if (q >= w->num_qubits) continue;
+            if (plain_measurement) {
+                char basis = info->basis == 'X' ? 'x' : info->basis == 'Z' ? 'z' : '?';
+                push_result(w, q, w->rotated[q] ? '?' : basis);
             }
             if (info->is_reset) w->rotated[q] = 0;
-            else if (in->gate < QP_GATE_CX && !info->is_measurement) w->rotated[q] = 1;  // H, S, SQRT_X, ...
+            else if (!info->is_measurement && !pauli && info->num_qubits_per_target_group == 1) w->rotated[q] = 1;
         }
     }
     return 0;
@@ -99,6 +114,7 @@ int qp_circuit_shape_of(const qp_circuit *c, qp_circuit_shape *shape, qp_err *er
     if (rc != 0 || c->num_qubits == 0) return rc;
     shape_walk w = {0};
     w.rotated = qp_calloc(c->num_qubits, 1);
+    w.num_qubits = c->num_qubits;
     w.in_obs = qp_calloc(c->num_qubits, 1);
     w.ring_size = (uint64_t)c->max_lookback + 1;
     w.ring = qp_calloc(w.ring_size, sizeof *w.ring);
