@@ -1,8 +1,10 @@
 // Helpers shared by the unit tests: where reference data lives, reading whole files.
 //   tests/data/             the small subset of ../shared/vectors shipped with qecpipe
 //   $QECPIPE_VECTORS        the full shared vectors (../shared/vectors), when present
-// Tests that need the full set call qp_test_vectors_dir() and skip with a printed notice
-// when it returns NULL.
+// Tests that need the full set skip visibly when it is absent (QP_TEST_NEED_VECTORS: Criterion's
+// cr_skip; shell tests exit 77, ctest's SKIP_RETURN_CODE). With QECPIPE_REQUIRE_VECTORS=1 (CI,
+// which has ../shared) a missing vector is a failure instead, as is a test that would fall back
+// to the shipped subset (QP_TEST_VECTORS_OR_SHIPPED).
 #ifndef QP_TEST_SUPPORT_H
 #define QP_TEST_SUPPORT_H
 
@@ -25,6 +27,52 @@ static inline const char *qp_test_vectors_dir(void) {
     fprintf(stderr, "NOTICE: ../shared/vectors not found; skipping cases that need the full reference vectors\n");
     return NULL;
 }
+
+// QECPIPE_REQUIRE_VECTORS=1: a missing vector fails instead of skipping.
+static inline int qp_test_vectors_required(void) {
+    const char *r = getenv("QECPIPE_REQUIRE_VECTORS");
+    return r && r[0] == '1';
+}
+
+// Criterion tests only. `dir` becomes the vectors directory; without it the test is skipped
+// (reported as SKIPPED), or fails under QECPIPE_REQUIRE_VECTORS=1.
+#define QP_TEST_NEED_VECTORS(dir)                                                                  \
+    const char *dir = qp_test_vectors_dir();                                                       \
+    do {                                                                                           \
+        if (dir) break;                                                                            \
+        if (qp_test_vectors_required()) {                                                          \
+            cr_assert_fail("QECPIPE_REQUIRE_VECTORS=1 but the reference vectors are missing");     \
+            return;                                                                                \
+        }                                                                                          \
+        cr_skip_test("../shared/vectors absent");                                                  \
+    } while (0)
+
+// Criterion tests only. `dir` becomes the vectors directory, or the shipped subset (tests/data)
+// when they are absent; under QECPIPE_REQUIRE_VECTORS=1 their absence fails the test.
+#define QP_TEST_VECTORS_OR_SHIPPED(dir)                                                            \
+    const char *dir = qp_test_vectors_dir();                                                       \
+    do {                                                                                           \
+        if (dir) break;                                                                            \
+        dir = qp_test_data_dir();                                                                  \
+        if (qp_test_vectors_required()) {                                                          \
+            cr_assert_fail("QECPIPE_REQUIRE_VECTORS=1 but the reference vectors are missing");     \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+#ifdef CRITERION_H_
+#include <unistd.h>
+// A Criterion binary whose tests passed except for skipped ones exits 77, so ctest
+// (SKIP_RETURN_CODE) reports it as skipped rather than passed.
+ReportHook(POST_ALL)(struct criterion_global_stats *stats) {
+    if (stats->tests_skipped && !stats->tests_failed && !stats->tests_crashed) {
+        fprintf(stderr, "SKIP: %zu of %zu tests skipped (reference vectors absent); %zu passed\n",
+                stats->tests_skipped, stats->nb_tests, stats->tests_passed);
+        fflush(NULL);
+        _exit(77);
+    }
+}
+#endif
 
 // True under the sanitizer build (QECPIPE_TEST_QUICK=1, set by cmake/Tests.cmake): statistical
 // tests then use fewer shots (and print so), since ASan/UBSan make them several times slower.

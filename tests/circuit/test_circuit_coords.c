@@ -39,6 +39,7 @@ static int read_dem_detector_coords(const char *path, double *coords, int max_de
 
 Test(circuit_coords, detector_coords_match_stim_dems) {
     const char *dirs[2] = {qp_test_vectors_dir(), qp_test_data_dir()};
+    cr_assert(dirs[0] || !qp_test_vectors_required(), "QECPIPE_REQUIRE_VECTORS=1 but the reference vectors are missing");
     int checked = 0;
     for (int di = 0; di < 2 && checked == 0; di++) {
         if (!dirs[di]) continue;
@@ -72,8 +73,7 @@ Test(circuit_coords, detector_coords_match_stim_dems) {
 }
 
 Test(circuit_coords, long_experiment_time_coordinate) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     char path[1024];
     snprintf(path, sizeof path, "%s/surface_x_d5_r1000_p0.003.stim", dir);
     qp_circuit c;

@@ -94,16 +94,14 @@ Test(circuit_parse, shipped_vectors_parse_and_match_manifest) {
 }
 
 Test(circuit_parse, all_shared_vectors_parse_and_match_manifest) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     int checked = 0;
     check_vector_dir(dir, &checked);
     cr_assert_geq(checked, 19, "expected all 19 vector circuits, checked %d", checked);
 }
 
 Test(circuit_parse, long_experiment_totals) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     char path[1024];
     snprintf(path, sizeof path, "%s/surface_x_d5_r1000_p0.003.stim", dir);
     qp_circuit c;

@@ -95,6 +95,7 @@ static void expect_same_experiment(const qp_circuit *a, const qp_circuit *b, con
 
 Test(surface_code, uniform_equals_stim_for_every_vector) {
     const char *dirs[2] = {qp_test_vectors_dir(), qp_test_data_dir()};
+    cr_assert(dirs[0] || !qp_test_vectors_required(), "QECPIPE_REQUIRE_VECTORS=1 but the reference vectors are missing");
     int checked = 0;
     for (int di = 0; di < 2 && checked == 0; di++) {
         if (!dirs[di]) continue;

@@ -10,6 +10,9 @@ data=${QECPIPE_TEST_DATA:-$(dirname "$0")/../data}
 vec=$data/formats/surface_x_d3_r3_p0.003.640
 if [ -n "${QECPIPE_VECTORS:-}" ] && [ -f "$QECPIPE_VECTORS/formats/surface_x_d3_r3_p0.003.640.b8" ]; then
   vec=$QECPIPE_VECTORS/formats/surface_x_d3_r3_p0.003.640
+elif [ "${QECPIPE_REQUIRE_VECTORS:-}" = 1 ]; then
+  echo "FAIL: QECPIPE_REQUIRE_VECTORS=1 but the shared vectors' formats/ are missing"
+  exit 1
 fi
 tmp=$(mktemp -d /tmp/qp_convert_test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -13,6 +13,7 @@ check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fai
 
 # 1. Uniform noise reproduces stim gen for every reference circuit present.
 dirs="$data"; [ -n "$vec" ] && [ -d "$vec" ] && dirs="$vec"
+[ "${QECPIPE_REQUIRE_VECTORS:-}" = 1 ] && check "QECPIPE_REQUIRE_VECTORS=1: the shared vectors are present" '[ "$dirs" != "$data" ]' 
 n=0
 for f in "$dirs"/surface_*_d*_r*_p*.stim; do
   [ -e "$f" ] || continue

@@ -476,7 +476,6 @@ static void check_dir(const char *dir) {
 Test(correlated, shipped_subset_agrees_with_pymatching) { check_dir(qp_test_data_dir()); }
 
 Test(correlated, shared_vectors, .timeout = 600) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     check_dir(dir);
 }

@@ -96,8 +96,7 @@ static void check_dir(const char *dir, int include_long) {
 Test(mwpm_pymatching, shipped_subset) { check_dir(qp_test_data_dir(), 1); }
 
 Test(mwpm_pymatching, shared_vectors, .timeout = 600) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     check_dir(dir, 1);
 }
 

@@ -400,10 +400,6 @@ static void check_vector_dir(const char *dir, uint64_t exact_shots) {
 Test(sparse_blossom, reference_vectors_shipped_subset) { check_vector_dir(qp_test_data_dir(), 20000); }
 
 Test(sparse_blossom, reference_vectors_shared, .timeout = 900) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) {
-        fprintf(stderr, "sparse_blossom: ../shared/vectors absent, skipping\n");
-        return;
-    }
+    QP_TEST_NEED_VECTORS(dir);
     check_vector_dir(dir, qp_test_quick() ? 500 : 2000);
 }

@@ -496,7 +496,6 @@ static void check_dir(const char *dir, int use_pymatching) {
 Test(union_find, shipped_subset_vs_mwpm) { check_dir(qp_test_data_dir(), 0); }
 
 Test(union_find, shared_vectors_vs_pymatching, .timeout = 600) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     check_dir(dir, 1);
 }

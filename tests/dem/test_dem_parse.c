@@ -65,8 +65,7 @@ static void check_dir(const char *dir) {
 Test(dem_parse, shipped_data_parses_and_round_trips) { check_dir(qp_test_data_dir()); }
 
 Test(dem_parse, all_vectors_parse_and_round_trip) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     check_dir(dir);
 }
 

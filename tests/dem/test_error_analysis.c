@@ -88,8 +88,7 @@ static int check_dir(const char *dir, const char *only_substring) {
 Test(error_analysis, shipped_circuits_match_stim) { cr_expect_gt(check_dir(qp_test_data_dir(), NULL), 0); }
 
 Test(error_analysis, all_vector_circuits_match_stim) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     cr_expect_geq(check_dir(dir, NULL), 18);
 }
 
@@ -135,8 +134,7 @@ Test(error_analysis, small_circuit_by_hand) {
 }
 
 Test(error_analysis, r1000_folded_flattens_to_stims_folded_model) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     cr_expect_eq(check_dir(dir, "_r1000_"), 1);
 }
 

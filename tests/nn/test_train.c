@@ -33,6 +33,7 @@ Test(nn_train, d3_learns_to_decode, .timeout = 300) {
     nn_test_case tc;
     const char *name = "surface_x_d3_r3_p0.005";
     if (nn_test_case_load(&tc, name)) {
+        cr_assert(!qp_test_vectors_required(), "QECPIPE_REQUIRE_VECTORS=1 but %s is missing", name);
         name = "surface_x_d3_r3_p0.003";
         cr_assert(nn_test_case_load(&tc, name) == 0, "no d3 reference shots");
     }

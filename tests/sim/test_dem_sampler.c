@@ -70,7 +70,8 @@ Test(dem_sampler, rates_match_stim_circuit_shots) {
 }
 
 Test(dem_sampler, rates_match_stim_on_more_vectors) {
-    if (!qp_test_vectors_dir()) return;
+    QP_TEST_NEED_VECTORS(dir);
+    (void)dir;  // check_case finds the files itself
     check_case("surface_x_d7_r7_p0.005.dem");
     check_case("surface_z_d5_r5_p0.001.dem");
 }

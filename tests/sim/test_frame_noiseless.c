@@ -13,8 +13,7 @@
 #include "workers/sim/frame_sample.h"
 
 Test(frame_noiseless, every_reference_circuit_is_quiet, .timeout = 300) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) dir = qp_test_data_dir();
+    QP_TEST_VECTORS_OR_SHIPPED(dir);
     DIR *d = opendir(dir);
     cr_assert(d, "cannot open %s", dir);
     struct dirent *e;

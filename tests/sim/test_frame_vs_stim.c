@@ -79,8 +79,7 @@ static void compare_one(const char *dir, const char *name) {
 }
 
 Test(frame_vs_stim, every_reference_circuit, .timeout = 600) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) dir = qp_test_data_dir();
+    QP_TEST_VECTORS_OR_SHIPPED(dir);
     DIR *d = opendir(dir);
     cr_assert(d, "cannot open %s", dir);
     struct dirent *e;
