@@ -1,12 +1,13 @@
-// Correlated matching: rule table from the DEM's decompositions, then two MWPM passes per
-// shot, the second with the implied edges lowered. See correlated.h for the rule.
+// Correlated matching: rule table from the DEM's decompositions, then two sparse-blossom passes
+// per shot, the second on the same graph with the implied edges' weights lowered in place for
+// that shot and restored after it. See correlated.h for the rule.
 #include "workers/decode/correlated.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/decode/mwpm.h"
+#include "workers/decode/sparse_blossom.h"
 #include "workers/util/alloc.h"
 
 typedef struct {
@@ -18,20 +19,34 @@ typedef struct {
     double p;                // joint probability
 } joint_entry;
 
+// Where an edge's integer weight lives in the graph: both adjacency entries of a detector pair
+// (w[1] = NULL for a boundary edge, whose weight is boundary_weight[a]).
+typedef struct {
+    int64_t *w[2];
+} weight_slots;
+
+typedef struct {
+    int64_t *at;
+    int64_t old;
+} saved_weight;
+
 struct qp_correlated {
-    qp_matching_graph graph;
-    qp_mwpm *mwpm;
+    qp_matching_graph graph;  // its weights are lowered during a second pass, then restored
+    qp_sparse_blossom *sb;
     // Every edge named by a DEM component, sorted by (a, b); an edge's id is its index.
     edge_key *keys;            // (num_keys)
     size_t num_keys;
+    // The edge id of each weight slot: adjacency index k (< num_adj), or num_adj + v for v's
+    // boundary edge; -1 when no rule has that edge as its cause.
+    int32_t *slot_cause;       // (num_adj + num_detectors)
     // Rules in CSR form by the used ("cause") edge: rules of edge c are
-    // rule_edge[rule_start[c] .. rule_start[c+1]), lowering that edge to rule_weight[...].
+    // rule_at[rule_start[c] .. rule_start[c+1]), lowering that edge to rule_weight[...].
     size_t *rule_start;        // (num_keys + 1)
-    edge_key *rule_edge;       // (num_rules) the implied edge
+    weight_slots *rule_at;     // (num_rules) where the implied edge's weight lives
     int64_t *rule_weight;      // (num_rules) its implied integer weight (even, >= 0)
     // Per-shot scratch.
-    uint32_t *events;  size_t events_cap;           // (k) detection events after the base flip
-    qp_mwpm_lowered *low; size_t low_len, low_cap;  // (num_lowered) second-pass changes
+    uint32_t *events;                              // (num_detectors) detection events after the base flip
+    saved_weight *saved; size_t saved_len, saved_cap;  // weights lowered in this shot, in order
 };
 
 static double xor_prob(double p, double q) { return p * (1 - q) + q * (1 - p); }
@@ -70,6 +85,26 @@ static long find_key(const qp_correlated *c, edge_key k) {
         else hi = mid;
     }
     return -1;
+}
+
+// Adjacency index of the edge u -> v, or -1.
+static long adj_index(const qp_matching_graph *g, uint32_t u, uint32_t v) {
+    for (uint32_t k = g->adj_start[u]; k < g->adj_start[u + 1]; k++)
+        if (g->adj_node[k] == v) return (long)k;
+    return -1;
+}
+
+// Where edge e's weight lives; 0 when the graph has no such edge.
+static int weight_slots_of(qp_matching_graph *g, edge_key e, weight_slots *out) {
+    if (e.b == QP_MG_BOUNDARY) {
+        if (g->boundary_weight[e.a] == QP_MG_INF) return 0;
+        *out = (weight_slots){{&g->boundary_weight[e.a], NULL}};
+        return 1;
+    }
+    long ab = adj_index(g, e.a, e.b), ba = adj_index(g, e.b, e.a);
+    if (ab < 0 || ba < 0) return 0;
+    *out = (weight_slots){{&g->adj_weight[ab], &g->adj_weight[ba]}};
+    return 1;
 }
 
 static void build_rules(qp_correlated *c, const qp_mg_edge *comps, const uint32_t *error_of, size_t n) {
@@ -115,7 +150,7 @@ static void build_rules(qp_correlated *c, const qp_mg_edge *comps, const uint32_
     }
     // Rules.
     c->rule_start = qp_calloc(nu + 1, sizeof *c->rule_start);
-    c->rule_edge = qp_malloc((nr ? nr : 1) * sizeof *c->rule_edge);
+    c->rule_at = qp_malloc((nr ? nr : 1) * sizeof *c->rule_at);
     c->rule_weight = qp_malloc((nr ? nr : 1) * sizeof *c->rule_weight);
     size_t kept = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -127,12 +162,29 @@ static void build_rules(qp_correlated *c, const qp_mg_edge *comps, const uint32_
         double w = log((1 - q) / q);
         int64_t iw = 2 * (int64_t)llround(w * c->graph.scale / 2);
         if (iw < 0) iw = 0;
-        c->rule_edge[kept] = c->keys[jt[i].effect];
+        if (!weight_slots_of(&c->graph, c->keys[jt[i].effect], &c->rule_at[kept])) continue;  // p = 0: no edge
         c->rule_weight[kept] = iw;
         c->rule_start[jt[i].cause + 1]++;
         kept++;
     }
     for (size_t k = 0; k < nu; k++) c->rule_start[k + 1] += c->rule_start[k];
+    // Weight slots that cause rules.
+    const qp_matching_graph *g = &c->graph;
+    size_t num_adj = g->adj_start[g->num_detectors];
+    c->slot_cause = qp_malloc((num_adj + g->num_detectors + 1) * sizeof *c->slot_cause);
+    for (size_t i = 0; i < num_adj + g->num_detectors; i++) c->slot_cause[i] = -1;
+    for (size_t k = 0; k < nu; k++) {
+        if (c->rule_start[k] == c->rule_start[k + 1]) continue;
+        edge_key e = c->keys[k];
+        if (e.b == QP_MG_BOUNDARY) {
+            c->slot_cause[num_adj + e.a] = (int32_t)k;
+            continue;
+        }
+        for (int side = 0; side < 2; side++) {
+            long slot = adj_index(g, side ? e.b : e.a, side ? e.a : e.b);
+            if (slot >= 0) c->slot_cause[slot] = (int32_t)k;
+        }
+    }
     free(jt);
     free(marginal);
     free(id);
@@ -155,20 +207,22 @@ qp_correlated *qp_correlated_create(const qp_dem *dem, qp_err *err) {
     build_rules(c, comps, error_of, n);
     free(comps);
     free(error_of);
-    c->mwpm = qp_mwpm_create(&c->graph);
+    c->sb = qp_sparse_blossom_create(&c->graph);
+    c->events = qp_malloc(((size_t)c->graph.num_detectors + 1) * sizeof *c->events);
     return c;
 }
 
 void qp_correlated_free(qp_correlated *c) {
     if (!c) return;
-    qp_mwpm_free(c->mwpm);
+    qp_sparse_blossom_free(c->sb);
     qp_matching_graph_free(&c->graph);
     free(c->keys);
+    free(c->slot_cause);
     free(c->rule_start);
-    free(c->rule_edge);
+    free(c->rule_at);
     free(c->rule_weight);
     free(c->events);
-    free(c->low);
+    free(c->saved);
     free(c);
 }
 
@@ -176,32 +230,53 @@ const qp_matching_graph *qp_correlated_graph(const qp_correlated *c) { return &c
 
 size_t qp_correlated_num_rules(const qp_correlated *c) { return c->rule_start[c->num_keys]; }
 
+// Lowers the weights implied by the used edge {a, b} (b = QP_MG_BOUNDARY for a boundary edge),
+// recording each old weight.
+static void lower_implied(qp_correlated *c, uint32_t a, uint32_t b) {
+    const qp_matching_graph *g = &c->graph;
+    size_t num_adj = g->adj_start[g->num_detectors];
+    long slot = b == QP_MG_BOUNDARY ? (long)(num_adj + a) : adj_index(g, a, b);
+    if (slot < 0 || c->slot_cause[slot] < 0) return;
+    size_t id = (size_t)c->slot_cause[slot];
+    for (size_t r = c->rule_start[id]; r < c->rule_start[id + 1]; r++) {
+        int64_t w = c->rule_weight[r];
+        weight_slots *at = &c->rule_at[r];
+        if (w >= *at->w[0]) continue;  // weights are only lowered; both slots hold the same value
+        for (int side = 0; side < 2 && at->w[side]; side++) {
+            qp_grow(c->saved, c->saved_cap, c->saved_len + 1);
+            c->saved[c->saved_len++] = (saved_weight){at->w[side], *at->w[side]};
+            *at->w[side] = w;
+        }
+    }
+}
+
+// Restores the graph's weights, newest change first (an edge may have been lowered twice).
+static void restore_weights(qp_correlated *c) {
+    while (c->saved_len) {
+        saved_weight *sw = &c->saved[--c->saved_len];
+        *sw->at = sw->old;
+    }
+}
+
 int qp_correlated_decode_b8(qp_correlated *c, const uint8_t *dets, uint64_t *obs_out,
                             double *weight_out, uint64_t *first_obs_out, qp_err *err) {
     const qp_matching_graph *g = &c->graph;
-    qp_grow(c->events, c->events_cap, (size_t)g->num_detectors + 1);
     size_t k = qp_matching_graph_events_b8(g, dets, c->events);
     uint64_t obs = 0;
     int64_t w = 0;
-    if (qp_mwpm_decode_events(c->mwpm, c->events, k, &obs, &w, err)) return -1;
+    if (qp_sparse_blossom_decode_events(c->sb, c->events, k, &obs, &w, err)) return -1;
     if (first_obs_out) *first_obs_out = obs ^ g->base_obs;
     // Lower the edges implied by every edge of the first pass's correction.
-    c->low_len = 0;
     if (k && qp_correlated_num_rules(c)) {
         const uint32_t *edges;
-        size_t ne = qp_mwpm_last_correction(c->mwpm, &edges);
-        for (size_t i = 0; i < ne; i++) {
-            long id = find_key(c, norm_key(edges[2 * i], edges[2 * i + 1]));
-            if (id < 0) continue;
-            for (size_t r = c->rule_start[id]; r < c->rule_start[id + 1]; r++) {
-                qp_grow(c->low, c->low_cap, c->low_len + 1);
-                c->low[c->low_len++] = (qp_mwpm_lowered){c->rule_edge[r].a, c->rule_edge[r].b, c->rule_weight[r]};
-            }
-        }
+        size_t ne = qp_sparse_blossom_last_correction(c->sb, &edges);
+        for (size_t i = 0; i < ne; i++) lower_implied(c, edges[2 * i], edges[2 * i + 1]);
     }
-    if (c->low_len &&
-        qp_mwpm_decode_events_lowered(c->mwpm, c->events, k, c->low, c->low_len, &obs, &w, err))
-        return -1;
+    if (c->saved_len) {  // the second pass, on the lowered weights
+        int rc = qp_sparse_blossom_decode_events(c->sb, c->events, k, &obs, &w, err);
+        restore_weights(c);
+        if (rc) return -1;
+    }
     *obs_out = obs ^ g->base_obs;
     if (weight_out) *weight_out = (double)w / g->scale + g->base_weight;
     return 0;

@@ -18,7 +18,10 @@
 //   gives f the LOWEST of its own weight and all its implied weights (an edge implied by several
 //   used edges takes the most likely conditioning; weights are never raised).
 // - "Used by the first pass" = every graph edge on the paths of the first pass's matching
-//   (qp_mwpm_last_correction), boundary edges included.
+//   (qp_sparse_blossom_last_correction: a shortest path per matched pair), boundary edges
+//   included.
+// - Both passes are sparse blossom on one graph: the second pass lowers the implied edges'
+//   integer weights in place for that shot and restores them after it (no graph rebuild).
 // - The answer (prediction and weight) is the second pass's, on the lowered weights; the first
 //   pass's prediction is also reported. A shot whose first pass used no correlated edge is
 //   decoded once.
@@ -36,8 +39,9 @@
 
 typedef struct qp_correlated qp_correlated;
 
-// Builds the matching graph (exactly as qp_matching_graph_from_dem, same failures), the exact
-// MWPM decoder on it, and the reweighting rules. One decoder per thread.
+// Builds the matching graph (exactly as qp_matching_graph_from_dem, same failures), the sparse
+// blossom decoder on it, and the reweighting rules. One decoder per thread (a decode changes
+// the graph's weights while it runs).
 qp_correlated *qp_correlated_create(const qp_dem *dem, qp_err *err);
 void qp_correlated_free(qp_correlated *c);
 
@@ -49,7 +53,7 @@ size_t qp_correlated_num_rules(const qp_correlated *c);
 // Decodes one b8 detector record (ceil(num_detectors/8) bytes, little-endian bits).
 // *obs_out: second-pass prediction; *weight_out: its weight in log-likelihood units on the
 // lowered weights (may be NULL); *first_obs_out: the first (plain MWPM) pass's prediction
-// (may be NULL). Fails like qp_mwpm_decode_b8.
+// (may be NULL). Fails like qp_sparse_blossom_decode_b8.
 int qp_correlated_decode_b8(qp_correlated *c, const uint8_t *dets, uint64_t *obs_out,
                             double *weight_out, uint64_t *first_obs_out, qp_err *err);
 
