@@ -2,6 +2,7 @@
 #   tests/<folder>/test_*.c     Criterion unit tests, linked with the library of <folder>
 #   tests/<folder>/mpitest_*.c  MPI programs (tests/mpi_check.h), run on 1, 2 and 4 ranks
 #   tests/cli/test_*.sh         end-to-end tests of the qecpipe binary
+#   tests/<folder>/oracle/*.c   reference implementations for that folder's tests
 # Reference data: tests/data (shipped subset) and ../shared/vectors when present. Without the
 # latter, tests that need it are reported as skipped (Criterion's cr_skip; scripts and MPI
 # programs exit 77 = SKIP_RETURN_CODE); QECPIPE_REQUIRE_VECTORS=1 makes that a failure.
@@ -48,6 +49,16 @@ foreach(dir ${qp_test_dirs})
   endif()
   get_filename_component(folder ${dir} NAME)
   set(lib ${QP_FOLDER_LIB_${folder}})
+
+  # tests/<folder>/oracle/*.c: independent reference implementations the folder's tests check
+  # the library against (not part of the library).
+  file(GLOB oracle_srcs CONFIGURE_DEPENDS ${dir}/oracle/*.c)
+  if(oracle_srcs)
+    add_library(${folder}_oracle STATIC ${oracle_srcs})
+    target_include_directories(${folder}_oracle PUBLIC ${CMAKE_SOURCE_DIR})
+    target_link_libraries(${folder}_oracle PUBLIC ${lib})
+    set(lib ${folder}_oracle ${lib})
+  endif()
 
   file(GLOB unit_tests CONFIGURE_DEPENDS ${dir}/test_*.c)
   foreach(src ${unit_tests})

@@ -18,6 +18,8 @@ run "$build/bench/bench_formats" 1000000         # shot-format encode/decode MB/
 run "$build/bench/bench_mwpm" 100000             # MWPM µs/shot (vs PyMatching)
 run "$build/bench/bench_uf" 20000                # union-find vs MWPM
 run "$build/bench/bench_corr" 20000              # correlated vs plain matching
+# Through the command lines, vs `pymatching predict` when QECPIPE_PYMATCHING names one.
+run bash "$root/bench/bench_matching_cli.sh" "$build"
 run "$build/bench/bench_nn" 1000                 # training samples/s, MFU, inference
 # Parallel HDF5 writes on 2 ranks vs a plain write of the same size to the same disk.
 (cd "$scratch" && run mpirun -n 2 "$build/bench/bench_store" --mb 512 --dir .)

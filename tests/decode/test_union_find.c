@@ -22,7 +22,7 @@
 #include "tests/test_support.h"
 #include "workers/decode/decoder.h"
 #include "workers/decode/matching_graph.h"
-#include "workers/decode/mwpm.h"
+#include "tests/decode/oracle/local_search.h"
 #include "workers/decode/union_find.h"
 #include "workers/dem/dem.h"
 
@@ -177,14 +177,14 @@ Test(union_find, weighted_growth_prefers_the_light_path) {
     cr_assert(has_edge(u, 0, 1) && has_edge(u, 1, B));
     cr_assert(!has_edge(u, 0, B));
     // MWPM agrees.
-    qp_mwpm *m = qp_mwpm_create(&g);
+    qp_local_search *m = qp_local_search_create(&g);
     uint64_t mobs;
     int64_t mw;
     qp_err err;
-    cr_assert_eq(qp_mwpm_decode_events(m, ev, 1, &mobs, &mw, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_local_search_decode_events(m, ev, 1, &mobs, &mw, &err), 0, "%s", err.msg);
     cr_assert_eq(mobs, obs);
     cr_assert_eq(mw, w);
-    qp_mwpm_free(m);
+    qp_local_search_free(m);
     qp_uf_free(u);
     qp_matching_graph_free(&g);
     // Unweighted growth is this decoder on equal weights: then the one-edge way out wins.
@@ -217,11 +217,11 @@ Test(union_find, growth_past_a_dead_end_continues_with_the_runner_up_edge) {
     cr_assert(has_edge(u, 0, 2) && has_edge(u, 2, 3), "expected D0-D2-D3");
     cr_assert(!has_edge(u, 0, 1), "the dead end D1 is not in the correction");
     cr_assert_eq(obs, 0);
-    qp_mwpm *m = qp_mwpm_create(&g);
+    qp_local_search *m = qp_local_search_create(&g);
     uint64_t mobs;
     int64_t mw;
     qp_err err;
-    cr_assert_eq(qp_mwpm_decode_events(m, ev, 2, &mobs, &mw, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_local_search_decode_events(m, ev, 2, &mobs, &mw, &err), 0, "%s", err.msg);
     cr_assert_eq(mw, w, "UF weight %lld, MWPM %lld", (long long)w, (long long)mw);
     // The same graph again (scratch reset between shots): a lone D1 goes through D0 to the
     // boundary, the runner-up of D0 being irrelevant now.
@@ -230,7 +230,7 @@ Test(union_find, growth_past_a_dead_end_continues_with_the_runner_up_edge) {
     cr_assert_eq(correction_size(u), 2);
     cr_assert(has_edge(u, 0, 1) && has_edge(u, 0, B));
     cr_assert_eq(obs, 1);
-    qp_mwpm_free(m);
+    qp_local_search_free(m);
     qp_uf_free(u);
     qp_matching_graph_free(&g);
 }
@@ -284,13 +284,13 @@ Test(union_find, base_flip_of_likely_edges_matches_mwpm) {
     build(&g, 2, 2, edges, 3);
     cr_assert(g.has_base_flip);
     qp_uf *u = qp_uf_create(&g);
-    qp_mwpm *m = qp_mwpm_create(&g);
+    qp_local_search *m = qp_local_search_create(&g);
     for (uint8_t syndrome = 0; syndrome < 4; syndrome++) {
         uint64_t obs, mobs;
         double w, mw;
         qp_err err;
         cr_assert_eq(qp_uf_decode_b8(u, &syndrome, &obs, &w, &err), 0, "%s", err.msg);
-        cr_assert_eq(qp_mwpm_decode_b8(m, &syndrome, &mobs, &mw, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_local_search_decode_b8(m, &syndrome, &mobs, &mw, &err), 0, "%s", err.msg);
         cr_assert_eq(obs, mobs, "syndrome %u: UF %llu, MWPM %llu", syndrome, (unsigned long long)obs,
                      (unsigned long long)mobs);
         cr_assert_float_eq(w, mw, 1e-9, "syndrome %u: weight %g vs %g", syndrome, w, mw);
@@ -307,7 +307,7 @@ Test(union_find, base_flip_of_likely_edges_matches_mwpm) {
     cr_assert_eq(qp_uf_decode_b8(u, &d0, &obs, &w, &err), 0, "%s", err.msg);
     cr_assert_eq(obs, 1);
     cr_assert_float_eq(w, log(0.1 / 0.9), 1e-4);
-    qp_mwpm_free(m);
+    qp_local_search_free(m);
     qp_uf_free(u);
     qp_matching_graph_free(&g);
 }
@@ -355,7 +355,7 @@ Test(union_find, random_grids_valid_and_not_below_mwpm) {
     qp_matching_graph g;
     build(&g, N, 1, edges, ne);
     qp_uf *u = qp_uf_create(&g);
-    qp_mwpm *m = qp_mwpm_create(&g);
+    qp_local_search *m = qp_local_search_create(&g);
     uint64_t agree = 0, same_weight = 0;
     for (int shot = 0; shot < 500; shot++) {
         uint32_t ev[N];
@@ -369,7 +369,7 @@ Test(union_find, random_grids_valid_and_not_below_mwpm) {
         snprintf(what, sizeof what, "shot %d", shot);
         decode_checked(&g, u, ev, k, &obs, &w, what);
         qp_err err;
-        cr_assert_eq(qp_mwpm_decode_events(m, ev, k, &mobs, &mw, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_local_search_decode_events(m, ev, k, &mobs, &mw, &err), 0, "%s", err.msg);
         cr_assert_geq(w, mw, "%s: UF weight %lld below the minimum %lld", what, (long long)w, (long long)mw);
         agree += obs == mobs;
         same_weight += w == mw;
@@ -378,7 +378,7 @@ Test(union_find, random_grids_valid_and_not_below_mwpm) {
     fprintf(stderr, "random grids: UF agrees with MWPM on %llu / 500 shots, has the minimum weight on %llu\n",
             (unsigned long long)agree, (unsigned long long)same_weight);
     cr_assert_geq(agree, 350);  // sanity: an approximation, not a random guess
-    qp_mwpm_free(m);
+    qp_local_search_free(m);
     qp_uf_free(u);
     qp_matching_graph_free(&g);
 }

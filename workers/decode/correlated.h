@@ -18,7 +18,7 @@
 //   gives f the LOWEST of its own weight and all its implied weights (an edge implied by several
 //   used edges takes the most likely conditioning; weights are never raised).
 // - "Used by the first pass" = every graph edge on the paths of the first pass's matching
-//   (qp_sparse_blossom_last_correction: a shortest path per matched pair), boundary edges
+//   (qp_mwpm_last_correction: a shortest path per matched pair), boundary edges
 //   included.
 // - Both passes are sparse blossom on one graph: the second pass lowers the implied edges'
 //   integer weights in place for that shot and restores them after it (no graph rebuild).
@@ -53,7 +53,7 @@ size_t qp_correlated_num_rules(const qp_correlated *c);
 // Decodes one b8 detector record (ceil(num_detectors/8) bytes, little-endian bits).
 // *obs_out: second-pass prediction; *weight_out: its weight in log-likelihood units on the
 // lowered weights (may be NULL); *first_obs_out: the first (plain MWPM) pass's prediction
-// (may be NULL). Fails like qp_sparse_blossom_decode_b8.
+// (may be NULL). Fails like qp_mwpm_decode_b8.
 int qp_correlated_decode_b8(qp_correlated *c, const uint8_t *dets, uint64_t *obs_out,
                             double *weight_out, uint64_t *first_obs_out, qp_err *err);
 

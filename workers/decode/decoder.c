@@ -7,7 +7,7 @@
 
 #include "workers/decode/correlated.h"
 #include "workers/decode/matching_graph.h"
-#include "workers/decode/sparse_blossom.h"
+#include "workers/decode/mwpm.h"
 #include "workers/decode/union_find.h"
 #include "workers/util/alloc.h"
 
@@ -65,10 +65,10 @@ static qp_decoder *wrap_matching(qp_decoder_id id, matching_decoder *m) {
     return qp_decoder_wrap(id, m, &matching_ops, m->g->num_detectors, m->g->num_observables);
 }
 
-static int sparse_blossom_one(void *e, const uint8_t *d, uint64_t *obs, double *w, qp_err *err) {
-    return qp_sparse_blossom_decode_b8(e, d, obs, w, err);
+static int mwpm_one(void *e, const uint8_t *d, uint64_t *obs, double *w, qp_err *err) {
+    return qp_mwpm_decode_b8(e, d, obs, w, err);
 }
-static void sparse_blossom_free(void *e) { qp_sparse_blossom_free(e); }
+static void mwpm_engine_free(void *e) { qp_mwpm_free(e); }
 
 static qp_decoder *mwpm_from_dem(const qp_dem *dem, qp_err *err) {
     matching_decoder *m = qp_calloc(1, sizeof *m);
@@ -77,9 +77,9 @@ static qp_decoder *mwpm_from_dem(const qp_dem *dem, qp_err *err) {
         return NULL;
     }
     m->g = &m->graph;
-    m->engine = qp_sparse_blossom_create(&m->graph);
-    m->decode_one = sparse_blossom_one;
-    m->free_engine = sparse_blossom_free;
+    m->engine = qp_mwpm_create(&m->graph);
+    m->decode_one = mwpm_one;
+    m->free_engine = mwpm_engine_free;
     return wrap_matching(QP_DEC_MWPM, m);
 }
 

@@ -1,805 +1,845 @@
-// MWPM decoding of one shot: local searches from each event, clusters, exact blossom per
-// cluster. See mwpm.h for the algorithm and why it is exact.
+// MWPM by sparse blossom: see mwpm.h for the algorithm and its promises.
+//
+// Layers, top to bottom in this file: small vectors and the event heap (tracker); node
+// bookkeeping and the per-node "look at" that finds a node's next event (flooder); Edmonds'
+// steps on regions (matcher); the decode loop and blossom expansion (driver); path search for
+// the correction (search).
 #include "workers/decode/mwpm.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/decode/blossom.h"
-#include "workers/decode/min_heap.h"
 #include "workers/util/alloc.h"
 
+#define NONE (-1)
+#define BOUNDARY_MATCH (-2)
+#define REGION_FLAG 0x80000000u
+#define MAX_POPS_PER_EVENT (1u << 18)  // runaway guard (an internal error), per detection event
+
+// ---- small vectors and the event heap (tracker) ---------------------------------------------
+
 typedef struct {
-    uint32_t u, v;   // event indices (into the shot's event list), u < v
-    uint32_t from;   // the event whose search found the path (u or v)
-    int64_t dist;
+    int32_t *a;
+    size_t n, cap;
+} ivec;
+
+static void ivec_push(ivec *v, int32_t x) {
+    qp_grow(v->a, v->cap, v->n + 1);
+    v->a[v->n++] = x;
+}
+
+// A compressed edge between two regions: source events at either end and the observable mask
+// of the fill path between them (b = QP_MG_BOUNDARY for the boundary).
+typedef struct {
+    uint32_t a, b;
     uint64_t obs;
-} candidate;
+} cedge;
+
+static cedge cedge_rev(cedge e) {
+    cedge r = {e.b, e.a, e.obs};
+    return r;
+}
+
+// One entry of a blossom's odd cycle: the child and the edge from it to the next child.
+typedef struct {
+    int32_t region;
+    cedge next;  // .a in this child, .b in the next one
+} cycle_entry;
 
 typedef struct {
-    int64_t key;   // distance from the sort landmark (QP_MG_INF last)
-    uint32_t event;
-} keyed;
-
-// Per-detector scratch of the searches; dist/obs are valid where seen == the search's generation.
-typedef struct {
-    int64_t dist;       // tentative distance of the current search
-    uint64_t obs;       // observable mask along that path
-    uint32_t seen;      // search generation that set dist
-    uint32_t target;    // generation of the search that must settle this detector
-    uint32_t event_of;  // event index + 1 in this shot, 0 = not an event
-    uint32_t parent;    // previous detector on the path (trace_path only)
-} node_state;
+    int64_t t;
+    uint32_t id;   // node id, or REGION_FLAG | region id
+    uint32_t ver;  // version of the node / region when scheduled
+} heap_item;
 
 typedef struct {
-    uint32_t node;      // neighbouring detector
-    uint32_t weight;    // integer weight (<= QP_MG_WEIGHT_RANGE)
-} packed_edge;
+    int32_t parent;     // enclosing blossom, NONE at top level
+    int32_t source;     // the detection event of a trivial region, NONE for a blossom
+    int64_t r0, t0;     // radius(t) = r0 + slope * (t - t0)
+    int slope;          // +1 outer tree node, -1 inner tree node, 0 matched / in a blossom
+    int alive;
+    int32_t match;      // matched region, NONE (tree root) or BOUNDARY_MATCH
+    cedge match_edge;   // .a in this region, .b in the partner (QP_MG_BOUNDARY for boundary)
+    int32_t tree_parent;  // inner regions: the outer parent (outer regions: parent = match)
+    cedge parent_edge;    // .a in this region, .b in tree_parent
+    ivec children;        // outer regions: inner tree children
+    ivec shell;           // nodes this region reached while top-level, in arrival order
+    cycle_entry *cycle;   // blossoms: odd cycle of children
+    size_t cycle_n, cycle_cap;
+    uint32_t ver;
+    uint32_t stamp;
+} region;
 
 struct qp_mwpm {
     const qp_matching_graph *g;
-    node_state *ns;          // (num_detectors) per-detector search scratch
-    packed_edge *adj;        // (num_adj) g's adjacency, packed for the search loop
-    uint32_t gen;
-    qp_min_heap heap;
-    // Landmark lower bounds: d(u,v) >= |lm[l][u] - lm[l][v]| (triangle inequality).
-    int num_landmarks;
-    int64_t *lm;             // (num_landmarks, num_detectors) distance from landmark l
-    int64_t *ev_lm;    size_t ev_lm_cap;        // (k, num_landmarks) landmark distances per event
-    // Sort key per detector: offset of its connected component + distance from one end of the
-    // component (double-sweep Dijkstra). |key(u) - key(v)| <= d(u,v) inside a component;
-    // components are spaced more than 4 * max boundary distance apart.
-    int64_t *sort_key;       // (num_detectors)
-    int64_t *comp_base;      // (num_detectors) key offset of the detector's component
-    int64_t *comp_span;      // (num_detectors) key range of the detector's component
-    keyed *by_key; size_t by_key_cap;           // (k) events sorted by their sort-landmark distance
-    // Per-shot scratch.
-    uint32_t *events;  size_t events_cap;       // (k) detector ids (b8 entry point)
-    int64_t *bdist;    size_t bdist_cap;        // (k) boundary distance per event
-    candidate *cand;   size_t cand_len, cand_cap;
-    uint32_t *uf;      size_t uf_cap;           // (k) union-find parents
-    uint32_t *order;   size_t order_cap;        // (k) events grouped by cluster
-    uint32_t *local;   size_t local_cap;        // (k) index of an event inside its cluster
-    uint32_t *cstart;  size_t cstart_cap;       // (k+1) cluster start offsets into order
-    int32_t *eu, *ev;  int64_t *ew; size_t e_cap;  // blossom edge arrays
-    int32_t *mate;     size_t mate_cap;
-    size_t *cand_start; size_t cand_start_cap;  // (clusters+1) candidate ranges per cluster
-    uint32_t *pairs;   size_t pairs_len, pairs_cap;   // (num_pairs, 2) matched detector pairs
-    uint32_t *pair_from; size_t pair_from_cap;        // (num_pairs) search source detector, or QP_MG_BOUNDARY
-    uint32_t *corr;    size_t corr_len, corr_cap;     // (num_edges, 2) correction edges
-    qp_blossom *blossom;
-    // Boundary paths in use: g's, or those of the lowered graph after a lowered decode.
-    const int64_t *bd_dist;      // (num_detectors) distance to the boundary
-    const uint64_t *bd_obs;      // (num_detectors) observable mask along that path
-    const uint32_t *bd_next;     // (num_detectors) next detector on it (QP_MG_BOUNDARY: own edge)
-    // Lowered weights (qp_mwpm_decode_events_lowered); kept until the next decode so that
-    // qp_mwpm_last_correction reports the lowered decode's paths.
-    int64_t slack;               // total weight removed: lower bounds are reduced by this
-    // Lowered edge ends sorted by sort key, with prefix sums of the weight removed (an edge
-    // counts once per end), for the per-event slack (event_slack).
-    keyed *low_ends;   size_t low_ends_len, low_ends_cap;   // (num_ends) .key = sort key, .event = weight removed
-    int64_t *low_cut;  size_t low_cut_cap;                  // (num_ends + 1) prefix sums
-    int64_t *low_bdist;          // (num_detectors) boundary paths of the lowered graph; equal
-    uint64_t *low_bobs;          // (num_detectors)  to g's except at the touched detectors
-    uint32_t *low_bnext;         // (num_detectors)
-    uint32_t *touched; size_t touched_len, touched_cap;  // detectors whose low_* differ from g's
-    uint32_t *saved_slot;  uint32_t *saved_w;  size_t saved_len, saved_cap;  // adj slots to restore
+    uint32_t n;
+    // Per node (num_detectors): -1 / 0 when untouched.
+    int32_t *top;       // top-level region occupying the node, NONE if empty
+    uint8_t *is_touched;  // node is in `touched`
+    uint32_t *source;   // detection event the fill came from
+    int64_t *wrapped;   // local radius = wrapped + radius(top)
+    uint64_t *obs;      // observables along the fill path from source
+    uint32_t *ver;      // node event version
+    int64_t *pending;   // time of the node's live heap entry, -1 if none
+    uint32_t *due_edge; // adjacency index of the edge that entry is for (UINT32_MAX: boundary)
+    int32_t *trivial;   // trivial region of a detection event, NONE otherwise
+    ivec touched;       // nodes to reset after the shot
+    // Regions of the current shot.
+    region *reg;
+    size_t num_reg, reg_cap;
+    uint32_t stamp;
+    // Event heap.
+    heap_item *heap;
+    size_t heap_n, heap_cap;
+    int64_t now;
+    // Scratch.
+    ivec stack, list, path1, path2;
+    // Results of the last decode.
+    uint32_t *pairs;
+    uint64_t *pair_obs;
+    size_t num_pairs, pairs_cap, pair_obs_cap;
+    uint32_t *corr;
+    size_t corr_n, corr_cap;
+    uint32_t *events_buf;
+    // Dijkstra scratch (correction only).
+    int64_t *dist;
+    uint32_t *pred;
+    heap_item *dheap;
+    size_t dheap_cap;
 };
 
-// Full Dijkstra from src into out (QP_MG_INF where unreachable).
-static void full_dijkstra(const qp_matching_graph *g, uint32_t src, int64_t *out, qp_min_heap *heap) {
-    for (uint32_t v = 0; v < g->num_detectors; v++) out[v] = QP_MG_INF;
-    out[src] = 0;
-    heap->len = 0;
-    qp_heap_push(heap, 0, src);
-    while (heap->len) {
-        qp_heap_item it = qp_heap_pop(heap);
-        if (it.dist != out[it.node]) continue;
-        for (uint32_t k = g->adj_start[it.node]; k < g->adj_start[it.node + 1]; k++) {
-            int64_t nd = it.dist + g->adj_weight[k];
-            if (nd < out[g->adj_node[k]]) {
-                out[g->adj_node[k]] = nd;
-                qp_heap_push(heap, nd, g->adj_node[k]);
-            }
+static void heap_push(heap_item **h, size_t *n, size_t *cap, heap_item it) {
+    qp_grow(*h, *cap, *n + 1);
+    heap_item *a = *h;
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (a[p].t <= it.t) break;
+        a[i] = a[p];
+        i = p;
+    }
+    a[i] = it;
+}
+
+static heap_item heap_pop(heap_item *a, size_t *n) {
+    heap_item top = a[0], last = a[--(*n)];
+    size_t i = 0, m = *n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m) break;
+        if (c + 1 < m && a[c + 1].t < a[c].t) c++;
+        if (a[c].t >= last.t) break;
+        a[i] = a[c];
+        i = c;
+    }
+    if (m) a[i] = last;
+    return top;
+}
+
+// ---- regions and nodes (flooder) ----------------------------------------------------------------
+
+static int64_t radius(const qp_mwpm *s, int32_t r) {
+    const region *R = &s->reg[r];
+    return R->r0 + R->slope * (s->now - R->t0);
+}
+
+static void set_slope(qp_mwpm *s, int32_t r, int slope) {
+    region *R = &s->reg[r];
+    R->r0 = radius(s, r);
+    R->t0 = s->now;
+    R->slope = slope;
+    R->ver++;
+}
+
+static int32_t new_region(qp_mwpm *s) {
+    if (s->num_reg == s->reg_cap) {
+        size_t old = s->reg_cap;
+        qp_grow(s->reg, s->reg_cap, s->num_reg + 1);
+        memset(&s->reg[old], 0, (s->reg_cap - old) * sizeof *s->reg);
+    }
+    region *R = &s->reg[s->num_reg];
+    ivec ch = R->children, sh = R->shell;
+    cycle_entry *cy = R->cycle;
+    size_t cyc = R->cycle_cap;
+    memset(R, 0, sizeof *R);
+    R->children = ch;
+    R->children.n = 0;
+    R->shell = sh;
+    R->shell.n = 0;
+    R->cycle = cy;
+    R->cycle_cap = cyc;
+    R->parent = NONE;
+    R->source = NONE;
+    R->match = NONE;
+    R->tree_parent = NONE;
+    R->alive = 1;
+    return (int32_t)s->num_reg++;
+}
+
+static int64_t local_radius(const qp_mwpm *s, uint32_t v) {
+    return s->wrapped[v] + radius(s, s->top[v]);
+}
+
+// Collects every node in region r's area (its shell and, for a blossom, its children's areas)
+// into s->list (cleared first).
+static void collect_area(qp_mwpm *s, int32_t r) {
+    s->list.n = 0;
+    s->stack.n = 0;
+    ivec_push(&s->stack, r);
+    while (s->stack.n) {
+        region *R = &s->reg[s->stack.a[--s->stack.n]];
+        for (size_t i = 0; i < R->shell.n; i++) ivec_push(&s->list, R->shell.a[i]);
+        for (size_t i = 0; i < R->cycle_n; i++) ivec_push(&s->stack, R->cycle[i].region);
+    }
+}
+
+// The next event of node v (occupied): the earliest time any of its edges becomes tight or
+// the fill reaches an empty neighbour or the boundary. Pushes it on the heap.
+static void look_at_node(qp_mwpm *s, uint32_t v) {
+    const qp_matching_graph *g = s->g;
+    int32_t R = s->top[v];
+    if (R == NONE) {
+        s->ver[v]++;
+        s->pending[v] = -1;
+        return;
+    }
+    int slope = s->reg[R].slope;
+    int64_t lr = local_radius(s, v), best = INT64_MAX;
+    uint32_t best_k = UINT32_MAX;
+    if (slope > 0 && g->boundary_weight[v] != QP_MG_INF) best = s->now + g->boundary_weight[v] - lr;
+    // A shrinking node has no edge events: a neighbour's rate is at most +1.
+    uint32_t k_end = slope < 0 ? g->adj_start[v] : g->adj_start[v + 1];
+    for (uint32_t k = g->adj_start[v]; k < k_end; k++) {
+        uint32_t y = g->adj_node[k];
+        int32_t Ry = s->top[y];
+        int64_t t;
+        if (Ry == NONE) {
+            if (slope <= 0) continue;
+            t = s->now + g->adj_weight[k] - lr;
+        } else {
+            if (Ry == R) continue;
+            int rate = slope + s->reg[Ry].slope;
+            if (rate <= 0) continue;
+            // Exact: weights are even and every moving region's local radii have the parity
+            // of the time, so a gap between two growing regions is even.
+            int64_t gap = g->adj_weight[k] - lr - local_radius(s, y);
+            t = s->now + (rate == 2 ? gap / 2 : gap);
+        }
+        if (t < best) best = t, best_k = k;
+    }
+    s->due_edge[v] = best_k;
+#ifdef SB_DEBUG
+    if (best < s->now) fprintf(stderr, "overlap at node %u: event %lld < now %lld\n", v, (long long)best, (long long)s->now);
+#endif
+    if (best < s->now) best = s->now;
+    if (best == s->pending[v]) return;  // the live entry already says this
+    s->ver[v]++;
+    s->pending[v] = -1;
+    if (best == INT64_MAX) return;
+    s->pending[v] = best;
+    heap_item it = {best, v, s->ver[v]};
+    heap_push(&s->heap, &s->heap_n, &s->heap_cap, it);
+}
+
+// The next event of a shrinking region: its last-reached node leaves, or it reaches radius 0.
+static void look_at_region(qp_mwpm *s, int32_t r) {
+    region *R = &s->reg[r];
+    R->ver++;
+    if (R->slope >= 0 || R->parent != NONE || !R->alive) return;
+    size_t keep = R->source != NONE ? 1 : 0;
+    int64_t t;
+    if (R->shell.n > keep) {
+        t = s->now + local_radius(s, (uint32_t)R->shell.a[R->shell.n - 1]);
+    } else {
+        t = s->now + radius(s, r);
+    }
+    heap_item it = {t < s->now ? s->now : t, REGION_FLAG | (uint32_t)r, R->ver};
+    heap_push(&s->heap, &s->heap_n, &s->heap_cap, it);
+}
+
+// After region r's slope changed. Only a slope increase can make an event earlier; after a
+// decrease every node keeps its (now possibly early) entry, which is re-examined when popped.
+static void reschedule_area(qp_mwpm *s, int32_t r) {
+    collect_area(s, r);
+    for (size_t i = 0; i < s->list.n; i++) look_at_node(s, (uint32_t)s->list.a[i]);
+    look_at_region(s, r);
+}
+
+static void occupy(qp_mwpm *s, uint32_t y, int32_t r, uint32_t src, uint64_t obs) {
+    if (!s->is_touched[y]) {
+        s->is_touched[y] = 1;
+        ivec_push(&s->touched, (int32_t)y);
+    }
+    s->top[y] = r;
+    s->source[y] = src;
+    s->obs[y] = obs;
+    s->wrapped[y] = -radius(s, r);
+    ivec_push(&s->reg[r].shell, (int32_t)y);
+}
+
+// ---- Edmonds' steps (matcher) ---------------------------------------------------------------------
+
+// The tree parent of region r (inner: tree_parent; outer: its match, NONE at the root).
+static int32_t tree_up(const qp_mwpm *s, int32_t r) {
+    const region *R = &s->reg[r];
+    return R->slope < 0 ? R->tree_parent : R->match;
+}
+
+// Edge from r to its tree parent (.a in r).
+static cedge up_edge(const qp_mwpm *s, int32_t r) {
+    const region *R = &s->reg[r];
+    return R->slope < 0 ? R->parent_edge : R->match_edge;
+}
+
+static int32_t tree_root(const qp_mwpm *s, int32_t r) {
+    for (int32_t u = tree_up(s, r); u != NONE; u = tree_up(s, r)) r = u;
+    return r;
+}
+
+// Appends every region of the tree rooted at root to s->list (cleared first).
+static void collect_tree(qp_mwpm *s, int32_t root, int clear) {
+    if (clear) s->list.n = 0;
+    size_t start = s->list.n;
+    ivec_push(&s->list, root);
+    for (size_t i = start; i < s->list.n; i++) {
+        region *R = &s->reg[s->list.a[i]];
+        if (R->slope > 0) {
+            for (size_t c = 0; c < R->children.n; c++) ivec_push(&s->list, R->children.a[c]);
+        } else {
+            ivec_push(&s->list, R->match);
         }
     }
 }
 
-// Dijkstra from src over its component; `out` must be QP_MG_INF on entry for that component.
-// Lists the reached detectors in `touched` and returns their count.
-static uint32_t component_dijkstra(const qp_matching_graph *g, uint32_t src, int64_t *out, qp_min_heap *heap,
-                                   uint32_t *touched) {
-    uint32_t nt = 0;
-    out[src] = 0;
-    touched[nt++] = src;
-    heap->len = 0;
-    qp_heap_push(heap, 0, src);
-    while (heap->len) {
-        qp_heap_item it = qp_heap_pop(heap);
-        if (it.dist != out[it.node]) continue;
-        for (uint32_t k = g->adj_start[it.node]; k < g->adj_start[it.node + 1]; k++) {
-            uint32_t y = g->adj_node[k];
-            int64_t nd = it.dist + g->adj_weight[k];
-            if (nd < out[y]) {
-                if (out[y] == QP_MG_INF) touched[nt++] = y;
-                out[y] = nd;
-                qp_heap_push(heap, nd, y);
-            }
-        }
+static void set_match(qp_mwpm *s, int32_t r, cedge e, int32_t partner) {
+    s->reg[r].match = partner;
+    s->reg[r].match_edge = e;
+    if (partner >= 0) {
+        s->reg[partner].match = r;
+        s->reg[partner].match_edge = cedge_rev(e);
     }
-    return nt;
 }
 
-// Farthest-point landmarks (QP_MWPM_LANDMARKS of them, fewer for tiny graphs); the boundary
-// distance is landmark 0. Costs a few Dijkstras per graph, once.
-#define QP_MWPM_LANDMARKS 9
-static void choose_landmarks(qp_mwpm *m) {
-    const qp_matching_graph *g = m->g;
-    uint32_t n = g->num_detectors;
-    int want = n < 64 ? 1 : QP_MWPM_LANDMARKS;
-    m->lm = qp_malloc((size_t)want * (n ? n : 1) * sizeof *m->lm);
-    memcpy(m->lm, g->boundary_dist, (size_t)n * sizeof *m->lm);
-    m->num_landmarks = 1;
-    int64_t *mind = qp_malloc((n ? n : 1) * sizeof *mind);  // distance to nearest landmark
-    for (uint32_t v = 0; v < n; v++) mind[v] = g->boundary_dist[v];
-    uint32_t next = 0;
-    while (m->num_landmarks < want) {
-        // Farthest node from the landmarks so far (unreachable ones first).
-        int64_t best = -1;
-        for (uint32_t v = 0; v < n; v++)
-            if (mind[v] > best) {
-                best = mind[v];
-                next = v;
-            }
-        if (best <= 0) break;
-        int64_t *row = m->lm + (size_t)m->num_landmarks * n;
-        full_dijkstra(g, next, row, &m->heap);
-        for (uint32_t v = 0; v < n; v++)
-            if (row[v] < mind[v]) mind[v] = row[v];
-        m->num_landmarks++;
+// Flips the alternating path from outer region r to its tree root (r's own match is then
+// free for the caller to set).
+static void augment_path(qp_mwpm *s, int32_t r) {
+    int32_t m = s->reg[r].match;
+    while (m != NONE) {
+        int32_t p = s->reg[m].tree_parent;
+        int32_t next = s->reg[p].match;
+        set_match(s, m, s->reg[m].parent_edge, p);
+        m = next;
     }
-    // Sort keys: per component, Dijkstra from any node, then from the farthest node found.
-    m->sort_key = qp_malloc((n ? n : 1) * sizeof *m->sort_key);
-    m->comp_base = qp_malloc((n ? n : 1) * sizeof *m->comp_base);
-    m->comp_span = qp_malloc((n ? n : 1) * sizeof *m->comp_span);
-    int64_t *tmp = qp_malloc((n ? n : 1) * sizeof *tmp);
-    int64_t max_b = 0;
-    for (uint32_t v = 0; v < n; v++) {
-        m->sort_key[v] = -1;
-        if (g->boundary_dist[v] != QP_MG_INF && g->boundary_dist[v] > max_b) max_b = g->boundary_dist[v];
-    }
-    // Searches touch only their component and reset only what they touched, so many small
-    // components (or detectors without edges) cost O(N log N) in total.
-    for (uint32_t v = 0; v < n; v++) tmp[v] = QP_MG_INF;
-    uint32_t *touched = qp_malloc((n ? n : 1) * sizeof *touched);
-    int64_t base = 0;
-    for (uint32_t s = 0; s < n; s++) {
-        if (m->sort_key[s] >= 0) continue;
-        uint32_t far = s, nt = 0;
-        for (int sweep = 0; sweep < 2; sweep++) {
-            for (uint32_t t = 0; t < nt; t++) tmp[touched[t]] = QP_MG_INF;
-            nt = component_dijkstra(g, far, tmp, &m->heap, touched);
-            if (sweep == 0)
-                for (uint32_t t = 0; t < nt; t++)
-                    if (tmp[touched[t]] > tmp[far]) far = touched[t];
-        }
-        int64_t span = 0;
-        for (uint32_t t = 0; t < nt; t++)
-            if (tmp[touched[t]] > span) span = tmp[touched[t]];
-        for (uint32_t t = 0; t < nt; t++) {
-            uint32_t v = touched[t];
-            m->sort_key[v] = base + tmp[v];
-            m->comp_base[v] = base;
-            m->comp_span[v] = span;
-            tmp[v] = QP_MG_INF;
-        }
-        base += span + 4 * max_b + 2;
-    }
-    free(touched);
-    free(tmp);
-    free(mind);
 }
 
-// Lower bound on d(u,v) from the landmark rows of two events (QP_MG_INF: not connected).
-static inline int64_t landmark_bound(const int64_t *a, const int64_t *b, int L) {
-    int64_t lb = 0;
-    for (int l = 0; l < L; l++) {
-        int64_t x = a[l], y = b[l];
-        if (x == QP_MG_INF || y == QP_MG_INF) {
-            if (x != y && l > 0) return QP_MG_INF;  // one reaches the landmark, the other not
-            continue;
-        }
-        int64_t d = x > y ? x - y : y - x;
-        if (d > lb) lb = d;
+// Freezes every region listed in s->list, clearing tree links, and reschedules them.
+static void dissolve_listed(qp_mwpm *s) {
+    size_t n = s->list.n;
+    // Copy: reschedule_area reuses s->list.
+    s->path1.n = 0;
+    for (size_t i = 0; i < n; i++) ivec_push(&s->path1, s->list.a[i]);
+    size_t inner = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t r = s->path1.a[i];
+        if (s->reg[r].slope < 0) s->path1.a[inner++] = r;  // outer ones only slow down
+        set_slope(s, r, 0);
+        s->reg[r].tree_parent = NONE;
+        s->reg[r].children.n = 0;
     }
-    return lb;
+    for (size_t i = 0; i < inner; i++) reschedule_area(s, s->path1.a[i]);
+}
+
+static void wrap_area(qp_mwpm *s, int32_t child, int32_t blossom, int64_t delta) {
+    collect_area(s, child);
+    for (size_t i = 0; i < s->list.n; i++) {
+        uint32_t v = (uint32_t)s->list.a[i];
+        s->wrapped[v] += delta;
+        s->top[v] = blossom;
+    }
+}
+
+// Two outer regions r1, r2 of the same tree touch along e (.a in r1): the cycle through their
+// lowest common ancestor becomes a new outer blossom.
+static void form_blossom(qp_mwpm *s, int32_t r1, int32_t r2, cedge e) {
+    uint32_t st = ++s->stamp;
+    s->path1.n = s->path2.n = 0;
+    for (int32_t u = r1; u != NONE; u = tree_up(s, u)) {
+        ivec_push(&s->path1, u);
+        s->reg[u].stamp = st;
+    }
+    for (int32_t u = r2;; u = tree_up(s, u)) {
+        ivec_push(&s->path2, u);
+        if (s->reg[u].stamp == st) break;
+    }
+    int32_t lca = s->path2.a[s->path2.n - 1];
+    size_t k1 = 0;
+    while (s->path1.a[k1] != lca) k1++;
+    size_t k2 = s->path2.n - 1;
+    int32_t b = new_region(s);
+    region *B = &s->reg[b];
+    B->cycle_n = 0;
+    qp_grow(B->cycle, B->cycle_cap, k1 + k2 + 1);
+    for (size_t i = k1; i >= 1; i--) {
+        cycle_entry ce = {s->path1.a[i], cedge_rev(up_edge(s, s->path1.a[i - 1]))};
+        B->cycle[B->cycle_n++] = ce;
+    }
+    cycle_entry ce1 = {r1, e};
+    B->cycle[B->cycle_n++] = ce1;
+    for (size_t i = 0; i < k2; i++) {
+        cycle_entry ce = {s->path2.a[i], up_edge(s, s->path2.a[i])};
+        B->cycle[B->cycle_n++] = ce;
+    }
+    // Tree position and match of the lca pass to the blossom.
+    region *L = &s->reg[lca];
+    B->match = L->match;
+    B->match_edge = L->match_edge;
+    if (L->match != NONE) s->reg[L->match].match = b;
+    B->slope = 1;
+    B->r0 = 0;
+    B->t0 = s->now;
+    uint32_t cst = ++s->stamp;
+    for (size_t i = 0; i < B->cycle_n; i++) s->reg[B->cycle[i].region].stamp = cst;
+    for (size_t i = 0; i < B->cycle_n; i++) {
+        region *C = &s->reg[B->cycle[i].region];
+        if (C->slope > 0)
+            for (size_t c = 0; c < C->children.n; c++) {
+                int32_t x = C->children.a[c];
+                if (s->reg[x].stamp == cst) continue;
+                s->reg[x].tree_parent = b;
+                ivec_push(&s->reg[b].children, x);
+            }
+    }
+    for (size_t i = 0; i < s->reg[b].cycle_n; i++) {
+        int32_t c = s->reg[b].cycle[i].region;
+        int was_inner = s->reg[c].slope < 0;
+        set_slope(s, c, 0);
+        region *C = &s->reg[c];
+        C->parent = b;
+        C->children.n = 0;
+        C->tree_parent = NONE;
+        wrap_area(s, c, b, C->r0);
+        // Outer children keep their rate (+1) towards every other region: no earlier events.
+        if (was_inner)
+            for (size_t q = 0; q < s->list.n; q++) look_at_node(s, (uint32_t)s->list.a[q]);
+    }
+}
+
+// Inner blossom b reached radius 0: its children return to the top level, the even path
+// between its tree parent's and its child's entry points stays in the tree, the rest pair up.
+static int32_t child_containing(const qp_mwpm *s, int32_t b, uint32_t src) {
+    int32_t r = s->trivial[src];
+    while (s->reg[r].parent != b) r = s->reg[r].parent;
+    return r;
+}
+
+static void shatter(qp_mwpm *s, int32_t b) {
+    region *B = &s->reg[b];
+    int32_t P = B->tree_parent, C = B->match;
+    cedge pe = B->parent_edge, me = B->match_edge;
+    int32_t cin = child_containing(s, b, pe.a), cout = child_containing(s, b, me.a);
+    size_t L = B->cycle_n, iin = 0, iout = 0;
+    for (size_t i = 0; i < L; i++) {
+        int32_t c = B->cycle[i].region;
+        if (c == cin) iin = i;
+        if (c == cout) iout = i;
+    }
+    for (size_t i = 0; i < L; i++) {
+        int32_t c = s->reg[b].cycle[i].region;
+        s->reg[c].parent = NONE;
+        wrap_area(s, c, c, -s->reg[c].r0);
+        s->reg[c].t0 = s->now;
+    }
+    B = &s->reg[b];
+    region *Pr = &s->reg[P];
+    for (size_t i = 0; i < Pr->children.n; i++)
+        if (Pr->children.a[i] == b) Pr->children.a[i] = cin;
+    size_t k = (iout + L - iin) % L;
+    int dir = k % 2 == 0 ? 1 : -1;
+    size_t m = dir == 1 ? k : L - k;
+    // Edge between cycle positions i and i+dir, seen from i.
+#define STEP(i) ((dir == 1) ? B->cycle[i].next : cedge_rev(B->cycle[((i) + L - 1) % L].next))
+    s->reg[cin].tree_parent = P;
+    s->reg[cin].parent_edge = pe;
+    s->reg[cin].slope = -1;
+    size_t i = iin;
+    for (size_t step = 0; step < m; step++) {
+        size_t j = (i + L + (size_t)(dir == 1 ? 1 : L - 1)) % L;
+        int32_t ra = B->cycle[i].region, rb = B->cycle[j].region;
+        cedge e = STEP(i);
+        if (step % 2 == 0) {
+            set_match(s, ra, e, rb);
+            s->reg[rb].slope = 1;
+        } else {
+            s->reg[rb].tree_parent = ra;
+            s->reg[rb].parent_edge = cedge_rev(e);
+            s->reg[rb].slope = -1;
+            s->reg[ra].children.n = 0;
+            ivec_push(&s->reg[ra].children, rb);
+        }
+        i = j;
+    }
+    set_match(s, cout, me, C);
+    // The other arc pairs up.
+    i = (iout + L + (size_t)(dir == 1 ? 1 : L - 1)) % L;
+    for (size_t q = 0; q < (L - m - 1) / 2; q++) {
+        size_t j = (i + L + (size_t)(dir == 1 ? 1 : L - 1)) % L;
+        int32_t ra = B->cycle[i].region, rb = B->cycle[j].region;
+        set_match(s, ra, STEP(i), rb);
+        s->reg[ra].slope = s->reg[rb].slope = 0;
+        i = (j + L + (size_t)(dir == 1 ? 1 : L - 1)) % L;
+    }
+#undef STEP
+    B->alive = 0;
+    B->ver++;
+    size_t n = B->cycle_n;
+    for (size_t q = 0; q < n; q++) reschedule_area(s, s->reg[b].cycle[q].region);
+}
+
+// Outer region r1 (its source-side edge end e.a) touches region r2 (e.b).
+static void collide(qp_mwpm *s, int32_t r1, int32_t r2, cedge e) {
+    if (s->reg[r1].slope <= 0) {
+        int32_t t = r1;
+        r1 = r2;
+        r2 = t;
+        e = cedge_rev(e);
+    }
+    region *R2 = &s->reg[r2];
+    if (R2->slope > 0) {
+        int32_t a = tree_root(s, r1), b = tree_root(s, r2);
+        if (a == b) {
+            form_blossom(s, r1, r2, e);
+            return;
+        }
+        collect_tree(s, a, 1);
+        collect_tree(s, b, 0);
+        augment_path(s, r1);
+        augment_path(s, r2);
+        set_match(s, r1, e, r2);
+        dissolve_listed(s);
+    } else if (R2->match == BOUNDARY_MATCH) {
+        collect_tree(s, tree_root(s, r1), 1);
+        augment_path(s, r1);
+        set_match(s, r1, e, r2);
+        dissolve_listed(s);
+    } else {
+        int32_t m = R2->match;
+        R2->tree_parent = r1;
+        R2->parent_edge = cedge_rev(e);
+        s->reg[m].children.n = 0;
+        ivec_push(&s->reg[r1].children, r2);
+        set_slope(s, r2, -1);
+        set_slope(s, m, 1);
+        look_at_region(s, r2);  // r2 only slows down: its nodes keep their entries
+        reschedule_area(s, m);
+    }
+}
+
+static void hit_boundary(qp_mwpm *s, int32_t r, cedge e) {
+    collect_tree(s, tree_root(s, r), 1);
+    augment_path(s, r);
+    s->reg[r].match = BOUNDARY_MATCH;
+    s->reg[r].match_edge = e;
+    dissolve_listed(s);
+}
+
+// ---- driver -----------------------------------------------------------------------------------------
+
+// Node v's entry is due: handles the edge it was for if that edge is still due now (an entry
+// may be early: see reschedule_area), otherwise looks at v again.
+static void handle_node_event(qp_mwpm *s, uint32_t v) {
+    const qp_matching_graph *g = s->g;
+    int32_t R = s->top[v];
+    int slope = s->reg[R].slope;
+    int64_t lr = local_radius(s, v);
+    uint32_t k = s->due_edge[v];
+    if (k == UINT32_MAX) {
+        if (slope > 0 && g->boundary_weight[v] != QP_MG_INF && g->boundary_weight[v] - lr <= 0) {
+            cedge e = {s->source[v], QP_MG_BOUNDARY, s->obs[v] ^ g->boundary_obs[v]};
+            hit_boundary(s, R, e);
+        }
+        look_at_node(s, v);  // the entry was consumed; other edges may still be due
+        return;
+    }
+    uint32_t y = g->adj_node[k];
+    int32_t Ry = s->top[y];
+    if (Ry == NONE) {
+        if (slope > 0 && g->adj_weight[k] - lr <= 0) {
+            occupy(s, y, R, s->source[v], s->obs[v] ^ g->adj_obs[k]);
+            look_at_node(s, y);
+        }
+    } else if (Ry != R && slope + s->reg[Ry].slope > 0 && g->adj_weight[k] - lr - local_radius(s, y) <= 0) {
+        cedge e = {s->source[v], s->source[y], s->obs[v] ^ g->adj_obs[k] ^ s->obs[y]};
+        collide(s, R, Ry, e);
+    }
+    look_at_node(s, v);
+}
+
+static void vacate(qp_mwpm *s, int32_t r) {
+    region *R = &s->reg[r];
+    uint32_t v = (uint32_t)R->shell.a[--R->shell.n];
+    s->top[v] = NONE;
+    s->ver[v]++;
+    s->pending[v] = -1;
+    const qp_matching_graph *g = s->g;
+    for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++) {
+        uint32_t y = g->adj_node[k];
+        if (s->top[y] != NONE) look_at_node(s, y);
+    }
+}
+
+static void handle_region_event(qp_mwpm *s, int32_t r) {
+    region *R = &s->reg[r];
+    size_t keep = R->source != NONE ? 1 : 0;
+    if (R->shell.n > keep) {
+        if (local_radius(s, (uint32_t)R->shell.a[R->shell.n - 1]) <= 0) vacate(s, r);
+        look_at_region(s, r);
+        return;
+    }
+    if (radius(s, r) > 0) {
+        look_at_region(s, r);
+        return;
+    }
+    if (R->source == NONE) {
+        shatter(s, r);
+    } else {
+        // Degenerate: parent and child touch through this region's source node.
+        int32_t P = R->tree_parent, C = R->match;
+        cedge e = {R->match_edge.b, R->parent_edge.b, R->match_edge.obs ^ R->parent_edge.obs};
+        form_blossom(s, C, P, e);
+    }
+}
+
+static void reset_shot(qp_mwpm *s) {
+    for (size_t i = 0; i < s->touched.n; i++) {
+        uint32_t v = (uint32_t)s->touched.a[i];
+        s->top[v] = NONE;
+        s->is_touched[v] = 0;
+        s->trivial[v] = NONE;
+        s->pending[v] = -1;
+    }
+    s->touched.n = 0;
+    s->num_reg = 0;
+    s->stamp = 0;  // region stamps are zeroed with their regions
+    s->heap_n = 0;
+    s->now = 0;
+}
+
+static void add_pair(qp_mwpm *s, cedge e) {
+    qp_grow(s->pairs, s->pairs_cap, 2 * s->num_pairs + 2);
+    qp_grow(s->pair_obs, s->pair_obs_cap, s->num_pairs + 1);
+    s->pairs[2 * s->num_pairs] = e.a;
+    s->pairs[2 * s->num_pairs + 1] = e.b;
+    s->pair_obs[s->num_pairs++] = e.obs;
+}
+
+// Expands region r, matched externally at source src, into event pairs.
+static void expand(qp_mwpm *s, int32_t r, uint32_t src) {
+    region *R = &s->reg[r];
+    if (R->source != NONE) return;
+    int32_t c = child_containing(s, r, src);
+    size_t L = R->cycle_n, i0 = 0;
+    while (R->cycle[i0].region != c) i0++;
+    expand(s, c, src);
+    for (size_t q = 1; q + 1 <= L - 1; q += 2) {
+        R = &s->reg[r];
+        cycle_entry ce = R->cycle[(i0 + q) % L];
+        int32_t next = R->cycle[(i0 + q + 1) % L].region;
+        add_pair(s, ce.next);
+        expand(s, ce.region, ce.next.a);
+        expand(s, next, ce.next.b);
+    }
 }
 
 qp_mwpm *qp_mwpm_create(const qp_matching_graph *g) {
-    qp_mwpm *m = qp_calloc(1, sizeof *m);
-    size_t n = g->num_detectors ? g->num_detectors : 1;
-    m->g = g;
-    m->ns = qp_calloc(n, sizeof *m->ns);
-    size_t num_adj = g->adj_start[g->num_detectors];
-    m->adj = qp_malloc((num_adj ? num_adj : 1) * sizeof *m->adj);
-    for (size_t k = 0; k < num_adj; k++) {
-        m->adj[k].node = g->adj_node[k];
-        m->adj[k].weight = (uint32_t)g->adj_weight[k];
+    qp_mwpm *s = qp_calloc(1, sizeof *s);
+    uint32_t n = g->num_detectors;
+    s->g = g;
+    s->n = n;
+    size_t nn = n ? n : 1;
+    s->top = qp_malloc(nn * sizeof *s->top);
+    s->is_touched = qp_calloc(nn, sizeof *s->is_touched);
+    s->trivial = qp_malloc(nn * sizeof *s->trivial);
+    for (uint32_t v = 0; v < n; v++) s->top[v] = s->trivial[v] = NONE;
+    s->source = qp_calloc(nn, sizeof *s->source);
+    s->wrapped = qp_calloc(nn, sizeof *s->wrapped);
+    s->obs = qp_calloc(nn, sizeof *s->obs);
+    s->ver = qp_calloc(nn, sizeof *s->ver);
+    s->pending = qp_malloc(nn * sizeof *s->pending);
+    s->due_edge = qp_calloc(nn, sizeof *s->due_edge);
+    for (uint32_t v = 0; v < n; v++) s->pending[v] = -1;
+    s->dist = qp_malloc(nn * sizeof *s->dist);
+    for (uint32_t v = 0; v < n; v++) s->dist[v] = QP_MG_INF;
+    s->pred = qp_calloc(nn, sizeof *s->pred);
+    s->events_buf = qp_malloc(nn * sizeof *s->events_buf);
+    return s;
+}
+
+void qp_mwpm_free(qp_mwpm *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->reg_cap; i++) {
+        free(s->reg[i].children.a);
+        free(s->reg[i].shell.a);
+        free(s->reg[i].cycle);
     }
-    m->blossom = qp_blossom_create();
-    m->bd_dist = g->boundary_dist;
-    m->bd_obs = g->boundary_dist_obs;
-    m->bd_next = g->boundary_next;
-    choose_landmarks(m);
-    return m;
+    free(s->reg);
+    free(s->top);
+    free(s->is_touched);
+    free(s->trivial);
+    free(s->source);
+    free(s->wrapped);
+    free(s->obs);
+    free(s->ver);
+    free(s->pending);
+    free(s->due_edge);
+    free(s->dist);
+    free(s->pred);
+    free(s->events_buf);
+    free(s->touched.a);
+    free(s->heap);
+    free(s->dheap);
+    free(s->stack.a);
+    free(s->list.a);
+    free(s->path1.a);
+    free(s->path2.a);
+    free(s->pairs);
+    free(s->pair_obs);
+    free(s->corr);
+    free(s);
 }
 
-void qp_mwpm_free(qp_mwpm *m) {
-    if (!m) return;
-    free(m->ns);
-    free(m->adj);
-    free(m->lm);
-    free(m->ev_lm);
-    free(m->by_key);
-    free(m->sort_key);
-    free(m->comp_base);
-    free(m->comp_span);
-    free(m->heap.items);
-    free(m->events);
-    free(m->bdist);
-    free(m->cand);
-    free(m->uf);
-    free(m->order);
-    free(m->local);
-    free(m->cstart);
-    free(m->eu);
-    free(m->ev);
-    free(m->ew);
-    free(m->mate);
-    free(m->cand_start);
-    free(m->pairs);
-    free(m->pair_from);
-    free(m->corr);
-    free(m->low_bdist);
-    free(m->low_bobs);
-    free(m->low_bnext);
-    free(m->touched);
-    free(m->low_ends);
-    free(m->low_cut);
-    free(m->saved_slot);
-    free(m->saved_w);
-    qp_blossom_free(m->blossom);
-    free(m);
-}
-
-static uint32_t uf_find(uint32_t *uf, uint32_t x) {
-    while (uf[x] != x) {
-        uf[x] = uf[uf[x]];
-        x = uf[x];
-    }
-    return x;
-}
-
-static int cmp_keyed(const void *a, const void *b) {
-    const keyed *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->event < y->event ? -1 : x->event > y->event;
-}
-
-static int cmp_cand(const void *a, const void *b) {
-    const candidate *x = a, *y = b;
-    if (x->u != y->u) return x->u < y->u ? -1 : 1;
-    if (x->v != y->v) return x->v < y->v ? -1 : 1;
-    return x->dist < y->dist ? -1 : x->dist > y->dist;
-}
-
-static inline int64_t add_inf(int64_t a, int64_t b) {
-    return (a == QP_MG_INF || b == QP_MG_INF) ? QP_MG_INF : a + b;
-}
-
-static void next_generation(qp_mwpm *m) {
-    if (++m->gen == 0) {
-        for (uint32_t v = 0; v < m->g->num_detectors; v++) m->ns[v].seen = m->ns[v].target = 0;
-        m->gen = 1;
-    }
-}
-
-// Dijkstra from event i (detector src) until every detector marked as this search's target
-// (m->target == m->gen) is settled or the radius is passed; records every event it settles.
-static void search_from(qp_mwpm *m, uint32_t i, uint32_t src, int64_t radius, uint32_t pending) {
-    const qp_matching_graph *g = m->g;
-    node_state *ns = m->ns;
-    const packed_edge *adj = m->adj;
-    uint32_t gen = m->gen;
-    m->heap.len = 0;
-    ns[src].seen = gen;
-    ns[src].dist = 0;
-    ns[src].obs = 0;
-    qp_heap_push(&m->heap, 0, src);
-    int64_t bi = m->bdist[i];
-    while (m->heap.len) {
-        qp_heap_item it = qp_heap_pop(&m->heap);
-        uint32_t x = it.node;
-        node_state *nx = &ns[x];
-        if (it.dist != nx->dist) continue;
-        if (it.dist > radius) break;
-        if (nx->event_of && x != src) {
-            uint32_t j = nx->event_of - 1;
-            if (it.dist <= add_inf(bi, m->bdist[j])) {
-                qp_grow(m->cand, m->cand_cap, m->cand_len + 1);
-                candidate *c = &m->cand[m->cand_len++];
-                c->u = i < j ? i : j;
-                c->v = i < j ? j : i;
-                c->from = i;
-                c->dist = it.dist;
-                c->obs = nx->obs;
-            }
-            if (nx->target == gen && --pending == 0) break;
-        }
-        uint64_t xobs = nx->obs;
-        for (uint32_t k = g->adj_start[x], end = g->adj_start[x + 1]; k < end; k++) {
-            uint32_t y = adj[k].node;
-            int64_t nd = it.dist + adj[k].weight;
-            node_state *ny = &ns[y];
-            if (ny->seen != gen || nd < ny->dist) {
-                ny->seen = gen;
-                ny->dist = nd;
-                ny->obs = xobs ^ g->adj_obs[k];
-                qp_heap_push(&m->heap, nd, y);
-            }
-        }
-    }
-}
-
-// Records a matched pair; `from` is the detector whose search found the path (boundary
-// matches: QP_MG_BOUNDARY, the path is the precomputed boundary path).
-static void add_pair(qp_mwpm *m, uint32_t a, uint32_t b, uint32_t from) {
-    qp_grow(m->pairs, m->pairs_cap, m->pairs_len + 2);
-    qp_grow(m->pair_from, m->pair_from_cap, m->pairs_len / 2 + 1);
-    m->pair_from[m->pairs_len / 2] = from;
-    m->pairs[m->pairs_len++] = a;
-    m->pairs[m->pairs_len++] = b;
-}
-
-static void add_corr(qp_mwpm *m, uint32_t a, uint32_t b) {
-    qp_grow(m->corr, m->corr_cap, m->corr_len + 2);
-    m->corr[m->corr_len++] = a;
-    m->corr[m->corr_len++] = b;
-}
-
-// Re-runs the search from src exactly as search_from relaxes (same pushes, same order), so
-// the path it finds to dst is the one whose distance and mask the candidate recorded, and
-// appends that path's edges.
-static void trace_path(qp_mwpm *m, uint32_t src, uint32_t dst) {
-    const qp_matching_graph *g = m->g;
-    node_state *ns = m->ns;
-    next_generation(m);
-    uint32_t gen = m->gen;
-    m->heap.len = 0;
-    ns[src].seen = gen;
-    ns[src].dist = 0;
-    ns[src].obs = 0;
-    qp_heap_push(&m->heap, 0, src);
-    while (m->heap.len) {
-        qp_heap_item it = qp_heap_pop(&m->heap);
-        uint32_t x = it.node;
-        if (it.dist != ns[x].dist) continue;
-        if (x == dst) break;
-        for (uint32_t k = g->adj_start[x], end = g->adj_start[x + 1]; k < end; k++) {
-            uint32_t y = m->adj[k].node;
-            int64_t nd = it.dist + m->adj[k].weight;
-            node_state *ny = &ns[y];
-            if (ny->seen != gen || nd < ny->dist) {
-                ny->seen = gen;
-                ny->dist = nd;
-                ny->obs = ns[x].obs ^ g->adj_obs[k];
-                ny->parent = x;
-                qp_heap_push(&m->heap, nd, y);
-            }
-        }
-    }
-    for (uint32_t x = dst; x != src; x = ns[x].parent) add_corr(m, ns[x].parent, x);
-}
-
-size_t qp_mwpm_last_correction(qp_mwpm *m, const uint32_t **edges) {
-    m->corr_len = 0;
-    for (size_t q = 0; q < m->pairs_len / 2; q++) {
-        uint32_t a = m->pairs[2 * q], b = m->pairs[2 * q + 1], from = m->pair_from[q];
-        if (b == QP_MG_BOUNDARY) {
-            for (uint32_t x = a;;) {
-                uint32_t next = m->bd_next[x];
-                add_corr(m, x, next);
-                if (next == QP_MG_BOUNDARY) break;
-                x = next;
-            }
-        } else {
-            trace_path(m, from, from == a ? b : a);
-        }
-    }
-    *edges = m->corr;
-    return m->corr_len / 2;
-}
-
-static void add_blossom_edge(qp_mwpm *m, size_t *ne, int32_t a, int32_t b, int64_t w) {
-    if (*ne + 1 > m->e_cap) {
-        size_t cap = m->e_cap ? 2 * m->e_cap : 64;
-        while (cap < *ne + 1) cap *= 2;
-        m->eu = qp_realloc(m->eu, cap * sizeof *m->eu);
-        m->ev = qp_realloc(m->ev, cap * sizeof *m->ev);
-        m->ew = qp_realloc(m->ew, cap * sizeof *m->ew);
-        m->e_cap = cap;
-    }
-    m->eu[*ne] = a;
-    m->ev[*ne] = b;
-    m->ew[*ne] = w;
-    (*ne)++;
-}
-
-static int unmatchable(qp_err *err, uint32_t det) {
-    return qp_fail(err, "detection event at D%u can reach neither the boundary nor another event: no perfect matching", det);
-}
-
-// Undoes the weights of the last lowered decode (no-op otherwise).
-static void restore_weights(qp_mwpm *m) {
-    for (size_t i = m->saved_len; i-- > 0;)  // backwards: a slot lowered twice was saved twice
-        m->adj[m->saved_slot[i]].weight = m->saved_w[i];
-    m->saved_len = 0;
-    m->slack = 0;
-    m->low_ends_len = 0;
-    const qp_matching_graph *g = m->g;
-    for (size_t i = 0; i < m->touched_len; i++) {
-        uint32_t v = m->touched[i];
-        m->low_bdist[v] = g->boundary_dist[v];
-        m->low_bobs[v] = g->boundary_dist_obs[v];
-        m->low_bnext[v] = g->boundary_next[v];
-    }
-    m->touched_len = 0;
-    m->bd_dist = m->g->boundary_dist;
-    m->bd_obs = m->g->boundary_dist_obs;
-    m->bd_next = m->g->boundary_next;
-}
-
-// Lower bounds (landmarks, sort keys) hold for g's distances. After lowering, a path of the
-// lowered graph is shorter than in g by at most the weight removed from the lowered edges on
-// it. For the search from an event at key ku with boundary distance b, only paths of length
-// <= 2b matter; the first lowered edge on such a path is within g-distance 2b, hence within
-// key distance 2b; the next within 2b + (what the first removed); and so on: the slack is the
-// fixed point of "weight removed by lowered edge ends within key distance 2b + slack" (an
-// over-estimate is safe). Infinite b: the global total.
-static int64_t event_slack(const qp_mwpm *m, int64_t ku, int64_t b) {
-    size_t n = m->low_ends_len;
-    if (n == 0) return 0;
-    if (b == QP_MG_INF) return m->slack;
-    int64_t slack = 0;
-    for (;;) {
-        int64_t lo_key = ku - 2 * b - slack, hi_key = ku + 2 * b + slack;
-        size_t a = 0, z = n;
-        while (a < z) {
-            size_t mid = (a + z) / 2;
-            if (m->low_ends[mid].key < lo_key) a = mid + 1;
-            else z = mid;
-        }
-        size_t lo = a;
-        z = n;
-        while (a < z) {
-            size_t mid = (a + z) / 2;
-            if (m->low_ends[mid].key <= hi_key) a = mid + 1;
-            else z = mid;
-        }
-        int64_t next = m->low_cut[a] - m->low_cut[lo];
-        if (next <= slack) return slack;
-        slack = next;
-    }
-}
-
-static void add_low_end(qp_mwpm *m, uint32_t v, int64_t removed) {
-    qp_grow(m->low_ends, m->low_ends_cap, m->low_ends_len + 1);
-    m->low_ends[m->low_ends_len].key = m->sort_key[v];
-    m->low_ends[m->low_ends_len].event = (uint32_t)(removed > UINT32_MAX ? UINT32_MAX : removed);
-    m->low_ends_len++;
-}
-
-static int decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t *obs_out,
-                         int64_t *weight_out, qp_err *err) {
-    const qp_matching_graph *g = m->g;
-    uint64_t obs = 0;
-    int64_t weight = 0;
-    m->pairs_len = 0;
+int qp_mwpm_decode_events(qp_mwpm *s, const uint32_t *events, size_t num_events,
+                                    uint64_t *obs_out, int64_t *weight_out, qp_err *err) {
+    reset_shot(s);
+    s->num_pairs = 0;
     *obs_out = 0;
     *weight_out = 0;
-    if (k == 0) return 0;
-    qp_grow(m->bdist, m->bdist_cap, k);
-    for (size_t i = 0; i < k; i++) {
-        m->ns[events[i]].event_of = (uint32_t)i + 1;
-        m->bdist[i] = m->bd_dist[events[i]];
+    for (size_t i = 0; i < num_events; i++) {
+        uint32_t v = events[i];
+        if (v >= s->n) return qp_fail(err, "mwpm: event D%u out of range (%u detectors)", v, s->n);
+        int32_t r = new_region(s);
+        s->reg[r].source = (int32_t)v;
+        s->reg[r].slope = 1;
+        occupy(s, v, r, v, 0);
+        s->trivial[v] = r;
     }
-    int L = m->num_landmarks;
-    qp_grow(m->ev_lm, m->ev_lm_cap, k * (size_t)L);
-    for (size_t i = 0; i < k; i++)
-        for (int l = 0; l < L; l++) m->ev_lm[i * L + l] = m->lm[(size_t)l * g->num_detectors + events[i]];
-    // 1-2. Candidate pairs from targeted local searches. The pair (u, v) is the job of the
-    // search from the endpoint with the larger b (ties: the larger index); it is needed only
-    // if d(u,v) <= b(u) + b(v), so it is skipped when the landmark bound already exceeds that.
-    m->cand_len = 0;
-    qp_grow(m->by_key, m->by_key_cap, k);
-    for (size_t i = 0; i < k; i++) {
-        m->by_key[i].key = m->sort_key[events[i]];
-        m->by_key[i].event = (uint32_t)i;
-    }
-    qsort(m->by_key, k, sizeof *m->by_key, cmp_keyed);
-    for (size_t i = 0; i < k; i++) {
-        int64_t bi = m->bdist[i], radius = -1;
-        uint32_t pending = 0;
-        next_generation(m);
-        // Targets satisfy |key(u) - key(v)| <= d(u,v) <= b(u) + b(v) <= 2 b(u): scan that window
-        // of the events sorted by key (the whole component when b(u) is infinite).
-        int64_t ku = m->sort_key[events[i]], kmin, kmax;
-        int64_t slack = event_slack(m, ku, bi);
-        if (bi != QP_MG_INF) {
-            kmin = ku - 2 * bi - slack;
-            kmax = ku + 2 * bi + slack;
+    for (size_t i = 0; i < num_events; i++) look_at_node(s, events[i]);
+    size_t guard = (num_events + 1) * (size_t)MAX_POPS_PER_EVENT;
+    while (s->heap_n) {
+        if (!guard--) {
+            reset_shot(s);
+            return qp_fail(err, "mwpm: event limit exceeded (internal error)");
+        }
+        heap_item it = heap_pop(s->heap, &s->heap_n);
+        if (it.id & REGION_FLAG) {
+            int32_t r = (int32_t)(it.id & ~REGION_FLAG);
+            if (s->reg[r].ver != it.ver) continue;
+            s->now = it.t;
+            handle_region_event(s, r);
         } else {
-            kmin = m->comp_base[events[i]];
-            kmax = kmin + m->comp_span[events[i]];
+            if (s->ver[it.id] != it.ver) continue;
+            s->pending[it.id] = -1;
+            s->now = it.t;
+            handle_node_event(s, it.id);
         }
-        size_t lo, hi, a = 0, b = k;
-        while (a < b) {
-            size_t mid = (a + b) / 2;
-            if (m->by_key[mid].key < kmin) a = mid + 1;
-            else b = mid;
-        }
-        lo = a;
-        b = k;
-        while (a < b) {
-            size_t mid = (a + b) / 2;
-            if (m->by_key[mid].key <= kmax) a = mid + 1;
-            else b = mid;
-        }
-        hi = a;
-        if (slack > 0 && bi != QP_MG_INF) {
-            // Near lowered edges the bounds are loose: rather than target (nearly) every event
-            // of the window, search the whole ball of radius 2 b(u), which holds every pair
-            // this event is responsible for (b(v) <= b(u)).
-            if (hi - lo > 1) search_from(m, (uint32_t)i, events[i], 2 * bi, UINT32_MAX);
-            continue;
-        }
-        for (size_t q = lo; q < hi; q++) {
-            size_t j = m->by_key[q].event;
-            int64_t bj = m->bdist[j];
-            if (j == i || bj > bi || (bj == bi && j > i)) continue;
-            int64_t bound = add_inf(bi, bj);
-            int64_t lb = landmark_bound(m->ev_lm + i * L, m->ev_lm + j * L, L);
-            if (lb != QP_MG_INF) lb -= slack;
-            if (lb > bound) continue;
-            m->ns[events[j]].target = m->gen;
-            pending++;
-            if (bound > radius) radius = bound;
-        }
-        if (pending) search_from(m, (uint32_t)i, events[i], radius, pending);
     }
-    for (size_t i = 0; i < k; i++) m->ns[events[i]].event_of = 0;
-    // Deduplicate (keep the shortest of each pair).
-    if (m->cand_len > 1) qsort(m->cand, m->cand_len, sizeof *m->cand, cmp_cand);
-    size_t nc = 0;
-    for (size_t c = 0; c < m->cand_len; c++) {
-        if (nc && m->cand[nc - 1].u == m->cand[c].u && m->cand[nc - 1].v == m->cand[c].v) continue;
-        m->cand[nc++] = m->cand[c];
-    }
-    m->cand_len = nc;
-    // 3. Clusters.
-    qp_grow(m->uf, m->uf_cap, k);
-    for (size_t i = 0; i < k; i++) m->uf[i] = (uint32_t)i;
-    for (size_t c = 0; c < nc; c++) {
-        uint32_t a = uf_find(m->uf, m->cand[c].u), b = uf_find(m->uf, m->cand[c].v);
-        if (a != b) m->uf[a < b ? b : a] = a < b ? a : b;
-    }
-    // Group events by cluster root (counting sort over roots).
-    qp_grow(m->cstart, m->cstart_cap, k + 1);
-    qp_grow(m->order, m->order_cap, k);
-    qp_grow(m->local, m->local_cap, k);
-    memset(m->cstart, 0, (k + 1) * sizeof *m->cstart);
-    for (size_t i = 0; i < k; i++) m->cstart[uf_find(m->uf, (uint32_t)i) + 1]++;
-    for (size_t r = 0; r < k; r++) m->cstart[r + 1] += m->cstart[r];
-    // Scatter with cstart[r] as the cursor, then shift it back into start offsets.
-    for (size_t i = 0; i < k; i++) {
-        uint32_t r = uf_find(m->uf, (uint32_t)i);
-        m->order[m->cstart[r]++] = (uint32_t)i;
-    }
-    for (size_t r = k; r > 0; r--) m->cstart[r] = m->cstart[r - 1];
-    m->cstart[0] = 0;
-    // Group candidates by cluster root (stable counting sort) so each cluster's are contiguous.
-    qp_grow(m->cand_start, m->cand_start_cap, k + 1);
-    memset(m->cand_start, 0, (k + 1) * sizeof *m->cand_start);
-    for (size_t c = 0; c < nc; c++) m->cand_start[uf_find(m->uf, m->cand[c].u) + 1]++;
-    for (size_t r = 0; r < k; r++) m->cand_start[r + 1] += m->cand_start[r];
-    // (scatter into a temporary array, then copy back)
-    candidate *sorted = NULL;
-    if (nc) {
-        sorted = qp_malloc(nc * sizeof *sorted);
-        size_t *pos = qp_malloc((k + 1) * sizeof *pos);
-        memcpy(pos, m->cand_start, (k + 1) * sizeof *pos);
-        for (size_t c = 0; c < nc; c++) sorted[pos[uf_find(m->uf, m->cand[c].u)]++] = m->cand[c];
-        memcpy(m->cand, sorted, nc * sizeof *sorted);
-        free(pos);
-        free(sorted);
-    }
-    // 4. Solve each cluster.
-    for (size_t r = 0; r < k; r++) {
-        uint32_t c0 = m->cstart[r], c1 = m->cstart[r + 1];
-        if (c0 == c1) continue;
-        uint32_t size = c1 - c0;
-        size_t q0 = m->cand_start[r], q1 = m->cand_start[r + 1];
-        if (size == 1) {
-            uint32_t i = m->order[c0];
-            if (m->bdist[i] == QP_MG_INF) return unmatchable(err, events[i]);
-            weight += m->bdist[i];
-            obs ^= m->bd_obs[events[i]];
-            add_pair(m, events[i], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
-            continue;
-        }
-        if (size == 2 && q1 - q0 == 1) {
-            const candidate *c = &m->cand[q0];
-            int64_t both = add_inf(m->bdist[c->u], m->bdist[c->v]);
-            if (c->dist <= both) {
-                weight += c->dist;
-                obs ^= c->obs;
-                add_pair(m, events[c->u], events[c->v], events[c->from]);
-            } else {
-                weight += both;
-                obs ^= m->bd_obs[events[c->u]] ^ m->bd_obs[events[c->v]];
-                add_pair(m, events[c->u], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
-                add_pair(m, events[c->v], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
+    // Every top-level region must be matched; expand them into pairs.
+    int64_t weight = 0;
+    for (size_t r = 0; r < s->num_reg; r++) {
+        region *R = &s->reg[r];
+        if (!R->alive) continue;
+        weight += radius(s, (int32_t)r);
+        if (R->parent != NONE) continue;
+        if (R->match == NONE) {
+            uint32_t src = R->source != NONE ? (uint32_t)R->source : 0;
+            if (R->source == NONE) {
+                collect_area(s, (int32_t)r);
+                src = s->source[s->list.a[0]];
             }
-            continue;
+            reset_shot(s);
+            s->num_pairs = 0;
+            return qp_fail(err, "mwpm: detection event D%u can reach neither the boundary nor another event", src);
         }
-        // General cluster: events 0..size-1, boundary copies size..2size-1.
-        for (uint32_t a = c0; a < c1; a++) m->local[m->order[a]] = a - c0;
-        size_t ne = 0;
-        for (size_t q = q0; q < q1; q++)
-            add_blossom_edge(m, &ne, (int32_t)m->local[m->cand[q].u], (int32_t)m->local[m->cand[q].v], m->cand[q].dist);
-        for (uint32_t a = 0; a < size; a++) {
-            int64_t b = m->bdist[m->order[c0 + a]];
-            if (b != QP_MG_INF) add_blossom_edge(m, &ne, (int32_t)a, (int32_t)(size + a), b);
-        }
-        // Boundary copies pair up exactly when their events pair up: mirror the candidates.
-        for (size_t q = q0; q < q1; q++)
-            add_blossom_edge(m, &ne, (int32_t)(size + m->local[m->cand[q].u]),
-                             (int32_t)(size + m->local[m->cand[q].v]), 0);
-        qp_grow(m->mate, m->mate_cap, 2 * (size_t)size);
-        if (qp_blossom_min_perfect(m->blossom, (int)(2 * size), (int)ne, m->eu, m->ev, m->ew, m->mate))
-            return unmatchable(err, events[m->order[c0]]);
-        for (uint32_t a = 0; a < size; a++) {
-            uint32_t i = m->order[c0 + a];
-            if ((uint32_t)m->mate[a] == size + a) {
-                weight += m->bdist[i];
-                obs ^= m->bd_obs[events[i]];
-                add_pair(m, events[i], QP_MG_BOUNDARY, QP_MG_BOUNDARY);
-            }
-        }
-        for (size_t q = q0; q < q1; q++) {  // candidates are unique per pair
-            const candidate *c = &m->cand[q];
-            if ((uint32_t)m->mate[m->local[c->u]] != m->local[c->v]) continue;
-            weight += c->dist;
-            obs ^= c->obs;
-            add_pair(m, events[c->u], events[c->v], events[c->from]);
+        if (R->match == BOUNDARY_MATCH || (int32_t)r < R->match) {
+            add_pair(s, R->match_edge);
+            expand(s, (int32_t)r, R->match_edge.a);
+            if (R->match != BOUNDARY_MATCH) expand(s, R->match, R->match_edge.b);
         }
     }
+    uint64_t obs = 0;
+    for (size_t i = 0; i < s->num_pairs; i++) obs ^= s->pair_obs[i];
     *obs_out = obs;
     *weight_out = weight;
+    reset_shot(s);
     return 0;
 }
 
-int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t k, uint64_t *obs_out,
-                          int64_t *weight_out, qp_err *err) {
-    restore_weights(m);
-    return decode_events(m, events, k, obs_out, weight_out, err);
-}
-
-// Boundary paths after lowering: g's paths are upper bounds on the lowered graph; detectors
-// next to a lowered edge are seeded with the path through it, and a Dijkstra wave carries
-// every improvement outwards (weights only decrease, so this is exact).
-static void seed_boundary(qp_mwpm *m, uint32_t v, int64_t dist, uint64_t obs, uint32_t next) {
-    if (dist >= m->low_bdist[v]) return;
-    qp_grow(m->touched, m->touched_cap, m->touched_len + 1);
-    m->touched[m->touched_len++] = v;
-    m->low_bdist[v] = dist;
-    m->low_bobs[v] = obs;
-    m->low_bnext[v] = next;
-    qp_heap_push(&m->heap, dist, v);
-}
-
-static void lowered_boundary_paths(qp_mwpm *m) {
-    const qp_matching_graph *g = m->g;
-    while (m->heap.len) {
-        qp_heap_item it = qp_heap_pop(&m->heap);
-        uint32_t v = it.node;
-        if (it.dist != m->low_bdist[v]) continue;
-        for (uint32_t k = g->adj_start[v]; k < g->adj_start[v + 1]; k++)
-            seed_boundary(m, m->adj[k].node, it.dist + m->adj[k].weight, m->low_bobs[v] ^ g->adj_obs[k], v);
-    }
-}
-
-static void lower_slot(qp_mwpm *m, uint32_t k, int64_t w) {
-    if (w >= (int64_t)m->adj[k].weight) return;
-    qp_grow(m->saved_slot, m->saved_cap, m->saved_len + 1);
-    m->saved_w = qp_realloc(m->saved_w, m->saved_cap * sizeof *m->saved_w);
-    m->saved_slot[m->saved_len] = k;
-    m->saved_w[m->saved_len++] = m->adj[k].weight;
-    m->adj[k].weight = (uint32_t)w;
-}
-
-int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t k,
-                                  const qp_mwpm_lowered *lowered, size_t num_lowered,
-                                  uint64_t *obs_out, int64_t *weight_out, qp_err *err) {
-    const qp_matching_graph *g = m->g;
-    restore_weights(m);
-    if (num_lowered == 0) return decode_events(m, events, k, obs_out, weight_out, err);
-    uint32_t n = g->num_detectors;
-    if (!m->low_bdist) {
-        m->low_bdist = qp_malloc((n ? n : 1) * sizeof *m->low_bdist);
-        m->low_bobs = qp_malloc((n ? n : 1) * sizeof *m->low_bobs);
-        m->low_bnext = qp_malloc((n ? n : 1) * sizeof *m->low_bnext);
-        memcpy(m->low_bdist, g->boundary_dist, (size_t)n * sizeof *m->low_bdist);
-        memcpy(m->low_bobs, g->boundary_dist_obs, (size_t)n * sizeof *m->low_bobs);
-        memcpy(m->low_bnext, g->boundary_next, (size_t)n * sizeof *m->low_bnext);
-    }
-    int64_t slack = 0;
-    m->heap.len = 0;
-    for (size_t i = 0; i < num_lowered; i++) {
-        const qp_mwpm_lowered *l = &lowered[i];
-        int64_t w = l->weight < 0 ? 0 : l->weight;
-        if (l->a >= n) continue;
-        if (l->b == QP_MG_BOUNDARY) {
-            // The boundary edge itself is only read through the boundary paths.
-            int64_t old = g->boundary_weight[l->a];
-            if (old == QP_MG_INF || w >= old) continue;
-            slack += old - w;  // (counted once per listing: an over-estimate is still valid)
-            add_low_end(m, l->a, old - w);
-            seed_boundary(m, l->a, w, g->boundary_obs[l->a], QP_MG_BOUNDARY);
-            continue;
-        }
-        if (l->b >= n) continue;
-        for (uint32_t s = 0; s < 2; s++) {
-            uint32_t x = s ? l->b : l->a, y = s ? l->a : l->b;
-            for (uint32_t q = g->adj_start[x]; q < g->adj_start[x + 1]; q++)
-                if (m->adj[q].node == y) {
-                    if (w >= (int64_t)m->adj[q].weight) break;
-                    if (s == 0) slack += (int64_t)m->adj[q].weight - w;
-                    add_low_end(m, x, (int64_t)m->adj[q].weight - w);
-                    lower_slot(m, q, w);
-                    if (g->boundary_dist[y] != QP_MG_INF)
-                        seed_boundary(m, x, w + g->boundary_dist[y], g->boundary_dist_obs[y] ^ g->adj_obs[q], y);
-                    break;
-                }
-        }
-    }
-    lowered_boundary_paths(m);
-    m->bd_dist = m->low_bdist;
-    m->bd_obs = m->low_bobs;
-    m->bd_next = m->low_bnext;
-    m->slack = slack;
-    // Ends by key, prefix sums of the weight removed.
-    if (m->low_ends_len > 1) qsort(m->low_ends, m->low_ends_len, sizeof *m->low_ends, cmp_keyed);
-    qp_grow(m->low_cut, m->low_cut_cap, m->low_ends_len + 1);
-    m->low_cut[0] = 0;
-    for (size_t i = 0; i < m->low_ends_len; i++) m->low_cut[i + 1] = m->low_cut[i] + m->low_ends[i].event;
-    return decode_events(m, events, k, obs_out, weight_out, err);
-}
-
-int qp_mwpm_decode_b8(qp_mwpm *m, const uint8_t *dets, uint64_t *obs_out, double *weight_out,
-                      qp_err *err) {
-    const qp_matching_graph *g = m->g;
-    qp_grow(m->events, m->events_cap, (size_t)g->num_detectors + 1);
-    size_t k = qp_matching_graph_events_b8(g, dets, m->events);
-    int64_t w = 0;
-    uint64_t obs = 0;
-    if (qp_mwpm_decode_events(m, m->events, k, &obs, &w, err)) return -1;
+int qp_mwpm_decode_b8(qp_mwpm *s, const uint8_t *dets, uint64_t *obs_out,
+                                double *weight_out, qp_err *err) {
+    const qp_matching_graph *g = s->g;
+    size_t k = qp_matching_graph_events_b8(g, dets, s->events_buf);
+    uint64_t obs;
+    int64_t w;
+    if (qp_mwpm_decode_events(s, s->events_buf, k, &obs, &w, err)) return -1;
     *obs_out = obs ^ g->base_obs;
     *weight_out = (double)w / g->scale + g->base_weight;
     return 0;
 }
 
-size_t qp_mwpm_last_pairs(const qp_mwpm *m, const uint32_t **pairs) {
-    *pairs = m->pairs;
-    return m->pairs_len / 2;
+size_t qp_mwpm_last_pairs(const qp_mwpm *s, const uint32_t **pairs) {
+    *pairs = s->pairs;
+    return s->num_pairs;
+}
+
+// ---- path search for the correction (search) ----------------------------------------------------
+
+static void corr_push(qp_mwpm *s, uint32_t a, uint32_t b) {
+    qp_grow(s->corr, s->corr_cap, 2 * s->corr_n + 2);
+    s->corr[2 * s->corr_n] = a;
+    s->corr[2 * s->corr_n + 1] = b;
+    s->corr_n++;
+}
+
+size_t qp_mwpm_last_correction(qp_mwpm *s, const uint32_t **edges) {
+    const qp_matching_graph *g = s->g;
+    s->corr_n = 0;
+    for (size_t p = 0; p < s->num_pairs; p++) {
+        uint32_t a = s->pairs[2 * p], b = s->pairs[2 * p + 1];
+        if (b == QP_MG_BOUNDARY) {
+            for (uint32_t v = a;;) {
+                uint32_t nx = g->boundary_next[v];
+                corr_push(s, v, nx);
+                if (nx == QP_MG_BOUNDARY) break;
+                v = nx;
+            }
+            continue;
+        }
+        // Dijkstra from a until b is settled.
+        s->list.n = 0;
+        size_t hn = 0;
+        s->dist[a] = 0;
+        ivec_push(&s->list, (int32_t)a);
+        heap_item st = {0, a, 0};
+        heap_push(&s->dheap, &hn, &s->dheap_cap, st);
+        while (hn) {
+            heap_item it = heap_pop(s->dheap, &hn);
+            if (it.t != s->dist[it.id]) continue;
+            if (it.id == b) break;
+            for (uint32_t k = g->adj_start[it.id]; k < g->adj_start[it.id + 1]; k++) {
+                uint32_t y = g->adj_node[k];
+                int64_t nd = it.t + g->adj_weight[k];
+                if (nd < s->dist[y]) {
+                    if (s->dist[y] == QP_MG_INF) ivec_push(&s->list, (int32_t)y);
+                    s->dist[y] = nd;
+                    s->pred[y] = it.id;
+                    heap_item ni = {nd, y, 0};
+                    heap_push(&s->dheap, &hn, &s->dheap_cap, ni);
+                }
+            }
+        }
+        for (uint32_t v = b; v != a; v = s->pred[v]) corr_push(s, s->pred[v], v);
+        for (size_t i = 0; i < s->list.n; i++) s->dist[s->list.a[i]] = QP_MG_INF;
+    }
+    *edges = s->corr;
+    return s->corr_n;
 }

@@ -1,33 +1,38 @@
-// Exact minimum-weight perfect matching decoding of one shot on a matching graph.
+// The decoder kind "mwpm": exact minimum-weight perfect matching decoding by sparse blossom (the algorithm of Higgott &
+// Gidney, "Sparse Blossom", arXiv 2303.15933; our own implementation): Edmonds' primal-dual
+// blossom algorithm run directly on the detector graph, with no all-pairs distances.
 //
-// Problem: pair up the detection events, each with another event or with the boundary, so
-// that the summed shortest-path distance is minimal; predict the XOR of the observable masks
-// along the chosen paths. Exact for the discretised integer weights.
+// Problem: pair the detection events with each other or the boundary minimising the summed
+// shortest-path distance; predict the XOR of the observable masks along the chosen paths.
+// Weights are read from the graph at every decode, so a caller that owns the graph may change
+// them between decodes (correlated matching lowers some for one pass). The tests check it
+// against brute force and against an independent exact matcher (tests/decode/oracle/).
 //
-// Algorithm ("local search + exact blossom on clusters"), no all-pairs shortest paths:
-//  1. b(v) = distance from v to the boundary is precomputed once per graph.
-//  2. Candidate pairs. A pair with d(u,v) > b(u) + b(v) is never needed (sending both to
-//     the boundary is no worse). Each remaining pair is the job of the endpoint with the
-//     larger b (ties: larger index), whose Dijkstra search runs until all its target events
-//     are settled (or the radius max b(u)+b(v) over targets is passed); a target is dropped
-//     up front when a landmark lower bound (|d(l,u) - d(l,v)| for the boundary and ~8
-//     farthest-point landmarks, precomputed once per graph) already exceeds b(u) + b(v).
-//     Targets are looked up in a window of the events sorted by a per-component "sort key"
-//     (distance from one end of the component, components spaced apart), since
-//     |key(u) - key(v)| <= d(u,v) <= 2 b(u): no all-pairs loop over the shot's events.
-//     Every event a search settles within b(u)+b(x) becomes a candidate with its distance
-//     and observable mask. Searches pass through other events (stopping there is not exact:
-//     think of three leaves of a star whose centre is also an event). Without a boundary,
-//     searches run until all targets are settled.
-//  3. Candidate pairs split the events into clusters; because the boundary has unlimited
-//     capacity, clusters are independent. One- and two-event clusters are solved directly;
-//     larger ones by Edmonds' blossom algorithm (blossom.h) on the cluster plus one boundary
-//     copy per event: edge u–u' of weight b(u), and a zero-weight copy u'–v' of every
-//     candidate pair u–v (copies are left over exactly when their events pair with each
-//     other, so these suffice for every matching of the cluster).
-//  4. The observable prediction is the XOR of the masks of the chosen paths, recorded during
-//     the searches (pairs) and the boundary precomputation (boundary matches).
-// The test oracle (tests/decode/test_mwpm_exact.c) checks this against brute force.
+// How it works (mwpm.c):
+//  - Every detection event owns a "graph fill region" that grows from it over the detector
+//    graph at rate 1 (its dual variable = its radius). A region's radius is r0 + slope·(t-t0),
+//    slope +1 (outer node of an alternating tree), -1 (inner node) or 0 (matched / inside a
+//    blossom). A node of the graph remembers which region reached it, the source event the
+//    fill came from, the XOR of observables along that fill path, and its "local radius"
+//    offset, so that local_radius(v) = wrapped[v] + radius(top region of v).
+//  - Events, in time order (a binary heap; each node keeps one tentative entry, each
+//    shrinking region one; superseded entries are skipped by version counters; an entry may
+//    be early, never late — it is re-examined when popped — so a region that slows down
+//    need not reschedule its nodes): a region reaches
+//    an empty neighbour node; two regions' fills touch (local radii sum to the edge weight);
+//    a growing region touches the boundary; a shrinking region vacates its last-reached node
+//    or reaches radius 0 (a blossom shatters; a trivial region makes its tree parent and
+//    child touch through its source node, which forms a three-region blossom).
+//  - Collisions are Edmonds' steps: grow an alternating tree through a matched pair; augment
+//    (two trees, or a tree and the boundary, or a tree and a boundary-matched region); form a
+//    blossom (two outer regions of one tree).
+//  - At the end blossoms are expanded recursively into event pairs. Each matched pair's
+//    observable mask is that of the fill path recorded at the collision (a shortest path by
+//    dual tightness); the matching weight is the sum of all final region radii (the dual
+//    objective, equal to the primal weight at optimality). Edge lists of the correction are
+//    built only on request, by a Dijkstra search between each matched pair.
+// Weights are the graph's even integers, so every event happens at an integer (even) time and
+// the result is exact.
 #ifndef QP_DECODE_MWPM_H
 #define QP_DECODE_MWPM_H
 
@@ -41,50 +46,28 @@ typedef struct qp_mwpm qp_mwpm;
 
 // Borrows g (it must outlive the decoder). One decoder per thread.
 qp_mwpm *qp_mwpm_create(const qp_matching_graph *g);
-void qp_mwpm_free(qp_mwpm *m);
+void qp_mwpm_free(qp_mwpm *s);
 
 // Decodes events (detector ids, distinct, in the positive-weight graph: no base flip
 // applied). *obs_out: predicted observable mask; *weight_out: the matching's integer weight.
-// Fails (one line) if some event can reach neither the boundary nor an event to pair with.
-int qp_mwpm_decode_events(qp_mwpm *m, const uint32_t *events, size_t num_events,
-                          uint64_t *obs_out, int64_t *weight_out, qp_err *err);
-
-// One edge whose weight a lowered decode lowers: a–b (b = QP_MG_BOUNDARY: a's boundary edge)
-// gets integer weight `weight` (even, in the graph's scale) if that is below its weight.
-typedef struct {
-    uint32_t a, b;
-    int64_t weight;
-} qp_mwpm_lowered;
-
-// As qp_mwpm_decode_events, on the graph with the listed edges lowered (an edge listed twice
-// takes the lower weight; edges not in the graph are ignored). For correlated matching's
-// second pass. Exact for the lowered weights: boundary paths are updated on them (a Dijkstra
-// wave from the lowered edges), and an event whose search could reach a lowered edge (by the
-// sort-key bound, see event_slack in mwpm.c) searches its whole ball of radius 2 b instead of
-// relying on the landmark bounds, which only hold for g's weights. Checked against brute force
-// in tests/decode/test_correlated.c. The lowering lasts until the next decode, so
-// qp_mwpm_last_pairs / qp_mwpm_last_correction describe this decode; any decode restores g's
-// weights first.
-int qp_mwpm_decode_events_lowered(qp_mwpm *m, const uint32_t *events, size_t num_events,
-                                  const qp_mwpm_lowered *lowered, size_t num_lowered,
-                                  uint64_t *obs_out, int64_t *weight_out, qp_err *err);
+// Fails (one line) if no perfect matching exists (an event can reach neither the boundary
+// nor an event to pair with).
+int qp_mwpm_decode_events(qp_mwpm *s, const uint32_t *events, size_t num_events,
+                                    uint64_t *obs_out, int64_t *weight_out, qp_err *err);
 
 // Decodes one b8 detector record (ceil(num_detectors/8) bytes, little-endian bits): applies
-// the graph's base flip, returns the observable mask and the weight in log-likelihood units
-// (integer weight / scale + base_weight).
-int qp_mwpm_decode_b8(qp_mwpm *m, const uint8_t *dets, uint64_t *obs_out, double *weight_out,
-                      qp_err *err);
+// the graph's base flip; weight in log-likelihood units (integer weight / scale + base_weight).
+int qp_mwpm_decode_b8(qp_mwpm *s, const uint8_t *dets, uint64_t *obs_out,
+                                double *weight_out, qp_err *err);
 
 // Matched pairs of the last decode: (*pairs)[2i], (*pairs)[2i+1] are detector ids, the second
 // QP_MG_BOUNDARY for a boundary match. Valid until the next decode.
-size_t qp_mwpm_last_pairs(const qp_mwpm *m, const uint32_t **pairs);
+size_t qp_mwpm_last_pairs(const qp_mwpm *s, const uint32_t **pairs);
 
-// The correction of the last decode: the graph edges of every matched pair's path, exactly the
-// paths whose observable masks and weights the decode reported (their XOR flips exactly the
-// decoded events; the XOR of their masks is the prediction before the base flip). Returns the
-// number of edges; (*edges)[2i], (*edges)[2i+1] are its detectors (second QP_MG_BOUNDARY for a
-// boundary edge), path by path (an edge on two paths appears twice). Computed on request by
-// re-running the matched pairs' searches; valid until the next call. For correlated matching.
-size_t qp_mwpm_last_correction(qp_mwpm *m, const uint32_t **edges);
+// The correction of the last decode as graph edges, path by path (a shortest path per matched
+// pair; (*edges)[2i], (*edges)[2i+1], second QP_MG_BOUNDARY for a boundary edge). Its weight
+// equals the decode's weight; its mask may differ from the decode's only where shortest paths
+// tie. Computed on request; valid until the next call.
+size_t qp_mwpm_last_correction(qp_mwpm *s, const uint32_t **edges);
 
 #endif

@@ -1,4 +1,4 @@
-// Exactness of the MWPM decoder: on thousands of random small graphs (with and without a
+// Exactness of the test oracle, the local-search exact matcher (tests/decode/oracle/): on thousands of random small graphs (with and without a
 // boundary, with many tied weights) the matching weight equals the minimum found by brute
 // force (Dijkstra distances between events + enumeration of all pairings with a boundary
 // option, memoised over subsets). Also checks the blossom solver alone against brute force,
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/decode/blossom.h"
+#include "tests/decode/oracle/blossom.h"
 #include "workers/decode/matching_graph.h"
-#include "workers/decode/mwpm.h"
+#include "tests/decode/oracle/local_search.h"
 #include "workers/util/rng.h"
 
 #define MAXE 14
@@ -186,10 +186,10 @@ static int run_cases_on(int num_cases, int with_boundary, int continuous, uint64
 
 // The correction's edges flip exactly the events, and their weights and masks add up to what
 // the decode reported.
-static void check_correction(qp_mwpm *m, const qp_matching_graph *g, const uint32_t *ev, int k, int64_t weight,
+static void check_correction(qp_local_search *m, const qp_matching_graph *g, const uint32_t *ev, int k, int64_t weight,
                              uint64_t obs, int c) {
     const uint32_t *edges;
-    size_t ne = qp_mwpm_last_correction(m, &edges);
+    size_t ne = qp_local_search_last_correction(m, &edges);
     uint8_t *parity = calloc(g->num_detectors, 1);
     int64_t w = 0;
     uint64_t o = 0;
@@ -251,9 +251,9 @@ static int run_cases_on(int num_cases, int with_boundary, int continuous, uint64
         free(perm);
         uint64_t want_obs = 0, got_obs = 0;
         int64_t want = oracle_solve(o, &g, ev, k, &want_obs), got = -1;
-        qp_mwpm *m = qp_mwpm_create(&g);
+        qp_local_search *m = qp_local_search_create(&g);
         qp_err err;
-        int rc = qp_mwpm_decode_events(m, ev, (size_t)k, &got_obs, &got, &err);
+        int rc = qp_local_search_decode_events(m, ev, (size_t)k, &got_obs, &got, &err);
         if (want == QP_MG_INF) {
             cr_assert_eq(rc, -1, "case %d: expected no perfect matching", c);
         } else {
@@ -262,7 +262,7 @@ static int run_cases_on(int num_cases, int with_boundary, int continuous, uint64
                          with_boundary, (long long)got, (long long)want);
             // The pairs cover every event once and their distances add up to the weight.
             const uint32_t *pairs;
-            size_t np = qp_mwpm_last_pairs(m, &pairs);
+            size_t np = qp_local_search_last_pairs(m, &pairs);
             int seen[MAXE] = {0};
             int64_t sum = 0;
             for (size_t q = 0; q < np; q++) {
@@ -288,39 +288,39 @@ static int run_cases_on(int num_cases, int with_boundary, int continuous, uint64
                                          (unsigned long long)got_obs, (unsigned long long)want_obs);
             checked++;
         }
-        qp_mwpm_free(m);
+        qp_local_search_free(m);
         qp_matching_graph_free(&g);
     }
     free(o);
     return checked;
 }
 
-Test(mwpm_exact, random_graphs_with_boundary_tied_weights) {
+Test(local_search, random_graphs_with_boundary_tied_weights) {
     int checked = run_cases(3000, 1, 0, 11);
     cr_assert_gt(checked, 2500);
 }
 
-Test(mwpm_exact, random_graphs_without_boundary_tied_weights) {
+Test(local_search, random_graphs_without_boundary_tied_weights) {
     int checked = run_cases(2000, 0, 0, 12);
     cr_assert_gt(checked, 1900);
 }
 
-Test(mwpm_exact, random_graphs_continuous_weights_observables) {
+Test(local_search, random_graphs_continuous_weights_observables) {
     int checked = run_cases(2000, 1, 1, 13);
     cr_assert_gt(checked, 1500);
 }
 
-Test(mwpm_exact, lattices_with_boundary) {
+Test(local_search, lattices_with_boundary) {
     int checked = run_cases_on(800, 1, 0, 21, 1);
     cr_assert_gt(checked, 700);
 }
 
-Test(mwpm_exact, lattices_without_boundary) {
+Test(local_search, lattices_without_boundary) {
     int checked = run_cases_on(500, 0, 0, 22, 1);
     cr_assert_gt(checked, 100);
 }
 
-Test(mwpm_exact, lattices_continuous_weights_observables) {
+Test(local_search, lattices_continuous_weights_observables) {
     int checked = run_cases_on(500, 1, 1, 23, 1);
     cr_assert_gt(checked, 400);
 }
@@ -339,7 +339,7 @@ static int64_t brute_perfect(int n, const int64_t w[16][16], uint32_t used) {
     return best;
 }
 
-Test(mwpm_exact, blossom_matches_enumeration) {
+Test(local_search, blossom_matches_enumeration) {
     qp_rng rng;
     qp_rng_stream(&rng, 5, 0, 0);
     qp_blossom *b = qp_blossom_create();
@@ -384,57 +384,200 @@ Test(mwpm_exact, blossom_matches_enumeration) {
 
 // ---- p > 0.5 edges fold into a base flip ---------------------------------------------------
 
-Test(mwpm_exact, negative_weight_edge_base_flip) {
+Test(local_search, negative_weight_edge_base_flip) {
     qp_mg_edge e[3] = {{0, 1, 0.9, 1}, {0, QP_MG_BOUNDARY, 0.01, 0}, {1, QP_MG_BOUNDARY, 0.01, 0}};
     qp_matching_graph g;
     qp_err err;
     cr_assert_eq(qp_matching_graph_from_edges(&g, 2, 1, e, 3, &err), 0, "%s", err.msg);
     cr_assert(g.has_base_flip);
     cr_assert_eq(g.base_obs, 1);
-    qp_mwpm *m = qp_mwpm_create(&g);
+    qp_local_search *m = qp_local_search_create(&g);
     uint8_t none = 0, both = 3, one = 1;
     uint64_t obs;
     double w;
     double w01 = log(0.9 / 0.1), wb = log(0.99 / 0.01);
     // No events: the likeliest explanation is "nothing fired" (weight 0, no flip).
-    cr_assert_eq(qp_mwpm_decode_b8(m, &none, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_local_search_decode_b8(m, &none, &obs, &w, &err), 0, "%s", err.msg);
     cr_assert_eq(obs, 0);
     cr_assert_float_eq(w, 0.0, 1e-4);
     // Both events: the p=0.9 edge fired (weight -log(9), L0 flipped).
-    cr_assert_eq(qp_mwpm_decode_b8(m, &both, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_local_search_decode_b8(m, &both, &obs, &w, &err), 0, "%s", err.msg);
     cr_assert_eq(obs, 1);
     cr_assert_float_eq(w, -w01, 1e-4);
     // One event at D0: either D0's boundary edge alone (wb), or the 0.9 edge plus D1's
     // boundary edge (-w01 + wb) — the latter is lighter and flips L0.
-    cr_assert_eq(qp_mwpm_decode_b8(m, &one, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_local_search_decode_b8(m, &one, &obs, &w, &err), 0, "%s", err.msg);
     cr_assert_eq(obs, 1);
     cr_assert_float_eq(w, wb - w01, 1e-4);
-    qp_mwpm_free(m);
+    qp_local_search_free(m);
     qp_matching_graph_free(&g);
 }
 
 // ---- detectors without edges ----------------------------------------------------------------
 
-Test(mwpm_exact, many_detectors_without_edges) {
+Test(local_search, many_detectors_without_edges) {
     // 200,000 detectors, only D0-D1 and D1-boundary have edges (graph setup must stay
     // near-linear in the detector count); an event on an isolated detector is an error.
     qp_mg_edge e[2] = {{0, 1, 0.1, 1}, {1, QP_MG_BOUNDARY, 0.1, 2}};
     qp_matching_graph g;
     qp_err err;
     cr_assert_eq(qp_matching_graph_from_edges(&g, 200000, 2, e, 2, &err), 0, "%s", err.msg);
-    qp_mwpm *m = qp_mwpm_create(&g);
+    qp_local_search *m = qp_local_search_create(&g);
     uint32_t ev[2] = {0, 1};
     uint64_t obs;
     int64_t w;
-    cr_assert_eq(qp_mwpm_decode_events(m, ev, 2, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_local_search_decode_events(m, ev, 2, &obs, &w, &err), 0, "%s", err.msg);
     cr_assert_eq(obs, 1);
     cr_assert_eq(w, g.adj_weight[0]);
     uint32_t ev0[1] = {0};
-    cr_assert_eq(qp_mwpm_decode_events(m, ev0, 1, &obs, &w, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_local_search_decode_events(m, ev0, 1, &obs, &w, &err), 0, "%s", err.msg);
     cr_assert_eq(obs, 3, "D0 goes to the boundary through D1");
     uint32_t lonely[1] = {123456};
-    cr_assert_eq(qp_mwpm_decode_events(m, lonely, 1, &obs, &w, &err), -1);
+    cr_assert_eq(qp_local_search_decode_events(m, lonely, 1, &obs, &w, &err), -1);
     cr_assert(strstr(err.msg, "D123456") != NULL, "%s", err.msg);
-    qp_mwpm_free(m);
+    qp_local_search_free(m);
     qp_matching_graph_free(&g);
+}
+
+// ---- the lowered decode is exact: brute force ------------------------------------------------
+
+// qp_local_search_decode_events_lowered against brute force on small random graphs: all-pairs shortest
+// paths (Floyd-Warshall, boundary as node n) on the LOWERED integer weights, then the minimum
+// over all ways to pair the events or send them to the boundary (DP over subsets). The weights
+// must be equal; the reported correction must flip exactly the events and sum to that weight on
+// the lowered weights. A plain decode afterwards must be back on the original weights.
+#define ORACLE_N 14
+static int64_t oracle_min(const int64_t dist[ORACLE_N + 1][ORACLE_N + 1], const uint32_t *ev, int k) {
+    int64_t best[1 << 10];
+    int full = (1 << k) - 1;
+    for (int mask = full; mask >= 0; mask--) {
+        if (mask == full) {
+            best[mask] = 0;
+            continue;
+        }
+        int i = __builtin_ctz((unsigned)~mask);
+        int64_t b = INT64_MAX;
+        int64_t rest = best[mask | (1 << i)];
+        int64_t db = dist[ev[i]][ORACLE_N];
+        if (rest != INT64_MAX && db != INT64_MAX) b = rest + db;
+        for (int j = i + 1; j < k; j++) {
+            if (mask & (1 << j)) continue;
+            int64_t r = best[mask | (1 << i) | (1 << j)], d = dist[ev[i]][ev[j]];
+            if (r != INT64_MAX && d != INT64_MAX && r + d < b) b = r + d;
+        }
+        best[mask] = b;
+    }
+    return best[0];
+}
+
+Test(local_search, lowered_decode_matches_brute_force) {
+    qp_rng rng;
+    qp_rng_stream(&rng, 606, 1, 2);
+    int checked = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        uint32_t n = 4 + (uint32_t)(qp_rng_u64(&rng) % (ORACLE_N - 3));
+        qp_mg_edge e[4 * ORACLE_N + 8];
+        size_t ne = 0;
+        for (uint32_t i = 0; i + 1 < n; i++)
+            e[ne++] = (qp_mg_edge){i, i + 1, 0.001 + 0.3 * qp_rng_uniform(&rng), qp_rng_u64(&rng) & 1};
+        for (uint32_t x = 0; x < n; x++) {
+            uint32_t a = (uint32_t)(qp_rng_u64(&rng) % n), b = (uint32_t)(qp_rng_u64(&rng) % n);
+            e[ne++] = (qp_mg_edge){a, b, 0.001 + 0.3 * qp_rng_uniform(&rng), qp_rng_u64(&rng) & 1};
+            if (qp_rng_u64(&rng) % 3 == 0)
+                e[ne++] = (qp_mg_edge){x, QP_MG_BOUNDARY, 0.001 + 0.3 * qp_rng_uniform(&rng), qp_rng_u64(&rng) & 1};
+        }
+        qp_matching_graph g;
+        qp_err err;
+        cr_assert_eq(qp_matching_graph_from_edges(&g, n, 1, e, ne, &err), 0, "%s", err.msg);
+        // Lowered edges: a random third of the graph's edges, to a random even weight below.
+        qp_local_search_lowered low[4 * ORACLE_N + 8];
+        size_t nl = 0;
+        int64_t dist[ORACLE_N + 1][ORACLE_N + 1];
+        for (uint32_t a = 0; a <= ORACLE_N; a++)
+            for (uint32_t b = 0; b <= ORACLE_N; b++) dist[a][b] = a == b ? 0 : INT64_MAX;
+        for (uint32_t v = 0; v < n; v++) {
+            for (uint32_t q = g.adj_start[v]; q < g.adj_start[v + 1]; q++) {
+                uint32_t u = g.adj_node[q];
+                if (u < v) continue;
+                int64_t w = g.adj_weight[q];
+                if (qp_rng_u64(&rng) % 3 == 0) {
+                    w = 2 * (int64_t)(qp_rng_u64(&rng) % (uint64_t)(w / 2 + 1));
+                    low[nl++] = (qp_local_search_lowered){v, u, w};
+                }
+                if (w < dist[v][u]) dist[v][u] = dist[u][v] = w;
+            }
+            if (g.boundary_weight[v] != QP_MG_INF) {
+                int64_t w = g.boundary_weight[v];
+                if (qp_rng_u64(&rng) % 3 == 0) {
+                    w = 2 * (int64_t)(qp_rng_u64(&rng) % (uint64_t)(w / 2 + 1));
+                    low[nl++] = (qp_local_search_lowered){v, QP_MG_BOUNDARY, w};
+                }
+                dist[v][ORACLE_N] = dist[ORACLE_N][v] = w;
+            }
+        }
+        uint32_t nodes[ORACLE_N + 1];
+        for (uint32_t v = 0; v < n; v++) nodes[v] = v;
+        nodes[n] = ORACLE_N;
+        for (uint32_t z = 0; z <= n; z++)
+            for (uint32_t x = 0; x <= n; x++)
+                for (uint32_t y = 0; y <= n; y++) {
+                    int64_t a = dist[nodes[x]][nodes[z]], b = dist[nodes[z]][nodes[y]];
+                    if (a != INT64_MAX && b != INT64_MAX && a + b < dist[nodes[x]][nodes[y]])
+                        dist[nodes[x]][nodes[y]] = a + b;
+                }
+        // Events: a random subset of up to 10 detectors.
+        uint32_t ev[10];
+        int k = 0;
+        for (uint32_t v = 0; v < n && k < 10; v++)
+            if (qp_rng_u64(&rng) % 2) ev[k++] = v;
+        int64_t want = oracle_min((const int64_t(*)[ORACLE_N + 1])dist, ev, k);
+        qp_local_search *m = qp_local_search_create(&g);
+        uint64_t obs;
+        int64_t got;
+        int rc = qp_local_search_decode_events_lowered(m, ev, (size_t)k, low, nl, &obs, &got, &err);
+        if (want == INT64_MAX) {
+            cr_assert_eq(rc, -1, "trial %d: no matching exists but the decode succeeded", trial);
+        } else {
+            cr_assert_eq(rc, 0, "trial %d: %s", trial, err.msg);
+            cr_assert_eq(got, want, "trial %d: lowered decode weight %lld, brute force %lld", trial, (long long)got,
+                         (long long)want);
+            // The correction flips exactly the events, and its lowered weight is the decode's.
+            const uint32_t *ce;
+            size_t nce = qp_local_search_last_correction(m, &ce);
+            uint8_t flip[ORACLE_N] = {0};
+            int64_t sum = 0;
+            for (size_t i = 0; i < nce; i++) {
+                uint32_t a = ce[2 * i], b = ce[2 * i + 1];
+                flip[a] ^= 1;
+                if (b != QP_MG_BOUNDARY) flip[b] ^= 1;
+                int64_t w = b == QP_MG_BOUNDARY ? g.boundary_weight[a] : INT64_MAX;
+                if (b != QP_MG_BOUNDARY)
+                    for (uint32_t q = g.adj_start[a]; q < g.adj_start[a + 1]; q++)
+                        if (g.adj_node[q] == b) w = g.adj_weight[q];
+                for (size_t l = 0; l < nl; l++)
+                    if (((low[l].a == a && low[l].b == b) || (low[l].a == b && low[l].b == a)) && low[l].weight < w)
+                        w = low[l].weight;
+                sum += w;
+            }
+            for (int i = 0; i < k; i++) flip[ev[i]] ^= 1;
+            for (uint32_t v = 0; v < n; v++) cr_assert_eq(flip[v], 0, "trial %d: correction misses D%u", trial, v);
+            cr_assert_eq(sum, got, "trial %d: correction weighs %lld, decode %lld", trial, (long long)sum, (long long)got);
+            checked++;
+        }
+        // Back to the original weights: same as a fresh decoder.
+        qp_local_search *fresh = qp_local_search_create(&g);
+        uint64_t o1, o2;
+        int64_t w1, w2;
+        int r1 = qp_local_search_decode_events(m, ev, (size_t)k, &o1, &w1, &err);
+        int r2 = qp_local_search_decode_events(fresh, ev, (size_t)k, &o2, &w2, &err);
+        cr_assert_eq(r1, r2);
+        if (r1 == 0) {
+            cr_assert_eq(w1, w2, "trial %d: weights not restored", trial);
+            cr_assert_eq(o1, o2, "trial %d", trial);
+        }
+        qp_local_search_free(fresh);
+        qp_local_search_free(m);
+        qp_matching_graph_free(&g);
+    }
+    cr_assert_gt(checked, 200);
 }

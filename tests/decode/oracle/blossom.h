@@ -6,8 +6,8 @@
 // It solves min-cost perfect matching as max-weight maximum-cardinality matching with
 // weights W - cost (W = max cost + 1). Parallel edges are allowed. The workspace is reused
 // between calls to avoid allocation; it holds no global state.
-#ifndef QP_DECODE_BLOSSOM_H
-#define QP_DECODE_BLOSSOM_H
+#ifndef QP_TEST_BLOSSOM_H
+#define QP_TEST_BLOSSOM_H
 
 #include <stdint.h>
 

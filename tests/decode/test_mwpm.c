@@ -1,13 +1,13 @@
-// Exactness of the sparse blossom decoder (sparse_blossom.h):
+// Exactness of the MWPM decoder, sparse blossom (workers/decode/mwpm.h):
 //  - on thousands of random small graphs (<= 14 events; with and without boundary; tied and
 //    continuous weights) and random 3D lattices, the matching weight equals the brute-force
 //    minimum (our own oracle: Dijkstra distances + memoised enumeration of pairings with a
-//    boundary option) and the exact decoder qp_mwpm's; the returned pairs cover each event
+//    boundary option) and the exact decoder qp_local_search's; the returned pairs cover each event
 //    once and their distances add up to the weight; the correction's edges flip exactly the
 //    events with that weight; the mask is that of SOME minimum-weight matching along shortest
 //    paths (the oracle enumerates the set of all such masks, so ties are checked exactly);
 //  - on the reference vectors (tests/data, and ../shared/vectors when present) the weight
-//    equals qp_mwpm's on every compared shot, predictions agree with PyMatching's on >= 99.5 %
+//    equals qp_local_search's on every compared shot, predictions agree with PyMatching's on >= 99.5 %
 //    of shots, and mistakes vs NAME.obs.b8 are within 3 sd of pymatching_mistakes.
 #include <criterion/criterion.h>
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -17,8 +17,8 @@
 
 #include "tests/test_support.h"
 #include "workers/decode/matching_graph.h"
+#include "tests/decode/oracle/local_search.h"
 #include "workers/decode/mwpm.h"
-#include "workers/decode/sparse_blossom.h"
 #include "workers/dem/dem.h"
 #include "workers/util/rng.h"
 
@@ -205,10 +205,10 @@ static uint32_t lattice_graph(qp_rng *rng, qp_matching_graph *g, int with_bounda
 }
 
 // The correction flips exactly the events and its edge weights add up to `weight`.
-static void check_correction(qp_sparse_blossom *s, const qp_matching_graph *g, const uint32_t *ev, int k,
+static void check_correction(qp_mwpm *s, const qp_matching_graph *g, const uint32_t *ev, int k,
                              int64_t weight, int c) {
     const uint32_t *edges;
-    size_t ne = qp_sparse_blossom_last_correction(s, &edges);
+    size_t ne = qp_mwpm_last_correction(s, &edges);
     uint8_t *parity = calloc(g->num_detectors, 1);
     int64_t w = 0;
     for (size_t e = 0; e < ne; e++) {
@@ -261,11 +261,11 @@ static int run_cases(int num_cases, int with_boundary, int continuous, uint64_t 
         uint64_t got_obs = 0, ex_obs = 0;
         uint32_t want_set = 0;
         int64_t want = brute_solve(o, &g, ev, k, &want_set), got = -1, ex = -1;
-        qp_sparse_blossom *s = qp_sparse_blossom_create(&g);
-        qp_mwpm *m = qp_mwpm_create(&g);
+        qp_mwpm *s = qp_mwpm_create(&g);
+        qp_local_search *m = qp_local_search_create(&g);
         qp_err err;
-        int rc = qp_sparse_blossom_decode_events(s, ev, (size_t)k, &got_obs, &got, &err);
-        int rc_ex = qp_mwpm_decode_events(m, ev, (size_t)k, &ex_obs, &ex, &err);
+        int rc = qp_mwpm_decode_events(s, ev, (size_t)k, &got_obs, &got, &err);
+        int rc_ex = qp_local_search_decode_events(m, ev, (size_t)k, &ex_obs, &ex, &err);
         if (want == QP_MG_INF) {
             cr_assert_eq(rc, -1, "case %d: expected no perfect matching", c);
             cr_assert_eq(rc_ex, -1);
@@ -274,9 +274,9 @@ static int run_cases(int num_cases, int with_boundary, int continuous, uint64_t 
             cr_assert_eq(got, want, "case %d (n=%u k=%d boundary=%d lattice=%d): weight %lld, brute force %lld", c, n,
                          k, with_boundary, lattice, (long long)got, (long long)want);
             cr_assert_eq(rc_ex, 0);
-            cr_assert_eq(got, ex, "case %d: sparse %lld, qp_mwpm %lld", c, (long long)got, (long long)ex);
+            cr_assert_eq(got, ex, "case %d: sparse %lld, qp_local_search %lld", c, (long long)got, (long long)ex);
             const uint32_t *pairs;
-            size_t np = qp_sparse_blossom_last_pairs(s, &pairs);
+            size_t np = qp_mwpm_last_pairs(s, &pairs);
             int seen[MAXE] = {0};
             int64_t sum = 0;
             for (size_t q = 0; q < np; q++) {
@@ -303,26 +303,26 @@ static int run_cases(int num_cases, int with_boundary, int continuous, uint64_t 
                       (unsigned long long)got_obs, want_set);
             checked++;
         }
-        qp_sparse_blossom_free(s);
-        qp_mwpm_free(m);
+        qp_mwpm_free(s);
+        qp_local_search_free(m);
         qp_matching_graph_free(&g);
     }
     free(o);
     return checked;
 }
 
-Test(sparse_blossom, random_graphs_with_boundary_tied_weights) { cr_assert_gt(run_cases(3000, 1, 0, 31, 0), 2500); }
-Test(sparse_blossom, random_graphs_without_boundary_tied_weights) { cr_assert_gt(run_cases(2000, 0, 0, 32, 0), 1800); }
-Test(sparse_blossom, random_graphs_continuous_weights_observables) { cr_assert_gt(run_cases(2000, 1, 1, 33, 0), 1500); }
-Test(sparse_blossom, lattices_with_boundary) { cr_assert_gt(run_cases(800, 1, 0, 41, 1), 700); }
-Test(sparse_blossom, lattices_without_boundary) { cr_assert_gt(run_cases(500, 0, 0, 42, 1), 100); }
-Test(sparse_blossom, lattices_continuous_weights_observables) { cr_assert_gt(run_cases(500, 1, 1, 43, 1), 400); }
+Test(mwpm, random_graphs_with_boundary_tied_weights) { cr_assert_gt(run_cases(3000, 1, 0, 31, 0), 2500); }
+Test(mwpm, random_graphs_without_boundary_tied_weights) { cr_assert_gt(run_cases(2000, 0, 0, 32, 0), 1800); }
+Test(mwpm, random_graphs_continuous_weights_observables) { cr_assert_gt(run_cases(2000, 1, 1, 33, 0), 1500); }
+Test(mwpm, lattices_with_boundary) { cr_assert_gt(run_cases(800, 1, 0, 41, 1), 700); }
+Test(mwpm, lattices_without_boundary) { cr_assert_gt(run_cases(500, 0, 0, 42, 1), 100); }
+Test(mwpm, lattices_continuous_weights_observables) { cr_assert_gt(run_cases(500, 1, 1, 43, 1), 400); }
 
 // ---- reference vectors ----------------------------------------------------------------------------
 
 typedef qp_test_vector_case vector_case;  // tests/test_support.h
 
-// Decodes the case with sparse blossom; compares weights with qp_mwpm on the first
+// Decodes the case with sparse blossom; compares weights with qp_local_search on the first
 // `exact_shots` shots, predictions and mistakes with PyMatching on `shots` shots.
 static void check_vector_case(const char *dir, const vector_case *c, uint64_t shots, uint64_t exact_shots) {
     char path[4096];
@@ -347,17 +347,17 @@ static void check_vector_case(const char *dir, const vector_case *c, uint64_t sh
     cr_assert_eq(len_dets, c->shots * bps);
     if (shots > c->shots) shots = c->shots;
     if (exact_shots > shots) exact_shots = shots;
-    qp_sparse_blossom *s = qp_sparse_blossom_create(&g);
-    qp_mwpm *m = qp_mwpm_create(&g);
+    qp_mwpm *s = qp_mwpm_create(&g);
+    qp_local_search *m = qp_local_search_create(&g);
     uint64_t agree = 0, ours = 0, pm_mistakes = 0;
     for (uint64_t k = 0; k < shots; k++) {
         uint64_t pred, pred_ex;
         double w, w_ex;
-        cr_assert_eq(qp_sparse_blossom_decode_b8(s, dets + k * bps, &pred, &w, &err), 0, "%s shot %llu: %s", c->name,
+        cr_assert_eq(qp_mwpm_decode_b8(s, dets + k * bps, &pred, &w, &err), 0, "%s shot %llu: %s", c->name,
                      (unsigned long long)k, err.msg);
         if (k < exact_shots) {
-            cr_assert_eq(qp_mwpm_decode_b8(m, dets + k * bps, &pred_ex, &w_ex, &err), 0, "%s", err.msg);
-            cr_assert_eq(w, w_ex, "%s shot %llu: weight %.9g, qp_mwpm %.9g", c->name, (unsigned long long)k, w, w_ex);
+            cr_assert_eq(qp_local_search_decode_b8(m, dets + k * bps, &pred_ex, &w_ex, &err), 0, "%s", err.msg);
+            cr_assert_eq(w, w_ex, "%s shot %llu: weight %.9g, qp_local_search %.9g", c->name, (unsigned long long)k, w, w_ex);
         }
         int theirs = pm[2 * k] == '1';
         agree += (int)(pred & 1) == theirs;
@@ -374,8 +374,8 @@ static void check_vector_case(const char *dir, const vector_case *c, uint64_t sh
     cr_assert_leq(fabs((double)ours - (double)pm_mistakes), 3 * sd, "%s: %llu mistakes vs PyMatching %llu", c->name,
                   (unsigned long long)ours, (unsigned long long)pm_mistakes);
     if (shots == c->shots) cr_assert_eq(pm_mistakes, c->pm_mistakes, "%s: MANIFEST count differs", c->name);
-    qp_sparse_blossom_free(s);
-    qp_mwpm_free(m);
+    qp_mwpm_free(s);
+    qp_local_search_free(m);
     qp_matching_graph_free(&g);
     free(dets);
     free(obs);
@@ -392,14 +392,14 @@ static void check_vector_dir(const char *dir, uint64_t exact_shots) {
         int huge = cases[i].detectors > 5000;
         uint64_t shots = huge ? 1000 : cases[i].shots;
         uint64_t ex = huge ? exact_shots / 20 : exact_shots;
-        if (cases[i].detectors > 1000) ex /= 4;  // qp_mwpm is slow on the d >= 9 graphs
+        if (cases[i].detectors > 1000) ex /= 4;  // qp_local_search is slow on the d >= 9 graphs
         check_vector_case(dir, &cases[i], shots, ex);
     }
 }
 
-Test(sparse_blossom, reference_vectors_shipped_subset) { check_vector_dir(qp_test_data_dir(), 20000); }
+Test(mwpm, reference_vectors_shipped_subset) { check_vector_dir(qp_test_data_dir(), 20000); }
 
-Test(sparse_blossom, reference_vectors_shared, .timeout = 900) {
+Test(mwpm, reference_vectors_shared, .timeout = 900) {
     QP_TEST_NEED_VECTORS(dir);
     check_vector_dir(dir, qp_test_quick() ? 500 : 2000);
 }

@@ -5,7 +5,7 @@
 // endpoint[2k+1]; an "endpoint index" p names one end, p^1 the other. Labels: 0 free,
 // 1 = S (outer), 2 = T (inner). Dual variables are doubled (slack = y_i + y_j - 2 w_k) so
 // that with integer weights every quantity stays integral.
-#include "workers/decode/blossom.h"
+#include "tests/decode/oracle/blossom.h"
 
 #include <stdlib.h>
 #include <string.h>
