@@ -32,7 +32,7 @@ typedef struct {
 
 struct qp_correlated {
     qp_matching_graph graph;  // its weights are lowered during a second pass, then restored
-    qp_mwpm *sb;
+    qp_mwpm *mwpm;
     // Every edge named by a DEM component, sorted by (a, b); an edge's id is its index.
     edge_key *keys;            // (num_keys)
     size_t num_keys;
@@ -207,14 +207,14 @@ qp_correlated *qp_correlated_create(const qp_dem *dem, qp_err *err) {
     build_rules(c, comps, error_of, n);
     free(comps);
     free(error_of);
-    c->sb = qp_mwpm_create(&c->graph);
+    c->mwpm = qp_mwpm_create(&c->graph);
     c->events = qp_malloc(((size_t)c->graph.num_detectors + 1) * sizeof *c->events);
     return c;
 }
 
 void qp_correlated_free(qp_correlated *c) {
     if (!c) return;
-    qp_mwpm_free(c->sb);
+    qp_mwpm_free(c->mwpm);
     qp_matching_graph_free(&c->graph);
     free(c->keys);
     free(c->slot_cause);
@@ -264,16 +264,16 @@ int qp_correlated_decode_b8(qp_correlated *c, const uint8_t *dets, uint64_t *obs
     size_t k = qp_matching_graph_events_b8(g, dets, c->events);
     uint64_t obs = 0;
     int64_t w = 0;
-    if (qp_mwpm_decode_events(c->sb, c->events, k, &obs, &w, err)) return -1;
+    if (qp_mwpm_decode_events(c->mwpm, c->events, k, &obs, &w, err)) return -1;
     if (first_obs_out) *first_obs_out = obs ^ g->base_obs;
     // Lower the edges implied by every edge of the first pass's correction.
     if (k && qp_correlated_num_rules(c)) {
         const uint32_t *edges;
-        size_t ne = qp_mwpm_last_correction(c->sb, &edges);
+        size_t ne = qp_mwpm_last_correction(c->mwpm, &edges);
         for (size_t i = 0; i < ne; i++) lower_implied(c, edges[2 * i], edges[2 * i + 1]);
     }
     if (c->saved_len) {  // the second pass, on the lowered weights
-        int rc = qp_mwpm_decode_events(c->sb, c->events, k, &obs, &w, err);
+        int rc = qp_mwpm_decode_events(c->mwpm, c->events, k, &obs, &w, err);
         restore_weights(c);
         if (rc) return -1;
     }
