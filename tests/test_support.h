@@ -163,12 +163,17 @@ static inline int qp_test_read_manifest(const char *dir, qp_test_vector_case *ca
 }
 
 // The whole-language cases (vectors/gates/MANIFEST.gates.txt): the full set when present
-// (*dir gets its folder), else the shipped subset tests/data/gates with a notice.
+// (*dir gets its folder), else the shipped subset tests/data/gates with a notice (or -1 under
+// QECPIPE_REQUIRE_VECTORS=1).
 static inline int qp_test_gates_cases(char *dir, size_t dir_len, qp_test_vector_case *cases, int max) {
     const char *full = getenv("QECPIPE_VECTORS");
     struct stat st;
     snprintf(dir, dir_len, "%s/gates", full ? full : "");
     if (!full || stat(dir, &st) != 0) {
+        if (qp_test_vectors_required()) {  // callers assert at least one case
+            fprintf(stderr, "QECPIPE_REQUIRE_VECTORS=1 but ../shared/vectors/gates is missing\n");
+            return -1;
+        }
         fprintf(stderr, "NOTICE: ../shared/vectors/gates not found; testing the shipped subset tests/data/gates only\n");
         snprintf(dir, dir_len, "%s/gates", qp_test_data_dir());
     }
