@@ -20,6 +20,7 @@ static const subcommand subcommands[] = {
     {"dem", cmd_dem, "derive a detector error model from a circuit (Stim .dem)"},
     {"gen", cmd_gen, "generate a surface-code memory circuit (Stim format)"},
     {"simulate", cmd_simulate, "sample detection events and observable flips from a circuit (or DEM)"},
+    {"sample", cmd_sample, "sample the measurement record of a circuit (like stim sample)"},
     {"train", cmd_train, "train the neural decoder data-parallel over MPI ranks"},
 };
 static const int num_subcommands = sizeof subcommands / sizeof subcommands[0];

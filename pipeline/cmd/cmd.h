@@ -11,6 +11,7 @@ int cmd_redecode(int argc, char **argv);
 int cmd_dem(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 #endif

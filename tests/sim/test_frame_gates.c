@@ -1,7 +1,8 @@
 // The frame sampler on the whole circuit language against Stim's shots: for every
 // vectors/gates case, 100,000 shots of ours (five times Stim's, so that the comparison's noise
 // is mostly Stim's) and Stim's 20,000 (`stim detect`) agree per detector and per observable
-// (two-sample z-test |z| < 5, and the chi-square of sum z^2 over all bits with p > 0.001).
+// (two-sample z-test |z| < 5, and the chi-square of sum z^2 over all bits with p > 0.001);
+// and so do the measurement records (reference sample XOR frame flips) with `stim sample`'s.
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "tests/test_support.h"
 #include "workers/circuit/circuit.h"
 #include "workers/sim/frame_sample.h"
+#include "workers/sim/reference_sample.h"
 
 static uint64_t *counts_of_file(const char *dir, const char *name, const char *suffix, uint64_t shots, size_t nbits) {
     char path[4096];
@@ -59,6 +61,32 @@ Test(frame_gates, detection_events_match_stim) {
         expect_match(cases[i].name, "detectors", od, td, shots, D);
         expect_match(cases[i].name, "observables", oo, to, shots, O);
         free(dets), free(obs), free(od), free(oo), free(td), free(to);
+        qp_circuit_free(&c);
+    }
+}
+
+Test(frame_gates, measurement_records_match_stim_sample) {
+    char dir[4096];
+    qp_test_vector_case cases[64];
+    int n = qp_test_gates_cases(dir, sizeof dir, cases, 64);
+    cr_assert_gt(n, 0);
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%.3000s/%.200s.stim", dir, cases[i].name);
+        qp_circuit c;
+        qp_err err = {{0}};
+        cr_assert_eq(qp_circuit_parse_file(&c, path, &err), 0, "%s", err.msg);
+        uint64_t shots = cases[i].shots, ours = shots * OURS_PER_STIM;
+        size_t M = c.num_measurements, rb = (M + 7) / 8;
+        uint8_t *ref = malloc(rb + 1), *meas = malloc(ours * rb + 1);
+        cr_assert_eq(qp_reference_sample(&c, ref, &err), 0, "%s: %s", cases[i].name, err.msg);
+        uint64_t seed = 7777u * (uint64_t)i + 3;
+        cr_assert_eq(qp_frame_sample_measurements_b8(&c, NULL, seed, 0, 0, ours, ref, meas, &err), 0, "%s", err.msg);
+        uint64_t *om = calloc(M + 1, sizeof *om);
+        frame_counts_b8(meas, ours, rb, M, om);
+        uint64_t *tm = counts_of_file(dir, cases[i].name, ".m.b8", shots, M);
+        expect_match(cases[i].name, "measurements", om, tm, shots, M);
+        free(ref), free(meas), free(om), free(tm);
         qp_circuit_free(&c);
     }
 }

@@ -36,6 +36,14 @@ int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_
                        uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
                        uint8_t *dets, uint8_t *obs, qp_err *err);
 
+// Samples the measurement record (like `stim sample`) of shots first_shot .. +num_shots of
+// the run (seed, stream_id): `ref` is the circuit's reference sample (reference_sample.h,
+// ceil(M/8) bytes) and meas is (num_shots, ceil(M/8)) b8 records, fully overwritten; result m
+// of a shot is the reference's bit m XOR the frame sampler's flip of measurement m.
+int qp_frame_sample_measurements_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
+                                    uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
+                                    const uint8_t *ref, uint8_t *meas, qp_err *err);
+
 // Runs every batch covering shots [first_shot, end_shot) through the sink (the sink sees whole
 // batches and keeps what it needs). The shared loop behind qp_frame_sample_b8 and the CLI.
 int qp_frame_sim_run_shots(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
