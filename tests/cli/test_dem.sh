@@ -81,6 +81,29 @@ check "missing --circuit exits 2" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/err")" -e
 "$bin" dem --circuit 2>"$tmp/err" >/dev/null; st=$?
 check "--circuit without value exits 2" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]'
 
+# The whole language: HERALDED_ERASE needs --approximate-disjoint-errors, as in Stim.
+printf 'R 0\nHERALDED_ERASE(0.01) 0\nM 0\nDETECTOR rec[-1]\nDETECTOR rec[-2]\n' > "$tmp/h.stim"
+"$bin" dem --circuit "$tmp/h.stim" --out "$tmp/h.dem" 2>"$tmp/err"; st=$?
+check "HERALDED_ERASE without the flag exits 1, one line, no file" \
+    '[ $st -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "approximate-disjoint-errors" "$tmp/err" && [ ! -e "$tmp/h.dem" ]'
+"$bin" dem --circuit "$tmp/h.stim" --approximate-disjoint-errors --out "$tmp/h.dem"
+check "HERALDED_ERASE with the flag: herald alone, and herald with X or Y" \
+    '[ $? -eq 0 ] && grep -q "^error(0\.005[0-9]*) D0 D1$" "$tmp/h.dem" && grep -q "^error(0\.005[0-9]*) D1$" "$tmp/h.dem"'
+
+# A hyperedge that cannot be decomposed (three detectors, nothing to split it into): dem
+# --decompose-errors and every decoder refuse with one line naming it.
+printf 'R 0\nX_ERROR(0.1) 0\nM 0\nDETECTOR rec[-1]\nDETECTOR rec[-1]\nDETECTOR rec[-1]\n' > "$tmp/hyper.stim"
+"$bin" dem --circuit "$tmp/hyper.stim" --decompose-errors --out "$tmp/hyper.dem" 2>"$tmp/err"; st=$?
+check "undecomposable hyperedge: exit 1, one line naming D0 D1 D2" \
+    '[ $st -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "D0 D1 D2" "$tmp/err"'
+"$bin" dem --circuit "$tmp/hyper.stim" --out "$tmp/hyper.dem"
+printf '\x07\n' > "$tmp/hyper.b8"
+for dec in mwpm mwpm-corr uf; do
+  "$bin" decode --dem "$tmp/hyper.dem" --in "$tmp/hyper.b8" --in-format b8 --out "$tmp/p.01" --decoder $dec 2>"$tmp/err"; st=$?
+  check "$dec refuses a hyperedge DEM with one line naming it" \
+      '[ $st -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "not graphlike.*D0 D1 D2" "$tmp/err" && [ ! -e "$tmp/p.01" ]'
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] || exit 1
 [ -z "${skipped:-}" ] || exit 77  # ctest: SKIP_RETURN_CODE

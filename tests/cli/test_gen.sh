@@ -64,5 +64,17 @@ check "even distance leaves no file" '[ ! -e "$tmp/even.stim" ] && [ ! -e "$tmp/
 expect_fail "p out of range" 1 --basis x --distance 3 --rounds 3 --p 2
 expect_fail "unwritable --out" 1 --basis x --distance 3 --rounds 3 --out /nonexistent/dir/f.stim
 
+# Repetition code: Stim's text for the vectors' case; DEM equals Stim's; usage errors.
+"$bin" gen --code repetition --distance 7 --rounds 20 --p 0.002 --out "$tmp/rep.stim"
+check "repetition gen exits 0" '[ $? -eq 0 ]'
+check "repetition circuit equals stim gen's (comments aside)" \
+    'diff <(grep -v "^#" "$tmp/rep.stim") <(grep -v "^#" "$QECPIPE_TEST_DATA/gates/gen_repetition_code_memory_d7_r20.stim") >/dev/null'
+"$bin" gen --code repetition --basis x --distance 3 --rounds 2 2>"$tmp/err" >/dev/null; st=$?
+check "repetition with --basis is a usage error" '[ $st -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]'
+"$bin" gen --code repetition --distance 1 --rounds 2 2>"$tmp/err" >/dev/null; st=$?
+check "repetition distance 1 is a usage error" '[ $st -eq 2 ]'
+"$bin" gen --code color --distance 3 --rounds 2 2>"$tmp/err" >/dev/null; st=$?
+check "unknown code names the supported ones" '[ $st -eq 2 ] && grep -q "surface, repetition" "$tmp/err"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
