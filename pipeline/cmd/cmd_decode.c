@@ -30,6 +30,7 @@ enum { DECODE_BATCH = 4096 };
 typedef struct {
     const char *dem, *circuit, *in, *in_format, *out, *out_format, *obs_in, *obs_in_format, *decoder;
     const char *model;  // --decoder nn: the trained model (with --circuit for the layout)
+    uint64_t window, commit;  // --window W [--commit C] rounds (0: global matching)
 } decode_options;
 
 static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
@@ -62,7 +63,8 @@ static qp_decoder *open_decoder(const decode_options *o, qp_decoder_id id, qp_er
     }
     qp_dem dem;
     if (load_model(o, &dem, err) == 0) {
-        qp_decoder_inputs in = {&dem, NULL, NULL};
+        qp_window_options wo = {.window = o->window, .commit = o->commit};
+        qp_decoder_inputs in = {&dem, NULL, NULL, &wo};
         if (qp_decoder_open(id, &in, &dec, err) != 0) qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
     }
     qp_dem_free(&dem);
@@ -165,6 +167,8 @@ int cmd_decode(int argc, char **argv) {
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
         {"decoder", QP_OPT_STR, &o.decoder, "NAME", decoder_help},
         {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train (needs --circuit)"},
+        {"window", QP_OPT_U64, &o.window, "W", "decode in sliding windows of W rounds (long experiments; default: global)"},
+        {"commit", QP_OPT_U64, &o.commit, "C", "with --window: rounds committed per window (default W/2)"},
     };
     int rc = qp_args_parse(argc, argv, "decode",
                            "Decode detection events with a matching decoder: mwpm (exact minimum-weight perfect matching), mwpm-corr\n"
@@ -185,6 +189,8 @@ int cmd_decode(int argc, char **argv) {
         return qp_usage_error("decode", "--decoder %s needs --model FILE and --circuit FILE (the model's layout)",
                               o.decoder);
     if (!needs_model && o.model) return qp_usage_error("decode", "--model is only for --decoder nn");
+    if (o.commit && !o.window) return qp_usage_error("decode", "--commit needs --window");
+    if (needs_model && o.window) return qp_usage_error("decode", "--window is for the matching decoders");
     qp_shot_format fmts[3];
     const char *names[3] = {o.in_format, o.out_format, o.obs_in_format};
     const char *flags[3] = {"in-format", "out-format", "obs-in-format"};

@@ -10,6 +10,7 @@ int qp_decoder_open(qp_decoder_id id, const qp_decoder_inputs *in, qp_decoder **
         if (!in->model || !in->model[0]) return qp_fail(err, "no model file given (experiments[].model, a train section, or --model)");
         return qp_nn_decoder_open(in->model, in->circuit, out, err);
     }
-    *out = kind->from_dem(in->dem, err);
+    *out = in->window && in->window->window ? qp_decoder_create_windowed(kind->name, in->dem, in->window, err)
+                                            : kind->from_dem(in->dem, err);
     return *out ? 0 : -1;
 }

@@ -6,6 +6,7 @@
 
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
+#include "workers/decode/window.h"
 #include "workers/dem/dem.h"
 #include "workers/util/err.h"
 
@@ -13,6 +14,8 @@ typedef struct {
     const qp_dem *dem;          // decomposed DEM (kinds built from a DEM)
     const qp_circuit *circuit;  // the circuit being decoded (kinds that need a model: its layout)
     const char *model;          // trained model file, or NULL / "" when none was given
+    const qp_window_options *window;  // DEM kinds: decode in sliding windows when window->window > 0
+                                      // (workers/decode/window.h); NULL: global
 } qp_decoder_inputs;
 
 // Fails with "no model file given ..." when the kind needs one and none is given;

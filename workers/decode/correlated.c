@@ -281,3 +281,7 @@ int qp_correlated_decode_b8(qp_correlated *c, const uint8_t *dets, uint64_t *obs
     if (weight_out) *weight_out = (double)w / g->scale + g->base_weight;
     return 0;
 }
+
+size_t qp_correlated_last_correction(qp_correlated *c, const uint32_t **edges) {
+    return qp_mwpm_last_correction(c->mwpm, edges);
+}

@@ -57,4 +57,8 @@ size_t qp_correlated_num_rules(const qp_correlated *c);
 int qp_correlated_decode_b8(qp_correlated *c, const uint8_t *dets, uint64_t *obs_out,
                             double *weight_out, uint64_t *first_obs_out, qp_err *err);
 
+// The correction of the last decode (the pass that gave the answer) as graph edges, as
+// qp_mwpm_last_correction. Valid until the next decode.
+size_t qp_correlated_last_correction(qp_correlated *c, const uint32_t **edges);
+
 #endif

@@ -28,6 +28,7 @@ typedef struct {
     const qp_matching_graph *g;
     void *engine;
     decode_one_fn decode_one;
+    size_t (*last_correction)(void *engine, const uint32_t **edges);
     void (*free_engine)(void *engine);
 } matching_decoder;
 
@@ -69,6 +70,7 @@ static int mwpm_one(void *e, const uint8_t *d, uint64_t *obs, double *w, qp_err 
     return qp_mwpm_decode_b8(e, d, obs, w, err);
 }
 static void mwpm_engine_free(void *e) { qp_mwpm_free(e); }
+static size_t mwpm_correction(void *e, const uint32_t **edges) { return qp_mwpm_last_correction(e, edges); }
 
 static qp_decoder *mwpm_from_dem(const qp_dem *dem, qp_err *err) {
     matching_decoder *m = qp_calloc(1, sizeof *m);
@@ -79,6 +81,7 @@ static qp_decoder *mwpm_from_dem(const qp_dem *dem, qp_err *err) {
     m->g = &m->graph;
     m->engine = qp_mwpm_create(&m->graph);
     m->decode_one = mwpm_one;
+    m->last_correction = mwpm_correction;
     m->free_engine = mwpm_engine_free;
     return wrap_matching(QP_DEC_MWPM, m);
 }
@@ -87,6 +90,7 @@ static int uf_one(void *e, const uint8_t *d, uint64_t *obs, double *w, qp_err *e
     return qp_uf_decode_b8(e, d, obs, w, err);
 }
 static void uf_free(void *e) { qp_uf_free(e); }
+static size_t uf_correction(void *e, const uint32_t **edges) { return qp_uf_last_correction(e, edges); }
 
 static qp_decoder *uf_from_dem(const qp_dem *dem, qp_err *err) {
     matching_decoder *m = qp_calloc(1, sizeof *m);
@@ -97,6 +101,7 @@ static qp_decoder *uf_from_dem(const qp_dem *dem, qp_err *err) {
     m->g = &m->graph;
     m->engine = qp_uf_create(&m->graph);
     m->decode_one = uf_one;
+    m->last_correction = uf_correction;
     m->free_engine = uf_free;
     return wrap_matching(QP_DEC_UF, m);
 }
@@ -105,6 +110,9 @@ static int correlated_one(void *e, const uint8_t *d, uint64_t *obs, double *w, q
     return qp_correlated_decode_b8(e, d, obs, w, NULL, err);
 }
 static void correlated_free(void *e) { qp_correlated_free(e); }
+static size_t correlated_correction(void *e, const uint32_t **edges) {
+    return qp_correlated_last_correction(e, edges);
+}
 
 static qp_decoder *correlated_from_dem(const qp_dem *dem, qp_err *err) {
     qp_correlated *corr = qp_correlated_create(dem, err);
@@ -113,6 +121,7 @@ static qp_decoder *correlated_from_dem(const qp_dem *dem, qp_err *err) {
     m->g = qp_correlated_graph(corr);
     m->engine = corr;
     m->decode_one = correlated_one;
+    m->last_correction = correlated_correction;
     m->free_engine = correlated_free;
     return wrap_matching(QP_DEC_MWPM_CORR, m);
 }
@@ -152,6 +161,20 @@ qp_decoder *qp_decoder_wrap(qp_decoder_id id, void *self, const qp_decoder_ops *
     qp_decoder *dec = qp_calloc(1, sizeof *dec);
     *dec = (qp_decoder){id, self, ops, num_detectors, num_observables};
     return dec;
+}
+
+void *qp_decoder_self(const qp_decoder *dec, const qp_decoder_ops *ops) {
+    return dec->ops == ops ? dec->self : NULL;
+}
+
+const qp_matching_graph *qp_decoder_graph(const qp_decoder *dec) {
+    const matching_decoder *m = qp_decoder_self(dec, &matching_ops);
+    return m ? m->g : NULL;
+}
+
+size_t qp_decoder_last_correction(qp_decoder *dec, const uint32_t **edges) {
+    matching_decoder *m = qp_decoder_self(dec, &matching_ops);
+    return m ? m->last_correction(m->engine, edges) : 0;
 }
 
 qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workers/decode/matching_graph.h"
 #include "workers/dem/dem.h"
 #include "workers/util/err.h"
 
@@ -82,5 +83,14 @@ typedef struct {
 // Wraps an implementation object as a decoder of kind id (takes ownership of self).
 qp_decoder *qp_decoder_wrap(qp_decoder_id id, void *self, const qp_decoder_ops *ops, uint64_t num_detectors,
                             uint32_t num_observables);
+// The implementation object of dec when it was wrapped with ops, else NULL.
+void *qp_decoder_self(const qp_decoder *dec, const qp_decoder_ops *ops);
+
+// What windowed decoding (window.h) needs from a matching decoder built by from_dem: its
+// matching graph, and the correction of its last decoded shot as graph edges ((*edges)[2i],
+// (*edges)[2i+1], the second QP_MG_BOUNDARY for a boundary edge; valid until the next decode).
+// NULL / 0 for other decoders.
+const qp_matching_graph *qp_decoder_graph(const qp_decoder *dec);
+size_t qp_decoder_last_correction(qp_decoder *dec, const uint32_t **edges);
 
 #endif
