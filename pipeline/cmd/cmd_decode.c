@@ -55,7 +55,7 @@ static qp_decoder *open_decoder(const decode_options *o, qp_decoder_id id, qp_er
     if (qp_decoder_kind_of(id)->needs_model) {
         qp_circuit c;
         if (qp_circuit_parse_file(&c, o->circuit, err) == 0) {
-            qp_decoder_inputs in = {NULL, &c, o->model};
+            qp_decoder_inputs in = {NULL, &c, o->model, NULL};
             qp_decoder_open(id, &in, &dec, err);
         }
         qp_circuit_free(&c);

@@ -10,7 +10,7 @@
 #include "workers/util/rng.h"
 
 static const char *const entry_keys[] = {QP_CFG_SPEC_KEYS, "name",       "decoders", "max_shots",
-                                         "max_errors",     "model",      NULL};
+                                         "max_errors",     "model",      "window",   "commit", NULL};
 
 // FNV-1a over the name, finished with SplitMix64: the experiment's random stream id.
 static uint64_t name_stream(const char *name) {
@@ -24,6 +24,7 @@ typedef struct {
     char name[QP_CONFIG_NAME_MAX];  // circuit experiments: the experiment name
     uint32_t decoders;
     uint64_t max_shots, max_errors;
+    uint64_t window, commit;
     char model[QP_CONFIG_PATH_MAX];
 } entry_extras;
 
@@ -65,6 +66,14 @@ static int parse_extras(const qp_cfg_ctx *c, const qp_yaml_node *entry, const ch
     n = qp_cfg_get(entry, "max_errors");
     snprintf(key, sizeof key, "%s.max_errors", where);
     if (n && qp_cfg_u64(c, n, key, 1, UINT64_MAX, &x->max_errors) != 0) return -1;
+
+    n = qp_cfg_get(entry, "window");
+    snprintf(key, sizeof key, "%s.window", where);
+    if (n && qp_cfg_u64(c, n, key, 1, UINT64_MAX, &x->window) != 0) return -1;
+    const qp_yaml_node *cn = qp_cfg_get(entry, "commit");
+    snprintf(key, sizeof key, "%s.commit", where);
+    if (cn && !n) return qp_cfg_fail(c, cn, key, "'commit' needs 'window' (rounds per decoding window)");
+    if (cn && qp_cfg_u64(c, cn, key, 1, x->window, &x->commit) != 0) return -1;
 
     n = qp_cfg_get(entry, "model");
     snprintf(key, sizeof key, "%s.model", where);
@@ -147,6 +156,8 @@ int qp_cfg_parse_experiments(const qp_cfg_ctx *c, const qp_yaml_node *list, qp_c
         base.decoders = x.decoders;
         base.max_shots = x.max_shots;
         base.max_errors = x.max_errors;
+        base.window = x.window;
+        base.commit = x.commit;
         memcpy(base.model, x.model, sizeof base.model);
         base.entry = e;
         base.line = entry->line;

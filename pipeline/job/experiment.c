@@ -70,7 +70,8 @@ int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err
     return rc;
 }
 
-// Rank 0: the decomposed DEM of a circuit text.
+// Rank 0: the decomposed DEM of a circuit text, with periodic REPEAT blocks kept as `repeat`
+// (a 100,000-round model stays kilobytes; nothing downstream unrolls a windowed model).
 static char *derive_dem_text(const char *circuit_text, const char *name, qp_err *err) {
     qp_circuit c;
     qp_circuit_init(&c);
@@ -79,7 +80,7 @@ static char *derive_dem_text(const char *circuit_text, const char *name, qp_err 
     char *text = NULL;
     int rc = qp_circuit_parse(&c, circuit_text, name, err);
     if (rc == 0) {
-        qp_error_analysis_options opt = {.decompose_errors = 1, .fold_loops = 0};
+        qp_error_analysis_options opt = {.decompose_errors = 1, .fold_loops = 1};
         rc = qp_error_analysis(&c, &opt, &d, err);
         if (rc != 0) qp_fail_prefix(err, "%s: detector error model", name);
     }
@@ -107,12 +108,16 @@ static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm c
     if (rc == 0 && je->dem_odd_text) rc = qp_dem_parse(&dem_odd, je->dem_odd_text, name, err);
     je->num_detectors = je->circuit.num_detectors;
     je->num_observables = je->circuit.num_observables;
+    je->info.window = qp_job_window_choice(je->info.window, je->info.distance, je->dem.num_detectors);
+    if (!je->info.window) je->info.commit = 0;
+    qp_window_options wo = {.window = je->info.window, .commit = je->info.commit};
+    if (wo.window && !wo.commit) je->info.commit = wo.commit = wo.window / 2;
     for (int k = 0; rc == 0 && k < QP_NUM_DECODERS; k++) {
         if (!(decoder_mask & QP_DECODER_BIT(k))) continue;
         const char *kind = qp_decoder_name((qp_decoder_id)k);
         int i = je->num_decoders;
         je->decoder_ids[i] = (qp_decoder_id)k;
-        qp_decoder_inputs in = {&je->dem, &je->circuit, je->info.model};
+        qp_decoder_inputs in = {&je->dem, &je->circuit, je->info.model, &wo};
         rc = qp_decoder_open((qp_decoder_id)k, &in, &je->decoders[i], err);
         if (rc == 0 && je->dem_odd_text && !qp_decoder_kind_of((qp_decoder_id)k)->needs_model) {
             in.dem = &dem_odd;
@@ -154,6 +159,8 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     in->stream = exp->stream;
     in->max_shots = exp->max_shots;
     in->max_errors = exp->max_errors == UINT64_MAX ? 0 : exp->max_errors;
+    in->window = exp->window;
+    in->commit = exp->commit;
     snprintf(in->model, sizeof in->model, "%s", exp->model);
 
     int rank;
@@ -171,6 +178,13 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
         return -1;
     }
     return 0;
+}
+
+uint64_t qp_job_window_choice(uint64_t configured, uint64_t distance, uint64_t num_detectors) {
+    if (configured) return configured;
+    if (num_detectors <= QP_JOB_GLOBAL_MAX_DETECTORS) return 0;
+    if (!distance) return 100;
+    return distance * 10 < 20 ? 20 : distance * 10;
 }
 
 void qp_job_group_name(const char *name, char *buf, size_t cap) {

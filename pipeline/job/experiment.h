@@ -33,6 +33,8 @@ typedef struct {
     uint64_t max_errors;          // 0: no error budget
     int64_t index;                // position in the job's experiment list
     char model[QP_CONFIG_PATH_MAX];  // the nn decoder's model file ("" when nn is not used)
+    uint64_t window, commit;      // matching decoders' window and commit in rounds (0, 0: global
+                                  // matching); see qp_job_window_choice
 } qp_experiment_info;
 
 // Where an archived experiment's shots are.
@@ -59,6 +61,15 @@ typedef struct {
     qp_decoder *decoders_odd[QP_NUM_DECODERS];   // with --dem-by-parity, for kinds built
                                                  // from a DEM; else NULL
 } qp_job_experiment;
+
+// Models with more detectors than this are decoded in windows by default (global matching's
+// memory grows with the rounds: about 2.4 KB per detector).
+#define QP_JOB_GLOBAL_MAX_DETECTORS 100000
+
+// The window an experiment's matching decoders use: the configured one, else, for a model
+// with more than QP_JOB_GLOBAL_MAX_DETECTORS detectors, 10·d rounds (at least 20; 100 when d is
+// unknown) committing half; else global matching (0).
+uint64_t qp_job_window_choice(uint64_t configured, uint64_t distance, uint64_t num_detectors);
 
 // Collective: a config experiment (generated surface code or circuit file).
 int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI_Comm comm,

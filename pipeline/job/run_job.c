@@ -245,6 +245,7 @@ static int create_experiment(qp_store *store, const qp_job_experiment *je, int s
         {"distance", in->distance}, {"rounds", in->rounds}, {"num_detectors", je->num_detectors},
         {"num_observables", je->num_observables}, {"max_shots", in->max_shots},
         {"max_errors", in->max_errors}, {"stream", in->stream},
+        {"window", in->window}, {"commit", in->commit},  // matching decoders' windows; 0: global
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         if (qp_store_attr_set_u64(store, g, nums[i].k, nums[i].v, err) != 0) return -1;
