@@ -17,6 +17,7 @@
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_reader.h"
 #include "pipeline/formats/shot_writer.h"
+#include "pipeline/job/window_ranks.h"
 #include "pipeline/job/decoder_open.h"
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
@@ -30,7 +31,7 @@ enum { DECODE_BATCH = 4096 };
 typedef struct {
     const char *dem, *circuit, *in, *in_format, *out, *out_format, *obs_in, *obs_in_format, *decoder;
     const char *model;  // --decoder nn: the trained model (with --circuit for the layout)
-    uint64_t window, commit;  // --window W [--commit C] rounds (0: global matching)
+    uint64_t window, commit, segment;  // --window W [--commit C] [--segment S] rounds (0: global matching)
 } decode_options;
 
 static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
@@ -63,7 +64,7 @@ static qp_decoder *open_decoder(const decode_options *o, qp_decoder_id id, qp_er
     }
     qp_dem dem;
     if (load_model(o, &dem, err) == 0) {
-        qp_window_options wo = {.window = o->window, .commit = o->commit};
+        qp_window_options wo = {.window = o->window, .commit = o->commit, .segment = o->segment};
         qp_decoder_inputs in = {&dem, NULL, NULL, &wo};
         if (qp_decoder_open(id, &in, &dec, err) != 0) qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
     }
@@ -106,7 +107,15 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
     if (o->obs_in ? qp_shot_reader_open_split(&in, o->in, in_fmt, o->obs_in, obs_fmt, D, K, err)
                   : qp_shot_reader_open(&in, o->in, in_fmt, D, 0, err))
         goto done;
-    if (o->out && qp_shot_writer_open(&out, o->out, out_fmt, 0, K ? K : 1, err)) goto done;
+    // With --window under mpirun every rank decodes segments of each shot; rank 0 writes.
+    int rank = 0, size = 1;
+    if (o->window) {
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+    }
+    int open_rc = rank == 0 && o->out ? qp_shot_writer_open(&out, o->out, out_fmt, 0, K ? K : 1, err) : 0;
+    if (size > 1) MPI_Bcast(&open_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);  // the others must not wait for rank 0
+    if (open_rc) goto done;
     uint64_t KK = o->obs_in ? K : 0;
     size_t bpr = qp_bytes_per_record(D + KK), dbytes = qp_bytes_per_record(D), obytes = qp_bytes_per_record(K ? K : 1);
     records = qp_malloc(DECODE_BATCH * bpr);
@@ -119,7 +128,8 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
         if (got == 0) break;
         if (KK) qp_records_split(records, (size_t)got, D, K, dets, actual);
         else memcpy(dets, records, (size_t)got * dbytes);
-        if (qp_decoder_decode_batch(dec, dets, (size_t)got, dbytes, pred, NULL, err)) {
+        if (size > 1 ? qp_job_window_decode_batch(dec, dets, (size_t)got, dbytes, pred, MPI_COMM_WORLD, err)
+                     : qp_decoder_decode_batch(dec, dets, (size_t)got, dbytes, pred, NULL, err)) {
             qp_fail_prefix(err, "%s: shots %llu..", o->in, (unsigned long long)shots);
             goto done;
         }
@@ -133,7 +143,7 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
         out = NULL;
         if (qp_shot_writer_close(w, err)) goto done;
     }
-    if (o->obs_in) {
+    if (o->obs_in && rank == 0) {
         double lo, hi;
         qp_wilson_interval(errors, shots, 1.959963984540054, &lo, &hi);
         printf("shots %llu errors %llu ler %.6g ci95 [%.6g, %.6g]\n", (unsigned long long)shots,
@@ -169,6 +179,8 @@ int cmd_decode(int argc, char **argv) {
         {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train (needs --circuit)"},
         {"window", QP_OPT_U64, &o.window, "W", "decode in sliding windows of W rounds (long experiments; default: global)"},
         {"commit", QP_OPT_U64, &o.commit, "C", "with --window: rounds committed per window (default W/2)"},
+        {"segment", QP_OPT_U64, &o.segment, "S",
+         "with --window: rounds per segment; under mpirun the ranks decode a shot's segments in parallel (default 100 W)"},
     };
     int rc = qp_args_parse(argc, argv, "decode",
                            "Decode detection events with a matching decoder: mwpm (exact minimum-weight perfect matching), mwpm-corr\n"
@@ -189,7 +201,7 @@ int cmd_decode(int argc, char **argv) {
         return qp_usage_error("decode", "--decoder %s needs --model FILE and --circuit FILE (the model's layout)",
                               o.decoder);
     if (!needs_model && o.model) return qp_usage_error("decode", "--model is only for --decoder nn");
-    if (o.commit && !o.window) return qp_usage_error("decode", "--commit needs --window");
+    if ((o.commit || o.segment) && !o.window) return qp_usage_error("decode", "--commit and --segment need --window");
     if (needs_model && o.window) return qp_usage_error("decode", "--window is for the matching decoders");
     qp_shot_format fmts[3];
     const char *names[3] = {o.in_format, o.out_format, o.obs_in_format};
@@ -199,9 +211,14 @@ int cmd_decode(int argc, char **argv) {
             return qp_usage_error("decode", "unknown format '%s' for --%s (expected one of %s)", names[i], flags[i],
                                   qp_shot_format_names());
     qp_err err = {{0}};
-    if (needs_model) MPI_Init(&argc, &argv);  // model files are read through the HDF5 store
+    // Model files are read through the HDF5 store; windows spread one shot over the ranks.
+    int mpi = needs_model || o.window, rank = 0;
+    if (mpi) {
+        MPI_Init(&argc, &argv);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    }
     rc = run_decode(&o, (qp_decoder_id)id, fmts[0], fmts[1], fmts[2], &err);
-    if (rc != 0) fprintf(stderr, "qecpipe decode: %s\n", err.msg);
-    if (needs_model) MPI_Finalize();
+    if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe decode: %s\n", err.msg);
+    if (mpi) MPI_Finalize();
     return rc == 0 ? 0 : 1;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # qecpipe decode: predictions match PyMatching's on the shipped vectors, --obs-in counts
 # mistakes (= PyMatching's), --circuit gives the same answer, and bad input (record size not
-# fitting the model, non-graphlike DEM, usage errors) gets one line, a non-zero exit, and no
-# output file.
+# fitting the model, non-graphlike DEM, usage errors, bad windows) gets one line, a non-zero
+# exit, and no output file; --window decodes in windows, the same on 1 and 2 ranks.
 set -u
 bin=${QECPIPE_BIN:?}
 data=${QECPIPE_TEST_DATA:?}
@@ -86,6 +86,31 @@ for name in surface_x_d3_r3_p0.003 surface_x_d5_r5_p0.003; do
   check "$name uf: exit 0, mistakes $errors <= 1.3 x $expected + 3 sd" \
       '[ $st -eq 0 ] && awk -v a="$errors" -v b="$expected" "BEGIN{exit !(a <= 1.3*b + 3*sqrt(b))}"'
 done
+
+# Windowed decoding (--window W [--commit C]) of a folded 200-round model: on 1 and 2 ranks the
+# same predictions; bad windows are one line, exit 1, no output file.
+"$bin" gen --basis x --distance 3 --rounds 200 --noise si1000 --p 0.003 --out "$tmp/long.stim"
+"$bin" dem --circuit "$tmp/long.stim" --decompose-errors --fold-loops --out "$tmp/long.dem"
+"$bin" simulate --circuit "$tmp/long.stim" --shots 200 --seed 9 --out "$tmp/long.b8" --out-format b8
+"$bin" decode --dem "$tmp/long.dem" --in "$tmp/long.b8" --out "$tmp/glob.01"
+"$bin" decode --dem "$tmp/long.dem" --in "$tmp/long.b8" --out "$tmp/win1.01" --window 20 --commit 10; st=$?
+check "--window: exit 0" '[ $st -eq 0 ]'
+same=$(paste -d' ' "$tmp/glob.01" "$tmp/win1.01" | awk '$1==$2{a++} END{print a+0}')
+check "--window 20: same prediction as global on >= 97% of 200 shots ($same)" '[ "$same" -ge 194 ]'
+mpirun -n 2 "$bin" decode --dem "$tmp/long.dem" --in "$tmp/long.b8" --out "$tmp/win2.01" --window 20 --commit 10 \
+    --segment 40; st=$?
+"$bin" decode --dem "$tmp/long.dem" --in "$tmp/long.b8" --out "$tmp/seg1.01" --window 20 --commit 10 --segment 40
+check "--window on 2 ranks: exit 0, same predictions as 1 rank" '[ $st -eq 0 ] && cmp -s "$tmp/win2.01" "$tmp/seg1.01"'
+for bad in "--window 30 --commit 40:larger than the window of 30 rounds" \
+           "--window 2:not longer than the detector graph's time depth" \
+           "--window 20 --commit 20:leaves a buffer shorter than the detector graph's time depth"; do
+  args=${bad%%:*}; msg=${bad#*:}
+  "$bin" decode --dem "$tmp/long.dem" --in "$tmp/long.b8" --out "$tmp/bad.01" $args 2> "$tmp/err"; st=$?
+  check "$args: exit 1, one line naming it ($(cat "$tmp/err"))" \
+      '[ $st -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "$msg" "$tmp/err" && [ ! -e "$tmp/bad.01" ]'
+done
+"$bin" decode --dem "$tmp/long.dem" --in "$tmp/long.b8" --out "$tmp/bad.01" --commit 5 2> "$tmp/err"; st=$?
+check "--commit without --window: usage error" '[ $st -eq 2 ] && grep -q "need --window" "$tmp/err"'
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

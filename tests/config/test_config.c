@@ -334,6 +334,32 @@ Test(config, rounds_expressions_in_yaml) {
 
 // ---- error classes, each with its line:column ----
 
+// Decoding windows per experiment: window/commit in rounds, 0 when absent; commit needs a
+// window and may not exceed it.
+Test(config, window_and_commit) {
+    const char *head = "job: {name: t, seed: 1}\nexperiments:\n"
+                       "  - {code: surface, distance: 5, rounds: 1000, basis: x, noise: {model: si1000, p: 0.001}, "
+                       "max_shots: 10";
+    char yaml[512];
+    qp_config cfg;
+    snprintf(yaml, sizeof yaml, "%s, window: 60, commit: 20}\n", head);
+    load_ok(yaml, &cfg);
+    cr_expect_eq(cfg.experiments[0].window, 60);
+    cr_expect_eq(cfg.experiments[0].commit, 20);
+    qp_config_free(&cfg);
+    snprintf(yaml, sizeof yaml, "%s}\n", head);
+    load_ok(yaml, &cfg);
+    cr_expect_eq(cfg.experiments[0].window, 0, "no window: the job decides (global for small models)");
+    cr_expect_eq(cfg.experiments[0].commit, 0);
+    qp_config_free(&cfg);
+    snprintf(yaml, sizeof yaml, "%s, commit: 20}\n", head);
+    expect_error_at(yaml, "20", 0, "experiments[0].commit: 'commit' needs 'window'");
+    snprintf(yaml, sizeof yaml, "%s, window: 60, commit: 61}\n", head);
+    expect_error_at(yaml, "61", 0, "experiments[0].commit");
+    snprintf(yaml, sizeof yaml, "%s, window: 0}\n", head);
+    expect_error_at(yaml, "0}", 0, "experiments[0].window");
+}
+
 Test(config, error_unknown_key_lists_valid_keys) {
     const char *yaml = "job:\n  name: t\n  seed: 1\n"
                        "experiments:\n"
@@ -344,7 +370,7 @@ Test(config, error_unknown_key_lists_valid_keys) {
                        "    max_shots: 100\n";
     expect_error_at(yaml, "nosie", 0,
                     "experiments[0]: unknown key 'nosie' (valid keys: code, distance, rounds, basis, noise, circuit, "
-                    "name, decoders, max_shots, max_errors, model)");
+                    "name, decoders, max_shots, max_errors, model, window, commit)");
     expect_error_at("job: {name: t, seed: 1, outptu: x.h5}\nexperiments: []\n", "outptu", 0,
                     "job: unknown key 'outptu' (valid keys: name, seed, output, store_samples, shots_per_task, stages)");
     expect_error_at("job: {name: t, seed: 1}\nexperiment: []\n", "experiment:", 0,

@@ -24,43 +24,7 @@
 #include "workers/dem/dem.h"
 #include "workers/util/rng.h"
 
-// Repetition code d=3, R rounds: detectors 2r, 2r+1; data errors p, measurement errors q.
-#define REP_ROUNDS 300
-static const char *rep_dem =
-    "error(0.011) D0 L0\nerror(0.008) D0 D1\nerror(0.013) D1\n"
-    "repeat 299 {\n"
-    "  error(0.009) D0 D2\n  error(0.012) D1 D3\n"
-    "  error(0.011) D2 L0\n  error(0.008) D2 D3\n  error(0.013) D3\n"
-    "  shift_detectors 2\n"
-    "}\n"
-    "error(0.009) D0 D2\nerror(0.012) D1 D3\n";
-
-// Samples n shots of rep_dem: dets (n, bytes) b8, obs (n) actual flips.
-static void sample_rep(uint64_t seed, size_t n, uint8_t *dets, size_t bytes, uint8_t *obs) {
-    uint64_t s = seed;
-    memset(dets, 0, n * bytes);
-    for (size_t k = 0; k < n; k++) {
-        uint8_t *rec = dets + k * bytes;
-        obs[k] = 0;
-#define FLIP(d) (rec[(d) >> 3] ^= (uint8_t)(1u << ((d) & 7)))
-#define DRAW(p) (((s = s * 6364136223846793005ull + 1442695040888963407ull) >> 11) * 0x1.0p-53 < (p))
-        for (int r = 0; r < REP_ROUNDS; r++) {
-            int a = 2 * r, b = 2 * r + 1;
-            if (r > 0) {
-                if (DRAW(0.009)) FLIP(a - 2), FLIP(a);
-                if (DRAW(0.012)) FLIP(b - 2), FLIP(b);
-            }
-            if (DRAW(0.011)) FLIP(a), obs[k] ^= 1;
-            if (DRAW(0.008)) FLIP(a), FLIP(b);
-            if (DRAW(0.013)) FLIP(b);
-        }
-        int a = 2 * REP_ROUNDS, b = a + 1;  // the tail: final time-like errors
-        if (DRAW(0.009)) FLIP(a - 2), FLIP(a);
-        if (DRAW(0.012)) FLIP(b - 2), FLIP(b);
-#undef FLIP
-#undef DRAW
-    }
-}
+#include "tests/decode/rep_model.h"
 
 static void parse(qp_dem *d, const char *text) {
     qp_err err = {{0}};
@@ -68,31 +32,66 @@ static void parse(qp_dem *d, const char *text) {
     cr_assert_eq(qp_dem_parse(d, text, "test.dem", &err), 0, "%s", err.msg);
 }
 
+// The committed regions of a plan tile the model: SLIDE [lo, commit_end), ENTRY
+// [keep_from, commit_end), SEAM [lo, hi), in detector order without gaps or overlaps.
+static void check_plan_tiles(const qp_window *w, uint64_t num_detectors) {
+    const qp_window_span *sp;
+    size_t n = qp_window_plan(w, &sp);
+    uint64_t *from = malloc(n * sizeof *from), *to = malloc(n * sizeof *to);
+    for (size_t j = 0; j < n; j++) {
+        from[j] = sp[j].kind == QP_WINDOW_SEAM ? sp[j].lo : sp[j].keep_from;
+        to[j] = sp[j].kind == QP_WINDOW_SEAM ? sp[j].hi : sp[j].commit_end;
+        cr_expect(sp[j].lo <= from[j] && from[j] < to[j] && to[j] <= sp[j].hi && sp[j].hi <= num_detectors,
+                  "span %zu: [%llu, %llu) commits [%llu, %llu)", j, (unsigned long long)sp[j].lo,
+                  (unsigned long long)sp[j].hi, (unsigned long long)from[j], (unsigned long long)to[j]);
+    }
+    for (size_t i = 1; i < n; i++)  // sort by start (n is small)
+        for (size_t j = i; j > 0 && from[j - 1] > from[j]; j--) {
+            uint64_t t = from[j]; from[j] = from[j - 1]; from[j - 1] = t;
+            t = to[j]; to[j] = to[j - 1]; to[j - 1] = t;
+        }
+    uint64_t at = 0;
+    for (size_t j = 0; j < n; j++) {
+        cr_expect_eq(from[j], at, "committed regions tile the model (gap or overlap at %llu)", (unsigned long long)at);
+        at = to[j];
+    }
+    cr_expect_eq(at, num_detectors, "the last window commits the rest");
+    free(from), free(to);
+}
+
 Test(window, layout_of_folded_model) {
     qp_dem d;
     parse(&d, rep_dem);
     qp_err err = {{0}};
     qp_window_layout l;
-    qp_window_options o = {.window = 20, .commit = 10};
+    qp_window_options o = {.window = 20, .commit = 10, .segment = 60};
     cr_assert_eq(qp_window_layout_of(&d, &o, &l, &err), 0, "%s", err.msg);
     cr_expect_eq(l.head, 0, "the repeat starts at detector 0 (the head's errors use D0, D1)");
     cr_expect_eq(l.step, 2);
     cr_expect_eq(l.iterations, 299);
     cr_expect_eq(l.period, 1);
     cr_expect_eq(l.depth_its, 1);
-    cr_expect_eq(l.num_windows, 1 + (299 - 20 + 9) / 10);
-    uint64_t lo, hi, ce, prev_ce = 0;
-    for (uint64_t j = 0; j < l.num_windows; j++) {  // windows tile the model, commits follow each other
-        qp_window_range(&l, j, &lo, &hi, &ce);
-        cr_expect_eq(lo, prev_ce, "window %llu starts at its predecessor's commit line", (unsigned long long)j);
-        cr_expect(ce <= hi && hi <= l.num_detectors && lo < ce);
-        prev_ce = ce;
-    }
-    cr_expect_eq(prev_ce, d.num_detectors, "the last window commits the rest");
+    cr_expect_eq(l.buffer_its, 10);
+    cr_expect_eq(l.num_segments, (299 + 10) / (60 + 10));
+    qp_decoder *dec = qp_decoder_create_windowed("mwpm", &d, &o, &err);
+    cr_assert(dec, "%s", err.msg);
+    const qp_window_span *sp;
+    size_t n = qp_window_plan(qp_decoder_window(dec), &sp), seams = 0, entries = 0;
+    for (size_t j = 0; j < n; j++) seams += sp[j].kind == QP_WINDOW_SEAM, entries += sp[j].kind == QP_WINDOW_ENTRY;
+    cr_expect_eq(seams, l.num_segments - 1);
+    cr_expect_eq(entries, l.num_segments - 1);
+    check_plan_tiles(qp_decoder_window(dec), d.num_detectors);
+    qp_decoder_free(dec);
+    o.segment = 0;  // default: one segment here (100 windows > 300 rounds)
+    dec = qp_decoder_create_windowed("mwpm", &d, &o, &err);
+    cr_assert(dec, "%s", err.msg);
+    cr_expect_eq(qp_window_get_layout(qp_decoder_window(dec))->num_segments, 1);
+    check_plan_tiles(qp_decoder_window(dec), d.num_detectors);
+    qp_decoder_free(dec);
     qp_dem_free(&d);
 }
 
-static void compare_rep(const char *kind) {
+static void compare_rep(const char *kind, uint64_t segment) {
     qp_dem d;
     parse(&d, rep_dem);
     qp_err err = {{0}};
@@ -101,7 +100,7 @@ static void compare_rep(const char *kind) {
     sample_rep(7, n, dets, bytes, obs);
     qp_decoder *global = qp_decoder_create("mwpm", &d, &err);
     cr_assert(global, "%s", err.msg);
-    qp_window_options o = {.window = 24, .commit = 12};
+    qp_window_options o = {.window = 24, .commit = 12, .segment = segment};
     qp_decoder *win = qp_decoder_create_windowed(kind, &d, &o, &err);
     cr_assert(win, "%s", err.msg);
     cr_assert_eq(qp_decoder_num_detectors(win), d.num_detectors);
@@ -110,8 +109,8 @@ static void compare_rep(const char *kind) {
     size_t mg = 0, mw = 0, same = 0;
     for (size_t k = 0; k < n; k++) mg += pg[k] != obs[k], mw += pw[k] != obs[k], same += pg[k] == pw[k];
     double p = (double)mg / (double)n, sigma = sqrt((double)n * p * (1 - p));
-    printf("window %s: %zu shots, mistakes windowed %zu global mwpm %zu (3 sigma = %.1f), same prediction %zu\n",
-           kind, n, mw, mg, 3 * sigma, same);
+    printf("window %s (segment %llu): %zu shots, mistakes windowed %zu global mwpm %zu (3 sigma = %.1f), same prediction %zu\n",
+           kind, (unsigned long long)segment, n, mw, mg, 3 * sigma, same);
     cr_expect(mg > 20, "the model is noisy enough to test anything (%zu mistakes)", mg);
     cr_expect(fabs((double)mw - (double)mg) <= 3 * sigma, "%s windowed %zu vs global %zu mistakes", kind, mw, mg);
     cr_expect(same >= 0.97 * (double)n, "%s: same prediction on %zu of %zu shots", kind, same, n);
@@ -121,9 +120,53 @@ static void compare_rep(const char *kind) {
     qp_dem_free(&d);
 }
 
-Test(window, mwpm_matches_global_on_folded_model) { compare_rep("mwpm"); }
-Test(window, uf_matches_global_on_folded_model) { compare_rep("uf"); }
-Test(window, corr_matches_global_on_folded_model) { compare_rep("mwpm-corr"); }
+Test(window, mwpm_matches_global_on_folded_model) { compare_rep("mwpm", 0); }
+Test(window, uf_matches_global_on_folded_model) { compare_rep("uf", 0); }
+Test(window, corr_matches_global_on_folded_model) { compare_rep("mwpm-corr", 0); }
+// Six segments of 36 rounds: five seams decoded in the second layer.
+Test(window, segments_match_global_on_folded_model) {
+    compare_rep("mwpm", 36);
+    compare_rep("uf", 36);
+}
+
+// The two layers split across "ranks": segments r, r + R, ... decoded separately and the
+// seams given every flip give exactly the one-process prediction, for R = 1, 2, 3.
+Test(window, split_segments_give_the_same_prediction) {
+    qp_dem d;
+    parse(&d, rep_dem);
+    qp_err err = {{0}};
+    size_t n = 200, bytes = (d.num_detectors + 7) / 8;
+    uint8_t *dets = malloc(n * bytes), *obs = malloc(n);
+    sample_rep(11, n, dets, bytes, obs);
+    qp_window_options o = {.window = 24, .commit = 12, .segment = 36};
+    qp_decoder *dec = qp_decoder_create_windowed("mwpm", &d, &o, &err);
+    cr_assert(dec, "%s", err.msg);
+    qp_window *w = qp_decoder_window(dec);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t whole;
+        cr_assert_eq(qp_window_decode_b8(w, dets + k * bytes, &whole, NULL, &err), 0, "%s", err.msg);
+        for (uint64_t R = 1; R <= 3; R++) {
+            uint64_t pred = 0, part, *all = NULL;
+            size_t num_all = 0;
+            for (uint64_t r = 0; r < R; r++) {
+                const uint64_t *fl;
+                size_t nf;
+                cr_assert_eq(qp_window_decode_segments(w, dets + k * bytes, r, R, &part, NULL, &fl, &nf, &err), 0);
+                pred ^= part;
+                all = realloc(all, (num_all + nf + 1) * sizeof *all);
+                memcpy(all + num_all, fl, nf * sizeof *fl);
+                num_all += nf;
+            }
+            cr_assert_eq(qp_window_decode_seams(w, dets + k * bytes, all, num_all, &part, NULL, &err), 0);
+            pred ^= part;
+            cr_expect_eq(pred, whole, "shot %zu, %llu parts", k, (unsigned long long)R);
+            free(all);
+        }
+    }
+    qp_decoder_free(dec);
+    free(dets), free(obs);
+    qp_dem_free(&d);
+}
 
 Test(window, model_without_repeat_is_one_global_window) {
     char path[4096];
@@ -141,7 +184,8 @@ Test(window, model_without_repeat_is_one_global_window) {
     qp_window_options o = {.window = 10};
     qp_decoder *g = qp_decoder_create("mwpm", &d, &err), *w = qp_decoder_create_windowed("mwpm", &d, &o, &err);
     cr_assert(g && w, "%s", err.msg);
-    cr_expect_eq(qp_decoder_window_layout(w)->num_windows, 1);
+    const qp_window_span *sp;
+    cr_expect_eq(qp_window_plan(qp_decoder_window(w), &sp), 1);
     uint8_t *pg = malloc(n), *pw = malloc(n);
     cr_assert_eq(qp_decoder_decode_batch(g, dets, n, bytes, pg, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(qp_decoder_decode_batch(w, dets, n, bytes, pw, NULL, &err), 0, "%s", err.msg);
@@ -178,8 +222,10 @@ Test(window, thousand_round_vectors_within_statistics_of_pymatching, .timeout = 
         snprintf(path, sizeof path, "%.3000s/%.200s.pymatching.01", dir, cases[c].name);
         char *pm = qp_test_read_file(path, &plen);
         cr_assert(dets && obs && pm && len == cases[c].shots * bytes && olen == cases[c].shots);
-        size_t n = qp_test_quick() ? 500 : cases[c].shots;
-        qp_window_options o = {.window = 50};
+        for (int segmented = 0; segmented < 2; segmented++) {
+        // Default segments (one here), then 100-round segments: nine seams per shot.
+        size_t n = qp_test_quick() ? 500 : segmented ? cases[c].shots / 5 : cases[c].shots;
+        qp_window_options o = {.window = 50, .segment = segmented ? 100 : 0};
         qp_decoder *w = qp_decoder_create_windowed("mwpm", &d, &o, &err);
         cr_assert(w, "%s", err.msg);
         uint8_t *pred = malloc(n);
@@ -192,14 +238,17 @@ Test(window, thousand_round_vectors_within_statistics_of_pymatching, .timeout = 
         }
         if (n == cases[c].shots) cr_expect_eq(pm_mistakes, cases[c].pm_mistakes, "MANIFEST agrees with its files");
         double p = (double)pm_mistakes / (double)n, sigma = sqrt((double)n * p * (1 - p));
-        printf("window W=50 %s: %zu shots, %zu windows, mistakes %zu, PyMatching global %zu (3 sigma = %.1f), "
-               "same prediction %zu\n", cases[c].name, n, (size_t)qp_decoder_window_layout(w)->num_windows,
+        printf("window W=50 segment %llu %s: %zu shots, %zu segments, mistakes %zu, PyMatching global %zu (3 sigma = %.1f), "
+               "same prediction %zu\n", (unsigned long long)o.segment, cases[c].name, n,
+               (size_t)qp_window_get_layout(qp_decoder_window(w))->num_segments,
                mistakes, pm_mistakes, 3 * sigma, same);
         cr_expect(fabs((double)mistakes - (double)pm_mistakes) <= 3 * sigma, "%s: %zu vs %zu", cases[c].name,
                   mistakes, pm_mistakes);
         cr_expect(same >= 0.99 * (double)n, "%s: same prediction on %zu of %zu shots", cases[c].name, same, n);
         qp_decoder_free(w);
-        free(dets), free(obs), free(pm), free(pred);
+        free(pred);
+        }
+        free(dets), free(obs), free(pm);
         qp_dem_free(&d);
         tested++;
     }

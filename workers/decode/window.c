@@ -123,11 +123,8 @@ static int layout_with(const qp_dem *dem, const main_repeat *m, const qp_window_
         return qp_fail(err, "commit region of %llu rounds is larger than the window of %llu rounds",
                        (unsigned long long)C, (unsigned long long)W);
     if (C == 0) C = 1;
-    if (m->index < 0 || m->body.shift <= 0) {  // nothing to slide over: one global window
-        l->num_windows = 1;
-        l->head = dem->num_detectors;
-        return 0;
-    }
+    l->num_segments = 1;
+    if (m->index < 0 || m->body.shift <= 0) return 0;  // nothing to slide over: one global window
     const qp_dem_instr *rep = &dem->top.instrs[m->index];
     l->head = (uint64_t)m->head;
     l->step = (uint64_t)m->body.shift;
@@ -148,9 +145,13 @@ static int layout_with(const qp_dem *dem, const main_repeat *m, const qp_window_
                             "the detector graph's time depth (%llu rounds); use a commit of at most %llu",
                        (unsigned long long)W, (unsigned long long)C, (unsigned long long)depth_rounds,
                        (unsigned long long)((l->window_its - l->depth_its) * l->period));
-    l->num_windows = l->iterations > l->window_its
-                         ? 1 + (l->iterations - l->window_its + l->commit_its - 1) / l->commit_its
-                         : 1;
+    l->buffer_its = l->window_its - l->commit_its;
+    uint64_t S = opt->segment ? opt->segment : QP_WINDOW_SEGMENT_WINDOWS * W;
+    l->segment_its = (S + l->period - 1) / l->period;
+    if (l->segment_its < l->window_its) l->segment_its = l->window_its;
+    uint64_t P = l->segment_its + l->buffer_its;
+    l->num_segments = (l->iterations + l->buffer_its) / P;
+    if (l->num_segments == 0) l->num_segments = 1;
     return 0;
 }
 
@@ -161,21 +162,60 @@ int qp_window_layout_of(const qp_dem *dem, const qp_window_options *opt, qp_wind
     return layout_with(dem, &m, opt, out, err);
 }
 
-void qp_window_range(const qp_window_layout *l, uint64_t j, uint64_t *lo, uint64_t *hi,
-                     uint64_t *commit_end) {
-    if (l->num_windows == 1) {
-        *lo = 0;
-        *hi = *commit_end = l->num_detectors;
-        return;
+// The first detector of repeat iteration x (the head belongs to iteration 0, the tail to the
+// last one).
+static uint64_t det_at(const qp_window_layout *l, int64_t x) {
+    if (x <= 0) return 0;
+    if ((uint64_t)x >= l->iterations) return l->num_detectors;
+    return l->head + (uint64_t)x * l->step;
+}
+
+// Segment s's core, in iterations [*a, *e).
+static void segment_core(const qp_window_layout *l, uint64_t s, int64_t *a, int64_t *e) {
+    uint64_t P = l->segment_its + l->buffer_its;
+    *a = (int64_t)(s * P);
+    *e = s + 1 == l->num_segments ? (int64_t)l->iterations : (int64_t)(s * P + l->segment_its);
+}
+
+// Appends the windows of the plan (see window.h); spans may be NULL to count only.
+static size_t make_plan(const qp_window_layout *l, qp_window_span *spans) {
+    size_t n = 0;
+    if (l->iterations == 0) {  // one global window
+        uint64_t D = l->num_detectors;
+        if (spans) spans[0] = (qp_window_span){.hi = D, .commit_end = D, .core_hi = D, .kind = QP_WINDOW_SLIDE};
+        return 1;
     }
-    uint64_t first = j * l->commit_its;
-    *lo = j == 0 ? 0 : l->head + first * l->step;
-    if (j + 1 == l->num_windows) {
-        *hi = *commit_end = l->num_detectors;
-    } else {
-        *hi = l->head + (first + l->window_its) * l->step;
-        *commit_end = l->head + (first + l->commit_its) * l->step;
+    int64_t W = (int64_t)l->window_its, C = (int64_t)l->commit_its, buf = (int64_t)l->buffer_its;
+    int64_t N = (int64_t)l->iterations;
+    for (uint64_t s = 0; s < l->num_segments; s++) {
+        int64_t a, e;
+        segment_core(l, s, &a, &e);
+        int64_t right = e < N ? buf : 0;
+        for (int64_t start = a;; start += C) {
+            int entry = start == a && a > 0;
+            int last = start + W >= e + right;
+            qp_window_span sp = {
+                .lo = det_at(l, entry ? a - buf : start),
+                .hi = det_at(l, last ? e + right : start + W),
+                .commit_end = det_at(l, last ? e : start + C),
+                .keep_from = det_at(l, entry ? a : start),
+                .core_hi = det_at(l, e),
+                .segment = (uint32_t)s,
+                .kind = entry ? QP_WINDOW_ENTRY : QP_WINDOW_SLIDE,
+            };
+            if (spans) spans[n] = sp;
+            n++;
+            if (last) break;
+        }
+        if (s + 1 < l->num_segments) {  // the seam to the next segment's core
+            uint64_t lo = det_at(l, e), hi = det_at(l, e + buf);
+            if (spans)
+                spans[n] = (qp_window_span){.lo = lo, .hi = hi, .commit_end = hi, .keep_from = lo, .core_hi = hi,
+                                            .segment = (uint32_t)s, .kind = QP_WINDOW_SEAM};
+            n++;
+        }
     }
+    return n;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -183,6 +223,8 @@ void qp_window_range(const qp_window_layout *l, uint64_t j, uint64_t *lo, uint64
 
 typedef struct {
     uint64_t lo, hi;
+    int open_below;    // detectors below lo leave the component (an open past) instead of dropping it
+    int closed_above;  // a detector at or above hi drops the component (a committed future)
     qp_dem *out;
     uint64_t *buf;
     size_t cap;
@@ -203,9 +245,10 @@ static void cut_error(cutter *c, const qp_dem_instr *in, int64_t shift) {
             c->buf[n++] = t;
         } else {
             int64_t d = (int64_t)t + shift;
-            if (d < (int64_t)c->lo) past = 1;
+            if (d < (int64_t)c->lo) past |= !c->open_below;
             else if (d < (int64_t)c->hi) c->buf[n++] = (uint64_t)d - c->lo, inside = 1;
-            // d >= hi: dropped; the component ends at the future boundary
+            else past |= c->closed_above;
+            // d >= hi (or below lo, open): dropped; the component ends at the window's boundary
         }
     }
     if (!any_inside) return;
@@ -241,9 +284,11 @@ static void cut_block(cutter *c, const qp_dem_block *b, int64_t *shift) {
     }
 }
 
-static int window_model(const qp_dem *dem, uint64_t lo, uint64_t hi, qp_dem *out, qp_err *err) {
+static int window_model(const qp_dem *dem, const qp_window_span *sp, qp_dem *out, qp_err *err) {
+    uint64_t lo = sp->lo, hi = sp->hi;
     qp_dem_init(out);
-    cutter c = {.lo = lo, .hi = hi, .out = out};
+    cutter c = {.lo = lo, .hi = hi, .open_below = sp->kind == QP_WINDOW_ENTRY,
+                .closed_above = sp->kind == QP_WINDOW_SEAM, .out = out};
     int64_t shift = 0;
     cut_block(&c, &dem->top, &shift);
     free(c.buf);
@@ -264,26 +309,28 @@ static int window_model(const qp_dem *dem, uint64_t lo, uint64_t hi, qp_dem *out
 struct qp_window {
     qp_window_layout layout;
     uint32_t num_observables;
-    // decoder_of[j] indexes decoders[]; interior windows share one.
-    uint32_t *decoder_of;        // (num_windows)
-    qp_decoder **decoders;       // (num_decoders)
+    qp_window_span *plan;        // (num_spans) every window of a shot, in order
+    size_t num_spans;
+    qp_decoder **decoders;       // (num_decoders) interior windows of one kind and size share one
     uint32_t num_decoders;
     // Per-shot scratch.
-    uint8_t *events;             // (ceil(num_detectors/8)) the shot's events with the carry applied
-    uint8_t *window_rec;         // (ceil(largest window/8)) one window's b8 record
+    uint8_t *events;             // (ceil(num_detectors/8)) the shot's events with the carries applied
+    uint8_t *window_rec;         // (ceil(widest window/8)) one window's b8 record
+    uint64_t *flips;             // (num_flips) seam detectors flipped by committed segment edges
+    size_t num_flips, cap_flips;
     uint8_t pred[8];
 };
 
-// True when window j's model is a translate of every other such window: the repeat passes
-// whose errors reach it all exist, and no error outside the repeat reaches it.
-static int is_interior(const qp_window_layout *l, const main_repeat *m, uint64_t j) {
-    if (l->num_windows == 1 || j == 0 || j + 1 == l->num_windows) return 0;
-    uint64_t lo, hi, ce;
-    qp_window_range(l, j, &lo, &hi, &ce);
+// True when the span's model is a translate of every other interior span of the same kind and
+// size: the repeat passes whose errors reach [lo, hi) all exist, and no error outside the
+// repeat reaches it.
+static int is_interior(const qp_window_layout *l, const main_repeat *m, const qp_window_span *sp) {
+    if (l->iterations == 0 || sp->lo < l->head || sp->hi >= l->num_detectors) return 0;
     int64_t k = (int64_t)l->step, base = (int64_t)l->head;
-    int64_t first = ceil_div((int64_t)lo - base - m->body.hi, k);
-    int64_t last = floor_div((int64_t)hi - 1 - base - m->body.lo, k);
-    return first >= 0 && last < (int64_t)l->iterations && m->head_hi < (int64_t)lo && m->tail_lo >= (int64_t)hi;
+    int64_t first = ceil_div((int64_t)sp->lo - base - m->body.hi, k);
+    int64_t last = floor_div((int64_t)sp->hi - 1 - base - m->body.lo, k);
+    return first >= 0 && last < (int64_t)l->iterations && m->head_hi < (int64_t)sp->lo &&
+           m->tail_lo >= (int64_t)sp->hi;
 }
 
 qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window_options *opt,
@@ -297,21 +344,23 @@ qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window
     qp_window *w = qp_calloc(1, sizeof *w);
     w->layout = l;
     w->num_observables = dem->num_observables;
-    w->decoder_of = qp_malloc(l.num_windows * sizeof *w->decoder_of);
-    long shared = -1;
+    w->num_spans = make_plan(&l, NULL);
+    w->plan = qp_malloc(w->num_spans * sizeof *w->plan);
+    make_plan(&l, w->plan);
+    // Shared decoders of interior spans, by kind: (size, decoder index) pairs.
+    struct { uint64_t size; uint32_t dec; int kind; } shared[16];
+    int num_shared = 0;
     uint64_t widest = 1;
-    for (uint64_t j = 0; j < l.num_windows; j++) {
-        int interior = is_interior(&l, &m, j);
-        if (interior && shared >= 0) {
-            w->decoder_of[j] = (uint32_t)shared;
-            continue;
-        }
-        uint64_t lo, hi, ce;
-        qp_window_range(&l, j, &lo, &hi, &ce);
-        if (hi - lo > widest) widest = hi - lo;
+    for (size_t j = 0; j < w->num_spans; j++) {
+        qp_window_span *sp = &w->plan[j];
+        int interior = is_interior(&l, &m, sp), found = 0;
+        for (int i = 0; interior && i < num_shared && !found; i++)
+            if (shared[i].kind == sp->kind && shared[i].size == sp->hi - sp->lo) sp->decoder = shared[i].dec, found = 1;
+        if (found) continue;
+        if (sp->hi - sp->lo > widest) widest = sp->hi - sp->lo;
         qp_dem wd;
         qp_decoder *dec = NULL;
-        if (window_model(dem, lo, hi, &wd, err) == 0) dec = qp_decoder_create(kind, &wd, err);
+        if (window_model(dem, sp, &wd, err) == 0) dec = qp_decoder_create(kind, &wd, err);
         qp_dem_free(&wd);
         if (dec && qp_decoder_graph(dec)->has_base_flip) {
             qp_decoder_free(dec);
@@ -319,16 +368,16 @@ qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window
             qp_fail(err, "an error has probability above 0.5: windowed decoding does not support that");
         }
         if (!dec) {
-            qp_fail_prefix(err, "window %llu (detectors %llu..%llu)", (unsigned long long)j,
-                           (unsigned long long)lo, (unsigned long long)hi - 1);
-            w->layout.num_windows = j;
+            qp_fail_prefix(err, "window of detectors %llu..%llu", (unsigned long long)sp->lo,
+                           (unsigned long long)sp->hi - 1);
             qp_window_free(w);
             return NULL;
         }
         w->decoders = qp_realloc(w->decoders, (w->num_decoders + 1) * sizeof *w->decoders);
         w->decoders[w->num_decoders] = dec;
-        w->decoder_of[j] = w->num_decoders++;
-        if (interior) shared = (long)w->decoder_of[j];
+        sp->decoder = w->num_decoders++;
+        if (interior && num_shared < 16)
+            shared[num_shared++] = (typeof(shared[0])){sp->hi - sp->lo, sp->decoder, sp->kind};
     }
     w->events = qp_malloc((l.num_detectors + 7) / 8 + 1);
     w->window_rec = qp_malloc((widest + 7) / 8 + 1);
@@ -339,16 +388,22 @@ void qp_window_free(qp_window *w) {
     if (!w) return;
     for (uint32_t i = 0; i < w->num_decoders; i++) qp_decoder_free(w->decoders[i]);
     free(w->decoders);
-    free(w->decoder_of);
+    free(w->plan);
     free(w->events);
     free(w->window_rec);
+    free(w->flips);
     free(w);
 }
 
 const qp_window_layout *qp_window_get_layout(const qp_window *w) { return &w->layout; }
 uint32_t qp_window_num_observables(const qp_window *w) { return w->num_observables; }
+size_t qp_window_plan(const qp_window *w, const qp_window_span **spans) {
+    *spans = w->plan;
+    return w->num_spans;
+}
 
 static int bit(const uint8_t *b, uint64_t i) { return (b[i >> 3] >> (i & 7)) & 1; }
+static void flip(uint8_t *b, uint64_t i) { b[i >> 3] ^= (uint8_t)(1u << (i & 7)); }
 
 // The observable mask and integer weight of edge {a, b} of g (b may be the boundary).
 static void edge_of(const qp_matching_graph *g, uint32_t a, uint32_t b, uint64_t *obs, int64_t *wt) {
@@ -366,46 +421,94 @@ static void edge_of(const qp_matching_graph *g, uint32_t a, uint32_t b, uint64_t
     *obs = 0, *wt = 0;  // not an edge: decoders only report graph edges
 }
 
-int qp_window_decode_b8(qp_window *w, const uint8_t *dets, uint64_t *obs_out, double *weight_out,
-                        qp_err *err) {
-    const qp_window_layout *l = &w->layout;
-    memcpy(w->events, dets, (l->num_detectors + 7) / 8);
+// Decodes one span on w->events: commits its edges into *obs / *weight, flips the carried
+// detectors in w->events and appends the seam detectors to w->flips.
+static int decode_span(qp_window *w, const qp_window_span *sp, uint64_t *obs, double *weight, qp_err *err) {
+    uint64_t lo = sp->lo, n = sp->hi - sp->lo;
+    memset(w->window_rec, 0, (n + 7) / 8);
+    for (uint64_t i = 0; i < n; i++)
+        if (bit(w->events, lo + i)) w->window_rec[i >> 3] |= (uint8_t)(1u << (i & 7));
+    qp_decoder *dec = w->decoders[sp->decoder];
+    if (qp_decoder_decode_batch(dec, w->window_rec, 1, (n + 7) / 8, w->pred, NULL, err))
+        return qp_fail_prefix(err, "window of detectors %llu..%llu", (unsigned long long)lo,
+                              (unsigned long long)sp->hi - 1);
+    const qp_matching_graph *g = qp_decoder_graph(dec);
+    const uint32_t *edges;
+    size_t ne = qp_decoder_last_correction(dec, &edges);
+    for (size_t e = 0; e < ne; e++) {
+        uint64_t ends[2] = {lo + edges[2 * e], edges[2 * e + 1] == QP_MG_BOUNDARY ? UINT64_MAX : lo + edges[2 * e + 1]};
+        uint64_t low = ends[0] < ends[1] ? ends[0] : ends[1];
+        uint64_t high = ends[1] == UINT64_MAX ? ends[0] : (ends[0] > ends[1] ? ends[0] : ends[1]);
+        // 3. Commit edges that start before the commit line and reach the kept region.
+        if (low >= sp->commit_end || high < sp->keep_from) continue;
+        uint64_t eo;
+        int64_t ew;
+        edge_of(g, edges[2 * e], edges[2 * e + 1], &eo, &ew);
+        *obs ^= eo;
+        *weight += (double)ew / g->scale;
+        for (int t = 0; t < 2; t++) {
+            uint64_t d = ends[t];
+            if (d == UINT64_MAX || (d >= sp->keep_from && d < sp->commit_end)) continue;
+            if (d < sp->keep_from || d >= sp->core_hi) {  // into a seam: decoded after the segments
+                qp_grow(w->flips, w->cap_flips, w->num_flips + 1);
+                w->flips[w->num_flips++] = d;
+            } else {  // carried into the segment's next window
+                flip(w->events, d);
+            }
+        }
+    }
+    return 0;
+}
+
+int qp_window_decode_segments(qp_window *w, const uint8_t *dets, uint64_t first, uint64_t stride,
+                              uint64_t *obs_out, double *weight_out, const uint64_t **flips,
+                              size_t *num_flips, qp_err *err) {
+    memcpy(w->events, dets, (w->layout.num_detectors + 7) / 8);
+    w->num_flips = 0;
     uint64_t obs = 0;
     double weight = 0;
-    for (uint64_t j = 0; j < l->num_windows; j++) {
-        uint64_t lo, hi, ce;
-        qp_window_range(l, j, &lo, &hi, &ce);
-        uint64_t n = hi - lo;
-        memset(w->window_rec, 0, (n + 7) / 8);
-        for (uint64_t i = 0; i < n; i++)
-            if (bit(w->events, lo + i)) w->window_rec[i >> 3] |= (uint8_t)(1u << (i & 7));
-        qp_decoder *dec = w->decoders[w->decoder_of[j]];
-        if (qp_decoder_decode_batch(dec, w->window_rec, 1, (n + 7) / 8, w->pred, NULL, err))
-            return qp_fail_prefix(err, "window %llu (detectors %llu..%llu)", (unsigned long long)j,
-                                  (unsigned long long)lo, (unsigned long long)hi - 1);
-        // 3. Commit the edges that start before the commit line; carry their far ends.
-        const qp_matching_graph *g = qp_decoder_graph(dec);
-        const uint32_t *edges;
-        size_t ne = qp_decoder_last_correction(dec, &edges);
-        for (size_t e = 0; e < ne; e++) {
-            uint32_t a = edges[2 * e], b = edges[2 * e + 1];
-            uint32_t low = b == QP_MG_BOUNDARY || a < b ? a : b;
-            if (lo + low >= ce) continue;
-            uint64_t eo;
-            int64_t ew;
-            edge_of(g, a, b, &eo, &ew);
-            obs ^= eo;
-            weight += (double)ew / g->scale;
-            uint32_t ends[2] = {a, b};
-            for (int t = 0; t < 2; t++)
-                if (ends[t] != QP_MG_BOUNDARY && lo + ends[t] >= ce) {
-                    uint64_t d = lo + ends[t];
-                    w->events[d >> 3] ^= (uint8_t)(1u << (d & 7));
-                }
-        }
+    for (size_t j = 0; j < w->num_spans; j++) {
+        const qp_window_span *sp = &w->plan[j];
+        if (sp->kind == QP_WINDOW_SEAM || sp->segment < first || (sp->segment - first) % stride) continue;
+        if (decode_span(w, sp, &obs, &weight, err)) return -1;
     }
     *obs_out = obs;
     if (weight_out) *weight_out = weight;
+    *flips = w->flips;
+    *num_flips = w->num_flips;
+    return 0;
+}
+
+// Decodes every seam on w->events (the segments' carries and seam flips applied).
+static int decode_seams(qp_window *w, uint64_t *obs_out, double *weight_out, qp_err *err) {
+    uint64_t obs = 0;
+    double weight = 0;
+    for (size_t j = 0; j < w->num_spans; j++)
+        if (w->plan[j].kind == QP_WINDOW_SEAM && decode_span(w, &w->plan[j], &obs, &weight, err)) return -1;
+    *obs_out = obs;
+    if (weight_out) *weight_out = weight;
+    return 0;
+}
+
+int qp_window_decode_seams(qp_window *w, const uint8_t *dets, const uint64_t *flips, size_t num_flips,
+                           uint64_t *obs_out, double *weight_out, qp_err *err) {
+    memcpy(w->events, dets, (w->layout.num_detectors + 7) / 8);
+    for (size_t i = 0; i < num_flips; i++) flip(w->events, flips[i]);
+    return decode_seams(w, obs_out, weight_out, err);
+}
+
+int qp_window_decode_b8(qp_window *w, const uint8_t *dets, uint64_t *obs_out, double *weight_out,
+                        qp_err *err) {
+    uint64_t obs_a, obs_b;
+    double w_a, w_b;
+    const uint64_t *flips;
+    size_t nf;
+    if (qp_window_decode_segments(w, dets, 0, 1, &obs_a, &w_a, &flips, &nf, err)) return -1;
+    // Segments never write into seams, so the seams see the original events plus the flips.
+    for (size_t i = 0; i < nf; i++) flip(w->events, flips[i]);
+    if (decode_seams(w, &obs_b, &w_b, err)) return -1;
+    *obs_out = obs_a ^ obs_b;
+    if (weight_out) *weight_out = w_a + w_b;
     return 0;
 }
 
@@ -443,7 +546,4 @@ qp_decoder *qp_decoder_create_windowed(const char *kind, const qp_dem *dem, cons
     return qp_decoder_wrap((qp_decoder_id)id, w, &window_ops, w->layout.num_detectors, w->num_observables);
 }
 
-const qp_window_layout *qp_decoder_window_layout(const qp_decoder *dec) {
-    const qp_window *w = qp_decoder_self(dec, &window_ops);
-    return w ? &w->layout : NULL;
-}
+qp_window *qp_decoder_window(const qp_decoder *dec) { return qp_decoder_self(dec, &window_ops); }
