@@ -20,6 +20,7 @@ run "$build/bench/bench_uf" 20000                # union-find vs MWPM
 run "$build/bench/bench_corr" 20000              # correlated vs plain matching
 # Through the command lines, vs `pymatching predict` when QECPIPE_PYMATCHING names one.
 run bash "$root/bench/bench_matching_cli.sh" "$build"
+run "$build/bench/bench_window" 200000           # windowed vs global matching, µs/round, 1k-100k rounds
 run "$build/bench/bench_nn" 1000                 # training samples/s, MFU, inference
 # Parallel HDF5 writes on 2 ranks vs a plain write of the same size to the same disk.
 (cd "$scratch" && run mpirun -n 2 "$build/bench/bench_store" --mb 512 --dir .)
