@@ -14,6 +14,17 @@ int qp_bcast_status(MPI_Comm comm, int rc_on_root, qp_err *err) {
     return -1;
 }
 
+int qp_agree_status(MPI_Comm comm, int rc, qp_err *err) {
+    int rank, any = rc != 0, all_any;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Allreduce(&any, &all_any, 1, MPI_INT, MPI_MAX, comm);
+    if (!all_any) return 0;
+    int who = any ? rank : 1 << 30, first;
+    MPI_Allreduce(&who, &first, 1, MPI_INT, MPI_MIN, comm);
+    MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, first, comm);
+    return -1;
+}
+
 void qp_bcast_string(MPI_Comm comm, char **s) {
     int rank;
     MPI_Comm_rank(comm, &rank);

@@ -92,8 +92,6 @@ static char *derive_dem_text(const char *circuit_text, const char *name, qp_err 
 
 // Every rank: parse the broadcast texts and build the decoders; all ranks agree on failure.
 static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm comm, qp_err *err) {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     qp_bcast_string(comm, &je->circuit_text);
     qp_bcast_string(comm, &je->dem_text);
     qp_bcast_string(comm, &je->dem_odd_text);
@@ -127,14 +125,7 @@ static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm c
         if (rc != 0) qp_fail_prefix(err, "experiment %s: decoder %s", name, kind);
     }
     qp_dem_free(&dem_odd);
-    // Agree: the lowest failing rank's message wins.
-    int any = rc != 0, all_any;
-    MPI_Allreduce(&any, &all_any, 1, MPI_INT, MPI_MAX, comm);
-    if (!all_any) return 0;
-    int who = any ? rank : 1 << 30, first;
-    MPI_Allreduce(&who, &first, 1, MPI_INT, MPI_MIN, comm);
-    MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, first, comm);
-    return -1;
+    return qp_agree_status(comm, rc, err);  // the lowest failing rank's message wins
 }
 
 static void init_empty(qp_job_experiment *je) {

@@ -4,20 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/collectives.h"
 #include "workers/decode/window.h"
 #include "workers/util/alloc.h"
-
-// Every rank agrees on failure: the lowest failing rank's message wins.
-static int agree(int rc, MPI_Comm comm, qp_err *err) {
-    int rank, any = rc != 0, all_any;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Allreduce(&any, &all_any, 1, MPI_INT, MPI_MAX, comm);
-    if (!all_any) return 0;
-    int who = any ? rank : 1 << 30, first;
-    MPI_Allreduce(&who, &first, 1, MPI_INT, MPI_MIN, comm);
-    MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, first, comm);
-    return -1;
-}
 
 int qp_job_window_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_shots,
                                size_t bytes_per_shot, uint8_t *obs_pred_b8_out, MPI_Comm comm,
@@ -51,7 +40,7 @@ int qp_job_window_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t n
         memcpy(mine + len, flips, nf * sizeof *flips);
         len += nf;
     }
-    if (agree(rc, comm, err)) {
+    if (qp_agree_status(comm, rc, err)) {
         free(mine);
         return -1;
     }
@@ -98,5 +87,5 @@ int qp_job_window_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t n
     free(all);
     free(counts);
     free(displs);
-    return agree(rc, comm, err);
+    return qp_agree_status(comm, rc, err);
 }

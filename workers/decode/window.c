@@ -396,7 +396,6 @@ void qp_window_free(qp_window *w) {
 }
 
 const qp_window_layout *qp_window_get_layout(const qp_window *w) { return &w->layout; }
-uint32_t qp_window_num_observables(const qp_window *w) { return w->num_observables; }
 size_t qp_window_plan(const qp_window *w, const qp_window_span **spans) {
     *spans = w->plan;
     return w->num_spans;

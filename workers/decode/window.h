@@ -94,7 +94,6 @@ qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window
                             qp_err *err);
 void qp_window_free(qp_window *w);
 const qp_window_layout *qp_window_get_layout(const qp_window *w);
-uint32_t qp_window_num_observables(const qp_window *w);
 
 // The plan: every window of a shot in decoding order (segments' windows, then seams).
 size_t qp_window_plan(const qp_window *w, const qp_window_span **spans);
