@@ -1,14 +1,15 @@
 // Benchmark of windowed decoding (workers/decode/window.h) against global matching of the same
 // shots: rotated surface-code memory-X experiments under SI1000 noise p = 0.001, d = 5 and 11,
-// rounds = 1,000, 10,000, 100,000 (folded DEM, the job's default window W = 10 d, C = W/2,
-// default segments), "mwpm" (sparse blossom) in both. Shots are sampled with the frame sampler
+// rounds = 1,000, 10,000, 100,000 (folded DEM, the job's default window W = 10 d, commit
+// C = 8 d unless given; default segments), "mwpm" (sparse blossom) in both. Shots are sampled with the frame sampler
 // (seed 2026, stream = case index); only decoding is timed, as wall and thread CPU time, and
 // reported per round per shot, so linear growth shows as a flat us_per_round. Global matching
 // is run only while its graph stays small (at most 300,000 detectors: it needs ~2.4 KB per
 // detector); on those shots the two predictions are compared (same_prediction).
 // One JSON line per (d, rounds).
 //
-// Usage: bench_window [round_budget]   (default 200000: shots = max(2, round_budget / rounds))
+// Usage: bench_window [round_budget [commit_per_d]]
+//   (defaults 200000: shots = max(2, round_budget / rounds); 8: C = 8 d)
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -42,6 +43,7 @@ static int timed_decode(qp_decoder *dec, const uint8_t *dets, size_t n, size_t b
 
 int main(int argc, char **argv) {
     uint64_t budget = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
+    uint32_t commit_per_d = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 8;
     const uint32_t ds[] = {5, 11};
     const uint64_t rounds_list[] = {1000, 10000, 100000};
     uint64_t case_index = 0;
@@ -59,7 +61,7 @@ int main(int argc, char **argv) {
             size_t bps = (size_t)(dem.num_detectors + 7) / 8;
             uint8_t *dets = malloc(shots * bps), *obs = malloc(shots), *pw = malloc(shots), *pg = malloc(shots);
             if (qp_frame_sample_b8(&circ, NULL, 2026, case_index, 0, shots, dets, obs, &err)) return fail("sample", &err);
-            qp_window_options wo = {.window = 10 * d};
+            qp_window_options wo = {.window = 10 * d, .commit = commit_per_d * d};
             double t0 = clock_s(CLOCK_MONOTONIC);
             qp_decoder *win = qp_decoder_create_windowed("mwpm", &dem, &wo, &err);
             double setup = clock_s(CLOCK_MONOTONIC) - t0;
@@ -83,7 +85,7 @@ int main(int argc, char **argv) {
             printf("{\"bench\":\"window\",\"d\":%u,\"rounds\":%llu,\"noise\":\"si1000\",\"p\":0.001,\"shots\":%llu,"
                    "\"window\":%u,\"commit\":%u,\"segments\":%llu,\"setup_s\":%.3f,\"us_per_round\":%.3f,"
                    "\"cpu_us_per_round\":%.3f,\"mistakes\":%llu",
-                   d, (unsigned long long)rounds, (unsigned long long)shots, 10 * d, 5 * d,
+                   d, (unsigned long long)rounds, (unsigned long long)shots, 10 * d, commit_per_d * d,
                    (unsigned long long)l->num_segments, setup, ww * per, wc * per, (unsigned long long)wm);
             if (global)
                 printf(",\"global_setup_s\":%.3f,\"global_us_per_round\":%.3f,\"global_cpu_us_per_round\":%.3f,"

@@ -106,10 +106,8 @@ static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm c
     if (rc == 0 && je->dem_odd_text) rc = qp_dem_parse(&dem_odd, je->dem_odd_text, name, err);
     je->num_detectors = je->circuit.num_detectors;
     je->num_observables = je->circuit.num_observables;
-    je->info.window = qp_job_window_choice(je->info.window, je->info.distance, je->dem.num_detectors);
-    if (!je->info.window) je->info.commit = 0;
+    qp_job_window_choice(&je->info.window, &je->info.commit, je->info.distance, je->dem.num_detectors);
     qp_window_options wo = {.window = je->info.window, .commit = je->info.commit};
-    if (wo.window && !wo.commit) je->info.commit = wo.commit = wo.window / 2;
     for (int k = 0; rc == 0 && k < QP_NUM_DECODERS; k++) {
         if (!(decoder_mask & QP_DECODER_BIT(k))) continue;
         const char *kind = qp_decoder_name((qp_decoder_id)k);
@@ -171,11 +169,19 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     return 0;
 }
 
-uint64_t qp_job_window_choice(uint64_t configured, uint64_t distance, uint64_t num_detectors) {
-    if (configured) return configured;
-    if (num_detectors <= QP_JOB_GLOBAL_MAX_DETECTORS) return 0;
-    if (!distance) return 100;
-    return distance * 10 < 20 ? 20 : distance * 10;
+void qp_job_window_choice(uint64_t *window, uint64_t *commit, uint64_t distance, uint64_t num_detectors) {
+    if (*window) {  // configured
+        if (!*commit) *commit = *window / 2;
+        return;
+    }
+    *commit = 0;
+    if (num_detectors <= QP_JOB_GLOBAL_MAX_DETECTORS) return;
+    if (!distance) {
+        *window = 100, *commit = 50;
+        return;
+    }
+    *window = 10 * distance;
+    *commit = *window - 2 * distance;  // a buffer of 2 d rounds
 }
 
 void qp_job_group_name(const char *name, char *buf, size_t cap) {

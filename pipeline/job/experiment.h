@@ -66,10 +66,11 @@ typedef struct {
 // memory grows with the rounds: about 2.4 KB per detector).
 #define QP_JOB_GLOBAL_MAX_DETECTORS 100000
 
-// The window an experiment's matching decoders use: the configured one, else, for a model
-// with more than QP_JOB_GLOBAL_MAX_DETECTORS detectors, 10·d rounds (at least 20; 100 when d is
-// unknown) committing half; else global matching (0).
-uint64_t qp_job_window_choice(uint64_t configured, uint64_t distance, uint64_t num_detectors);
+// The window and commit an experiment's matching decoders use, updated in place: a configured
+// window keeps its commit (default half the window); else a model with more than
+// QP_JOB_GLOBAL_MAX_DETECTORS detectors gets W = 10·d rounds committing all but a 2·d buffer
+// (W = 100, C = 50 when d is unknown: a circuit file); else global matching (0, 0).
+void qp_job_window_choice(uint64_t *window, uint64_t *commit, uint64_t distance, uint64_t num_detectors);
 
 // Collective: a config experiment (generated surface code or circuit file).
 int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI_Comm comm,
