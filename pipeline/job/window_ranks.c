@@ -37,7 +37,7 @@ int qp_job_window_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t n
         qp_grow(mine, cap, len + 2 + nf);
         mine[len++] = obs;
         mine[len++] = nf;
-        memcpy(mine + len, flips, nf * sizeof *flips);
+        if (nf) memcpy(mine + len, flips, nf * sizeof *flips);
         len += nf;
     }
     if (qp_agree_status(comm, rc, err)) {
@@ -72,7 +72,7 @@ int qp_job_window_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t n
                 obs ^= all[at[r]];
                 size_t k = (size_t)all[at[r] + 1];
                 qp_grow(flips, fcap, nf + k + 1);
-                memcpy(flips + nf, all + at[r] + 2, k * sizeof *flips);
+                if (k) memcpy(flips + nf, all + at[r] + 2, k * sizeof *flips);
                 nf += k;
                 at[r] += 2 + k;
             }

@@ -154,7 +154,7 @@ Test(window, split_segments_give_the_same_prediction) {
                 cr_assert_eq(qp_window_decode_segments(w, dets + k * bytes, r, R, &part, NULL, &fl, &nf, &err), 0);
                 pred ^= part;
                 all = realloc(all, (num_all + nf + 1) * sizeof *all);
-                memcpy(all + num_all, fl, nf * sizeof *fl);
+                if (nf) memcpy(all + num_all, fl, nf * sizeof *fl);
                 num_all += nf;
             }
             cr_assert_eq(qp_window_decode_seams(w, dets + k * bytes, all, num_all, &part, NULL, &err), 0);
