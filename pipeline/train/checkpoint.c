@@ -87,6 +87,7 @@ static int write_all(qp_store *s, const qp_nn_checkpoint *ck, qp_err *err) {
     if (ck->adam_m && write_dset(s, "/adam_m", QP_STORE_F32, np, 0, ck->adam_m, err)) return -1;
     if (ck->adam_v && write_dset(s, "/adam_v", QP_STORE_F32, np, 0, ck->adam_v, err)) return -1;
     if (write_dset(s, "/rng", QP_STORE_U64, 4, 0, ck->rng, err)) return -1;
+    if (write_dset(s, "/recent_losses", QP_STORE_F64, QP_NN_RECENT_LOSSES, 0, ck->recent_losses, err)) return -1;
     if (write_dset(s, "/layout/detector_coords", QP_STORE_F64, ck->num_dets, 3, ck->det_coords, err)) return -1;
     if (ck->det_stab && ck->det_round) {
         uint32_t *u = qp_malloc((size_t)ck->num_dets * sizeof(uint32_t) + 1);
@@ -181,6 +182,12 @@ static int read_all(qp_store *s, int with_moments, qp_nn_checkpoint *ck, qp_err 
     if (read_dset(s, "/rng", QP_STORE_U64, 4, 0, sizeof(uint64_t), &p, err)) return -1;
     memcpy(ck->rng, p, sizeof ck->rng);
     free(p);
+    for (int i = 0; i < QP_NN_RECENT_LOSSES; i++) ck->recent_losses[i] = NAN;
+    if (qp_store_exists(s, "/recent_losses")) {  // absent in checkpoints of older versions
+        if (read_dset(s, "/recent_losses", QP_STORE_F64, QP_NN_RECENT_LOSSES, 0, sizeof(double), &p, err)) return -1;
+        memcpy(ck->recent_losses, p, sizeof ck->recent_losses);
+        free(p);
+    }
     if (read_dset(s, "/layout/detector_coords", QP_STORE_F64, ck->num_dets, 3, sizeof(double), &p, err)) return -1;
     ck->det_coords = p;
     if (read_dset(s, "/layout/stabilizer_xy", QP_STORE_F64, ck->num_stabs, 2, sizeof(double), &p, err)) return -1;

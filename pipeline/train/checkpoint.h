@@ -5,6 +5,10 @@
 // File layout (h5dump shows it; attribute and dataset names are stable):
 //   /params            float32 (num_params,)  the model's flat parameter buffer (nn_model.h order)
 //   /adam_m, /adam_v   float32 (num_params,)  AdamW moments, same layout
+//   /recent_losses     float64 (20,)          the training losses of steps step-20 .. step-1, oldest
+//                                             first (NaN for steps before 0): what train_loss is the
+//                                             mean of, kept so that a resumed run ends with the
+//                                             same train_loss as an uninterrupted one
 //   /rng               uint64 (4,)            job seed, training stream id, held-out stream id,
 //                                             next training shot index (= step * batch_size);
 //                                             training shots of step s are shots
@@ -29,6 +33,8 @@
 #include "workers/nn/nn_model.h"
 #include "workers/util/err.h"
 
+#define QP_NN_RECENT_LOSSES 20  // steps averaged into train_loss
+
 typedef struct {
     nn_config model;
     size_t num_params;
@@ -45,6 +51,7 @@ typedef struct {
     char *config_text;   // may be NULL when writing
     char *circuit_text;  // may be NULL when writing
     double train_loss, eval_loss, eval_ler, eval_noflip_ler;
+    double recent_losses[QP_NN_RECENT_LOSSES];  // see /recent_losses; all NaN when absent
     uint64_t eval_shots;
     int64_t eval_step;
 } qp_nn_checkpoint;

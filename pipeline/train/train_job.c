@@ -25,7 +25,7 @@ static void qp_train_on_sigterm(int sig) {
     qp_train_sigterm_seen = 1;
 }
 
-#define LOSS_WINDOW 20  // steps averaged for loss_first / loss_last
+#define LOSS_WINDOW QP_NN_RECENT_LOSSES  // steps averaged for loss_first / loss_last (train_loss)
 #define EVAL_BATCH 256  // shots per streaming-inference batch on rank 0
 
 // Stream ids: a 64-bit FNV-1a hash of a fixed name, mixed.
@@ -125,16 +125,25 @@ static eval_figures evaluate(eval_set *ev, const nn_model *trained, const nn_lay
     return (eval_figures){loss / ((double)ev->n * O), (double)wrong / ev->n, (double)flipped / ev->n};
 }
 
-// Mean of the last min(n, LOSS_WINDOW) losses kept in ring (n = losses pushed so far).
-static double ring_mean(const double *ring, int n) {
-    int k = n < LOSS_WINDOW ? n : LOSS_WINDOW;
+// The global losses of the last LOSS_WINDOW steps, oldest first (NaN: no such step). It is
+// checkpointed, so a resumed run averages the same numbers in the same order as an
+// uninterrupted one: train_loss is then bit-identical.
+static void recent_push(double recent[LOSS_WINDOW], double loss) {
+    memmove(recent, recent + 1, (LOSS_WINDOW - 1) * sizeof *recent);
+    recent[LOSS_WINDOW - 1] = loss;
+}
+
+static double recent_mean(const double recent[LOSS_WINDOW]) {
     double sum = 0;
-    for (int i = 0; i < k; i++) sum += ring[i];
+    int k = 0;
+    for (int i = 0; i < LOSS_WINDOW; i++)
+        if (!isnan(recent[i])) sum += recent[i], k++;
     return k ? sum / k : NAN;
 }
 
 // Everything a run holds; freed in one place.
 typedef struct {
+    double recent_losses[LOSS_WINDOW];  // see recent_push
     qp_circuit circuit;
     int have_circuit;
     char *circuit_text;
@@ -195,6 +204,7 @@ static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, 
     ck.config_text = cfg->text;
     ck.circuit_text = r->circuit_text;
     ck.train_loss = train_loss;
+    memcpy(ck.recent_losses, r->recent_losses, sizeof ck.recent_losses);
     ck.eval_loss = ef->loss;
     ck.eval_ler = ef->ler;
     ck.eval_noflip_ler = ef->noflip_ler;
@@ -259,6 +269,7 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
     qp_allreduce_init(&r->ar, comm, opt->fixed_order ? QP_ALLREDUCE_FIXED_ORDER : QP_ALLREDUCE_MPI);
     r->have_ar = 1;
 
+    for (int i = 0; i < LOSS_WINDOW; i++) r->recent_losses[i] = NAN;
     // Start from a checkpoint (resume) or a model (train.init).
     const char *from = opt->resume ? ckpath : tc->init[0] ? tc->init : NULL;
     if (from) {
@@ -285,6 +296,8 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
             int64_t step = rank == 0 ? r->loaded.step : 0;
             MPI_Bcast(&step, 1, MPI_INT64_T, 0, comm);
             r->trainer.step = step;
+            if (rank == 0) memcpy(r->recent_losses, r->loaded.recent_losses, sizeof r->recent_losses);
+            MPI_Bcast(r->recent_losses, LOSS_WINDOW, MPI_DOUBLE, 0, comm);
         }
         qp_nn_checkpoint_free(&r->loaded);
     }
@@ -332,11 +345,24 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
 
     int64_t start = r.trainer.step, stop = total_steps;
     if (opt->stop_after && (int64_t)opt->stop_after < stop) stop = (int64_t)opt->stop_after;
+    if (opt->resume && start >= stop) {  // nothing to train: the checkpoint stays as it is
+        if (rank == 0 && !opt->quiet)
+            fprintf(stderr, "qecpipe train: %s is already at step %lld of %lld; nothing to resume, left unchanged\n",
+                    ckpath, (long long)start, (long long)total_steps);
+        if (opt->summary)
+            *opt->summary = (qp_train_summary){.start_step = start, .end_step = start, .interrupted = start < total_steps,
+                                               .loss_first = NAN, .loss_last = NAN, .eval_loss = NAN,
+                                               .eval_ler = NAN, .eval_noflip_ler = NAN};
+        sigaction(SIGTERM, &old_term, NULL);
+        train_run_free(&r);
+        return 0;
+    }
     qp_train_summary sum = {.start_step = start};
     eval_figures last_eval = {NAN, NAN, NAN};
     int64_t last_eval_step = 0;
-    double loss_first = 0, ring[LOSS_WINDOW], window_loss = 0, train_s = 0;
-    int n_first = 0, n_ring = 0, window_n = 0;
+    double loss_first = 0, window_loss = 0, train_s = 0;
+    int n_first = 0, window_n = 0;
+    int64_t recorded = start;  // steps before this one have their loss in r.recent_losses
     double prev_loss = 0;
     if (rank == 0 && !opt->quiet)
         fprintf(stderr,
@@ -362,7 +388,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         if (step > start) {
             double loss = red[2] / size;
             if (n_first < LOSS_WINDOW) loss_first += loss, n_first++;
-            ring[n_ring++ % LOSS_WINDOW] = loss;
+            if (recorded < step) recent_push(r.recent_losses, loss), recorded = step;
             window_loss += loss, window_n++;
         }
         if (red[1] > 0) {
@@ -402,8 +428,13 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             window_loss = 0, window_n = 0;
         }
         if (tc->checkpoint_every && now % (int64_t)tc->checkpoint_every == 0) {
+            // The checkpoint holds this step's loss too (its all-reduce is otherwise the next step's).
+            double loss = st.loss;
+            if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &loss, 1, MPI_DOUBLE, MPI_SUM, comm);
+            recent_push(r.recent_losses, loss / size);
+            recorded = now;
             uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
-            double tl = ring_mean(ring, n_ring);
+            double tl = recent_mean(r.recent_losses);
             qp_nn_checkpoint ck =
                 checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
             int wrc = rank == 0 ? qp_nn_checkpoint_write(ckpath, &ck, err) : 0;
@@ -421,7 +452,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             last_eval = evaluate(&r.ev, &r.model, &r.lay);
             last_eval_step = now;
         }
-        double tl = ring_mean(ring, n_ring);
+        double tl = recent_mean(r.recent_losses);
         uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
         qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
         int wrc = rank == 0 ? qp_nn_checkpoint_write(ckpath, &ck, err) : 0;
