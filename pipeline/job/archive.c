@@ -72,8 +72,8 @@ int qp_archive_list(const char *archive, char ***rels, size_t *n, char ***skippe
         free_list(&s);
         return -1;
     }
-    qsort(l.rels, l.n, sizeof *l.rels, cmp_str);
-    qsort(s.rels, s.n, sizeof *s.rels, cmp_str);
+    if (l.n) qsort(l.rels, l.n, sizeof *l.rels, cmp_str);
+    if (s.n) qsort(s.rels, s.n, sizeof *s.rels, cmp_str);
     *rels = l.rels;
     *n = l.n;
     *skipped = s.rels;
