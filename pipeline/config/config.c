@@ -16,7 +16,9 @@ static const char *const redecode_keys[] = {"archive", "decoders", "dem_name", "
 static const char *const stage_names[] = {"train", "simulate", "decode", "redecode", "report", NULL};
 
 const char *qp_basis_name(qp_basis b) { return b == QP_BASIS_X ? "x" : "z"; }
-const char *qp_code_name(qp_code c) { return c == QP_CODE_SURFACE ? "surface" : "circuit"; }
+const char *qp_code_name(qp_code c) {
+    return c == QP_CODE_SURFACE ? "surface" : c == QP_CODE_REPETITION ? "repetition" : "circuit";
+}
 const char *qp_noise_name(qp_noise_model m) {
     return m == QP_NOISE_UNIFORM ? "uniform" : m == QP_NOISE_SI1000 ? "si1000" : "none";
 }
@@ -26,14 +28,17 @@ const char *qp_stage_name(qp_stage s) {
     return "?";
 }
 
-void qp_experiment_generated_name(qp_basis basis, int distance, int rounds, qp_noise_model noise, double p, char *buf,
-                                  size_t cap) {
+void qp_experiment_generated_name(qp_code code, qp_basis basis, int distance, int rounds, qp_noise_model noise,
+                                  double p, char *buf, size_t cap) {
     char pbuf[40];
     for (int prec = 1; prec <= 17; prec++) {  // fewest significant digits that read back as p
         snprintf(pbuf, sizeof pbuf, "%.*g", prec, p);
         if (strtod(pbuf, NULL) == p) break;
     }
-    snprintf(buf, cap, "surface_%s_d%d_r%d_%s_p%s", qp_basis_name(basis), distance, rounds, qp_noise_name(noise), pbuf);
+    if (code == QP_CODE_REPETITION)
+        snprintf(buf, cap, "repetition_d%d_r%d_%s_p%s", distance, rounds, qp_noise_name(noise), pbuf);
+    else
+        snprintf(buf, cap, "surface_%s_d%d_r%d_%s_p%s", qp_basis_name(basis), distance, rounds, qp_noise_name(noise), pbuf);
 }
 
 int qp_config_find_experiment(const qp_config *cfg, const char *name) {

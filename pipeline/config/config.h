@@ -39,6 +39,7 @@
 typedef enum {
     QP_CODE_SURFACE = 0,  // rotated surface-code memory experiment, generated from (d, rounds, basis, noise, p)
     QP_CODE_CIRCUIT = 1,  // a Stim circuit file given by path (`circuit:` key)
+    QP_CODE_REPETITION = 2,  // repetition-code memory experiment (Z basis, uniform noise), from (d, rounds, p)
 } qp_code;
 
 // The logical observable a memory experiment protects.
@@ -189,7 +190,9 @@ const char *qp_stage_name(qp_stage s);  // s is a single bit
 
 // Writes the stable experiment name for these fields (the rule documented at qp_experiment.name)
 // into buf. Circuit experiments need their name set by the caller; this handles generated ones.
-void qp_experiment_generated_name(qp_basis basis, int distance, int rounds, qp_noise_model noise,
+// Surface codes: surface_<basis>_d<d>_r<rounds>_<noise>_p<p>; repetition codes:
+// repetition_d<d>_r<rounds>_uniform_p<p>.
+void qp_experiment_generated_name(qp_code code, qp_basis basis, int distance, int rounds, qp_noise_model noise,
                                   double p, char *buf, size_t cap);
 
 #endif

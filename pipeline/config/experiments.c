@@ -142,7 +142,7 @@ int qp_cfg_parse_experiments(const qp_cfg_ctx *c, const qp_yaml_node *list, qp_c
             break;
         }
         long long count = 1;
-        if (spec->code == QP_CODE_SURFACE)
+        if (spec->code != QP_CODE_CIRCUIT)
             count = (long long)spec->num_basis * spec->num_distance * spec->num_rounds * spec->num_noise * spec->num_p;
         if (cfg->num_experiments + count > QP_CONFIG_MAX_EXPERIMENTS) {
             rc = qp_cfg_fail(c, entry, where, "the experiments expand to more than %d experiments",
@@ -187,7 +187,7 @@ int qp_cfg_parse_experiments(const qp_cfg_ctx *c, const qp_yaml_node *list, qp_c
                             ex->rounds = rounds;
                             ex->noise = spec->noise[im];
                             ex->p = spec->p[ip];
-                            qp_experiment_generated_name(ex->basis, ex->distance, ex->rounds, ex->noise, ex->p,
+                            qp_experiment_generated_name(ex->code, ex->basis, ex->distance, ex->rounds, ex->noise, ex->p,
                                                          ex->name, sizeof ex->name);
                             ex->stream = name_stream(ex->name);
                         }

@@ -1,12 +1,12 @@
 // The circuit spec shared by experiments entries and the train section: either a generated
-// rotated surface-code memory experiment (code, distance, rounds, basis, noise) or a circuit file.
+// memory experiment (code: surface or repetition; distance, rounds, basis, noise) or a circuit file.
 #include <stdio.h>
 #include <string.h>
 
 #include "pipeline/config/expr.h"
 #include "pipeline/config/sections.h"
 
-static const char *const code_names[] = {"surface", NULL};
+static const char *const code_names[] = {"surface", "repetition", NULL};  // index: qp_code below
 static const char *const basis_names[] = {"x", "z", NULL};
 static const char *const noise_names[] = {"uniform", "si1000", NULL};  // index + 1 = qp_noise_model
 
@@ -53,10 +53,11 @@ static int parse_distances(const qp_cfg_ctx *c, const qp_yaml_node *n, const cha
         const qp_yaml_node *item = qp_cfg_item(n, i);
         int64_t d;
         if (qp_cfg_int(c, item, key, INT32_MIN, INT32_MAX, &d) != 0) return -1;
-        if (d < 3 || d > QP_CONFIG_MAX_DISTANCE)
-            return qp_cfg_fail(c, item, key, "distance %lld is out of range (expected an odd integer in 3..%d)",
-                               (long long)d, QP_CONFIG_MAX_DISTANCE);
-        if (d % 2 == 0)
+        int rep = spec->code == QP_CODE_REPETITION;  // a repetition code takes any distance >= 2
+        if (d < (rep ? 2 : 3) || d > QP_CONFIG_MAX_DISTANCE)
+            return qp_cfg_fail(c, item, key, "distance %lld is out of range (expected %s integer in %d..%d)",
+                               (long long)d, rep ? "an" : "an odd", rep ? 2 : 3, QP_CONFIG_MAX_DISTANCE);
+        if (!rep && d % 2 == 0)
             return qp_cfg_fail(c, item, key,
                                "even distance %lld (a rotated surface-code memory needs an odd distance >= 3)",
                                (long long)d);
@@ -125,7 +126,7 @@ int qp_cfg_parse_spec(const qp_cfg_ctx *c, const qp_yaml_node *entry, const char
     int idx[2];
     snprintf(key, sizeof key, "%s.code", where);
     if (qp_cfg_enum(c, code, key, code_names, &idx[0]) != 0) return -1;
-    spec->code = QP_CODE_SURFACE;
+    spec->code = idx[0] == 1 ? QP_CODE_REPETITION : QP_CODE_SURFACE;
 
     const qp_yaml_node *n;
     if (qp_cfg_require(c, entry, where, "distance", &n) != 0) return -1;
@@ -146,13 +147,24 @@ int qp_cfg_parse_spec(const qp_cfg_ctx *c, const qp_yaml_node *entry, const char
         }
     }
 
-    if (qp_cfg_require(c, entry, where, "basis", &n) != 0) return -1;
     snprintf(key, sizeof key, "%s.basis", where);
-    if (parse_enum_list(c, n, key, basis_names, 2, idx, &spec->num_basis) != 0) return -1;
-    for (int i = 0; i < spec->num_basis; i++) spec->basis[i] = (qp_basis)idx[i];
+    if (spec->code == QP_CODE_REPETITION && !qp_cfg_get(entry, "basis")) {
+        spec->num_basis = 1;  // a repetition code protects a Z observable
+        spec->basis[0] = QP_BASIS_Z;
+    } else {
+        if (qp_cfg_require(c, entry, where, "basis", &n) != 0) return -1;
+        if (parse_enum_list(c, n, key, basis_names, 2, idx, &spec->num_basis) != 0) return -1;
+        for (int i = 0; i < spec->num_basis; i++) spec->basis[i] = (qp_basis)idx[i];
+        if (spec->code == QP_CODE_REPETITION && (spec->num_basis != 1 || spec->basis[0] != QP_BASIS_Z))
+            return qp_cfg_fail(c, n, key, "a repetition code is a Z-basis memory (basis: z, or leave it out)");
+    }
 
     if (qp_cfg_require(c, entry, where, "noise", &n) != 0) return -1;
-    return parse_noise(c, n, where, spec);
+    if (parse_noise(c, n, where, spec) != 0) return -1;
+    for (int i = 0; i < spec->num_noise; i++)
+        if (spec->code == QP_CODE_REPETITION && spec->noise[i] != QP_NOISE_UNIFORM)
+            return qp_cfg_fail(c, qp_cfg_get(n, "model"), where, "a repetition code takes noise model uniform only");
+    return 0;
 }
 
 int qp_cfg_spec_rounds(const qp_cfg_ctx *c, const qp_cfg_spec *spec, const char *where, int i, int d, int *rounds) {

@@ -66,6 +66,9 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
 
     qp_cfg_spec *spec = qp_calloc(1, sizeof *spec);
     int rc = qp_cfg_parse_spec(c, sec, "train", spec);
+    if (rc == 0 && spec->code == QP_CODE_REPETITION)
+        rc = qp_cfg_fail(c, qp_cfg_get(sec, "code"), "train.code",
+                         "the neural decoder trains on surface codes (code: surface) or a circuit file");
     if (rc == 0) {
         t->code = spec->code;
         if (spec->code == QP_CODE_CIRCUIT) {
@@ -81,7 +84,7 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
             t->p = spec->p[0];
             rc = qp_cfg_spec_rounds(c, spec, "train", 0, t->distance, &t->rounds);
             if (rc == 0)
-                qp_experiment_generated_name(t->basis, t->distance, t->rounds, t->noise, t->p, t->data_name,
+                qp_experiment_generated_name(t->code, t->basis, t->distance, t->rounds, t->noise, t->p, t->data_name,
                                              sizeof t->data_name);
         }
     }

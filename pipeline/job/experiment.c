@@ -11,6 +11,7 @@
 #include "pipeline/store/store_name.h"
 #include "scheduler/collectives.h"
 #include "workers/circuit/circuit_shape.h"
+#include "workers/circuit/repetition_code.h"
 #include "workers/circuit/surface_code.h"
 #include "workers/dem/error_analysis.h"
 #include "workers/util/alloc.h"
@@ -52,6 +53,9 @@ int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err
     int rc;
     if (exp->code == QP_CODE_CIRCUIT) {
         rc = qp_circuit_parse_file(&c, exp->circuit, err);
+    } else if (exp->code == QP_CODE_REPETITION) {
+        qp_repetition_params params = qp_repetition_params_uniform((uint32_t)exp->distance, (uint64_t)exp->rounds, exp->p);
+        rc = qp_repetition_code_generate(&c, &params, err);
     } else {
         char basis = exp->basis == QP_BASIS_X ? 'x' : 'z';
         uint32_t d = (uint32_t)exp->distance;
@@ -139,8 +143,8 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     snprintf(in->name, sizeof in->name, "%s", exp->name);
     qp_job_group_name(exp->name, in->group, sizeof in->group);
     snprintf(in->code, sizeof in->code, "%s", qp_code_name(exp->code));
-    snprintf(in->basis, sizeof in->basis, "%s", exp->code == QP_CODE_SURFACE ? qp_basis_name(exp->basis) : "");
-    snprintf(in->noise, sizeof in->noise, "%s", exp->code == QP_CODE_SURFACE ? qp_noise_name(exp->noise) : "");
+    snprintf(in->basis, sizeof in->basis, "%s", exp->code != QP_CODE_CIRCUIT ? qp_basis_name(exp->basis) : "");
+    snprintf(in->noise, sizeof in->noise, "%s", exp->code != QP_CODE_CIRCUIT ? qp_noise_name(exp->noise) : "");
     snprintf(in->source_path, sizeof in->source_path, "%s", exp->circuit[0] ? exp->circuit : "generated");
     in->distance = (uint64_t)exp->distance;
     in->rounds = (uint64_t)exp->rounds;

@@ -229,13 +229,13 @@ Test(config, defaults) {
 
 Test(config, experiment_names_print_p_exactly_and_briefly) {
     char buf[QP_CONFIG_NAME_MAX];
-    qp_experiment_generated_name(QP_BASIS_Z, 7, 21, QP_NOISE_SI1000, 0.003, buf, sizeof buf);
+    qp_experiment_generated_name(QP_CODE_SURFACE, QP_BASIS_Z, 7, 21, QP_NOISE_SI1000, 0.003, buf, sizeof buf);
     cr_assert_str_eq(buf, "surface_z_d7_r21_si1000_p0.003");
-    qp_experiment_generated_name(QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 1e-5, buf, sizeof buf);
+    qp_experiment_generated_name(QP_CODE_SURFACE, QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 1e-5, buf, sizeof buf);
     cr_assert_str_eq(buf, "surface_x_d3_r3_uniform_p1e-05");
-    qp_experiment_generated_name(QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 0.00015, buf, sizeof buf);
+    qp_experiment_generated_name(QP_CODE_SURFACE, QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 0.00015, buf, sizeof buf);
     cr_assert_str_eq(buf, "surface_x_d3_r3_uniform_p0.00015");
-    qp_experiment_generated_name(QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 0.1 + 0.2, buf, sizeof buf);
+    qp_experiment_generated_name(QP_CODE_SURFACE, QP_BASIS_X, 3, 3, QP_NOISE_UNIFORM, 0.1 + 0.2, buf, sizeof buf);
     cr_assert_str_eq(buf, "surface_x_d3_r3_uniform_p0.30000000000000004", "distinct doubles get distinct names");
 }
 
@@ -403,7 +403,7 @@ Test(config, error_wrong_type) {
                     "    noise: {model: uniform, p: 0.1}\n    max_shots: 1\n",
                     "[5]", 0, "expected a single value as list item, got a list");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: toric\n", "toric", 0,
-                    "experiments[0].code: expected one of surface, got 'toric'");
+                    "experiments[0].code: expected one of surface, repetition, got 'toric'");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: y\n",
                     "y\n", 0, "experiments[0].basis: expected one of x, z, got 'y'");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
@@ -659,4 +659,32 @@ Test(config, fuzz_multiline_scalar_in_message_stays_one_line) {
     cr_assert_null(strchr(err.msg, '\n'), "%s", err.msg);
     cr_assert_str_eq(err.msg, "t.yaml:1:1: expected a mapping with keys job, experiments, train, redecode, got "
                               "'jni00eerx\\ne'");
+}
+
+Test(config, repetition_code_experiments) {
+    qp_config cfg;
+    load_ok("job: {name: t, seed: 1}\n"
+            "experiments:\n"
+            "  - code: repetition\n"
+            "    distance: [4, 7]\n"
+            "    rounds: 20\n"
+            "    noise: {model: uniform, p: 0.002}\n"
+            "    max_shots: 10\n",
+            &cfg);
+    cr_assert_eq(cfg.num_experiments, 2);
+    cr_expect_eq(cfg.experiments[0].code, QP_CODE_REPETITION);
+    cr_expect_eq(cfg.experiments[0].basis, QP_BASIS_Z);
+    cr_expect_str_eq(cfg.experiments[0].name, "repetition_d4_r20_uniform_p0.002");
+    cr_expect_str_eq(cfg.experiments[1].name, "repetition_d7_r20_uniform_p0.002");
+    cr_expect_str_eq(qp_code_name(QP_CODE_REPETITION), "repetition");
+    qp_config_free(&cfg);
+    const char *bad_basis = "job: {name: t, seed: 1}\nexperiments:\n  - code: repetition\n    distance: 3\n"
+                            "    basis: x\n    noise: {model: uniform, p: 0.001}\n    max_shots: 1\n";
+    expect_error_at(bad_basis, "x\n", 0, "a repetition code is a Z-basis memory");
+    const char *bad_noise = "job: {name: t, seed: 1}\nexperiments:\n  - code: repetition\n    distance: 3\n"
+                            "    noise: {model: si1000, p: 0.001}\n    max_shots: 1\n";
+    expect_error_at(bad_noise, "si1000", 0, "uniform only");
+    const char *bad_d = "job: {name: t, seed: 1}\nexperiments:\n  - code: repetition\n    distance: 1\n"
+                        "    noise: {model: uniform, p: 0.001}\n    max_shots: 1\n";
+    expect_error_at(bad_d, "1\n", 0, "expected an integer in 2..");
 }

@@ -141,6 +141,18 @@ typedef struct {
 } qp_gate_frame;
 // Fills f from the gate's flow. Returns -1 for a gate without one (not unitary, or SPP).
 int qp_gate_frame_of(qp_gate g, qp_gate_frame *f);
+// The Pauli products of an MPP / SPP / SPP_DAG / MXX / MYY / MZZ instruction, in order:
+// product k is targets[start, end) (terms and the combiners between them); `pauli` is the
+// Pauli of every term of a pair gate (QP_TARGET_PAULI_X/Z bits, MXX: X) or 0 when each term
+// carries its own. Fills out (room for num_targets) and returns the number of products.
+typedef struct {
+    uint32_t start, end, pauli;
+} qp_product;
+uint32_t qp_instr_products(const qp_instr *in, qp_product *out);
+// The Pauli (bit 1: X, bit 2: Z) that a classically controlled two-qubit gate applies to its
+// qubit target when its measurement-record control reads 1: CX rec[-1] q applies X; with
+// bit_first = 0 the record is the second target (XCZ q rec[-1] applies X).
+uint8_t qp_gate_feedback_pauli(qp_gate g, int bit_first);
 // Number of measurement results an instruction appends to the record (M: one per target,
 // MXX: one per pair, MPP: one per product, HERALDED_*: one herald per target).
 uint64_t qp_instr_num_results(const qp_instr *in);

@@ -113,6 +113,30 @@ int qp_gate_frame_of(qp_gate g, qp_gate_frame *f) {
     return 0;
 }
 
+uint32_t qp_instr_products(const qp_instr *in, qp_product *out) {
+    const qp_gate_info *gi = &qp_gate_table[in->gate];
+    uint32_t n = 0;
+    if (gi->num_qubits_per_target_group == 2) {
+        uint32_t pauli = gi->basis == 'X' ? QP_TARGET_PAULI_X : gi->basis == 'Z' ? QP_TARGET_PAULI_Z : QP_TARGET_PAULI;
+        for (uint32_t k = 0; k + 1 < in->num_targets; k += 2) out[n++] = (qp_product){k, k + 2, pauli};
+        return n;
+    }
+    for (uint32_t k = 0; k < in->num_targets;) {
+        uint32_t e = k + 1;
+        while (e + 1 < in->num_targets && (in->targets[e] & QP_TARGET_COMBINER)) e += 2;
+        out[n++] = (qp_product){k, e, 0};
+        k = e;
+    }
+    return n;
+}
+
+uint8_t qp_gate_feedback_pauli(qp_gate g, int bit_first) {
+    qp_gate_frame f;
+    if (qp_gate_frame_of(g, &f) < 0) return 0;
+    // A controlled-P maps X_control to X_control P: P is that image on the other qubit.
+    return bit_first ? (uint8_t)(f.img[0] >> 2) : (uint8_t)(f.img[2] & 3);
+}
+
 uint64_t qp_instr_num_results(const qp_instr *in) {
     const qp_gate_info *gi = &qp_gate_table[in->gate];
     if (!(gi->flags & QP_GF_MEASUREMENT)) return 0;

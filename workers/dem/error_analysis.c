@@ -753,32 +753,27 @@ static void undo_unitary(analyzer *a, const qp_instr *in) {
 // lands where the measurement flipped, so the measurement gains the Pauli's sensitivity.
 static void undo_feedback(analyzer *a, const qp_instr *in, uint32_t bit, uint32_t q, int bit_first) {
     if (!(bit & QP_TARGET_REC)) return;  // sweep bits are 0
-    qp_gate_frame f;
-    qp_gate_frame_of(in->gate, &f);
-    uint8_t img = bit_first ? (uint8_t)(f.img[0] >> 2) : (uint8_t)(f.img[2] & 3);
+    uint8_t img = qp_gate_feedback_pauli(in->gate, bit_first);
     qp_xor_set *r = &a->ring[(a->meas_remaining - (bit & QP_TARGET_VALUE_MASK)) % a->ring_len];
     canonical_set(r);
     xor_pauli_sens(a, r, q, (img & 1 ? QP_TARGET_PAULI_X : 0) | (img & 2 ? QP_TARGET_PAULI_Z : 0));
 }
 
-// Calls fn on the products of an MPP/SPP/MXX... instruction, last product first.
-typedef int (*product_fn)(analyzer *a, const qp_instr *in, const uint32_t *terms, uint32_t n, uint32_t pauli);
+// out ^= the targets flipped by the product as an error (the ones anticommuting with it).
+static void product_sens(analyzer *a, const uint32_t *terms, uint32_t n, uint32_t pauli, qp_xor_set *out) {
+    for (uint32_t k = 0; k < n; k++)
+        if (!(terms[k] & QP_TARGET_COMBINER)) xor_pauli_sens(a, out, terms[k] & QP_TARGET_VALUE_MASK, term_pauli(terms[k], pauli));
+}
 
-static int for_each_product_reversed(analyzer *a, const qp_instr *in, product_fn fn) {
-    const qp_gate_info *gi = &qp_gate_table[in->gate];
-    if (gi->num_qubits_per_target_group == 2) {
-        uint32_t pauli = gi->basis == 'X' ? QP_TARGET_PAULI_X : gi->basis == 'Z' ? QP_TARGET_PAULI_Z : QP_TARGET_PAULI;
-        for (uint32_t k = in->num_targets; k >= 2; k -= 2)
-            if (fn(a, in, in->targets + k - 2, 2, pauli) < 0) return -1;
-        return 0;
+// Multiplies the sensitivity of the targets v[0..nv) by the product: every error that
+// anticommutes with the product now also flips them.
+static void multiply_sens(analyzer *a, const uint32_t *terms, uint32_t n, uint32_t pauli, const uint64_t *v, size_t nv) {
+    for (uint32_t k = 0; k < n; k++) {
+        if (terms[k] & QP_TARGET_COMBINER) continue;
+        uint32_t q = terms[k] & QP_TARGET_VALUE_MASK, p = term_pauli(terms[k], pauli);
+        if (p & QP_TARGET_PAULI_Z) set_xor(a, &a->xs[q], v, nv);
+        if (p & QP_TARGET_PAULI_X) set_xor(a, &a->zs[q], v, nv);
     }
-    for (uint32_t e = in->num_targets; e > 0;) {
-        uint32_t b = e - 1;
-        while (b >= 2 && (in->targets[b - 1] & QP_TARGET_COMBINER)) b -= 2;
-        if (fn(a, in, in->targets + b, e - b, 0) < 0) return -1;
-        e = b;
-    }
-    return 0;
 }
 
 // A product measurement, undone: its detectors become sensitive to every error that
@@ -790,22 +785,14 @@ static int undo_product_measurement(analyzer *a, const qp_instr *in, const uint3
     qp_xor_set *d = &a->ring[i % a->ring_len];
     canonical_set(d);
     if (in->num_args && in->args[0] > 0) add_error(a, in->args[0], d->v, d->n, in->tag);
+    multiply_sens(a, terms, n, pauli, d->v, d->n);
     qp_xor_set gauge = {0};
-    uint32_t q0 = terms[0] & QP_TARGET_VALUE_MASK;
-    for (uint32_t k = 0; k < n; k++) {
-        if (terms[k] & QP_TARGET_COMBINER) continue;
-        uint32_t q = terms[k] & QP_TARGET_VALUE_MASK, p = term_pauli(terms[k], pauli);
-        if (p & QP_TARGET_PAULI_Z) set_xor(a, &a->xs[q], d->v, d->n);
-        if (p & QP_TARGET_PAULI_X) set_xor(a, &a->zs[q], d->v, d->n);
-    }
-    for (uint32_t k = 0; k < n; k++)
-        if (!(terms[k] & QP_TARGET_COMBINER))
-            xor_pauli_sens(a, &gauge, terms[k] & QP_TARGET_VALUE_MASK, term_pauli(terms[k], pauli));
+    product_sens(a, terms, n, pauli, &gauge);
     const char *what = in->gate == QP_GATE_MPP ? "a Pauli product measurement (MPP)"
                        : in->gate == QP_GATE_MXX ? "an X-basis pair measurement (MXX)"
                        : in->gate == QP_GATE_MYY ? "a Y-basis pair measurement (MYY)"
                                                  : "a Z-basis pair measurement (MZZ)";
-    int rc = gauge_fail(a, gauge.v, gauge.n, what, q0, in);
+    int rc = gauge_fail(a, gauge.v, gauge.n, what, terms[0] & QP_TARGET_VALUE_MASK, in);
     free(gauge.v);
     d->n = 0;
     return rc;
@@ -815,16 +802,22 @@ static int undo_product_measurement(analyzer *a, const qp_instr *in, const uint3
 static int undo_spp(analyzer *a, const qp_instr *in, const uint32_t *terms, uint32_t n, uint32_t pauli) {
     (void)in;
     qp_xor_set t = {0};
-    for (uint32_t k = 0; k < n; k++)
-        if (!(terms[k] & QP_TARGET_COMBINER)) xor_pauli_sens(a, &t, terms[k] & QP_TARGET_VALUE_MASK, term_pauli(terms[k], pauli));
-    for (uint32_t k = 0; k < n; k++) {
-        if (terms[k] & QP_TARGET_COMBINER) continue;
-        uint32_t q = terms[k] & QP_TARGET_VALUE_MASK, p = term_pauli(terms[k], pauli);
-        if (p & QP_TARGET_PAULI_Z) set_xor(a, &a->xs[q], t.v, t.n);
-        if (p & QP_TARGET_PAULI_X) set_xor(a, &a->zs[q], t.v, t.n);
-    }
+    product_sens(a, terms, n, pauli, &t);
+    multiply_sens(a, terms, n, pauli, t.v, t.n);
     free(t.v);
     return 0;
+}
+
+// Calls fn on the products of an MPP/SPP/MXX... instruction, last product first.
+typedef int (*product_fn)(analyzer *a, const qp_instr *in, const uint32_t *terms, uint32_t n, uint32_t pauli);
+
+static int for_each_product_reversed(analyzer *a, const qp_instr *in, product_fn fn) {
+    qp_product *pr = qp_malloc((in->num_targets + 1) * sizeof *pr);
+    int rc = 0;
+    for (uint32_t k = qp_instr_products(in, pr); k-- > 0 && rc == 0;)
+        rc = fn(a, in, in->targets + pr[k].start, pr[k].end - pr[k].start, pr[k].pauli);
+    free(pr);
+    return rc;
 }
 
 static int needs_disjoint(analyzer *a, const qp_instr *in) {

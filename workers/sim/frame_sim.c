@@ -17,17 +17,19 @@ void qp_frame_options_default(qp_frame_options *opt) {
 // ---- validation: what the simulator can run, and how far back rec[-k] reaches ----
 
 // Also finds the furthest rec[-k] lookback and the most results one instruction appends (the
-// measurement ring must hold both).
-static int check_block(const qp_block *b, uint32_t num_qubits, uint64_t *max_lookback, qp_err *err) {
+// measurement ring must hold both), and the most targets of one instruction.
+static int check_block(const qp_block *b, uint32_t num_qubits, uint64_t *max_lookback, uint32_t *max_targets,
+                       qp_err *err) {
     for (size_t i = 0; i < b->num_instrs; i++) {
         const qp_instr *in = &b->instrs[i];
         if (in->gate == QP_GATE_REPEAT) {
-            if (in->body && check_block(in->body, num_qubits, max_lookback, err)) return -1;
+            if (in->body && check_block(in->body, num_qubits, max_lookback, max_targets, err)) return -1;
             continue;
         }
         qp_err verr;
         if (qp_instr_validate(in, &verr)) return qp_fail(err, "line %u: %s", in->line, verr.msg);
         uint64_t results = qp_instr_num_results(in);
+        if (in->num_targets > *max_targets) *max_targets = in->num_targets;
         if (results > *max_lookback) *max_lookback = results;
         const qp_gate_info *info = &qp_gate_table[in->gate];
         for (uint32_t t = 0; t < in->num_targets; t++) {
@@ -53,7 +55,9 @@ int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_opt
     else qp_frame_options_default(&sim->opt);
     if (sim->opt.max_blocks == 0) sim->opt.max_blocks = QP_FRAME_DEFAULT_BLOCKS;
     uint64_t lookback = 0;
-    if (check_block(&c->top, c->num_qubits, &lookback, err)) return -1;
+    uint32_t max_targets = 1;
+    if (check_block(&c->top, c->num_qubits, &lookback, &max_targets, err)) return -1;
+    sim->products = qp_malloc(max_targets * sizeof *sim->products);
     sim->circuit = c;
     sim->num_qubits = c->num_qubits;
     sim->num_detectors = c->num_detectors;
@@ -88,6 +92,7 @@ void qp_frame_sim_free(qp_frame_sim *sim) {
     free(sim->obs);
     free(sim->scratch);
     free(sim->fired);
+    free(sim->products);
     free(sim->rng);
     free(sim->gauge);
     memset(sim, 0, sizeof *sim);
@@ -229,13 +234,10 @@ static void two_from_frame(qp_frame_sim *s, const qp_gate_frame *f, uint32_t qa,
 // flip bit is set. Sweep bits are 0: nothing happens.
 static void feedback(qp_frame_sim *s, qp_gate g, uint32_t bit, uint32_t q, int bit_first) {
     if (!(bit & QP_TARGET_REC)) return;
-    qp_gate_frame f;
-    qp_gate_frame_of(g, &f);
-    // A controlled-P maps X_control to X_control P: P is that image on the other qubit.
-    uint8_t img = bit_first ? (uint8_t)(f.img[0] >> 2) : (uint8_t)(f.img[2] & 3);
+    uint8_t pauli = qp_gate_feedback_pauli(g, bit_first);
     const uint64_t *m = lookback_row(s, bit);
-    if (img & 1) xor_into(xrow(s, q), m, s->stride);
-    if (img & 2) xor_into(zrow(s, q), m, s->stride);
+    if (pauli & 1) xor_into(xrow(s, q), m, s->stride);
+    if (pauli & 2) xor_into(zrow(s, q), m, s->stride);
 }
 
 static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
@@ -282,15 +284,6 @@ static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
 
 // ---- Pauli products: MPP, SPP/SPP_DAG, MXX/MYY/MZZ, OBSERVABLE_INCLUDE X0 ... ----
 
-// Walks the Pauli products of an instruction: calls fn once per product with its terms
-// targets[first .. end) (combiners included). Pair gates (MXX ...) are products of two terms
-// in their basis.
-typedef void (*product_fn)(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli, void *ctx);
-
-static uint32_t basis_pauli(char basis) {
-    return basis == 'X' ? QP_TARGET_PAULI_X : basis == 'Z' ? QP_TARGET_PAULI_Z : QP_TARGET_PAULI;
-}
-
 // dst = the shots whose frame anticommutes with the product.
 static void anticommutation(qp_frame_sim *s, uint64_t *dst, const uint32_t *terms, uint32_t n, uint32_t pauli) {
     memset(dst, 0, s->stride * sizeof *dst);
@@ -314,31 +307,23 @@ static void multiply_where(qp_frame_sim *s, const uint64_t *where, const uint32_
     }
 }
 
-static void for_each_product(qp_frame_sim *s, const qp_instr *in, product_fn fn, void *ctx) {
-    const qp_gate_info *gi = &qp_gate_table[in->gate];
-    if (gi->num_qubits_per_target_group == 2) {
-        for (uint32_t k = 0; k + 1 < in->num_targets; k += 2) fn(s, in->targets + k, 2, basis_pauli(gi->basis), ctx);
-        return;
-    }
-    for (uint32_t k = 0; k < in->num_targets;) {
-        uint32_t e = k + 1;
-        while (e + 1 < in->num_targets && (in->targets[e] & QP_TARGET_COMBINER)) e += 2;
-        fn(s, in->targets + k, e - k, 0, ctx);
-        k = e;
-    }
+typedef void (*product_fn)(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli);
+
+static void for_each_product(qp_frame_sim *s, const qp_instr *in, product_fn fn) {
+    qp_product *pr = s->products;
+    uint32_t n = qp_instr_products(in, pr);
+    for (uint32_t k = 0; k < n; k++) fn(s, in->targets + pr[k].start, pr[k].end - pr[k].start, pr[k].pauli);
 }
 
 // SPP / SPP_DAG: a frame that anticommutes with P gains P (the sign of i is not tracked).
-static void spp_product(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli, void *ctx) {
-    (void)ctx;
+static void spp_product(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli) {
     anticommutation(s, s->scratch, terms, n, pauli);
     multiply_where(s, s->scratch, terms, n, pauli);
 }
 
 // MPP / MXX ...: the result flips where the frame anticommutes; then the measured product's
 // own component is randomised (collapse), as for single-qubit measurements.
-static void mpp_product(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli, void *ctx) {
-    (void)ctx;
+static void mpp_product(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli) {
     anticommutation(s, rec_row(s, s->num_meas++), terms, n, pauli);
     if (!s->opt.randomize_gauge) return;
     uint64_t *r = s->scratch + s->stride;
@@ -631,10 +616,10 @@ static int run_instr(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *s
         do_observable(s, in);
         return 0;
     case QP_GATE_MPP: case QP_GATE_MXX: case QP_GATE_MYY: case QP_GATE_MZZ:
-        for_each_product(s, in, mpp_product, NULL);
+        for_each_product(s, in, mpp_product);
         break;
     case QP_GATE_SPP: case QP_GATE_SPP_DAG:
-        for_each_product(s, in, spp_product, NULL);
+        for_each_product(s, in, spp_product);
         return 0;
     case QP_GATE_MPAD:
         for (uint32_t t = 0; t < in->num_targets; t++) memset(rec_row(s, s->num_meas++), 0, s->stride * sizeof(uint64_t));

@@ -97,6 +97,7 @@ typedef struct {
     uint64_t *obs;         // (num_observables, stride)
     uint64_t *scratch;     // (2, stride): anticommutation / gauge rows of Pauli products
     uint64_t *fired;       // (stride): shots in which the current E/ELSE chain fired
+    qp_product *products;  // (most targets of one instruction) Pauli products of MPP/SPP...
     qp_rng *rng;           // (max_blocks) streams of the current batch's blocks (noise)
     uint64_t *gauge;       // (max_blocks, 16) per block: 4 xoshiro256** states side by side,
                            // seeded from the block's stream, for gauge randomisation

@@ -14,7 +14,7 @@ typedef struct {
     uint8_t *x, *z;   // (2n + 1, n): the last row is scratch
     uint8_t *r;       // (2n + 1)
     uint8_t *record;  // the output, b8 bit order
-    uint64_t num_meas, max_meas;
+    uint64_t num_meas;
 } tableau;
 
 // A term of a Pauli product: qubit and sigma bits.
@@ -141,27 +141,18 @@ static int record_bit(const tableau *t, uint32_t target) {
     return (t->record[m / 8] >> (m % 8)) & 1;
 }
 
-// The products of an MPP / SPP / MXX instruction, one at a time: terms[0..*np), and whether
-// an odd number of its terms are inverted. Returns the index after the product.
-static uint32_t next_product(const qp_instr *in, uint32_t k, term *terms, int *np, int *inverted) {
-    const qp_gate_info *gi = &qp_gate_table[in->gate];
-    *np = 0;
+// The terms of a product (qp_product) and whether an odd number of them are inverted.
+static int product_terms(const qp_instr *in, const qp_product *pr, term *terms, int *inverted) {
+    int np = 0;
     *inverted = 0;
-    if (gi->num_qubits_per_target_group == 2) {
-        for (int j = 0; j < 2; j++) {
-            terms[(*np)++] = basis_term(in->targets[k + j] & QP_TARGET_VALUE_MASK, gi->basis);
-            *inverted ^= !!(in->targets[k + j] & QP_TARGET_INVERTED);
-        }
-        return k + 2;
-    }
-    for (;;) {
+    for (uint32_t k = pr->start; k < pr->end; k++) {
         uint32_t t = in->targets[k];
-        terms[(*np)++] = (term){t & QP_TARGET_VALUE_MASK, !!(t & QP_TARGET_PAULI_X), !!(t & QP_TARGET_PAULI_Z)};
+        if (t & QP_TARGET_COMBINER) continue;
+        uint32_t p = pr->pauli ? pr->pauli : t & QP_TARGET_PAULI;
+        terms[np++] = (term){t & QP_TARGET_VALUE_MASK, !!(p & QP_TARGET_PAULI_X), !!(p & QP_TARGET_PAULI_Z)};
         *inverted ^= !!(t & QP_TARGET_INVERTED);
-        k++;
-        if (k + 1 < in->num_targets && (in->targets[k] & QP_TARGET_COMBINER)) k++;
-        else return k;
     }
+    return np;
 }
 
 static int run_instr(tableau *t, const qp_instr *in, term *terms) {
@@ -169,13 +160,16 @@ static int run_instr(tableau *t, const qp_instr *in, term *terms) {
     switch (in->gate) {
     case QP_GATE_MPP: case QP_GATE_MXX: case QP_GATE_MYY: case QP_GATE_MZZ:
     case QP_GATE_SPP: case QP_GATE_SPP_DAG:
-        for (uint32_t k = 0; k < in->num_targets;) {
-            int np, inv;
-            k = next_product(in, k, terms, &np, &inv);
+    {
+        qp_product *products = qp_malloc((in->num_targets + 1) * sizeof *products);
+        for (uint32_t k = 0, n = qp_instr_products(in, products); k < n; k++) {
+            int inv, np = product_terms(in, &products[k], terms, &inv);
             if (gi->is_measurement) record(t, measure(t, terms, np) ^ inv);
             else apply_spp(t, terms, np, in->gate == QP_GATE_SPP_DAG);
         }
+        free(products);
         return 0;
+    }
     case QP_GATE_MPAD:
         for (uint32_t k = 0; k < in->num_targets; k++) record(t, (int)(in->targets[k] & 1));
         return 0;
@@ -209,7 +203,7 @@ static int run_instr(tableau *t, const qp_instr *in, term *terms) {
             uint32_t bit = (a & bits) ? a : b, q = ((a & bits) ? b : a) & QP_TARGET_VALUE_MASK;
             if ((a & bits) && (b & bits)) continue;
             if (!(bit & QP_TARGET_REC) || !record_bit(t, bit)) continue;
-            uint8_t img = (a & bits) ? (uint8_t)(f.img[0] >> 2) : (uint8_t)(f.img[2] & 3);
+            uint8_t img = qp_gate_feedback_pauli(in->gate, (a & bits) != 0);
             term p = {q, (uint8_t)(img & 1), (uint8_t)(img >> 1)};
             apply_pauli(t, &p, 1);
             continue;
