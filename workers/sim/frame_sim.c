@@ -243,7 +243,7 @@ static void feedback(qp_frame_sim *s, qp_gate g, uint32_t bit, uint32_t q, int b
 static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     size_t nb = NBLK(s->stride);
     qp_gate_frame f;
-    qp_gate_frame_of(g, &f);
+    if (g != QP_GATE_CX && g != QP_GATE_CY && g != QP_GATE_CZ) qp_gate_frame_of(g, &f);
     for (uint32_t t = 0; t + 1 < in->num_targets; t += 2) {
         uint32_t a = in->targets[t], b = in->targets[t + 1];
         const uint32_t bits = QP_TARGET_REC | QP_TARGET_SWEEP;
