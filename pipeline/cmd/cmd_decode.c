@@ -5,6 +5,10 @@
 // observable flips are compared and "shots, errors, LER with a 95 % Wilson interval" is
 // printed. A shot file whose record size does not fit the model's detector count is rejected
 // before any decoding; the output file appears only when complete.
+// Long experiments: --window W decodes in sliding windows; without it, a model of more than
+// QP_JOB_GLOBAL_MAX_DETECTORS detectors gets the job's automatic window (W = 100, C = 50
+// rounds: the DEM does not say d). Under mpirun the ranks share each shot's segments and rank
+// 0 writes; a global decoder runs on rank 0 only.
 #include <math.h>
 #include <mpi.h>
 #include <stdint.h>
@@ -19,6 +23,8 @@
 #include "pipeline/formats/shot_writer.h"
 #include "pipeline/job/window_ranks.h"
 #include "pipeline/job/decoder_open.h"
+#include "pipeline/job/experiment.h"
+#include "workers/decode/window.h"
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
 #include "workers/dem/dem.h"
@@ -65,6 +71,7 @@ static qp_decoder *open_decoder(const decode_options *o, qp_decoder_id id, qp_er
     qp_dem dem;
     if (load_model(o, &dem, err) == 0) {
         qp_window_options wo = {.window = o->window, .commit = o->commit, .segment = o->segment};
+        qp_job_window_choice(&wo.window, &wo.commit, 0, dem.num_detectors);
         qp_decoder_inputs in = {&dem, NULL, NULL, &wo};
         if (qp_decoder_open(id, &in, &dec, err) != 0) qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
     }
@@ -107,11 +114,27 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
     if (o->obs_in ? qp_shot_reader_open_split(&in, o->in, in_fmt, o->obs_in, obs_fmt, D, K, err)
                   : qp_shot_reader_open(&in, o->in, in_fmt, D, 0, err))
         goto done;
-    // With --window under mpirun every rank decodes segments of each shot; rank 0 writes.
-    int rank = 0, size = 1;
-    if (o->window) {
+    // Under mpirun every rank decodes segments of each shot of a windowed decoder; rank 0 writes.
+    int rank = 0, size = 1, mpi = 0;
+    MPI_Initialized(&mpi);
+    if (mpi && !qp_decoder_kind_of(id)->needs_model) {
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         MPI_Comm_size(MPI_COMM_WORLD, &size);
+    }
+    const qp_window *win = qp_decoder_window(dec);
+    if (win && !o->window && rank == 0) {
+        const qp_window_layout *l = qp_window_get_layout(win);
+        fprintf(stderr, "qecpipe decode: %llu detectors: decoding in windows of %llu rounds committing %llu "
+                        "(--window W [--commit C] to choose)\n",
+                (unsigned long long)D, (unsigned long long)(l->window_its * l->period),
+                (unsigned long long)(l->commit_its * l->period));
+    }
+    if (size > 1 && !win) {  // one rank is enough for a global decoder
+        if (rank != 0) {
+            rc = 0;
+            goto done;
+        }
+        size = 1;
     }
     int open_rc = rank == 0 && o->out ? qp_shot_writer_open(&out, o->out, out_fmt, 0, K ? K : 1, err) : 0;
     if (size > 1) MPI_Bcast(&open_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);  // the others must not wait for rank 0
@@ -211,8 +234,9 @@ int cmd_decode(int argc, char **argv) {
             return qp_usage_error("decode", "unknown format '%s' for --%s (expected one of %s)", names[i], flags[i],
                                   qp_shot_format_names());
     qp_err err = {{0}};
-    // Model files are read through the HDF5 store; windows spread one shot over the ranks.
-    int mpi = needs_model || o.window, rank = 0;
+    // Model files are read through the HDF5 store; under mpirun windows spread one shot over
+    // the ranks. A plain invocation of a matching decoder skips MPI (its start-up costs seconds).
+    int mpi = needs_model || getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK"), rank = 0;
     if (mpi) {
         MPI_Init(&argc, &argv);
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -112,5 +112,15 @@ done
 "$bin" decode --dem "$tmp/long.dem" --in "$tmp/long.b8" --out "$tmp/bad.01" --commit 5 2> "$tmp/err"; st=$?
 check "--commit without --window: usage error" '[ $st -eq 2 ] && grep -q "need --window" "$tmp/err"'
 
+# A model of more than 100,000 detectors is decoded in windows by default (W = 100, C = 50).
+"$bin" gen --basis z --distance 3 --rounds 13000 --noise si1000 --p 0.002 --out "$tmp/big.stim"
+"$bin" dem --circuit "$tmp/big.stim" --decompose-errors --fold-loops --out "$tmp/big.dem"
+"$bin" simulate --circuit "$tmp/big.stim" --shots 4 --seed 2 --out "$tmp/big.b8" --out-format b8
+"$bin" decode --dem "$tmp/big.dem" --in "$tmp/big.b8" --out "$tmp/auto.01" 2> "$tmp/err"; st=$?
+"$bin" decode --dem "$tmp/big.dem" --in "$tmp/big.b8" --out "$tmp/w100.01" --window 100 --commit 50
+check "104,000 detectors: windows by default (= --window 100 --commit 50)" \
+    '[ $st -eq 0 ] && cmp -s "$tmp/auto.01" "$tmp/w100.01" && [ "$(wc -l < "$tmp/auto.01")" -eq 4 ] &&
+     grep -q "104000 detectors: decoding in windows of 100 rounds committing 50" "$tmp/err"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
