@@ -438,7 +438,7 @@ static int decode_span(qp_window *w, const qp_window_span *sp, uint64_t *obs, do
         uint64_t ends[2] = {lo + edges[2 * e], edges[2 * e + 1] == QP_MG_BOUNDARY ? UINT64_MAX : lo + edges[2 * e + 1]};
         uint64_t low = ends[0] < ends[1] ? ends[0] : ends[1];
         uint64_t high = ends[1] == UINT64_MAX ? ends[0] : (ends[0] > ends[1] ? ends[0] : ends[1]);
-        // 3. Commit edges that start before the commit line and reach the kept region.
+        // Commit edges that start before the commit line and reach the kept region.
         if (low >= sp->commit_end || high < sp->keep_from) continue;
         uint64_t eo;
         int64_t ew;
