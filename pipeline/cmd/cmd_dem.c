@@ -2,7 +2,8 @@
 // `stim analyze_errors` does.
 //   qecpipe dem --circuit F.stim [--decompose-errors] [--fold-loops] [--approximate-disjoint-errors]
 //               [--out F.dem]
-// Writes to stdout, or to --out F via F.partial renamed when complete.
+// Writes to stdout, or to --out F as pipeline/output promises (F.partial renamed when
+// complete; a device or FIFO written in place; - is stdout).
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,32 +11,20 @@
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
+#include "pipeline/output/output.h"
 #include "workers/circuit/circuit.h"
 #include "workers/dem/dem.h"
 #include "workers/dem/error_analysis.h"
 
 static int write_dem_file(const qp_dem *d, const char *out, qp_err *err) {
-    if (!out) {
-        if (qp_dem_write(d, stdout, err) < 0) return -1;
-        if (fflush(stdout) != 0) return qp_fail(err, "error writing stdout: %s", strerror(errno));
-        return 0;
-    }
-    size_t n = strlen(out) + sizeof ".partial";
-    char *partial = malloc(n);
-    snprintf(partial, n, "%s.partial", out);
-    FILE *f = fopen(partial, "w");
-    if (!f) {
-        qp_fail(err, "cannot create %s: %s", partial, strerror(errno));
-        free(partial);
+    qp_output *o;
+    if (qp_output_claim(out ? out : "-", &o, err) != 0) return -1;
+    FILE *f = qp_output_fopen(o, err);
+    if (!f || qp_dem_write(d, f, err) < 0) {
+        qp_output_abandon(o, f);
         return -1;
     }
-    int rc = qp_dem_write(d, f, err);
-    if (fclose(f) != 0 && rc == 0) rc = qp_fail(err, "error writing %s: %s", partial, strerror(errno));
-    if (rc == 0 && rename(partial, out) != 0)
-        rc = qp_fail(err, "cannot rename %s to %s: %s", partial, out, strerror(errno));
-    if (rc) remove(partial);
-    free(partial);
-    return rc;
+    return qp_output_finish(o, f, err);
 }
 
 int cmd_dem(int argc, char **argv) {

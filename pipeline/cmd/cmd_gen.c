@@ -5,7 +5,8 @@
 // `--noise uniform` sets Stim's four generator knobs to p (the text equals `stim gen`'s
 // with those knobs, apart from the header comment); `--noise si1000` is the SI1000 model on
 // the CZ form of the schedule (workers/circuit/surface_code.h). Writes to stdout, or to
-// --out F via F.partial renamed when complete.
+// --out F as pipeline/output promises (F.partial renamed when complete; a device or FIFO
+// written in place; - is stdout).
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
+#include "pipeline/output/output.h"
 #include "workers/circuit/repetition_code.h"
 #include "workers/circuit/surface_code.h"
 
@@ -82,35 +84,16 @@ int cmd_gen(int argc, char **argv) {
             return 1;
         }
     }
-    if (!out) {
-        rc = write_circuit(&c, header, stdout, &err);
-        if (rc == 0 && fflush(stdout) != 0) rc = qp_fail(&err, "error writing stdout: %s", strerror(errno));
-        qp_circuit_free(&c);
-        if (rc) {
-            fprintf(stderr, "qecpipe gen: %s\n", err.msg);
-            return 1;
-        }
-        return 0;
-    }
-    size_t n = strlen(out) + sizeof ".partial";
-    char *partial = malloc(n);
-    snprintf(partial, n, "%s.partial", out);
-    FILE *f = fopen(partial, "w");
-    if (!f) {
-        fprintf(stderr, "qecpipe gen: cannot create %s: %s\n", partial, strerror(errno));
-        free(partial);
-        qp_circuit_free(&c);
-        return 1;
-    }
-    rc = write_circuit(&c, header, f, &err);
-    if (fclose(f) != 0 && rc == 0) rc = qp_fail(&err, "error writing %s: %s", partial, strerror(errno));
-    if (rc == 0 && rename(partial, out) != 0)
-        rc = qp_fail(&err, "cannot rename %s to %s: %s", partial, out, strerror(errno));
-    if (rc) {
-        remove(partial);
-        fprintf(stderr, "qecpipe gen: %s\n", err.msg);
-    }
-    free(partial);
+    qp_output *o = NULL;
+    FILE *f = NULL;
+    rc = qp_output_claim(out ? out : "-", &o, &err);
+    if (rc == 0 && !(f = qp_output_fopen(o, &err))) rc = -1;
+    if (rc == 0) rc = write_circuit(&c, header, f, &err);
+    if (rc == 0)
+        rc = qp_output_finish(o, f, &err);
+    else
+        qp_output_abandon(o, f);
+    if (rc) fprintf(stderr, "qecpipe gen: %s\n", err.msg);
     qp_circuit_free(&c);
     return rc ? 1 : 0;
 }

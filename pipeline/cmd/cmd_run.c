@@ -10,6 +10,7 @@
 #include "pipeline/job/run_job.h"
 #include "pipeline/job/train_stage.h"
 #include "pipeline/job/default_config.h"
+#include "pipeline/store/store.h"
 
 int cmd_run(int argc, char **argv) {
     const char *out = NULL;
@@ -61,32 +62,44 @@ int cmd_run(int argc, char **argv) {
     // Loading is deterministic and reads only the config file, so every rank loads it.
     int rc = npos ? qp_config_load_file(pos[0], &cfg, &err)
                   : qp_config_load_text(qp_default_config_text, "quickstart.yaml (built in)", &cfg, &err);
-    if (rc == 0 && (cfg.job.stages & QP_STAGE_TRAIN)) rc = qp_run_train_stage(&cfg, quiet, MPI_COMM_WORLD, &err);
-    if (rc == 0 && (cfg.job.stages & (QP_STAGE_SIMULATE | QP_STAGE_DECODE))) {
-        qp_run_options ro = {.output = out ? out : cfg.job.output, .quiet = quiet, .restart = restart, .wave_shots = wave_shots,
-                             .share_index = share_index, .share_count = share_count};
+    int train = cfg.job.stages & QP_STAGE_TRAIN, experiments = cfg.job.stages & (QP_STAGE_SIMULATE | QP_STAGE_DECODE);
+    int redecode = cfg.job.stages & QP_STAGE_REDECODE;
+    // Alone, the redecode stage writes the job's output; after experiments, its own file.
+    const char *output = out ? out : cfg.job.output;
+    char redecode_path[QP_CONFIG_PATH_MAX + 16];
+    if (experiments) {
+        size_t n = strlen(output);
+        int h5 = n > 3 && strcmp(output + n - 3, ".h5") == 0;
+        snprintf(redecode_path, sizeof redecode_path, "%.*s_redecode.h5", (int)(h5 ? n - 3 : n), output);
+    } else {
+        snprintf(redecode_path, sizeof redecode_path, "%s", output);
+    }
+    // Every output is claimed before any stage starts: a second job aimed at one of them is
+    // refused at once, not after this one's training.
+    qp_output *train_claim = NULL, *output_claim = NULL, *redecode_claim = NULL;
+    if (rc == 0 && train) rc = qp_store_claim(cfg.train.checkpoint, MPI_COMM_WORLD, &train_claim, &err);
+    if (rc == 0 && experiments) rc = qp_store_claim(output, MPI_COMM_WORLD, &output_claim, &err);
+    if (rc == 0 && redecode) rc = qp_store_claim(redecode_path, MPI_COMM_WORLD, &redecode_claim, &err);
+    if (rc == 0 && train) rc = qp_run_train_stage(&cfg, train_claim, quiet, MPI_COMM_WORLD, &err);
+    if (rc == 0 && experiments) {
+        qp_run_options ro = {.output = output, .claim = output_claim, .quiet = quiet, .restart = restart,
+                             .wave_shots = wave_shots, .share_index = share_index, .share_count = share_count};
         rc = qp_run_job(&cfg, &ro, MPI_COMM_WORLD, &err);
         if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe run: wrote %s\n", ro.output);
     }
-    if (rc == 0 && (cfg.job.stages & QP_STAGE_REDECODE)) {
-        // Alone, the redecode stage writes the job's output; after experiments, its own file.
-        char path[QP_CONFIG_PATH_MAX + 16];
-        const char *base = out ? out : cfg.job.output;
-        if (cfg.job.stages & (QP_STAGE_SIMULATE | QP_STAGE_DECODE)) {
-            size_t n = strlen(base);
-            int h5 = n > 3 && strcmp(base + n - 3, ".h5") == 0;
-            snprintf(path, sizeof path, "%.*s_redecode.h5", (int)(h5 ? n - 3 : n), base);
-        } else {
-            snprintf(path, sizeof path, "%s", base);
-        }
+    if (rc == 0 && redecode) {
         const qp_redecode_config *rd = &cfg.redecode;
         qp_archive_options aopt = {.dem_name = rd->dem_name[0] ? rd->dem_name : NULL,
                                    .dem_by_parity = rd->dem_by_parity, .decoders = rd->decoders,
                                    .model = rd->model[0] ? rd->model : NULL};
-        qp_run_options ro = {.output = path, .quiet = quiet, .restart = restart, .wave_shots = wave_shots};
+        qp_run_options ro = {.output = redecode_path, .claim = redecode_claim, .quiet = quiet, .restart = restart,
+                             .wave_shots = wave_shots};
         rc = qp_redecode_job(rd->archive, &aopt, cfg.job.shots_per_task, cfg.text, &ro, MPI_COMM_WORLD, &err);
-        if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe run: wrote %s\n", path);
+        if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe run: wrote %s\n", redecode_path);
     }
+    qp_output_release(train_claim);
+    qp_output_release(output_claim);
+    qp_output_release(redecode_claim);
     if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe run: %s\n", err.msg);
     qp_config_free(&cfg);
     MPI_Finalize();

@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include "pipeline/formats/codec.h"
+#include "pipeline/output/output.h"
 #include "workers/util/alloc.h"
 
 enum { WRITER_FLUSH_BYTES = 1 << 20 };
 
 struct qp_shot_writer {
-    char *path;              // final name
-    char *partial_path;      // path + ".partial", where the bytes go until close
+    char *path;              // the name given (for messages)
+    qp_output *output;       // the claimed output (pipeline/output): where the bytes go
     FILE *file;
     qp_shot_format format;
     qp_record_shape shape;
@@ -21,7 +22,6 @@ struct qp_shot_writer {
     uint8_t *pending;        // ptb64: (64, bytes_per_record) records waiting for a full group
     size_t num_pending;
     uint64_t records_written;  // records accepted by write()
-    int to_stdout;           // PATH was "-": file is stdout, nothing to rename or delete
     // Split output (qp_shot_writer_open_split): the two part writers and their batch buffers.
     qp_shot_writer *dets_part;  // (D bits per record) or NULL for an ordinary writer
     qp_shot_writer *obs_part;   // (K bits per record)
@@ -53,25 +53,20 @@ int qp_shot_writer_open(qp_shot_writer **writer, const char *path, qp_shot_forma
     if ((int)format < 0 || format >= QP_FORMAT_COUNT) return qp_fail(err, "%s: unknown shot format %d", path, (int)format);
     if (num_detectors + num_observables == 0)
         return qp_fail(err, "%s: records must have at least one bit (0 detectors and 0 observables given)", path);
+    qp_output *output;
+    if (qp_output_claim(path, &output, err) != 0) return -1;
+    FILE *file = qp_output_fopen(output, err);
+    if (!file) {
+        qp_output_abandon(output, NULL);
+        return -1;
+    }
     qp_shot_writer *w = qp_calloc(1, sizeof *w);
     w->path = qp_strdup(path);
-    size_t len = strlen(path);
-    w->partial_path = qp_malloc(len + sizeof ".partial");
-    memcpy(w->partial_path, path, len);
-    memcpy(w->partial_path + len, ".partial", sizeof ".partial");
+    w->output = output;
+    w->file = file;
     w->format = format;
     w->shape = qp_record_shape_make(num_detectors, num_observables);
     if (format == QP_FORMAT_PTB64) w->pending = qp_malloc(64 * w->shape.bytes_per_record);
-    w->to_stdout = strcmp(path, "-") == 0;
-    w->file = w->to_stdout ? stdout : fopen(w->partial_path, "wb");
-    if (!w->file) {
-        qp_fail(err, "%s: cannot create: %s", w->partial_path, strerror(errno));
-        free(w->partial_path);
-        free(w->path);
-        free(w->pending);
-        free(w);
-        return -1;
-    }
     *writer = w;
     return 0;
 }
@@ -91,7 +86,6 @@ int qp_shot_writer_open_split(qp_shot_writer **writer, const char *dets_path, qp
     }
     qp_shot_writer *w = qp_calloc(1, sizeof *w);
     w->path = qp_strdup(dets_path);
-    w->partial_path = qp_strdup(dets_path);
     w->format = dets_format;
     w->shape = qp_record_shape_make(num_detectors, num_observables);
     w->dets_part = dets;
@@ -111,7 +105,7 @@ uint64_t qp_shot_writer_records_written(const qp_shot_writer *w) { return w->rec
 
 static int flush_encoded(qp_shot_writer *w, qp_err *err) {
     if (w->encoded.len && fwrite(w->encoded.data, 1, w->encoded.len, w->file) != w->encoded.len)
-        return qp_fail(err, "%s: write failed: %s", w->partial_path, strerror(errno));
+        return qp_fail(err, "%s: write failed: %s", qp_output_write_path(w->output), strerror(errno));
     w->encoded.len = 0;
     return 0;
 }
@@ -160,7 +154,6 @@ static void writer_free(qp_shot_writer *w) {
     free(w->part_obs);
     qp_byte_buffer_free(&w->encoded);
     free(w->pending);
-    free(w->partial_path);
     free(w->path);
     free(w);
 }
@@ -173,12 +166,7 @@ void qp_shot_writer_abort(qp_shot_writer *w) {
         writer_free(w);
         return;
     }
-    if (w->to_stdout) {
-        fflush(stdout);
-    } else {
-        if (w->file) fclose(w->file);
-        unlink(w->partial_path);
-    }
+    qp_output_abandon(w->output, w->file);
     writer_free(w);
 }
 
@@ -187,8 +175,8 @@ int qp_shot_writer_close(qp_shot_writer *w, qp_err *err) {
         // Observables first; if the detectors then fail, take the observables file away again
         // so that neither final name is left behind.
         qp_shot_writer *dets = w->dets_part, *obs = w->obs_part;
-        char *obs_path = qp_strdup(obs->path);
-        int obs_to_stdout = obs->to_stdout;
+        int obs_replaced = qp_output_kind_of(obs->output) == QP_OUTPUT_ATOMIC;
+        char *obs_path = qp_strdup(qp_output_final_path(obs->output));
         w->dets_part = w->obs_part = NULL;
         writer_free(w);
         int rc = 0;
@@ -196,7 +184,7 @@ int qp_shot_writer_close(qp_shot_writer *w, qp_err *err) {
             qp_shot_writer_abort(dets);
             rc = -1;
         } else if (qp_shot_writer_close(dets, err) != 0) {
-            if (!obs_to_stdout) unlink(obs_path);
+            if (obs_replaced) unlink(obs_path);
             rc = -1;
         }
         free(obs_path);
@@ -208,20 +196,11 @@ int qp_shot_writer_close(qp_shot_writer *w, qp_err *err) {
         qp_shot_writer_abort(w);
         return -1;
     }
-    int rc = flush_encoded(w, err);
-    if (w->to_stdout) {
-        if (rc == 0 && fflush(stdout) != 0) rc = qp_fail(err, "<stdout>: write failed: %s", strerror(errno));
-        writer_free(w);
-        return rc;
+    if (flush_encoded(w, err) != 0) {
+        qp_shot_writer_abort(w);
+        return -1;
     }
-    if (rc == 0 && fflush(w->file) != 0) rc = qp_fail(err, "%s: write failed: %s", w->partial_path, strerror(errno));
-    if (rc == 0 && fsync(fileno(w->file)) != 0 && errno != EINVAL && errno != EROFS)
-        rc = qp_fail(err, "%s: fsync failed: %s", w->partial_path, strerror(errno));
-    if (fclose(w->file) != 0 && rc == 0) rc = qp_fail(err, "%s: close failed: %s", w->partial_path, strerror(errno));
-    w->file = NULL;
-    if (rc == 0 && rename(w->partial_path, w->path) != 0)
-        rc = qp_fail(err, "%s: cannot rename %s into place: %s", w->path, w->partial_path, strerror(errno));
-    if (rc != 0) unlink(w->partial_path);
+    int rc = qp_output_finish(w->output, w->file, err);
     writer_free(w);
     return rc;
 }

@@ -1,7 +1,9 @@
 // Streaming writer of Stim shot-data files, byte-identical to what Stim writes. Records come
-// in the b8 layout of record_bits.h. The data goes to PATH.partial, which close() flushes,
-// fsyncs and renames to PATH; on any failure (and on abort) the partial file is deleted, so
-// no file ever appears under PATH unless it is complete.
+// in the b8 layout of record_bits.h. The output is claimed and written as pipeline/output
+// promises: a regular PATH gets PATH.partial, which close() flushes, fsyncs and renames to
+// PATH; on any failure (and on abort) the partial file is deleted, so no file ever appears
+// under PATH unless it is complete. A special file (a device, a FIFO) is written in place;
+// "-" is standard output. A second writer of the same PATH is refused, naming the holder.
 //
 // ptb64 buffers records until a group of 64 is complete; closing with a record count that is
 // not a multiple of 64 is an error (and leaves nothing behind).
@@ -18,8 +20,7 @@
 
 typedef struct qp_shot_writer qp_shot_writer;
 
-// Creates PATH.partial. num_detectors + num_observables must be >= 1. PATH "-" writes to
-// standard output directly (no partial file; close flushes).
+// Claims PATH and creates PATH.partial. num_detectors + num_observables must be >= 1.
 int qp_shot_writer_open(qp_shot_writer **writer, const char *path, qp_shot_format format, uint64_t num_detectors,
                         uint64_t num_observables, qp_err *err);
 
@@ -35,8 +36,8 @@ void qp_shot_writer_set_det_prefix(qp_shot_writer *writer, char prefix);
 // Appends n records (n, bytes_per_record). Returns 0 or -1 (I/O error).
 int qp_shot_writer_write(qp_shot_writer *writer, const uint8_t *records, size_t n, qp_err *err);
 
-// Flushes, fsyncs and renames PATH.partial to PATH, then frees the writer. On failure the
-// partial file is removed and -1 returned; the writer is freed either way.
+// Flushes, fsyncs and renames PATH.partial to PATH, releases the claim, frees the writer. On
+// failure the partial file is removed and -1 returned; the writer is freed either way.
 int qp_shot_writer_close(qp_shot_writer *writer, qp_err *err);
 
 // Deletes PATH.partial and frees the writer (for a run that failed elsewhere). NULL is fine.

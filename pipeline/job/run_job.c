@@ -423,14 +423,16 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
 
     experiment_dsets ds = {0};
     char g[QP_JOB_NAME_MAX + 32];
-    int rc = 0;
-    if (js->rows == 0) {  // drop what an interrupted run may have half-created, start afresh
+    // Room on disk for the experiment's texts first; a full disk stops the job here, cleanly.
+    uint64_t texts = strlen(je.circuit_text) + strlen(je.dem_text) + (je.dem_odd_text ? strlen(je.dem_odd_text) : 0);
+    int rc = qp_store_reserve(store, 0, texts, err);
+    if (rc == 0 && js->rows == 0) {  // drop what an interrupted run may have half-created, start afresh
         snprintf(g, sizeof g, "/experiments/%s", je.info.group);
         rc = qp_store_unlink(store, g, err);
         snprintf(g, sizeof g, "/run/experiments/%s", je.info.group);
         if (rc == 0) rc = qp_store_unlink(store, g, err);
         if (rc == 0) rc = create_experiment(store, &je, r.store_samples, &ds, err);
-    } else {
+    } else if (rc == 0) {
         rc = reopen_experiment(store, &je, r.store_samples, js->shots, &ds, err);
     }
 
@@ -446,7 +448,8 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
         if (r.num_outs > 1) qsort(r.outs, r.num_outs, sizeof *r.outs, by_task);
         uint64_t end = first + res.committed_tasks;
         int final = res.rule_met || end >= max_tasks;
-        rc = write_wave(&ds, &r, end, res.totals[0], err);
+        rc = qp_store_reserve(store, res.totals[0] - totals[0], 0, err);
+        if (rc == 0) rc = write_wave(&ds, &r, end, res.totals[0], err);
         if (rc == 0 && final) rc = write_stats(store, &je, res.totals, end, qp_now_seconds() - t0, err);
         uint64_t row[JOURNAL_WIDTH] = {(uint64_t)index, first, res.committed_tasks, res.totals[0] - totals[0]};
         for (int k = 0; k < je.num_decoders; k++) row[4 + je.decoder_ids[k]] = res.totals[1 + k] - totals[1 + k];
@@ -504,22 +507,21 @@ static int write_run_attrs(qp_store *store, double seconds, qp_err *err) {
     return 0;
 }
 
-// Opens the output: a fresh PATH.partial, or an interrupted run of the same job, whose journal
-// is summed per experiment into sums[e].
-static int open_output(const job_spec *job, const qp_run_options *opt, MPI_Comm comm,
+// Opens the output under `claim` (rank 0's): a fresh PATH.partial, or an interrupted run of
+// the same job, whose journal is summed per experiment into sums[e].
+static int open_output(const job_spec *job, const qp_run_options *opt, qp_output *claim, MPI_Comm comm,
                        qp_store **store, qp_store_dset **journal, journal_sum *sums, qp_err *err) {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    if (opt->restart) {
-        if (rank == 0) {
-            char partial[QP_CONFIG_PATH_MAX + 16];
-            snprintf(partial, sizeof partial, "%s.partial", opt->output);
-            unlink(partial);
-        }
-        MPI_Barrier(comm);
-    }
+    // --restart creates PATH.partial afresh (truncating it) instead of resuming it.
     int resumed = 0;
-    if (qp_store_create_or_resume(opt->output, comm, store, &resumed, err) != 0) return -1;
+    if (qp_store_create_claimed(claim, comm, !opt->restart, store, &resumed, err) != 0) return -1;
+    if (resumed && !qp_store_exists(*store, JOURNAL_PATH)) {
+        // Killed before its first flush: no config, no journal, nothing to resume.
+        qp_store_abort(*store);
+        if (qp_store_create_claimed(claim, comm, 0, store, &resumed, err) != 0) return -1;
+    }
+    if (qp_store_reserve(*store, 0, 0, err) != 0) goto fail;
     if (!resumed) {
         const char *cols[JOURNAL_WIDTH] = {"experiment", "first_task", "tasks", "shots"};
         char names[QP_NUM_DECODERS][48];
@@ -576,11 +578,20 @@ static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm com
     int rank;
     MPI_Comm_rank(comm, &rank);
     double t0 = qp_now_seconds();
+    // The claim first, before anything is opened: the caller's, or our own.
+    int given = rank == 0 && opt->claim;
+    MPI_Bcast(&given, 1, MPI_INT, 0, comm);
+    qp_output *own = NULL, *claim = opt->claim;
+    if (!given) {
+        if (qp_store_claim(opt->output, comm, &own, err) != 0) return -1;
+        claim = own;
+    }
     journal_sum *sums = qp_calloc((size_t)job->num_experiments + 1, sizeof *sums);
     qp_store *store = NULL;
     qp_store_dset *journal = NULL;
-    if (open_output(job, opt, comm, &store, &journal, sums, err) != 0) {
+    if (open_output(job, opt, claim, comm, &store, &journal, sums, err) != 0) {
         free(sums);
+        qp_output_release(own);
         return -1;
     }
     qp_progress progress;
@@ -598,8 +609,9 @@ static int run_spec(const job_spec *job, const qp_run_options *opt, MPI_Comm com
     if (rc == 0)
         rc = qp_store_close(store, err);
     else
-        qp_store_abort(store);  // removes PATH.partial unless it was resumed
+        qp_store_abort(store);  // keeps PATH.partial if it holds journaled work
     free(sums);
+    qp_output_release(own);
     return rc;
 }
 

@@ -12,6 +12,9 @@
 // decoder) is decided in task order. Then all ranks write their committed tasks' rows collectively, the
 // statistics, and one journal row; the file is flushed.
 //
+// One writer: rank 0 claims PATH (pipeline/output) before any rank opens anything; a job
+// refused the claim exits at once, naming the holder, and touches nothing.
+//
 // Resume: the output is PATH.partial until the job ends. Re-running the same command finds
 // the journal there, skips finished experiments, cuts an unfinished one back to its last
 // journaled wave and continues it, and finishes the file; the result equals an uninterrupted run's (run-specific metadata lives
@@ -23,12 +26,15 @@
 
 #include "pipeline/config/config.h"
 #include "pipeline/job/experiment.h"
+#include "pipeline/output/output.h"
 #include "workers/util/err.h"
 
 typedef struct {
     const char *output;   // result path (the config's job.output unless overridden)
     int quiet;            // no progress lines
     int restart;          // discard an existing PATH.partial instead of resuming it
+    qp_output *claim;     // rank 0: the caller's claim on output (qp_store_claim), held
+                          // across stages; NULL: the job claims output itself
     int share_index, share_count;  // run only experiments e with e % count == index (Slurm
                                    // job arrays); count 0 or 1: all experiments
     uint64_t wave_shots;  // shots per journaled wave (0: QP_DEFAULT_WAVE_SHOTS): what an

@@ -29,7 +29,7 @@ static int decide(const qp_config *cfg, int *action, qp_err *err) {
     return 0;
 }
 
-int qp_run_train_stage(const qp_config *cfg, int quiet, MPI_Comm comm, qp_err *err) {
+int qp_run_train_stage(const qp_config *cfg, qp_output *claim, int quiet, MPI_Comm comm, qp_err *err) {
     int rank;
     MPI_Comm_rank(comm, &rank);
     int action = TRAIN_FRESH, rc = rank == 0 ? decide(cfg, &action, err) : 0;
@@ -42,7 +42,8 @@ int qp_run_train_stage(const qp_config *cfg, int quiet, MPI_Comm comm, qp_err *e
         return 0;
     }
     qp_train_summary summary;
-    qp_train_job_options topt = {.resume = action == TRAIN_RESUME, .quiet = quiet, .summary = &summary};
+    qp_train_job_options topt = {.resume = action == TRAIN_RESUME, .quiet = quiet, .summary = &summary,
+                                 .claim = claim};
     if (qp_train_job(cfg, &topt, comm, err) != 0) return -1;
     if (summary.interrupted)
         return qp_fail(err, "training was interrupted (SIGTERM); %s holds the last step, re-run the "

@@ -8,9 +8,11 @@
 #include <mpi.h>
 
 #include "pipeline/config/config.h"
+#include "pipeline/output/output.h"
 #include "workers/util/err.h"
 
-// Collective. Returns 0, or -1 on every rank with one line in err.
-int qp_run_train_stage(const qp_config *cfg, int quiet, MPI_Comm comm, qp_err *err);
+// Collective. Returns 0, or -1 on every rank with one line in err. claim: rank 0's claim on
+// train.checkpoint when the caller took it (qp_store_claim), else NULL (the stage claims it).
+int qp_run_train_stage(const qp_config *cfg, qp_output *claim, int quiet, MPI_Comm comm, qp_err *err);
 
 #endif

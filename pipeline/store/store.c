@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scheduler/collectives.h"
 #include "workers/util/alloc.h"
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +122,7 @@ static qp_store *store_new(const char *path, MPI_Comm comm, int writable) {
 }
 
 static void store_free(qp_store *s) {
+    if (s->owns_claim) qp_output_release(s->claim);
     MPI_Comm_free(&s->comm);
     free(s->final_path);
     free(s->file_path);
@@ -142,26 +144,117 @@ static int path_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
-int qp_store_create(const char *path, MPI_Comm comm, qp_store **out, qp_err *err) {
+// Whether PATH begins with HDF5's signature. A PATH.partial without one was cut off before its
+// superblock reached the disk (a crash right after creation): it holds nothing to resume.
+static int has_hdf5_signature(const char *path) {
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return got == sizeof head && memcmp(head, sig, sizeof sig) == 0;
+}
+
+int qp_store_claim(const char *path, MPI_Comm comm, qp_output **claim, qp_err *err) {
+    qp_err local;
+    if (!err) err = &local;
+    int rank, rc = 0;
+    MPI_Comm_rank(comm, &rank);
+    *claim = NULL;
+    if (rank == 0) {
+        rc = qp_output_claim(path, claim, err);
+        qp_output_kind kind = rc == 0 ? qp_output_kind_of(*claim) : QP_OUTPUT_ATOMIC;
+        if (kind != QP_OUTPUT_ATOMIC) {
+            rc = kind == QP_OUTPUT_STDOUT
+                     ? qp_fail(err, "%s: an HDF5 file cannot be written to standard output; name a file", path)
+                     : qp_fail(err, "%s: not a regular file (a device, FIFO or socket); an HDF5 file needs a "
+                                    "regular file or a new name",
+                               path);
+            qp_output_release(*claim);
+            *claim = NULL;
+        }
+    }
+    return qp_bcast_status(comm, rc, err);
+}
+
+typedef enum { OPEN_CREATE, OPEN_RESUME, OPEN_RESUME_OR_CREATE } open_how;
+
+// Collective. Creates or reopens PATH.partial under rank 0's claim (NULL on the other ranks).
+static int open_claimed(qp_output *claim, MPI_Comm comm, open_how how, qp_store **out, int *resumed,
+                        qp_err *err) {
     qp_err local;
     if (!err) err = &local;
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);  // errors are reported through qp_err instead
-    qp_store *s = store_new(path, comm, 1);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    // The claim names the final file (a symlink's target); every rank writes that one.
+    char *final = rank == 0 ? qp_strdup(qp_output_final_path(claim)) : NULL;
+    qp_bcast_string(comm, &final);
+    qp_store *s = store_new(final, comm, 1);
+    free(final);
+    s->claim = claim;
+    int state = 0;  // rank 0: 0 no partial, 1 resumable partial, 2 partial without a superblock
+    if (rank == 0 && path_exists(s->file_path)) state = has_hdf5_signature(s->file_path) ? 1 : 2;
+    MPI_Bcast(&state, 1, MPI_INT, 0, s->comm);
+    int resume = how == OPEN_RESUME || (how == OPEN_RESUME_OR_CREATE && state == 1);
+    if (resumed) *resumed = resume;
+    if (how == OPEN_RESUME && state == 0) {
+        qp_fail(err, "%s: cannot open: no such file", s->file_path);
+        store_free(s);
+        return -1;
+    }
     hid_t fapl = store_fapl(s);
-    s->file = H5Fcreate(s->file_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    int rc = s->file < 0 ? qp_store_h5_fail(s, err, "cannot create") : 0;
+    int rc = 0;
+    if (resume) {
+        s->file = H5Fopen(s->file_path, H5F_ACC_RDWR, fapl);
+        if (s->file < 0) rc = qp_store_h5_fail(s, err, "cannot open as HDF5");
+    } else {
+        s->file = H5Fcreate(s->file_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        if (s->file < 0) rc = qp_store_h5_fail(s, err, "cannot create");
+    }
     H5Pclose(fapl);  // after the failure is read: every HDF5 call clears the error stack
     if (qp_store_agree(s->comm, rc, err) != 0) {
         if (s->file >= 0) H5Fclose(s->file);
         MPI_Barrier(s->comm);
-        if (s->rank == 0) unlink(s->file_path);
+        if (s->rank == 0 && !resume) qp_output_discard(claim);
         store_free(s);
         return -1;
     }
-    s->created = 1;
+    s->created = !resume;
     *out = s;
     return 0;
+}
+
+// Collective. Claims PATH, then opens it as `how` says; the store owns the claim.
+static int claim_and_open(const char *path, MPI_Comm comm, open_how how, qp_store **out, int *resumed,
+                          qp_err *err) {
+    qp_err local;
+    if (!err) err = &local;
+    *out = NULL;
+    qp_output *claim;
+    if (qp_store_claim(path, comm, &claim, err) != 0) return -1;
+    if (open_claimed(claim, comm, how, out, resumed, err) != 0) {
+        qp_output_release(claim);
+        return -1;
+    }
+    (*out)->owns_claim = 1;
+    return 0;
+}
+
+int qp_store_create_claimed(qp_output *claim, MPI_Comm comm, int resume, qp_store **out, int *resumed,
+                            qp_err *err) {
+    return open_claimed(claim, comm, resume ? OPEN_RESUME_OR_CREATE : OPEN_CREATE, out, resumed, err);
+}
+
+int qp_store_create(const char *path, MPI_Comm comm, qp_store **out, qp_err *err) {
+    return claim_and_open(path, comm, OPEN_CREATE, out, NULL, err);
+}
+
+int qp_store_create_or_resume(const char *path, MPI_Comm comm, qp_store **out, int *resumed,
+                              qp_err *err) {
+    return claim_and_open(path, comm, OPEN_RESUME_OR_CREATE, out, resumed, err);
 }
 
 int qp_store_open(const char *path, MPI_Comm comm, qp_store_mode mode, qp_store **out,
@@ -169,8 +262,9 @@ int qp_store_open(const char *path, MPI_Comm comm, qp_store_mode mode, qp_store 
     qp_err local;
     if (!err) err = &local;
     *out = NULL;
+    if (mode == QP_STORE_RESUME) return claim_and_open(path, comm, OPEN_RESUME, out, NULL, err);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    qp_store *s = store_new(path, comm, mode == QP_STORE_RESUME);
+    qp_store *s = store_new(path, comm, 0);
     // Check existence first: HDF5's message for a missing file is long and buries the errno.
     int missing = 0;
     if (s->rank == 0) missing = !path_exists(s->file_path);
@@ -181,7 +275,7 @@ int qp_store_open(const char *path, MPI_Comm comm, qp_store_mode mode, qp_store 
         return -1;
     }
     hid_t fapl = store_fapl(s);
-    s->file = H5Fopen(s->file_path, s->writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
+    s->file = H5Fopen(s->file_path, H5F_ACC_RDONLY, fapl);
     int rc = s->file < 0 ? qp_store_h5_fail(s, err, "cannot open as HDF5") : 0;
     H5Pclose(fapl);
     if (qp_store_agree(s->comm, rc, err) != 0) {
@@ -191,23 +285,6 @@ int qp_store_open(const char *path, MPI_Comm comm, qp_store_mode mode, qp_store 
     }
     *out = s;
     return 0;
-}
-
-int qp_store_create_or_resume(const char *path, MPI_Comm comm, qp_store **out, int *resumed,
-                              qp_err *err) {
-    int rank, partial_exists = 0;
-    MPI_Comm_rank(comm, &rank);
-    if (rank == 0) {
-        size_t n = strlen(path) + sizeof ".partial";
-        char *partial = qp_malloc(n);
-        snprintf(partial, n, "%s.partial", path);
-        partial_exists = path_exists(partial);
-        free(partial);
-    }
-    MPI_Bcast(&partial_exists, 1, MPI_INT, 0, comm);
-    if (resumed) *resumed = partial_exists;
-    if (partial_exists) return qp_store_open(path, comm, QP_STORE_RESUME, out, err);
-    return qp_store_create(path, comm, out, err);
 }
 
 // Closes every object still open in the file (dataset handles the caller forgot, attributes
@@ -242,20 +319,14 @@ int qp_store_close(qp_store *s, qp_err *err) {
     close_open_objects(s);
     if (H5Fclose(s->file) < 0) rc = qp_store_h5_fail(s, err, "cannot close");
     s->file = H5I_INVALID_HID;
+    qp_store_reserve_release(s);
     rc = qp_store_agree(s->comm, rc, err);
     if (rc == 0 && s->writable) {
         // Every rank has closed (agree is a collective); only now is the file complete.
-        int renamed = 0;
-        if (s->rank == 0) {
-            if (rename(s->file_path, s->final_path) == 0)
-                renamed = 1;
-            else
-                qp_fail(err, "%s: cannot rename to %s: %s", s->file_path, s->final_path,
-                        strerror(errno));
-        }
-        rc = qp_store_agree(s->comm, s->rank == 0 && !renamed ? -1 : 0, err);
+        int crc = s->rank == 0 ? qp_output_commit(s->claim, err) : 0;
+        rc = qp_store_agree(s->comm, crc, err);
     }
-    store_free(s);
+    store_free(s);  // releases a claim the store took itself
     return rc;
 }
 
@@ -265,8 +336,9 @@ void qp_store_abort(qp_store *s) {
     close_open_objects(s);
     H5Fclose(s->file);
     H5Eclear2(H5E_DEFAULT);
+    qp_store_reserve_release(s);
     MPI_Barrier(s->comm);
-    if (s->rank == 0 && s->writable && s->created) unlink(s->file_path);
+    if (s->rank == 0 && s->writable && s->created && !s->journaled) qp_output_discard(s->claim);
     MPI_Barrier(s->comm);
     store_free(s);
 }

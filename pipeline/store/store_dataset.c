@@ -169,6 +169,12 @@ static int set_rows_local(qp_store_dset *d, uint64_t rows, qp_err *err) {
     if (H5Dset_extent(d->id, dims) < 0)
         return qp_store_h5_fail(d->store, err, "%s: cannot set rows to %llu", d->path,
                                 (unsigned long long)rows);
+    // Shrinking leaves the edge chunk in HDF5's chunk cache, cut back and dirty; flushed later
+    // (at close) it would overwrite rows written collectively in between (a resume cutting a
+    // wave back, then writing it again). Flush it now, before any such write.
+    if (rows < d->rows && H5Dflush(d->id) < 0)
+        return qp_store_h5_fail(d->store, err, "%s: cannot flush after cutting back to %llu rows", d->path,
+                                (unsigned long long)rows);
     d->rows = rows;
     return 0;
 }

@@ -45,7 +45,9 @@ int qp_store_journal_append(qp_store_dset *journal, const uint64_t *rows, uint64
         return qp_fail(err, "%s: %s: not a journal (element type is not uint64)",
                        journal->store->file_path, journal->path);
     if (qp_store_dset_append(journal, n_rows, rows, NULL, err) != 0) return -1;
-    return qp_store_flush(journal->store, err);
+    if (qp_store_flush(journal->store, err) != 0) return -1;
+    journal->store->journaled = 1;
+    return 0;
 }
 
 int qp_store_journal_read(qp_store *s, const char *path, uint64_t **rows, uint64_t *n,

@@ -108,15 +108,25 @@ static int write_all(qp_store *s, const qp_nn_checkpoint *ck, qp_err *err) {
     return 0;
 }
 
-int qp_nn_checkpoint_write(const char *path, const qp_nn_checkpoint *ck, qp_err *err) {
+int qp_nn_checkpoint_commit(qp_output *claim, const qp_nn_checkpoint *ck, qp_err *err) {
+    const char *path = qp_output_final_path(claim);
     qp_store *s;
-    if (qp_store_create(path, MPI_COMM_SELF, &s, err)) return qp_fail_prefix(err, "checkpoint %s", path);
+    if (qp_store_create_claimed(claim, MPI_COMM_SELF, 0, &s, NULL, err))
+        return qp_fail_prefix(err, "checkpoint %s", path);
     if (write_all(s, ck, err)) {
         qp_store_abort(s);
         return qp_fail_prefix(err, "checkpoint %s", path);
     }
     if (qp_store_close(s, err)) return qp_fail_prefix(err, "checkpoint %s", path);
     return 0;
+}
+
+int qp_nn_checkpoint_write(const char *path, const qp_nn_checkpoint *ck, qp_err *err) {
+    qp_output *claim;
+    if (qp_store_claim(path, MPI_COMM_SELF, &claim, err)) return qp_fail_prefix(err, "checkpoint %s", path);
+    int rc = qp_nn_checkpoint_commit(claim, ck, err);
+    qp_output_release(claim);
+    return rc;
 }
 
 static int get_int(qp_store *s, const char *name, int64_t lo, int64_t hi, int64_t *v, qp_err *err) {

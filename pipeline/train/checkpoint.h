@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pipeline/output/output.h"
 #include "workers/nn/nn_model.h"
 #include "workers/util/err.h"
 
@@ -56,8 +57,13 @@ typedef struct {
     int64_t eval_step;
 } qp_nn_checkpoint;
 
-// Writes ck to PATH (via PATH.partial). Needs MPI initialised; called by one process.
+// Writes ck to PATH (via PATH.partial), claiming PATH for the write (pipeline/output). Needs
+// MPI initialised; called by one process.
 int qp_nn_checkpoint_write(const char *path, const qp_nn_checkpoint *ck, qp_err *err);
+
+// The same under a claim the caller holds across many checkpoints (a training job): the
+// write commits the claim (the rename) and leaves it held.
+int qp_nn_checkpoint_commit(qp_output *claim, const qp_nn_checkpoint *ck, qp_err *err);
 
 // Reads PATH into *ck (zeroed first; every array qp_malloc'd). with_moments = 0 skips
 // /adam_m and /adam_v (a model for decoding). Errors name the path and the missing or

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/store/store.h"
 #include "pipeline/train/checkpoint.h"
 #include "pipeline/train/train_circuit.h"
 #include "scheduler/allreduce.h"
@@ -321,10 +322,20 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     uint64_t seed = cfg->job.seed, G = tc->batch_size;
     uint64_t train_stream = stream_id("qecpipe.train"), eval_stream = stream_id("qecpipe.train-eval");
 
+    // Claim the checkpoint before reading or writing anything; rank 0 holds it to the end.
+    int given = rank == 0 && opt->claim;
+    MPI_Bcast(&given, 1, MPI_INT, 0, comm);
+    qp_output *own = NULL, *claim = opt->claim;
+    if (!given) {
+        if (qp_store_claim(ckpath, comm, &own, err) != 0) return -1;
+        claim = own;
+    }
+
     train_run r;
     memset(&r, 0, sizeof r);
     if (setup(&r, cfg, opt, total_steps, ckpath, comm, err)) {
         train_run_free(&r);
+        qp_output_release(own);
         return -1;
     }
     int lb = r.model.max_batch, R = r.lay.num_rounds;
@@ -333,6 +344,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         rank == 0 ? eval_set_init(&r.ev, &r.circuit, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots, err) : 0;
     if (agree_root(comm, rc, err)) {
         train_run_free(&r);
+        qp_output_release(own);
         return -1;
     }
 
@@ -437,7 +449,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             double tl = recent_mean(r.recent_losses);
             qp_nn_checkpoint ck =
                 checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
-            int wrc = rank == 0 ? qp_nn_checkpoint_write(ckpath, &ck, err) : 0;
+            int wrc = rank == 0 ? qp_nn_checkpoint_commit(claim, &ck, err) : 0;
             if (agree_root(comm, wrc, err)) {
                 rc = -1;
                 break;
@@ -455,7 +467,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         double tl = recent_mean(r.recent_losses);
         uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
         qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
-        int wrc = rank == 0 ? qp_nn_checkpoint_write(ckpath, &ck, err) : 0;
+        int wrc = rank == 0 ? qp_nn_checkpoint_commit(claim, &ck, err) : 0;
         rc = agree_root(comm, wrc, err);
         double figs[4] = {last_eval.loss, last_eval.ler, last_eval.noflip_ler, (double)r.ev.n};
         MPI_Bcast(figs, 4, MPI_DOUBLE, 0, comm);
@@ -486,5 +498,6 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     // Restored only now: a second SIGTERM during the final checkpoint must not kill the write.
     sigaction(SIGTERM, &old_term, NULL);
     train_run_free(&r);
+    qp_output_release(own);
     return rc;
 }

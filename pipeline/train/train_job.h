@@ -13,6 +13,9 @@
 //   (shots [0, eval_shots) of stream "qecpipe.train-eval", sampled once): mean BCE loss,
 //   logical error rate (a shot is wrong when any observable is mispredicted) and the LER of
 //   "always predict no flip"; one progress line on stderr each time (unless quiet).
+// - One writer: rank 0 claims the checkpoint path (pipeline/output) before anything is read or
+//   written and holds the claim to the end; a second job aimed at it exits at once, naming
+//   the holder.
 // - Checkpoints (pipeline/train/checkpoint.h), written by rank 0 alone, atomically, every
 //   train.checkpoint_every steps, at the end, and when SIGTERM arrives: the handler only sets a
 //   flag; the ranks agree on it at the start of each step (a tiny all-reduce), write the
@@ -37,6 +40,7 @@
 #include <stdint.h>
 
 #include "pipeline/config/config.h"
+#include "pipeline/output/output.h"
 #include "workers/util/err.h"
 
 // Figures of the run, the same on every rank (rank 0's evaluation is broadcast at the end).
@@ -58,6 +62,8 @@ typedef struct {
     uint64_t steps;             // > 0: overrides train.steps (the length of the run and the schedule)
     uint64_t stop_after;        // > 0: stop (checkpoint, as on SIGTERM) once this step is reached
     const char *checkpoint;     // NULL: train.checkpoint
+    qp_output *claim;           // rank 0: the caller's claim on the checkpoint (qp_store_claim);
+                                // NULL: the job claims it before anything else
     qp_train_summary *summary;  // NULL, or filled with the run's figures
 } qp_train_job_options;
 

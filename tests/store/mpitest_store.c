@@ -10,7 +10,13 @@
 // - the journal: appends in rank order, read back on open, resumed from a .partial;
 // - atomicity: the final name appears only at close, never after an abort, and an existing
 //   file at the final path survives a failed run untouched;
-// - errors agree across ranks (one rank's bad range fails every rank with the same message).
+// - errors agree across ranks (one rank's bad range fails every rank with the same message);
+// - rows cut back (a resume dropping an unjournaled wave) and written again read back as
+//   written (HDF5 kept the cut edge chunk cached and wrote it over them at close);
+// - the claim: a store on a PATH claimed elsewhere fails on every rank naming the holder and
+//   opens nothing; an aborted store that journaled work keeps its .partial;
+// - disk space reserved ahead: a reservation the disk cannot hold fails on every rank with one
+//   line, and nothing is written.
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -474,6 +480,77 @@ static void abort_and_errors(const char *path, const uint8_t *b8) {
               "create in a missing directory: %s", err.msg);
 }
 
+static void cut_back_and_rewrite(const char *path) {
+    enum { ROWS = 4096, KEPT = 2048 };
+    qp_err err;
+    qp_store *s;
+    qp_store_dset *d;
+    double *v = malloc(ROWS * sizeof *v);
+    MPI_CHECK(qp_store_create(path, MPI_COMM_WORLD, &s, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_create(s, "/w", QP_STORE_F64, 0, 0, 0, &d, &err) == 0, "%s", err.msg);
+    uint64_t first, count;
+    my_share(ROWS, &first, &count);
+    for (uint64_t i = 0; i < count; i++) v[i] = (double)(first + i) + 1;
+    MPI_CHECK(qp_store_dset_set_rows(d, ROWS, &err) == 0 && qp_store_dset_write(d, first, count, v, &err) == 0 &&
+                  qp_store_flush(s, &err) == 0, "%s", err.msg);
+    // Cut back to KEPT rows, then write rows [KEPT, ROWS) again with other values.
+    MPI_CHECK(qp_store_dset_set_rows(d, KEPT, &err) == 0 && qp_store_dset_set_rows(d, ROWS, &err) == 0, "%s",
+              err.msg);
+    my_share(ROWS - KEPT, &first, &count);
+    for (uint64_t i = 0; i < count; i++) v[i] = -(double)(KEPT + first + i);
+    MPI_CHECK(qp_store_dset_write(d, KEPT + first, count, v, &err) == 0, "%s", err.msg);
+    qp_store_dset_close(d);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_open(path, MPI_COMM_WORLD, QP_STORE_READ, &s, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_open(s, "/w", &d, &err) == 0 && qp_store_dset_read(d, 0, ROWS, v, &err) == 0, "%s",
+              err.msg);
+    uint64_t bad = 0;
+    for (uint64_t i = 0; i < ROWS; i++) bad += v[i] != (i < KEPT ? (double)i + 1 : -(double)i);
+    MPI_CHECK(bad == 0, "%llu rows differ after cut back and rewrite (row %d reads %g)", (unsigned long long)bad,
+              KEPT, v[KEPT]);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+    free(v);
+}
+
+static void claims_and_space(const char *path) {
+    qp_err err;
+    qp_store *s;
+    char partial[700], lock[720];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    snprintf(lock, sizeof lock, "%s.partial.lock", path);
+    // Another holder (here: rank 0's own claim, an open file description lock): refused on
+    // every rank, naming the holder, and no .partial appears.
+    qp_output *held = NULL;
+    if (rank == 0) MPI_CHECK(qp_output_claim(path, &held, &err) == 0, "%s", err.msg);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_CHECK(qp_store_create(path, MPI_COMM_WORLD, &s, &err) != 0 && strstr(err.msg, "being written by another job") &&
+                  strstr(err.msg, "pid "), "claimed elsewhere: %s", err.msg);
+    MPI_CHECK(!file_exists(partial), "a refused store opens nothing");
+    qp_output_release(held);
+    MPI_Barrier(MPI_COMM_WORLD);
+    // A journaled store that fails later keeps its .partial for a resume; the claim goes.
+    qp_store_dset *j;
+    uint64_t rows[8 * 4], n;
+    MPI_CHECK(qp_store_create(path, MPI_COMM_WORLD, &s, &err) == 0, "%s", err.msg);
+    MPI_CHECK(rank != 0 || file_exists(lock), "the store holds %s", lock);
+    static const char *const names[] = {"round", "rank", "index", "value"};
+    MPI_CHECK(qp_store_journal_create(s, "/journal", 4, names, &j, &err) == 0, "%s", err.msg);
+    journal_rows(0, rows, &n);
+    MPI_CHECK(qp_store_journal_append(j, rows, n, &err) == 0, "%s", err.msg);
+    // A reservation no disk holds: one line on every rank, nothing written.
+    MPI_CHECK(qp_store_reserve(s, 0, (uint64_t)1 << 62, &err) != 0 && strstr(err.msg, partial), "huge reserve: %s",
+              err.msg);
+    MPI_CHECK(qp_store_reserve(s, 1000, 0, &err) == 0, "%s", err.msg);
+    qp_store_abort(s);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_CHECK(file_exists(partial) && !file_exists(path) && !file_exists(lock),
+              "abort after a journal row keeps %s and drops the claim", partial);
+    MPI_Barrier(MPI_COMM_WORLD);  // every rank has looked before rank 0 claims again
+    MPI_CHECK(qp_store_create_or_resume(path, MPI_COMM_WORLD, &s, NULL, &err) == 0, "%s", err.msg);
+    check_journal(s, 1);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+}
+
 int main(int argc, char **argv) {
     setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 0);  // see the suppressions above
     MPI_Init(&argc, &argv);
@@ -500,6 +577,10 @@ int main(int argc, char **argv) {
         journal_and_resume(path);
         path_in_dir(path, sizeof path, "existing.h5");
         abort_and_errors(path, b8);
+        path_in_dir(path, sizeof path, "cut.h5");
+        cut_back_and_rewrite(path);
+        path_in_dir(path, sizeof path, "claimed.h5");
+        claims_and_space(path);
     }
     free(b8);
 
@@ -507,8 +588,8 @@ int main(int argc, char **argv) {
     if (rank == 0 && dir[0] && getenv("QP_STORE_TEST_KEEP")) {  // for h5dump by hand
         printf("kept %s\n", dir);
     } else if (rank == 0 && dir[0]) {
-        const char *names[] = {"results.h5", "journal.h5", "existing.h5", "fresh.h5"};
-        for (size_t i = 0; i < 4; i++) {
+        const char *names[] = {"results.h5", "journal.h5", "existing.h5", "fresh.h5", "cut.h5", "claimed.h5"};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             char p[600];
             path_in_dir(p, sizeof p, names[i]);
             unlink(p);
