@@ -83,7 +83,7 @@ check "A's file equals the clean run's" 'same clean.h5 a.h5'
 # --- 2. A full disk --------------------------------------------------------------------------
 mkdir -p "$disk"
 if mount -t tmpfs -o size=8m tmpfs "$disk" 2>/dev/null; then
-  timeout 300 mpi 2 "$bin" run job.yaml --wave-shots 2048 --quiet --out "$disk/r.h5" > /dev/null 2> full.log; st=$?
+  timeout 300 mpirun --oversubscribe -n 2 "$bin" run job.yaml --wave-shots 2048 --quiet --out "$disk/r.h5" > /dev/null 2> full.log; st=$?
   check "full disk: exit 1 (got $st)" '[ $st -eq 1 ]'
   check "full disk: one line saying so: $(grep -m1 '^qecpipe' full.log)" \
     '[ "$(grep -c "^qecpipe" full.log)" -eq 1 ] && grep -q "^qecpipe run: .*r.h5.partial: No space left on device" full.log'
@@ -94,8 +94,8 @@ if mount -t tmpfs -o size=8m tmpfs "$disk" 2>/dev/null; then
   check "after space returns: resumed from journaled waves (${waves:-none}) and exits 0" '[ $st -eq 0 ] && [ "${waves:-0}" -ge 1 ]'
   check "after space returns: equal to the clean run" 'same clean.h5 "$disk/r.h5"'
   # A shot file on a full disk: one line, no .partial, the earlier file untouched.
-  mount -o remount,size=64k "$disk"
   rm -f "$disk"/r.h5*
+  mount -o remount,size=64k "$disk"
   echo "earlier result" > "$disk/s.01"
   "$bin" gen --basis x --distance 5 --rounds 5 --p 0.003 --out c.stim
   "$bin" simulate --circuit c.stim --shots 100000 --out "$disk/s.01" > /dev/null 2> sim.log; st=$?
