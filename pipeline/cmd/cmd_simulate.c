@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
@@ -112,7 +113,10 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
         qp_shot_writer *x = w.out;
         w.out = NULL;
         if (qp_shot_writer_close(x, err) != 0) {
-            if (o->obs_out) remove(o->obs_out);
+            // Take back the observables file just written, unless it is a device, FIFO or
+            // stdout (written in place: never removed).
+            struct stat st;
+            if (o->obs_out && lstat(o->obs_out, &st) == 0 && S_ISREG(st.st_mode)) remove(o->obs_out);
             goto done;
         }
     }
