@@ -7,9 +7,11 @@
 # latter, tests that need it are reported as skipped (Criterion's cr_skip; scripts and MPI
 # programs exit 77 = SKIP_RETURN_CODE); QECPIPE_REQUIRE_VECTORS=1 makes that a failure.
 
+set(QECPIPE_VECTORS_DIR "${CMAKE_SOURCE_DIR}/../shared/vectors" CACHE PATH
+    "the full reference vectors the tests compare against (absent: those tests are skipped)")
 set(QP_TEST_ENV
   "QECPIPE_TEST_DATA=${CMAKE_SOURCE_DIR}/tests/data"
-  "QECPIPE_VECTORS=${CMAKE_SOURCE_DIR}/../shared/vectors"
+  "QECPIPE_VECTORS=${QECPIPE_VECTORS_DIR}"
   "QECPIPE_BIN=$<TARGET_FILE:qecpipe>"
   "OMPI_ALLOW_RUN_AS_ROOT=1" "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
   # Quiet Open MPI's transport probing on machines without InfiniBand/UCX.
