@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pipeline/cli/blas_setup.h"
 #include "pipeline/cmd/cmd.h"
 
 typedef struct {
@@ -33,6 +34,7 @@ static void print_usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    qp_blas_setup(argv);
     // A closed stdout (`qecpipe run | head -1`) must not kill a job half-way: writes then fail
     // with EPIPE, and the commands stop printing but finish their work.
     signal(SIGPIPE, SIG_IGN);

@@ -1,83 +1,150 @@
 // Multi-head self-attention with a learned pair bias (see nn_attention.h).
 // Float here, double in nn_f64.c.
+//
+// S is small (8 at d=3, 24 at d=5) and so is the head size, so per-head BLAS calls would
+// be all overhead; the loops are written to vectorise instead (`omp simd`, -fopenmp-simd).
+// Backward (training only) works per shot and head, with the values copied transposed into
+// a (hs,S) scratch so its inner loops run over a contiguous axis.
 #include "workers/nn/nn_attention.h"
 
+#include <stdlib.h>
 #include <tgmath.h>
+
+#include "workers/util/alloc.h"
+
+// dst (hs,S) = column block [off, off+hs) of the rows of x (S, 3H), transposed.
+static void NN(nn_attention_transpose)(nn_real *dst, const nn_real *x, int S, int H, int off, int hs) {
+    for (int j = 0; j < S; j++)
+        for (int d = 0; d < hs; d++) dst[(size_t)d * S + j] = x[(size_t)j * 3 * H + off + d];
+}
+
+// Forward runs over tiles of NN_ATT_TILE shots with the shot index innermost: q, k, v of
+// one head are gathered as (S,hs,TILE), so every inner loop is a fixed-length, fully
+// vectorised loop over the tile's shots, whatever S and hs are (per-shot loops over j or d
+// are only 8-24 long and were dominated by loop overhead). Shots past B are zero padding.
+#define NN_ATT_TILE 16
 
 void NN(nn_attention_forward)(nn_real *out, nn_real *att, const nn_real *qkv, const nn_real *bias,
                               int B, int S, int H, int NH) {
+    enum { T = NN_ATT_TILE };
     int hs = H / NH;
     nn_real scale = 1 / sqrt((nn_real)hs);
-    for (int b = 0; b < B; b++) {
-        const nn_real *x = qkv + (size_t)b * S * 3 * H;
+    size_t tile = (size_t)S * hs * T;
+    nn_real *qt = qp_malloc(sizeof(nn_real) * (3 * tile + (size_t)S * T + (size_t)hs * T + 2 * T));
+    nn_real *kt = qt + tile, *vt = kt + tile;  // (S,hs,T) each
+    nn_real *sc = vt + tile;                   // (S,T) scores, then probabilities, of query i
+    nn_real *ot = sc + (size_t)S * T;          // (hs,T) output of query i
+    nn_real *mx = ot + (size_t)hs * T, *sum = mx + T;
+    for (int b0 = 0; b0 < B; b0 += T) {
+        int nb = B - b0 < T ? B - b0 : T;
         for (int h = 0; h < NH; h++) {
+            for (int s = 0; s < S; s++)
+                for (int d = 0; d < hs; d++) {
+                    size_t at = ((size_t)s * hs + d) * T;
+                    for (int t = 0; t < T; t++) {
+                        if (t >= nb) {
+                            qt[at + t] = kt[at + t] = vt[at + t] = 0;
+                            continue;
+                        }
+                        const nn_real *x = qkv + ((size_t)(b0 + t) * S + s) * 3 * H + h * hs + d;
+                        qt[at + t] = x[0], kt[at + t] = x[H], vt[at + t] = x[2 * H];
+                    }
+                }
             for (int i = 0; i < S; i++) {
-                const nn_real *q = x + (size_t)i * 3 * H + h * hs;
-                nn_real *a = att + (((size_t)b * NH + h) * S + i) * S;
+                const nn_real *q = qt + (size_t)i * hs * T;
                 const nn_real *bi = bias + ((size_t)h * S + i) * S;
-                nn_real maxv = -INFINITY;
+                for (int t = 0; t < T; t++) mx[t] = -INFINITY, sum[t] = 0;
                 for (int j = 0; j < S; j++) {
-                    const nn_real *k = x + (size_t)j * 3 * H + H + h * hs;
-                    nn_real dot = 0;
-                    for (int d = 0; d < hs; d++) dot += q[d] * k[d];
-                    a[j] = dot * scale + bi[j];
-                    if (a[j] > maxv) maxv = a[j];
+                    const nn_real *k = kt + (size_t)j * hs * T;
+                    nn_real *c = sc + (size_t)j * T, acc[T];
+                    for (int t = 0; t < T; t++) acc[t] = 0;
+                    for (int d = 0; d < hs; d++)
+#pragma omp simd
+                        for (int t = 0; t < T; t++) acc[t] += q[d * T + t] * k[d * T + t];
+#pragma omp simd
+                    for (int t = 0; t < T; t++) {
+                        c[t] = acc[t] * scale + bi[j];
+                        mx[t] = c[t] > mx[t] ? c[t] : mx[t];
+                    }
                 }
-                nn_real sum = 0;
+                for (int j = 0; j < S; j++)
+#pragma omp simd
+                    for (int t = 0; t < T; t++) {
+                        nn_real e = nn_exp(sc[j * T + t] - mx[t]);
+                        sc[j * T + t] = e;
+                        sum[t] += e;
+                    }
+                for (int t = 0; t < T; t++) sum[t] = 1 / sum[t];
+                for (int d = 0; d < hs * T; d++) ot[d] = 0;
                 for (int j = 0; j < S; j++) {
-                    a[j] = exp(a[j] - maxv);
-                    sum += a[j];
+                    nn_real *c = sc + (size_t)j * T;
+                    const nn_real *v = vt + (size_t)j * hs * T;
+#pragma omp simd
+                    for (int t = 0; t < T; t++) c[t] *= sum[t];
+                    for (int d = 0; d < hs; d++)
+#pragma omp simd
+                        for (int t = 0; t < T; t++) ot[d * T + t] += c[t] * v[d * T + t];
                 }
-                for (int j = 0; j < S; j++) a[j] /= sum;
-                nn_real *o = out + ((size_t)b * S + i) * H + h * hs;
-                for (int d = 0; d < hs; d++) o[d] = 0;
-                for (int j = 0; j < S; j++) {
-                    const nn_real *v = x + (size_t)j * 3 * H + 2 * H + h * hs;
-                    for (int d = 0; d < hs; d++) o[d] += a[j] * v[d];
+                for (int t = 0; t < nb; t++) {
+                    nn_real *a = att + (((size_t)(b0 + t) * NH + h) * S + i) * S;
+                    for (int j = 0; j < S; j++) a[j] = sc[j * T + t];
+                    nn_real *o = out + ((size_t)(b0 + t) * S + i) * H + h * hs;
+                    for (int d = 0; d < hs; d++) o[d] = ot[d * T + t];
                 }
             }
         }
     }
+    free(qt);
 }
 
 void NN(nn_attention_backward)(nn_real *dqkv, nn_real *dbias, const nn_real *dout, const nn_real *qkv,
                                const nn_real *att, int B, int S, int H, int NH) {
     int hs = H / NH;
     nn_real scale = 1 / sqrt((nn_real)hs);
+    nn_real *vt = qp_malloc(sizeof(nn_real) * ((size_t)hs * S + 2 * (size_t)S));  // (hs,S) values
+    nn_real *datt = vt + (size_t)hs * S, *dscore = datt + S;                      // (S) each
     for (int b = 0; b < B; b++) {
         const nn_real *x = qkv + (size_t)b * S * 3 * H;
         nn_real *dx = dqkv + (size_t)b * S * 3 * H;
         for (int h = 0; h < NH; h++) {
+            NN(nn_attention_transpose)(vt, x, S, H, 2 * H + h * hs, hs);
             for (int i = 0; i < S; i++) {
                 const nn_real *a = att + (((size_t)b * NH + h) * S + i) * S;
                 const nn_real *dout_i = dout + ((size_t)b * S + i) * H + h * hs;
-                // datt[j] = dout_i . v_j; softmax backward needs sum_j a[j] * datt[j] first.
+                // datt[j] = dout_i . v_j; softmax backward: dscore = a * (datt - sum_j a datt).
+#pragma omp simd
+                for (int j = 0; j < S; j++) datt[j] = 0;
+                for (int d = 0; d < hs; d++) {
+                    nn_real g = dout_i[d];
+                    const nn_real *vd = vt + (size_t)d * S;
+#pragma omp simd
+                    for (int j = 0; j < S; j++) datt[j] += g * vd[j];
+                }
                 nn_real a_datt = 0;
+#pragma omp simd reduction(+ : a_datt)
+                for (int j = 0; j < S; j++) a_datt += a[j] * datt[j];
+                nn_real *dbi = dbias + ((size_t)h * S + i) * S;
+#pragma omp simd
                 for (int j = 0; j < S; j++) {
-                    const nn_real *v = x + (size_t)j * 3 * H + 2 * H + h * hs;
-                    nn_real datt = 0;
-                    for (int d = 0; d < hs; d++) datt += dout_i[d] * v[d];
-                    a_datt += a[j] * datt;
+                    dscore[j] = a[j] * (datt[j] - a_datt);
+                    dbi[j] += dscore[j];
                 }
                 const nn_real *q = x + (size_t)i * 3 * H + h * hs;
                 nn_real *dq = dx + (size_t)i * 3 * H + h * hs;
-                nn_real *dbi = dbias + ((size_t)h * S + i) * S;
                 for (int j = 0; j < S; j++) {
                     const nn_real *k = x + (size_t)j * 3 * H + H + h * hs;
-                    const nn_real *v = x + (size_t)j * 3 * H + 2 * H + h * hs;
                     nn_real *dk = dx + (size_t)j * 3 * H + H + h * hs;
                     nn_real *dv = dx + (size_t)j * 3 * H + 2 * H + h * hs;
-                    nn_real datt = 0;
-                    for (int d = 0; d < hs; d++) datt += dout_i[d] * v[d];
-                    nn_real dscore = a[j] * (datt - a_datt);
-                    dbi[j] += dscore;
+                    nn_real ds = dscore[j] * scale, aj = a[j];
+#pragma omp simd
                     for (int d = 0; d < hs; d++) {
-                        dv[d] += a[j] * dout_i[d];
-                        dq[d] += dscore * scale * k[d];
-                        dk[d] += dscore * scale * q[d];
+                        dv[d] += aj * dout_i[d];
+                        dq[d] += ds * k[d];
+                        dk[d] += ds * q[d];
                     }
                 }
             }
         }
     }
+    free(vt);
 }

@@ -4,7 +4,7 @@
 //   out_i = sum_j att[i][j] v_j,  hs = H / NH.
 // No causal mask: every stabilizer sees every other. The q, k, v projections and the
 // output projection are nn_linear layers applied by the caller (qkv is their output).
-// S is small (8 at d=3, 48 at d=7), so the score loops are plain C, not GEMMs.
+// S is small (8 at d=3, 48 at d=7), so the score loops are vectorised C, not GEMMs.
 #ifndef QP_NN_ATTENTION_H
 #define QP_NN_ATTENTION_H
 

@@ -351,13 +351,20 @@ void NN(nn_model_predict)(nn_model *m, const nn_real *inputs, int B, int R, nn_r
         for (int i = 0; i < B * O; i++) probs[i] = NAN;
         return;
     }
+    // The state stays where the last layer wrote it in the one round block: round_forward
+    // reads it into x0 before any layer overwrites it, so no per-round copy. Only a model
+    // without layers (state = x0, which the embedding overwrites first) needs the copy.
     nn_round_acts *a = &m->rounds[0];
     for (int r = 0; r < R; r++) {
         NN(nn_model_gather_round)(a->inp, inputs, B, R, r, S, F);
-        NN(nn_model_round_forward)(m, a, r ? m->stream_state : NULL, r == R - 1, B);
-        memcpy(m->stream_state, NN(nn_model_round_state)(m, a), BSH * sizeof(nn_real));
+        const nn_real *prev = r ? NN(nn_model_round_state)(m, a) : NULL;
+        if (prev == a->x0) {
+            memcpy(m->stream_state, prev, BSH * sizeof(nn_real));
+            prev = m->stream_state;
+        }
+        NN(nn_model_round_forward)(m, a, prev, r == R - 1, B);
     }
-    NN(nn_model_readout_forward)(m, m->stream_state, B);
+    NN(nn_model_readout_forward)(m, NN(nn_model_round_state)(m, a), B);
     for (int i = 0; i < B * O; i++) {
         nn_real z = m->out.logits[i];
         probs[i] = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z));
