@@ -22,6 +22,7 @@ run "$build/bench/bench_corr" 20000              # correlated vs plain matching
 run bash "$root/bench/bench_matching_cli.sh" "$build"
 run "$build/bench/bench_window" 200000           # windowed vs global matching, µs/round, 1k-100k rounds
 run "$build/bench/bench_nn" 1000                 # training samples/s, MFU, inference
+run bash "$root/bench/bench_nn_decode.sh"                      # nn vs mwpm through qecpipe decode, CPU µs/round
 # Parallel HDF5 writes on 2 ranks vs a plain write of the same size to the same disk.
 (cd "$scratch" && run mpirun -n 2 "$build/bench/bench_store" --mb 512 --dir .)
 dd_out=$(cd "$scratch" && dd if=/dev/zero of=dd.bin bs=1M count=512 conv=fdatasync 2>&1 | tail -1)

@@ -199,7 +199,7 @@ int cmd_decode(int argc, char **argv) {
         {"obs-in", QP_OPT_STR, &o.obs_in, "FILE", "actual observable flips: count mistakes, print shots/errors/LER"},
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
         {"decoder", QP_OPT_STR, &o.decoder, "NAME", decoder_help},
-        {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train (needs --circuit)"},
+        {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train (default: the shipped model covering --circuit)"},
         {"window", QP_OPT_U64, &o.window, "W", "decode in sliding windows of W rounds (long experiments; default: global)"},
         {"commit", QP_OPT_U64, &o.commit, "C", "with --window: rounds committed per window (default W/2)"},
         {"segment", QP_OPT_U64, &o.segment, "S",
@@ -208,7 +208,8 @@ int cmd_decode(int argc, char **argv) {
     int rc = qp_args_parse(argc, argv, "decode",
                            "Decode detection events with a matching decoder: mwpm (exact minimum-weight perfect matching), mwpm-corr\n"
                            "(correlated matching: a second pass reweighted by the first pass's edges), uf (union-find);\n"
-                           "or with the neural decoder: --decoder nn --model M.h5 --circuit F.stim.\n"
+                           "or with the neural decoder: --decoder nn --circuit F.stim [--model M.h5] (without --model: the shipped\n"
+                           "model, models/, whose distance, basis, noise family and p cover the circuit).\n"
                            "With --obs-in, prints: shots N errors E ler X ci95 [lo, hi] (Wilson interval).",
                            "(--dem F | --circuit F) --in dets.b8 [--out pred.01] [--obs-in obs.b8] [--decoder mwpm]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
@@ -220,9 +221,8 @@ int cmd_decode(int argc, char **argv) {
     int id = qp_decoder_from_name(o.decoder);
     if (id < 0) return qp_usage_error("decode", "unknown decoder '%s' (available: %s)", o.decoder, decoder_names);
     int needs_model = qp_decoder_kind_of((qp_decoder_id)id)->needs_model;
-    if (needs_model && (!o.model || !o.circuit))
-        return qp_usage_error("decode", "--decoder %s needs --model FILE and --circuit FILE (the model's layout)",
-                              o.decoder);
+    if (needs_model && !o.circuit)
+        return qp_usage_error("decode", "--decoder %s needs --circuit FILE (the model's layout)", o.decoder);
     if (!needs_model && o.model) return qp_usage_error("decode", "--model is only for --decoder nn");
     if ((o.commit || o.segment) && !o.window) return qp_usage_error("decode", "--commit and --segment need --window");
     if (needs_model && o.window) return qp_usage_error("decode", "--window is for the matching decoders");

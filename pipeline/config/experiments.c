@@ -83,10 +83,7 @@ static int parse_extras(const qp_cfg_ctx *c, const qp_yaml_node *entry, const ch
             if (qp_cfg_path(c, n, key, true, x->model, sizeof x->model) != 0) return -1;
         } else if (cfg->train.present) {
             snprintf(x->model, sizeof x->model, "%s", cfg->train.checkpoint);
-        } else {
-            return qp_cfg_fail(c, entry, where,
-                               "decoder nn needs 'model: FILE.h5' (or a train section, whose checkpoint it then uses)");
-        }
+        }  // else empty: the shipped model covering the experiment's circuit (models/)
     } else if (n) {
         return qp_cfg_fail(c, n, key, "'model' is only used by the nn decoder; add nn to decoders or remove it");
     }

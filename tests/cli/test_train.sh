@@ -74,6 +74,19 @@ check "decode --decoder nn: $nn_errors mistakes vs $flips flips (no-flip), > 3 s
 check "decode --decoder nn refuses a memory-Z circuit for a memory-X model: exit 1, one line" \
   '[ $st -eq 1 ] && [ "$(wc -l < nnz.log)" -eq 1 ]'
 
+# Without --model, decode picks the listed model that covers the circuit (QECPIPE_MODELS
+# stands in for models/): the same predictions as naming it; a circuit no model covers (other
+# p, other basis) is refused with one line that lists the models.
+mkdir -p shipped && cp learn.h5 shipped/ && printf '# test\nlearn.h5\tuniform\t0.004\t0.006\tthe test model\n' > shipped/MODELS.tsv
+picked=$(QECPIPE_MODELS=$PWD/shipped "$bin" decode --circuit g.stim --in g.b8 --obs-in go.b8 --decoder nn); st=$?
+check "decode --decoder nn without --model picks the covering model: '$picked' = '$line'" '[ $st -eq 0 ] && [ "$picked" = "$line" ]'
+"$bin" gen --basis x --distance 3 --rounds 3 --noise uniform --p 0.001 --out g1.stim
+QECPIPE_MODELS=$PWD/shipped "$bin" decode --circuit g1.stim --in g.b8 --obs-in go.b8 --decoder nn > /dev/null 2> pick.log; st=$?
+check "no model covers p=0.001: exit 1, one line listing the models ($(cat pick.log))" \
+  '[ $st -eq 1 ] && [ "$(wc -l < pick.log)" -eq 1 ] && grep -q "p = 0.001.*learn.h5 (the test model)" pick.log'
+QECPIPE_MODELS=$PWD/shipped "$bin" decode --circuit gz.stim --in g.b8 --obs-in go.b8 --decoder nn > /dev/null 2> pick.log; st=$?
+check "no model covers memory Z: exit 1, one line" '[ $st -eq 1 ] && [ "$(wc -l < pick.log)" -eq 1 ] && grep -q "no shipped nn model covers" pick.log'
+
 # 2. SIGTERM and resume (a small model, fixed-order all-reduce for a bitwise comparison).
 cat > term.yaml <<'YAML'
 job:

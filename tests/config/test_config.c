@@ -550,9 +550,6 @@ Test(config, error_conflicting_keys) {
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - circuit: c.stim\n    distance: 3\n    max_shots: 1\n",
                     "3\n", 0, "experiments[0]: 'distance' cannot be combined with 'circuit'");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
-                    "    noise: {model: uniform, p: 0.001}\n    decoders: [nn]\n    max_shots: 1\n",
-                    "code", 0, "decoder nn needs 'model: FILE.h5'");
-    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: {model: uniform, p: 0.001}\n    model: m.h5\n    max_shots: 1\n",
                     "m.h5", 0, "'model' is only used by the nn decoder");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"

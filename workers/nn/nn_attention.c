@@ -86,8 +86,10 @@ void NN(nn_attention_forward)(nn_real *out, nn_real *att, const nn_real *qkv, co
                         for (int t = 0; t < T; t++) ot[d * T + t] += c[t] * v[d * T + t];
                 }
                 for (int t = 0; t < nb; t++) {
-                    nn_real *a = att + (((size_t)(b0 + t) * NH + h) * S + i) * S;
-                    for (int j = 0; j < S; j++) a[j] = sc[j * T + t];
+                    if (att) {
+                        nn_real *a = att + (((size_t)(b0 + t) * NH + h) * S + i) * S;
+                        for (int j = 0; j < S; j++) a[j] = sc[j * T + t];
+                    }
                     nn_real *o = out + ((size_t)(b0 + t) * S + i) * H + h * hs;
                     for (int d = 0; d < hs; d++) o[d] = ot[d * T + t];
                 }

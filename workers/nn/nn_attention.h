@@ -11,7 +11,8 @@
 #include "workers/nn/nn_real.h"
 
 // qkv (B,S,3H): [q | k | v] per stabilizer, head h using columns h*hs..(h+1)*hs-1 of each.
-// bias (NH,S,S); att (B,NH,S,S) receives the softmax probabilities (saved for backward);
+// bias (NH,S,S); att (B,NH,S,S) receives the softmax probabilities (saved for backward;
+// NULL when there will be no backward, as in streaming inference);
 // out (B,S,H).
 void NN(nn_attention_forward)(nn_real *out, nn_real *att, const nn_real *qkv, const nn_real *bias,
                               int B, int S, int H, int NH);

@@ -181,7 +181,7 @@ static void NN(nn_model_round_forward)(nn_model *m, nn_round_acts *a, const nn_r
     const nn_real *x = a->x0;
     for (int l = 0; l < c->num_layers; l++) {
         nn_real *ln1 = a->ln1 + l * bsh, *qkv = a->qkv + l * 3 * bsh, *atty = a->atty + l * bsh;
-        nn_real *att = a->att + (size_t)l * m->max_batch * NH * S * S;
+        nn_real *att = m->has_targets ? a->att + (size_t)l * m->max_batch * NH * S * S : NULL;  // for backward
         nn_real *res1 = a->res1 + l * bsh, *ln2 = a->ln2 + l * bsh, *res2 = a->res2 + l * bsh;
         nn_real *fch = a->fch + l * (size_t)m->max_batch * S * FH;
         nn_real *fch_gelu = a->fch_gelu + l * (size_t)m->max_batch * S * FH;
@@ -355,6 +355,7 @@ void NN(nn_model_predict)(nn_model *m, const nn_real *inputs, int B, int R, nn_r
     // reads it into x0 before any layer overwrites it, so no per-round copy. Only a model
     // without layers (state = x0, which the embedding overwrites first) needs the copy.
     nn_round_acts *a = &m->rounds[0];
+    m->has_targets = 0;  // no backward after this
     for (int r = 0; r < R; r++) {
         NN(nn_model_gather_round)(a->inp, inputs, B, R, r, S, F);
         const nn_real *prev = r ? NN(nn_model_round_state)(m, a) : NULL;
