@@ -90,7 +90,7 @@ typedef struct {
     uint64_t max_shots;    // stopping rule: stop after this many shots (>= 1)
     uint64_t max_errors;   // stopping rule: stop once every decoder in the mask has seen at least this
                            // many logical errors (>= 1); UINT64_MAX when not set (no limit)
-    char model[QP_CONFIG_PATH_MAX];  // nn decoder's model .h5 (resolved path); "" when nn is not used
+    char model[QP_CONFIG_PATH_MAX];  // nn decoder's model .h5 (resolved path); "" when nn is not used or uses the shipped model
     uint64_t window;       // `window:` rounds per decoding window (workers/decode/window.h); 0 = not
                            // set: global matching for small models, windows for long ones (job)
     uint64_t commit;       // `commit:` rounds committed per window; 0 = window / 2

@@ -628,7 +628,16 @@ Test(config, configs_directory_loads) {
         if (strcmp(ent->d_name, "quickstart.yaml") == 0) {
             quickstart = 1;
             cr_assert_eq(cfg.num_experiments, 9);
-            cr_assert(cfg.train.present, "the demo trains the neural decoder");
+            // The demo decodes with the shipped nn model (models/): no training, and nn experiments
+            // without a model file (d=3 memory X at p = 0.003 and 0.005).
+            cr_assert(!cfg.train.present, "the demo uses the shipped model, it does not train");
+            int with_nn = 0;
+            for (int i = 0; i < cfg.num_experiments; i++)
+                if (cfg.experiments[i].decoders & QP_DECODER_BIT(QP_DEC_NN)) {
+                    with_nn++;
+                    cr_assert_eq(cfg.experiments[i].model[0], 0, "%s", cfg.experiments[i].model);
+                }
+            cr_assert_eq(with_nn, 2);
             // quickstart.yaml is built into the binary (`qecpipe run` without a config), so it
             // must not name files: a relative path would resolve against the working directory.
             for (int i = 0; i < cfg.num_experiments; i++)
