@@ -22,7 +22,14 @@ void qp_blas_setup(char **argv) {
     if (want && core && strcasecmp(core, "prescott") == 0 && !getenv("OPENBLAS_CORETYPE")) {
         setenv("OPENBLAS_CORETYPE", want, 1);
         if (!getenv("OPENBLAS_NUM_THREADS")) setenv("OPENBLAS_NUM_THREADS", "1", 1);
-        execv("/proc/self/exe", argv);  // returns only on failure: go on with the fallback
+        // The binary's own path, not /proc/self/exe: exec takes the process name from the
+        // path, and tools find ranks by name (pgrep qecpipe).
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n > 0) {
+            self[n] = 0;
+            execv(self, argv);  // returns only on failure: go on with the fallback
+        }
     }
     openblas_set_num_threads(1);
 }
