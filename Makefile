@@ -5,6 +5,9 @@
 #   make test-asan   the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz        libFuzzer targets for FUZZ_SECONDS each (default 60)
 #   make bench       benchmarks (JSON lines on stdout)
+#   make package     the Debian package $(BUILD)-package/qecpipe_VERSION_amd64.deb (portable:
+#                    no -march=native; installs under /usr)
+#   make test-package  that package installed into a fresh Debian 12 root, then run there
 BUILD ?= build
 JOBS ?= 2
 FUZZ_SECONDS ?= 60
@@ -14,7 +17,7 @@ export OMPI_MCA_btl = ^openib,ofi
 export OMPI_MCA_pml = ^ucx
 export OMPI_MCA_osc = ^ucx
 
-.PHONY: deps build demo test test-asan fuzz bench clean
+.PHONY: deps build demo test test-asan fuzz bench package test-package clean
 
 deps:
 	@scripts/install-deps.sh
@@ -42,5 +45,13 @@ fuzz:
 bench: build
 	@scripts/bench.sh $(BUILD)
 
+package: deps
+	@cmake -S . -B $(BUILD)-package -DCMAKE_BUILD_TYPE=Release -DQECPIPE_NATIVE=OFF >/dev/null
+	@cmake --build $(BUILD)-package -j$(JOBS) --target qecpipe man_pages
+	@cd $(BUILD)-package && cpack -G DEB | grep -F .deb
+
+test-package: package
+	@packaging/test_deb.sh $(BUILD)-package/qecpipe_*_amd64.deb
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-package

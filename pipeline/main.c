@@ -5,6 +5,8 @@
 
 #include "pipeline/cli/blas_setup.h"
 #include "pipeline/cmd/cmd.h"
+#include "pipeline/config/shipped.h"
+#include "pipeline/version.h"
 
 typedef struct {
     const char *name;
@@ -17,7 +19,7 @@ static const subcommand subcommands[] = {
     {"redecode", cmd_redecode, "re-decode an archive of experiments (Google's layout) on all MPI ranks"},
     {"report", cmd_report, "summarise result files: table, sinter CSV, gnuplot plots"},
     {"convert", cmd_convert, "convert shot data between Stim formats (01 b8 r8 hits dets ptb64)"},
-    {"decode", cmd_decode, "decode shots with a matching decoder (mwpm, mwpm-corr, uf)"},
+    {"decode", cmd_decode, "decode shot files with any decoder: matching or the neural one (see its --help)"},
     {"dem", cmd_dem, "derive a detector error model from a circuit (Stim .dem)"},
     {"gen", cmd_gen, "generate a surface-code memory circuit (Stim format)"},
     {"simulate", cmd_simulate, "sample detection events and observable flips from a circuit (or DEM)"},
@@ -27,10 +29,11 @@ static const subcommand subcommands[] = {
 static const int num_subcommands = sizeof subcommands / sizeof subcommands[0];
 
 static void print_usage(FILE *out) {
-    fprintf(out, "usage: qecpipe <command> [options]   (qecpipe <command> --help for details)\n\ncommands:\n");
+    fprintf(out, "Usage: qecpipe <command> [options]   (qecpipe <command> --help for details)\n\nCommands:\n");
     for (int i = 0; i < num_subcommands; i++)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-    fprintf(out, "\n  --version  print the version\n  --help     show this help\n");
+    fprintf(out, "\nOptions:\n  --version  print the version, the source commit and where the shipped configs are\n"
+                 "  --help     show this help\n");
 }
 
 int main(int argc, char **argv) {
@@ -47,7 +50,10 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("qecpipe %s\n", QECPIPE_VERSION_STRING);
+        char dir[4096];
+        qp_shipped_dir(dir, sizeof dir);
+        printf("qecpipe %s (commit %s)\n", QECPIPE_VERSION, QECPIPE_COMMIT);
+        printf("shipped configs and models: %s\n", dir[0] ? dir : "none found");
         return 0;
     }
     for (int i = 0; i < num_subcommands; i++)

@@ -14,4 +14,4 @@ echo
 echo "== qecpipe report"
 "$bin" report quickstart.h5 --csv quickstart.csv --plots quickstart
 echo
-echo "results: demo/quickstart.h5   CSV: demo/quickstart.csv   plots: demo/quickstart_ler_vs_p.png, demo/quickstart_ler_per_round.png"
+echo "results: demo/quickstart.h5   CSV: demo/quickstart.csv   plots: demo/quickstart_{ler_vs_p,ler_per_round,decoders}.{png,svg}"

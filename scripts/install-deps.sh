@@ -3,7 +3,7 @@
 # Used by `make demo`, `make test` and CI; safe to run repeatedly.
 set -euo pipefail
 packages=(cmake make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-          libopenblas-dev libyaml-dev libcriterion-dev gnuplot-nox)
+          libopenblas-dev libyaml-dev libcriterion-dev gnuplot-nox help2man)
 [ "${QECPIPE_FUZZ:-0}" = 1 ] && packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

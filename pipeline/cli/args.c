@@ -30,7 +30,7 @@ int qp_usage_error(const char *command, const char *fmt, ...) {
 
 static void print_help(const char *command, const char *summary, const char *usage,
                        const qp_opt *opts, int num_opts) {
-    printf("usage: qecpipe %s %s\n\n%s\n\noptions:\n", command, usage, summary);
+    printf("Usage: qecpipe %s %s\n\n%s\n\nOptions:\n", command, usage, summary);
     for (int i = 0; i < num_opts; i++) {
         char left[64];
         if (opts[i].kind == QP_OPT_FLAG)

@@ -18,6 +18,7 @@
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
+#include "pipeline/config/shipped.h"
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_reader.h"
 #include "pipeline/formats/shot_writer.h"
@@ -199,7 +200,7 @@ int cmd_decode(int argc, char **argv) {
         {"obs-in", QP_OPT_STR, &o.obs_in, "FILE", "actual observable flips: count mistakes, print shots/errors/LER"},
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
         {"decoder", QP_OPT_STR, &o.decoder, "NAME", decoder_help},
-        {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train (default: the shipped model covering --circuit)"},
+        {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train, or the name of a shipped model (default: the shipped model covering --circuit)"},
         {"window", QP_OPT_U64, &o.window, "W", "decode in sliding windows of W rounds (long experiments; default: global)"},
         {"commit", QP_OPT_U64, &o.commit, "C", "with --window: rounds committed per window (default W/2)"},
         {"segment", QP_OPT_U64, &o.segment, "S",
@@ -234,6 +235,12 @@ int cmd_decode(int argc, char **argv) {
             return qp_usage_error("decode", "unknown format '%s' for --%s (expected one of %s)", names[i], flags[i],
                                   qp_shot_format_names());
     qp_err err = {{0}};
+    char model_path[4096];  // --model: a file, or the name of a shipped model
+    if (o.model && qp_shipped_find(QP_SHIPPED_MODEL, o.model, model_path, sizeof model_path, &err) != 0) {
+        fprintf(stderr, "qecpipe decode: %s\n", err.msg);
+        return 1;
+    }
+    if (o.model) o.model = model_path;
     // Model files are read through the HDF5 store; under mpirun windows spread one shot over
     // the ranks. A plain invocation of a matching decoder skips MPI (its start-up costs seconds).
     int mpi = needs_model || getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK"), rank = 0;

@@ -6,6 +6,7 @@
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
+#include "pipeline/config/shipped.h"
 #include "pipeline/job/run_job.h"
 
 // "mwpm,uf" -> bitmask; 0 on an unknown name (reported).
@@ -38,7 +39,7 @@ int cmd_redecode(int argc, char **argv) {
     const qp_opt opts[] = {
         {"out", QP_OPT_STR, &out, "PATH", "result file (required)"},
         {"decoders", QP_OPT_STR, &decoders, "LIST", decoders_help},
-        {"model", QP_OPT_STR, &model, "FILE", "the nn decoder's model (a qecpipe train checkpoint)"},
+        {"model", QP_OPT_STR, &model, "FILE", "the nn decoder's model (a qecpipe train checkpoint, or the name of a shipped model)"},
         {"dem-name", QP_OPT_STR, &dem_name, "NAME", "DEM file in each folder (default circuit_detector_error_model.dem if present, else derived from the circuit)"},
         {"dem-by-parity", QP_OPT_FLAG, &by_parity, NULL, "even shots with pij_from_odd_for_even.dem, odd shots with pij_from_even_for_odd.dem (as Google decoded them)"},
         {"shots-per-task", QP_OPT_SIZE, &spt, "N", "shots per scheduler task (default 10000)"},
@@ -73,10 +74,13 @@ int cmd_redecode(int argc, char **argv) {
     snprintf(text, sizeof text, "redecode %s --decoders %s%s%s%s%s%s --shots-per-task %llu\n", pos[0], decoders,
              dem_name ? " --dem-name " : "", dem_name ? dem_name : "", by_parity ? " --dem-by-parity" : "",
              model ? " --model " : "", model ? model : "", (unsigned long long)spt);
-    qp_archive_options aopt = {.dem_name = dem_name, .dem_by_parity = by_parity, .decoders = mask, .model = model};
-    qp_run_options ro = {.output = out, .quiet = quiet, .restart = restart, .wave_shots = wave_shots};
     qp_err err = {{0}};
-    int rc = qp_redecode_job(pos[0], &aopt, spt, text, &ro, MPI_COMM_WORLD, &err);
+    char model_path[4096];  // --model: a file, or the name of a shipped model
+    int rc = model ? qp_shipped_find(QP_SHIPPED_MODEL, model, model_path, sizeof model_path, &err) : 0;
+    qp_archive_options aopt = {.dem_name = dem_name, .dem_by_parity = by_parity, .decoders = mask,
+                               .model = model ? model_path : NULL};
+    qp_run_options ro = {.output = out, .quiet = quiet, .restart = restart, .wave_shots = wave_shots};
+    if (rc == 0) rc = qp_redecode_job(pos[0], &aopt, spt, text, &ro, MPI_COMM_WORLD, &err);
     if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe redecode: %s\n", err.msg);
     if (rc == 0 && rank == 0 && !quiet) fprintf(stderr, "qecpipe redecode: wrote %s\n", out);
     MPI_Finalize();

@@ -15,7 +15,7 @@ int cmd_report(int argc, char **argv) {
     int quiet = 0;
     const qp_opt opts[] = {
         {"csv", QP_OPT_STR, &csv, "PATH", "write sinter-style CSV (shots,errors,discards,seconds,decoder,strong_id,json_metadata); '-' for stdout"},
-        {"plots", QP_OPT_STR, &plots, "PREFIX", "write PREFIX_ler_vs_p.{png,svg} and PREFIX_ler_per_round.{png,svg} with gnuplot"},
+        {"plots", QP_OPT_STR, &plots, "PREFIX", "write plots with gnuplot: PREFIX_ler_vs_p, PREFIX_ler_per_round, PREFIX_decoders (vs mwpm), each .png and .svg"},
         {"quiet", QP_OPT_FLAG, &quiet, NULL, "no table on stdout"},
     };
     const char *files[MAX_FILES];

@@ -7,6 +7,7 @@
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
 #include "pipeline/config/config.h"
+#include "pipeline/config/shipped.h"
 #include "pipeline/job/run_job.h"
 #include "pipeline/job/train_stage.h"
 #include "pipeline/job/default_config.h"
@@ -33,8 +34,9 @@ int cmd_run(int argc, char **argv) {
                            "for every experiment of CONFIG sample shots, decode them with each configured "
                            "decoder, and write one HDF5 result file collectively from all MPI ranks; a "
                            "redecode section re-decodes an archive (into PATH, or PATH_redecode.h5 after "
-                           "experiments). Without CONFIG, runs the built-in quickstart config "
-                           "(configs/quickstart.yaml). Re-running after an interruption resumes from "
+                           "experiments). CONFIG is a YAML file or the name of a config shipped with "
+                           "qecpipe (e.g. threshold; qecpipe --version prints where they are); without "
+                           "CONFIG, runs the built-in quickstart config. Re-running after an interruption resumes from "
                            "the journal in PATH.partial.",
                            "[CONFIG.yaml] [options]", opts, sizeof opts / sizeof opts[0], pos, 1, &npos);
     if (st == QP_ARGS_HELP) return 0;
@@ -60,7 +62,11 @@ int cmd_run(int argc, char **argv) {
     qp_config cfg = {0};
     qp_err err = {{0}};
     // Loading is deterministic and reads only the config file, so every rank loads it.
-    int rc = npos ? qp_config_load_file(pos[0], &cfg, &err)
+    // CONFIG may name a shipped config: `qecpipe run threshold` (pipeline/config/shipped.h).
+    char config_path[QP_CONFIG_PATH_MAX];
+    int rc = npos ? qp_shipped_find(QP_SHIPPED_CONFIG, pos[0], config_path, sizeof config_path, &err) : 0;
+    if (rc == 0)
+        rc = npos ? qp_config_load_file(config_path, &cfg, &err)
                   : qp_config_load_text(qp_default_config_text, "quickstart.yaml (built in)", &cfg, &err);
     int train = cfg.job.stages & QP_STAGE_TRAIN, experiments = cfg.job.stages & (QP_STAGE_SIMULATE | QP_STAGE_DECODE);
     int redecode = cfg.job.stages & QP_STAGE_REDECODE;

@@ -11,6 +11,7 @@
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
 #include "pipeline/config/config.h"
+#include "pipeline/config/shipped.h"
 #include "pipeline/train/train_job.h"
 
 int cmd_train(int argc, char **argv) {
@@ -28,7 +29,8 @@ int cmd_train(int argc, char **argv) {
     const char *pos[1];
     int npos = 0;
     int st = qp_args_parse(argc, argv, "train",
-                           "Train the neural decoder described by CONFIG's train section, data-parallel over "
+                           "Train the neural decoder described by CONFIG's train section (CONFIG: a YAML file or "
+                           "the name of a shipped config), data-parallel over "
                            "the MPI ranks (gradients all-reduced each step). Rank 0 evaluates on held-out shots "
                            "every train.eval_every steps and writes HDF5 checkpoints (atomically) every "
                            "train.checkpoint_every steps, at the end and on SIGTERM. Exit status 0 also when "
@@ -45,7 +47,9 @@ int cmd_train(int argc, char **argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     qp_config cfg = {0};
     qp_err err = {{0}};
-    int rc = qp_config_load_file(pos[0], &cfg, &err);
+    char config_path[QP_CONFIG_PATH_MAX];  // a file, or the name of a shipped config
+    int rc = qp_shipped_find(QP_SHIPPED_CONFIG, pos[0], config_path, sizeof config_path, &err);
+    if (rc == 0) rc = qp_config_load_file(config_path, &cfg, &err);
     if (rc == 0 && !cfg.train.present) rc = qp_fail(&err, "%s: no train section", pos[0]);
     if (rc == 0 && steps && steps < cfg.train.warmup_steps)
         rc = qp_fail(&err, "--steps %llu is shorter than train.warmup_steps %llu", (unsigned long long)steps,

@@ -119,7 +119,7 @@ int qp_cfg_parse_redecode(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp
     n = qp_cfg_get(sec, "model");
     if (rd->decoders & QP_DECODER_BIT(QP_DEC_NN)) {
         if (n) {
-            if (qp_cfg_path(c, n, "redecode.model", true, rd->model, sizeof rd->model) != 0) return -1;
+            if (qp_cfg_model_path(c, n, "redecode.model", rd->model, sizeof rd->model) != 0) return -1;
         } else if (train->present) {
             snprintf(rd->model, sizeof rd->model, "%s", train->checkpoint);
         } else {

@@ -80,7 +80,7 @@ static int parse_extras(const qp_cfg_ctx *c, const qp_yaml_node *entry, const ch
     x->model[0] = 0;
     if (x->decoders & QP_DECODER_BIT(QP_DEC_NN)) {
         if (n) {
-            if (qp_cfg_path(c, n, key, true, x->model, sizeof x->model) != 0) return -1;
+            if (qp_cfg_model_path(c, n, key, x->model, sizeof x->model) != 0) return -1;
         } else if (cfg->train.present) {
             snprintf(x->model, sizeof x->model, "%s", cfg->train.checkpoint);
         }  // else empty: the shipped model covering the experiment's circuit (models/)

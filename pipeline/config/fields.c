@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/config/config.h"
+#include "pipeline/config/shipped.h"
 
 int qp_cfg_fail(const qp_cfg_ctx *c, const qp_yaml_node *at, const char *where, const char *fmt, ...) {
     char msg[768];
@@ -260,5 +262,13 @@ int qp_cfg_path(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *where, b
     memmove(buf + nb + sep, buf, np + 1);
     memcpy(buf, base, nb);
     if (sep) buf[nb] = '/';
+    return 0;
+}
+
+int qp_cfg_model_path(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *where, char *buf, size_t cap) {
+    char name[QP_CONFIG_PATH_MAX], dir[4096];
+    if (qp_cfg_path(c, n, where, true, buf, cap) != 0) return -1;
+    if (access(buf, F_OK) == 0 || qp_cfg_string(c, n, where, name, sizeof name) != 0) return 0;
+    if (qp_shipped_dir(dir, sizeof dir) == 0) qp_shipped_lookup(dir, QP_SHIPPED_MODEL, name, buf, cap);
     return 0;
 }

@@ -61,5 +61,8 @@ const qp_yaml_node *qp_cfg_item(const qp_yaml_node *n, int i);
 int qp_cfg_name(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *where, char *buf, size_t cap);
 // A path (string, non-empty). With resolve, a relative path is joined to c->base_dir.
 int qp_cfg_path(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *where, bool resolve, char *buf, size_t cap);
+// A model path (resolved like an input path); a bare name that is no file there names a model
+// shipped with qecpipe (pipeline/config/shipped.h) when one exists.
+int qp_cfg_model_path(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *where, char *buf, size_t cap);
 
 #endif

@@ -119,7 +119,7 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
     n = qp_cfg_get(sec, "checkpoint");
     if (n && qp_cfg_path(c, n, "train.checkpoint", false, t->checkpoint, sizeof t->checkpoint) != 0) return -1;
     n = qp_cfg_get(sec, "init");
-    if (n && qp_cfg_path(c, n, "train.init", true, t->init, sizeof t->init) != 0) return -1;
+    if (n && qp_cfg_model_path(c, n, "train.init", t->init, sizeof t->init) != 0) return -1;
     t->present = true;
     return 0;
 }

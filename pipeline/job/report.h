@@ -50,9 +50,12 @@ void qp_report_merge(qp_report_row *rows, size_t *n, FILE *warn);
 void qp_report_write_csv(FILE *out, const qp_report_row *rows, size_t n);
 void qp_report_print_table(FILE *out, const qp_report_row *rows, size_t n);
 
-// Writes PREFIX_ler_vs_p.{png,svg} (logical error rate vs p, one line per decoder x basis x
-// distance, 95 % Wilson error bars) and PREFIX_ler_per_round.{png,svg} (LER per round vs
-// distance, one line per decoder x basis x p) with gnuplot. Fails if gnuplot is missing.
+// Writes with gnuplot (report_plot.c), each as PNG and SVG, with its .dat and .gp beside it:
+//   PREFIX_ler_vs_p       LER per shot vs p, log-log: one panel per decoder x noise model, a
+//                         colour and marker per distance (dashed: memory Z), 95 % Wilson bars;
+//   PREFIX_ler_per_round  LER per round vs distance: the same panels, a colour per p;
+//   PREFIX_decoders       each decoder's LER divided by mwpm's, per experiment.
+// Fails if gnuplot is missing.
 int qp_report_plots(const qp_report_row *rows, size_t n, const char *prefix, qp_err *err);
 
 #endif

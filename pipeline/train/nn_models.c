@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/config/shipped.h"
 #include "pipeline/train/nn_decoder.h"
 
 #ifndef QECPIPE_MODELS_DIR
@@ -12,8 +13,11 @@
 #endif
 
 const char *qp_nn_models_dir(void) {
+    static char dir[4200];  // models/ of the installed tree (or source tree): pipeline/config/shipped.h
     const char *env = getenv("QECPIPE_MODELS");
-    return env && env[0] ? env : QECPIPE_MODELS_DIR;
+    if (env && env[0]) return env;
+    if (qp_shipped_dir(dir, sizeof dir - 8) == 0) return strcat(dir, "/models");
+    return QECPIPE_MODELS_DIR;
 }
 
 // Noise family ("si1000" if any CZ, else "uniform") and the largest DEPOLARIZE2 probability.

@@ -2,7 +2,8 @@
 # Slurm end to end on a real one-node cluster (slurm/local-cluster.sh, started here if it is
 # not running, and stopped at the end only if this test started it):
 #   1. sbatch --wait slurm/run.sbatch returns 0, and its result equals `mpirun -n 2`'s
-#      (h5diff outside /run); the file records the Slurm job id.
+#      (h5diff outside /run); the file records the Slurm job id. It finds qecpipe on PATH
+#      (no QECPIPE_BIN), as an installed qecpipe is found.
 #   2. preemption: a pretrain.sbatch job requeued mid-run (scontrol requeue) resumes from its
 #      checkpoint, and the final weights, Adam moments and RNG state equal an uninterrupted
 #      run's (skipped with a notice when `qecpipe train` is not available).
@@ -109,7 +110,9 @@ done
 
 # 1, 3 and 5 are submitted together (the node has room for one at a time; Slurm queues them),
 # while mpirun computes the reference outside Slurm.
-timeout 300 sbatch --wait --parsable -o run.out "$slurm_dir/run.sbatch" job.yaml --out one.h5 \
+# run.sbatch finds qecpipe on PATH, as after an install (the others through QECPIPE_BIN).
+env -u QECPIPE_BIN PATH="$(dirname "$bin"):$PATH" \
+  timeout 300 sbatch --wait --parsable -o run.out "$slurm_dir/run.sbatch" job.yaml --out one.h5 \
   > run.id 2> run.err &
 run_pid=$!
 sbatch --parsable --array=0-1 -o 'sweep_%a.out' "$slurm_dir/sweep.sbatch" \
