@@ -13,6 +13,7 @@ mirror=${QECPIPE_DEB_MIRROR:-http://deb.debian.org/debian}
 command -v debootstrap > /dev/null ||
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap > /dev/null
 root=$(mktemp -d /tmp/qecpipe-deb-root.XXXXXX)
+chmod 755 "$root"  # apt downloads as the _apt user
 cleanup() {
   for m in dev sys proc; do umount -R "$root/$m" 2> /dev/null || true; done
   rm -rf --one-file-system "$root"

@@ -43,22 +43,35 @@ static point row_point(const qp_report_row *r, int per_round) {
 
 static int plottable(const qp_report_row *r) { return r->shots && r->distance && r->p > 0; }
 
-// Index of v in the sorted distinct values vals[0..*n), inserting it if new.
-static int value_index(double *vals, int *n, int cap, double v) {
+// Row orders along a plot's x axis (names sort d11 before d3).
+static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
+static int cmp_dbl(double a, double b) { return (a > b) - (a < b); }
+static int by_p(const void *a, const void *b) {
+    const qp_report_row *x = *(const qp_report_row *const *)a, *y = *(const qp_report_row *const *)b;
+    int c = cmp_dbl(x->p, y->p);
+    return c ? c : cmp_u64(x->distance, y->distance);
+}
+static int by_distance(const void *a, const void *b) {
+    const qp_report_row *x = *(const qp_report_row *const *)a, *y = *(const qp_report_row *const *)b;
+    int c = cmp_u64(x->distance, y->distance);
+    return c ? c : cmp_dbl(x->p, y->p);
+}
+
+// Adds v to the sorted distinct values vals[0..*n) unless present (or the array is full).
+static void sorted_insert(double *vals, int *n, int cap, double v) {
     int i = 0;
     while (i < *n && vals[i] < v) i++;
-    if (i < *n && vals[i] == v) return i;
-    if (*n == cap) return cap - 1;
+    if ((i < *n && vals[i] == v) || *n == cap) return;
     memmove(vals + i + 1, vals + i, (*n - i) * sizeof *vals);
     vals[i] = v;
     (*n)++;
-    return i;
 }
 
 // What was run, for the titles: "rotated surface-code memory X, rounds = d".
 static void describe_run(const qp_report_row *rows, size_t n, char *buf, size_t cap) {
     int x = 0, z = 0, other_code = 0;
     long ratio = -1;  // rounds = ratio * d for every row, 0 when that does not hold
+    uint64_t rounds_all = 0;  // the rounds of every row when they are all equal, else UINT64_MAX
     for (size_t i = 0; i < n; i++) {
         const qp_report_row *r = &rows[i];
         if (!plottable(r)) continue;
@@ -67,10 +80,13 @@ static void describe_run(const qp_report_row *rows, size_t n, char *buf, size_t 
         other_code |= strcmp(r->code, "surface") != 0;
         long k = r->rounds % r->distance == 0 ? (long)(r->rounds / r->distance) : 0;
         ratio = ratio < 0 ? k : (ratio == k ? k : 0);
+        rounds_all = !rounds_all || rounds_all == r->rounds ? r->rounds : UINT64_MAX;
     }
     char rounds[32] = "rounds vary";
     if (ratio == 1) snprintf(rounds, sizeof rounds, "rounds = d");
-    if (ratio > 1) snprintf(rounds, sizeof rounds, "rounds = %ldd", ratio);
+    else if (ratio > 1) snprintf(rounds, sizeof rounds, "rounds = %ldd", ratio);
+    else if (rounds_all && rounds_all != UINT64_MAX)
+        snprintf(rounds, sizeof rounds, "%llu rounds", (unsigned long long)rounds_all);
     snprintf(buf, cap, "%s memory %s, %s", other_code ? "code" : "rotated surface-code",
              x && z ? "X and Z" : (z ? "Z" : "X"), rounds);
 }
@@ -114,7 +130,10 @@ static int in_panel(const qp_report_row *r, const panel *p) {
 
 static void gp_quote(FILE *f, const char *s) {  // a gnuplot single-quoted string
     fputc('\'', f);
-    for (; *s; s++) fputs(*s == '\'' ? "''" : (char[]){*s, 0}, f);
+    for (; *s; s++) {
+        if (*s == '\'') fputc('\'', f);  // '' is a quote inside '...'
+        fputc(*s, f);
+    }
     fputc('\'', f);
 }
 
@@ -161,13 +180,16 @@ static int write_ler_plot(const qp_report_row *rows, size_t n, const char *prefi
     int num_xs = 0;
     for (size_t i = 0; i < n; i++) {
         if (!plottable(&rows[i])) continue;
-        value_index(keys, &num_keys, NUM_COLOURS * NUM_MARKERS, per_round ? rows[i].p : (double)rows[i].distance);
+        sorted_insert(keys, &num_keys, NUM_COLOURS * NUM_MARKERS, per_round ? rows[i].p : (double)rows[i].distance);
         point pt = row_point(&rows[i], per_round);
-        value_index(xs, &num_xs, 16, pt.x);
+        sorted_insert(xs, &num_xs, 16, pt.x);
         xmin = fmin(xmin, pt.x), xmax = fmax(xmax, pt.x);
         if (rows[i].errors) ymin = fmin(ymin, pt.lo), ymax = fmax(ymax, pt.hi);
     }
 
+    const qp_report_row **order = qp_malloc((n ? n : 1) * sizeof *order);  // along x
+    for (size_t i = 0; i < n; i++) order[i] = &rows[i];
+    qsort(order, n, sizeof *order, per_round ? by_distance : by_p);
     panel panels[64];
     int np = collect_panels(rows, n, panels, 64), grid_r, grid_c, block = 0;
     grid_of(np, &grid_r, &grid_c);
@@ -205,12 +227,12 @@ static int write_ler_plot(const qp_report_row *rows, size_t n, const char *prefi
         if (hidden)  // log scale: a rate of 0 has no place; the panel says how many it leaves out
             fprintf(b, "set label 1 '%d point%s with 0 errors not shown' at graph 0.98,0.04 right font ',8'\n",
                     hidden, hidden > 1 ? "s" : "");
-        // Series: rows of this panel grouped by (colour key, basis), in x order within a series.
+        // Series: rows of this panel grouped by (colour key, basis), in x order.
         for (int key = 0; key < num_keys; key++)
             for (int basis = 0; basis < 2; basis++) {
                 int any = 0;
                 for (size_t i = 0; i < n; i++) {
-                    const qp_report_row *r = &rows[i];
+                    const qp_report_row *r = order[i];
                     double rk = per_round ? r->p : (double)r->distance;
                     if (!in_panel(r, &panels[k]) || !r->errors || rk != keys[key] || (r->basis[0] == 'z') != basis)
                         continue;
@@ -237,6 +259,7 @@ static int write_ler_plot(const qp_report_row *rows, size_t n, const char *prefi
     fclose(dat);
     int rc = render(prefix, name, body, grid_c * PANEL_W, grid_r * PANEL_H + 40, err);
     free(body);
+    free(order);
     return rc;
 }
 
@@ -257,8 +280,7 @@ static int experiment_order(const void *a, const void *b) {
     const qp_report_row *x = *(const qp_report_row *const *)a, *y = *(const qp_report_row *const *)b;
     int c = strcmp(x->noise, y->noise);
     if (!c) c = strcmp(x->basis, y->basis);
-    if (!c) c = (x->distance > y->distance) - (x->distance < y->distance);
-    if (!c) c = (x->p > y->p) - (x->p < y->p);
+    if (!c) c = by_distance(a, b);
     return c ? c : strcmp(x->name, y->name);
 }
 
