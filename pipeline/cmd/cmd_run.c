@@ -36,8 +36,8 @@ int cmd_run(int argc, char **argv) {
                            "redecode section re-decodes an archive (into PATH, or PATH_redecode.h5 after "
                            "experiments). CONFIG is a YAML file or the name of a config shipped with "
                            "qecpipe (e.g. threshold; qecpipe --version prints where they are); without "
-                           "CONFIG, runs the built-in quickstart config. Re-running after an interruption resumes from "
-                           "the journal in PATH.partial.",
+                           "CONFIG, runs the built-in quickstart config. Re-running after an interruption "
+                           "resumes from the journal in PATH.partial.",
                            "[CONFIG.yaml] [options]", opts, sizeof opts / sizeof opts[0], pos, 1, &npos);
     if (st == QP_ARGS_HELP) return 0;
     if (st != QP_ARGS_OK) return 2;
