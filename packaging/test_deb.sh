@@ -15,8 +15,18 @@ command -v debootstrap > /dev/null ||
 root=$(mktemp -d /tmp/qecpipe-deb-root.XXXXXX)
 chmod 755 "$root"  # apt downloads as the _apt user
 cleanup() {
-  for m in dev sys proc; do umount -R "$root/$m" 2> /dev/null || true; done
-  rm -rf --one-file-system "$root"
+  local m _
+  for m in dev/shm sys proc; do
+    for _ in 1 2 3 4 5; do  # processes of the test may still be exiting
+      mountpoint -q "$root/$m" || break
+      umount "$root/$m" 2> /dev/null || sleep 1
+    done
+  done
+  if grep -q " $root/" /proc/mounts; then
+    echo "test_deb.sh: left $root in place: something is still mounted under it" >&2
+  else
+    rm -rf --one-file-system "$root"
+  fi
 }
 trap cleanup EXIT
 t0=$(date +%s)
@@ -25,9 +35,11 @@ step() { echo "== $* ($(( $(date +%s) - t0 )) s)"; }
 step "debootstrap --variant=minbase bookworm $root"
 debootstrap --variant=minbase bookworm "$root" "$mirror" > "$root.log" 2>&1 || { tail -20 "$root.log"; exit 1; }
 rm -f "$root.log"
+# debootstrap leaves static device nodes in $root/dev; Open MPI needs /proc, /sys (hwloc) and a
+# shared-memory /dev/shm, each a fresh mount (nothing of the host's /dev is bound in).
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
-mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
+mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
@@ -40,6 +52,7 @@ in_root dpkg -s qecpipe | grep -E '^(Version|Depends|Recommends):'
 
 step "as a user: qecpipe --version, man pages, the quickstart on 2 ranks, the report"
 in_root useradd -m qpuser
+# shellcheck disable=SC2016  # the script below runs inside the root, expanded there
 chroot --userspec=qpuser:qpuser "$root" /usr/bin/env -i HOME=/home/qpuser PATH=/usr/bin:/bin \
   OMPI_MCA_btl='^openib,ofi' OMPI_MCA_pml='^ucx' OMPI_MCA_osc='^ucx' /bin/bash -euo pipefail -c '
     cd "$HOME"

@@ -11,7 +11,7 @@
 #      finished checkpoint and skips training), to keep the suite short; under the sanitizers
 #      (QECPIPE_TEST_QUICK) run does one of the quickstart's experiments (--share 0/9);
 #   5. bash completion offers subcommands, options and shipped config names.
-# shellcheck disable=SC2016  # check() evals its single-quoted conditions later, on purpose
+# shellcheck disable=SC2016,SC2034  # check() evals its single-quoted conditions (and the variables they use) later
 set -u
 bin=${QECPIPE_BIN:?}
 build=$(cd "$(dirname "$bin")" && pwd)
@@ -38,7 +38,7 @@ pages=("$P/share/man/man1/qecpipe.1")
 for c in $commands; do pages+=("$P/share/man/man1/qecpipe-$c.1"); done
 for p in "${pages[@]}"; do check "man page $(basename "$p") installed" '[ -s "$p" ]'; done
 check "bash completion installed" '[ -s "$P/share/bash-completion/completions/qecpipe" ]'
-modulefile=$(ls "$P"/share/qecpipe/modulefiles/qecpipe/* 2>/dev/null | head -1)
+modulefile=$(printf '%s\n' "$P"/share/qecpipe/modulefiles/qecpipe/* | head -1)
 check "modulefile names the prefix" 'grep -qx "set prefix $P" "$modulefile"'
 if command -v tclsh > /dev/null; then  # the modulefile is Tcl: it must at least parse
   check "modulefile is complete Tcl" 'echo "puts [info complete [read [open {$modulefile}]]]" | tclsh | grep -qx 1'
