@@ -56,7 +56,9 @@ run() { mpi 2 "$bin" run job.yaml --wave-shots 2048 --quiet "$@"; }
 # The same in the background, with $! the pid of mpirun itself (whose children are the ranks).
 start() { mpirun --oversubscribe -n 2 "$bin" run job.yaml --wave-shots 2048 --quiet "$@" & }
 
+t0=$(date +%s%N)
 run --out clean.h5 > /dev/null 2> clean.log; st=$?
+clean_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "clean run exits 0 ($(head -c 300 clean.log))" '[ $st -eq 0 ] && [ -f clean.h5 ]'
 
 # --- 1. Collisions ---------------------------------------------------------------------------
@@ -114,13 +116,16 @@ echo "five-kill test: seed $seed (replay with QECPIPE_KILL_SEED=$seed)"
 RANDOM=$seed
 kills=0
 # Until five kills have landed (an attempt that finishes first just completes the file, and
-# the next one starts afresh).
-for i in $(seq 1 10); do
+# the next one starts afresh). The moment is drawn within the first 60 % of the clean run's
+# time (measured above, so a fast or a loaded machine both see kills land mid-run).
+window_ms=$(( clean_ms * 6 / 10 )); [ $window_ms -lt 100 ] && window_ms=100
+echo "five-kill test: kill moments drawn in [0, $window_ms) ms (clean run took $clean_ms ms)"
+for i in $(seq 1 20); do
   [ $kills -eq 5 ] && break
   start --out k.h5 > /dev/null 2> kill$i.log
   m=$!
   ranks=$(wait_ranks $m)
-  ms=$((RANDOM % 1500)); who=$((RANDOM % 3))
+  ms=$((RANDOM % window_ms)); who=$((RANDOM % 3))
   sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
   case $who in 0) victims=${ranks%% *};; 1) victims=${ranks##* };; 2) victims=$ranks;; esac
   kill -KILL $victims 2>/dev/null && kills=$((kills + 1))
