@@ -73,7 +73,8 @@ fi
 if "$slurm_dir/local-cluster.sh" status >/dev/null 2>&1; then
   echo "using the running local cluster"
 else
-  if "$slurm_dir/local-cluster.sh" start; then
+  # 9>&-: the daemons it starts must not inherit (and so hold forever) this test's lock.
+  if "$slurm_dir/local-cluster.sh" start 9>&-; then
     started=1
   else
     echo "FAIL: the local Slurm cluster did not start (slurm/local-cluster.sh start; logs in $state_dir/log)"
