@@ -30,5 +30,4 @@ dd_out=$(cd "$scratch" && dd if=/dev/zero of=dd.bin bs=1M count=512 conv=fdatasy
 rm -f "$scratch/dd.bin"
 echo "{\"bench\":\"dd\",\"mb\":512,\"result\":\"$dd_out\"}"
 run bash "$root/bench/bench_run_scaling.sh" "$build"          # end-to-end run, 2 vs 1 ranks
-run bash "$root/bench/bench_store_run.sh" "$build"            # deflate's cost to run, file sizes
 run bash "$root/bench/bench_train.sh"                          # nn vs MWPM on the same shots

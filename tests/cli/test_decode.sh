@@ -133,6 +133,7 @@ if [ -n "$vec" ] && [ -f "$vec/$name.optimal.01" ]; then
   check "$name ml: predictions = $name.optimal.01" 'cmp -s "$tmp/ml.01" "$vec/$name.optimal.01"'
 else
   echo "NOTICE: ../shared/vectors not found; skipping the ml decoder's optimal-predictions check"
+  [ "${QECPIPE_REQUIRE_VECTORS:-}" = 1 ] && check "QECPIPE_REQUIRE_VECTORS=1: the shared vectors are present" false
 fi
 name=surface_x_d5_r5_p0.003
 "$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --decoder ml --out "$tmp/ml_big.01" 2> "$tmp/err"; st=$?

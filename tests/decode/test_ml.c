@@ -137,8 +137,7 @@ Test(ml, refuses_models_too_large_for_the_table) {
 
 // The d=3, 3-round vectors: predictions equal NAME.optimal.01 except at exact ties.
 Test(ml, equals_the_optimal_predictions_on_the_d3_vectors, .timeout = 600) {
-    const char *dir = qp_test_vectors_dir();
-    if (!dir) return;
+    QP_TEST_NEED_VECTORS(dir);
     qp_test_vector_case cases[64];
     int n = qp_test_read_manifest(dir, cases, 64), checked = 0;
     // Two cases by default (each table takes seconds to build); QECPIPE_ML_ALL=1 checks all six.

@@ -28,11 +28,13 @@
 
 #define QP_ML_MAX_BITS 25  // detectors + observables
 #define QP_ML_MAX_OBSERVABLES 8
+#define QP_ML_MAX_MECHANISMS 100000
 
 typedef struct qp_ml qp_ml;
 
 // Builds the decision table (steps 1-4). NULL with err set when D + K > QP_ML_MAX_BITS,
-// K > QP_ML_MAX_OBSERVABLES, or a probability is outside [0, 1].
+// K > QP_ML_MAX_OBSERVABLES, the model unrolls to more than QP_ML_MAX_MECHANISMS mechanisms, or
+// a probability is outside [0, 1].
 qp_ml *qp_ml_create(const qp_dem *dem, qp_err *err);
 void qp_ml_free(qp_ml *ml);
 
