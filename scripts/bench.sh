@@ -21,6 +21,7 @@ run "$build/bench/bench_corr" 20000              # correlated vs plain matching
 # Through the command lines, vs `pymatching predict` when QECPIPE_PYMATCHING names one.
 run bash "$root/bench/bench_matching_cli.sh" "$build"
 run "$build/bench/bench_window" 200000           # windowed vs global matching, µs/round, 1k-100k rounds
+[ -n "${QECPIPE_VECTORS:-}" ] && run "$build/bench/bench_ml"  # exact ML decoder: build s, µs/shot (d=3 vectors)
 run "$build/bench/bench_nn" 1000                 # training samples/s, MFU, inference
 run bash "$root/bench/bench_nn_decode.sh"                      # nn vs mwpm through qecpipe decode, CPU µs/round
 # Parallel HDF5 writes on 2 ranks vs a plain write of the same size to the same disk.

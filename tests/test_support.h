@@ -119,6 +119,7 @@ typedef struct {
     char name[128];
     char basis;  // 'x' or 'z'
     uint64_t d, rounds, shots, detectors, observables, obs_flips, pm_mistakes, pm_corr_mistakes;
+    uint64_t optimal_mistakes;  // the exact ML decoder's (d=3, 3 rounds; NAME.optimal.01)
     double p;
 } qp_test_vector_case;
 
@@ -153,6 +154,7 @@ static inline int qp_test_read_manifest_file(const char *dir, const char *file, 
         c->obs_flips = qp_test_field_u64(line, "\tobs_flips=");
         c->pm_mistakes = qp_test_field_u64(line, "\tpymatching_mistakes=");
         c->pm_corr_mistakes = qp_test_field_u64(line, "\tpymatching_corr_mistakes=");
+        c->optimal_mistakes = qp_test_field_u64(line, "\toptimal_mistakes=");
     }
     free(text);
     return n;

@@ -209,6 +209,8 @@ int cmd_decode(int argc, char **argv) {
     int rc = qp_args_parse(argc, argv, "decode",
                            "Decode detection events with a matching decoder: mwpm (exact minimum-weight perfect matching), mwpm-corr\n"
                            "(correlated matching: a second pass reweighted by the first pass's edges), uf (union-find);\n"
+                           "ml (exact maximum likelihood, the optimum, for tiny models: at most 25 detectors + observables,\n"
+                           "e.g. d=3 with 3 rounds; it builds a 256 MB table for seconds first);\n"
                            "or with the neural decoder: --decoder nn --circuit F.stim [--model M.h5] (without --model: the shipped\n"
                            "model, models/, whose distance, basis, noise family and p cover the circuit).\n"
                            "With --obs-in, prints: shots N errors E ler X ci95 [lo, hi] (Wilson interval).",

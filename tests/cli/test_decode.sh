@@ -122,5 +122,23 @@ check "104,000 detectors: windows by default (= --window 100 --commit 50)" \
     '[ $st -eq 0 ] && cmp -s "$tmp/auto.01" "$tmp/w100.01" && [ "$(wc -l < "$tmp/auto.01")" -eq 4 ] &&
      grep -q "104000 detectors: decoding in windows of 100 rounds committing 50" "$tmp/err"'
 
+# Exact maximum likelihood (--decoder ml): the MANIFEST's optimal predictions on a d=3 vector
+# (full vectors only), and a model too large for its table refused in one line.
+vec=${QECPIPE_VECTORS:-}
+name=surface_x_d3_r3_p0.003
+if [ -n "$vec" ] && [ -f "$vec/$name.optimal.01" ]; then
+  line=$("$bin" decode --dem "$vec/$name.dem" --in "$vec/$name.dets.b8" --obs-in "$vec/$name.obs.b8" --decoder ml --out "$tmp/ml.01"); st=$?
+  optimal=$(grep "^$name	" "$vec/MANIFEST.txt" | tr '\t' '\n' | sed -n 's/^optimal_mistakes=//p')
+  check "$name ml: exit 0, mistakes = optimal $optimal ($line)" '[ $st -eq 0 ] && [ "$(echo "$line" | awk "{print \$4}")" = "$optimal" ]'
+  check "$name ml: predictions = $name.optimal.01" 'cmp -s "$tmp/ml.01" "$vec/$name.optimal.01"'
+else
+  echo "NOTICE: ../shared/vectors not found; skipping the ml decoder's optimal-predictions check"
+  [ "${QECPIPE_REQUIRE_VECTORS:-}" = 1 ] && check "QECPIPE_REQUIRE_VECTORS=1: the shared vectors are present" false
+fi
+name=surface_x_d5_r5_p0.003
+"$bin" decode --dem "$data/$name.dem" --in "$data/$name.dets.b8" --decoder ml --out "$tmp/ml_big.01" 2> "$tmp/err"; st=$?
+check "ml refuses d=5 (120 detectors): one line, no output" \
+  '[ $st -ne 0 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "120 detectors and 1 observables.*limited to 25 bits" "$tmp/err" && [ ! -e "$tmp/ml_big.01" ]'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -82,5 +82,19 @@ check "CSV has sinter header" 'head -1 r1.csv | tr -d " " | grep -q "^shots,erro
 check "CSV has one row per experiment x decoder" '[ "$(tail -n +2 r1.csv | wc -l)" -eq 8 ]'
 check "plots written" '[ -s r1_ler_vs_p.png ] && [ -s r1_ler_vs_p.svg ] && [ -s r1_ler_per_round.png ]'
 
+# 5. The exact ML decoder from a config (d=3, 2 rounds: 16 detectors, a 1 MB table), next to
+# mwpm: the same file on 1 and 2 ranks, and ML's mistakes no more than mwpm's + 3 sd.
+cat > ml.yaml <<'YAML'
+job: {name: ml, seed: 5, shots_per_task: 1000}
+experiments:
+  - {code: surface, distance: 3, rounds: 2, basis: z, noise: {model: uniform, p: 0.01}, decoders: [mwpm, ml], max_shots: 6000}
+YAML
+mpi 1 "$bin" run ml.yaml --out ml1.h5 --quiet > ml1.txt 2>&1; st1=$?
+mpi 2 "$bin" run ml.yaml --out ml2.h5 --quiet > ml2.txt 2>&1; st2=$?
+check "ml run exits 0 ($(head -c 300 ml2.txt))" '[ $st1 -eq 0 ] && [ $st2 -eq 0 ]'
+check "ml run: 1 vs 2 ranks identical" 'h5diff --exclude-path /run ml1.h5 ml2.h5 >/dev/null'
+e_mwpm=$(awk '$2 == "mwpm" {print $5}' ml2.txt); e_ml=$(awk '$2 == "ml" {print $5}' ml2.txt)
+check "ml mistakes $e_ml <= mwpm's $e_mwpm + 3 sd" '[ -n "$e_ml" ] && awk -v a="$e_ml" -v b="$e_mwpm" "BEGIN{exit !(a <= b + 3*sqrt(b+1))}"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -7,6 +7,7 @@
 
 #include "workers/decode/correlated.h"
 #include "workers/decode/matching_graph.h"
+#include "workers/decode/ml.h"
 #include "workers/decode/mwpm.h"
 #include "workers/decode/union_find.h"
 #include "workers/util/alloc.h"
@@ -126,6 +127,35 @@ static qp_decoder *correlated_from_dem(const qp_dem *dem, qp_err *err) {
     return wrap_matching(QP_DEC_MWPM_CORR, m);
 }
 
+// ---- Exact maximum likelihood: one table lookup per shot ------------------------------------
+
+static int ml_decode_batch(void *self, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
+                           uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err) {
+    const qp_ml *ml = self;
+    size_t want = ((size_t)qp_ml_num_detectors(ml) + 7) / 8;
+    if (bytes_per_shot != want)
+        return qp_fail(err, "detector records have %zu bytes per shot but the model has %llu detectors (%zu bytes per shot)",
+                       bytes_per_shot, (unsigned long long)qp_ml_num_detectors(ml), want);
+    size_t obs_bytes = ((size_t)qp_ml_num_observables(ml) + 7) / 8;
+    double *margins = extra_out;
+    for (size_t s = 0; s < num_shots; s++) {
+        uint64_t obs;
+        qp_ml_decode_b8(ml, dets_b8 + s * bytes_per_shot, &obs, margins ? &margins[s] : NULL);
+        for (size_t b = 0; b < obs_bytes; b++) obs_pred_b8_out[s * obs_bytes + b] = (uint8_t)(obs >> (8 * b));
+    }
+    return 0;
+}
+
+static void ml_free(void *self) { qp_ml_free(self); }
+
+static const qp_decoder_ops ml_ops = {ml_decode_batch, ml_free};
+
+static qp_decoder *ml_from_dem(const qp_dem *dem, qp_err *err) {
+    qp_ml *ml = qp_ml_create(dem, err);
+    if (!ml) return NULL;
+    return qp_decoder_wrap(QP_DEC_ML, ml, &ml_ops, qp_ml_num_detectors(ml), qp_ml_num_observables(ml));
+}
+
 // ---- The table -------------------------------------------------------------------------------
 
 static const qp_decoder_kind kinds[QP_NUM_DECODERS] = {
@@ -135,6 +165,8 @@ static const qp_decoder_kind kinds[QP_NUM_DECODERS] = {
     [QP_DEC_UF] = {"uf", "union-find", QP_DECODER_WEIGHT, 0, uf_from_dem},
     [QP_DEC_NN] = {"nn", "the neural decoder (a model from qecpipe train, with the circuit)", QP_DECODER_CONFIDENCE,
                    1, NULL},
+    [QP_DEC_ML] = {"ml", "exact maximum likelihood (DEMs of at most 25 detectors + observables, e.g. d=3 with 3 rounds)",
+                   QP_DECODER_WEIGHT, 0, ml_from_dem},
 };
 
 const qp_decoder_kind *qp_decoder_kind_of(qp_decoder_id id) { return &kinds[id]; }

@@ -24,12 +24,14 @@ typedef enum {
     QP_DEC_MWPM_CORR = 1,  // "mwpm-corr": two-pass correlated matching
     QP_DEC_UF = 2,         // "uf": union-find
     QP_DEC_NN = 3,         // "nn": the recurrent neural decoder (needs a model file)
-    QP_NUM_DECODERS = 4,
+    QP_DEC_ML = 4,         // "ml": exact maximum likelihood, tiny DEMs only (ml.h)
+    QP_NUM_DECODERS = 5,
 } qp_decoder_id;
 
 // What a decoder writes per shot besides its prediction (decode_batch's extra_out).
 typedef enum {
     QP_DECODER_WEIGHT = 0,      // double (num_shots): matching weight in log-likelihood units
+                                // (ml: ln P(best) / P(runner-up), its margin of confidence)
     QP_DECODER_CONFIDENCE = 1,  // float (num_shots, num_observables): P(observable flipped)
 } qp_decoder_extra;
 
