@@ -329,3 +329,26 @@ Test(error_analysis, wide_hyperedges_decompose_quickly_and_validly) {
     qp_dem_free(&dn);
     qp_circuit_free(&c);
 }
+
+Test(error_analysis, classical_feedback_through_xcz_and_ycz) {
+    // XCZ 1 rec[-1] = CX rec[-1] 1 and YCZ 1 rec[-1] = CY rec[-1] 1: an X error before M 0 flips
+    // the record bit, the feedback flips qubit 1, and M 1's detector sees it (p = 0.1).
+    // A fuzzer found error analysis reading these pairs as two qubits (past the qubit arrays).
+    const char *texts[] = {"R 0 1\nX_ERROR(0.1) 0\nM 0\nXCZ 1 rec[-1]\nM 1\nDETECTOR rec[-1]\n",
+                           "R 0 1\nX_ERROR(0.1) 0\nM 0\nYCZ 1 rec[-1]\nM 1\nDETECTOR rec[-1]\n"};
+    for (int i = 0; i < 2; i++) {
+        qp_circuit c;
+        qp_err err = {{0}};
+        cr_assert_eq(qp_circuit_parse(&c, texts[i], "t", &err), 0, "%s", err.msg);
+        qp_dem d;
+        qp_error_analysis_options opt = {0, 0, 0};
+        cr_assert_eq(qp_error_analysis(&c, &opt, &d, &err), 0, "%s", err.msg);
+        qp_dem_flat f;
+        cr_assert_eq(qp_dem_flatten(&d, &f, 0, &err), 0);
+        cr_assert_eq(f.num_mechs, 1, "%s", texts[i]);
+        cr_expect_float_eq(f.mechs[0].probability, 0.1, 1e-15);
+        qp_dem_flat_free(&f);
+        qp_dem_free(&d);
+        qp_circuit_free(&c);
+    }
+}

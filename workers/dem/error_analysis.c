@@ -729,14 +729,24 @@ static void xor_pauli_sens(analyzer *a, qp_xor_set *dst, uint32_t q, uint32_t pa
     if (pauli & QP_TARGET_PAULI_Z) set_xor(a, dst, a->zs[q].v, a->zs[q].n);
 }
 
+static void undo_feedback(analyzer *a, const qp_instr *in, uint32_t bit, uint32_t q, int bit_first);
+
 // Any unitary of the table from its frame action, undone: the sensitivity of generator k
 // before the gate is the XOR of the sensitivities (after it) of the generators in its image.
 static void undo_unitary(analyzer *a, const qp_instr *in) {
     qp_gate_frame f;
     if (qp_gate_frame_of(in->gate, &f) < 0) return;
     int group = qp_gate_table[in->gate].num_qubits_per_target_group, ng = 2 * group;
+    const uint32_t bits = QP_TARGET_REC | QP_TARGET_SWEEP;
     for (uint32_t k = in->num_targets; k >= (uint32_t)group; k -= (uint32_t)group) {
-        uint32_t qa = in->targets[k - group] & QP_TARGET_VALUE_MASK, qb = in->targets[k - 1] & QP_TARGET_VALUE_MASK;
+        uint32_t ta = in->targets[k - group], tb = in->targets[k - 1];
+        if ((ta | tb) & bits) {  // classically controlled (XCZ 0 rec[-1], YCZ ...): not a qubit pair
+            if (group == 2 && !((ta & bits) && (tb & bits)))
+                undo_feedback(a, in, (ta & bits) ? ta : tb, ((ta & bits) ? tb : ta) & QP_TARGET_VALUE_MASK,
+                              (ta & bits) != 0);
+            continue;
+        }
+        uint32_t qa = ta & QP_TARGET_VALUE_MASK, qb = tb & QP_TARGET_VALUE_MASK;
         qp_xor_set *old[4] = {&a->xs[qa], &a->zs[qa], &a->xs[qb], &a->zs[qb]};
         qp_xor_set nw[4] = {{0}};
         for (int j = 0; j < ng; j++)
