@@ -64,7 +64,7 @@ int cmd_redecode(int argc, char **argv) {
     if (spt == 0) return qp_usage_error("redecode", "--shots-per-task must be at least 1");
     uint32_t mask = parse_decoders(decoders);
     if (!mask) return 2;
-    if ((mask & QP_DECODER_BIT(QP_DEC_NN)) && !model) return qp_usage_error("redecode", "decoder nn needs --model FILE");
+    if ((mask & qp_decoder_model_kinds()) && !model) return qp_usage_error("redecode", "decoder nn needs --model FILE");
 
     MPI_Init(&argc, &argv);
     int rank;

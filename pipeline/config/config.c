@@ -117,7 +117,7 @@ int qp_cfg_parse_redecode(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp
         return qp_cfg_fail(c, qp_cfg_get(sec, "dem_name"), "redecode",
                            "dem_name and dem_by_parity exclude each other (dem_by_parity picks the DEM per shot)");
     n = qp_cfg_get(sec, "model");
-    if (rd->decoders & QP_DECODER_BIT(QP_DEC_NN)) {
+    if (rd->decoders & qp_decoder_model_kinds()) {
         if (n) {
             if (qp_cfg_model_path(c, n, "redecode.model", rd->model, sizeof rd->model) != 0) return -1;
         } else if (train->present) {

@@ -78,7 +78,7 @@ static int parse_extras(const qp_cfg_ctx *c, const qp_yaml_node *entry, const ch
     n = qp_cfg_get(entry, "model");
     snprintf(key, sizeof key, "%s.model", where);
     x->model[0] = 0;
-    if (x->decoders & QP_DECODER_BIT(QP_DEC_NN)) {
+    if (x->decoders & qp_decoder_model_kinds()) {
         if (n) {
             if (qp_cfg_model_path(c, n, key, x->model, sizeof x->model) != 0) return -1;
         } else if (cfg->train.present) {

@@ -37,17 +37,22 @@ static void expect_match(const char *name, const char *what, const uint64_t *our
     fprintf(stderr, "%-40s %-12s %4zu bits: worst z %+.2f, chi-square p %.3f\n", name, what, nbits, worst, chi_p);
 }
 
+static void parse_case(const char *dir, const char *name, qp_circuit *c) {
+    char path[4096];
+    snprintf(path, sizeof path, "%.3000s/%.200s.stim", dir, name);
+    qp_err err = {{0}};
+    cr_assert_eq(qp_circuit_parse_file(c, path, &err), 0, "%s", err.msg);
+}
+
 Test(frame_gates, detection_events_match_stim) {
     char dir[4096];
     qp_test_vector_case cases[64];
     int n = qp_test_gates_cases(dir, sizeof dir, cases, 64);
     cr_assert_gt(n, 0);
     for (int i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%.3000s/%.200s.stim", dir, cases[i].name);
         qp_circuit c;
         qp_err err = {{0}};
-        cr_assert_eq(qp_circuit_parse_file(&c, path, &err), 0, "%s", err.msg);
+        parse_case(dir, cases[i].name, &c);
         uint64_t shots = cases[i].shots, ours = shots * OURS_PER_STIM;
         size_t D = c.num_detectors, O = c.num_observables, db = (D + 7) / 8, ob = (O + 7) / 8;
         uint8_t *dets = malloc(ours * db + 1), *obs = malloc(ours * ob + 1);
@@ -71,11 +76,9 @@ Test(frame_gates, measurement_records_match_stim_sample) {
     int n = qp_test_gates_cases(dir, sizeof dir, cases, 64);
     cr_assert_gt(n, 0);
     for (int i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%.3000s/%.200s.stim", dir, cases[i].name);
         qp_circuit c;
         qp_err err = {{0}};
-        cr_assert_eq(qp_circuit_parse_file(&c, path, &err), 0, "%s", err.msg);
+        parse_case(dir, cases[i].name, &c);
         uint64_t shots = cases[i].shots, ours = shots * OURS_PER_STIM;
         size_t M = c.num_measurements, rb = (M + 7) / 8;
         uint8_t *ref = malloc(rb + 1), *meas = malloc(ours * rb + 1);

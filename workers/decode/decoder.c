@@ -171,6 +171,13 @@ static const qp_decoder_kind kinds[QP_NUM_DECODERS] = {
 
 const qp_decoder_kind *qp_decoder_kind_of(qp_decoder_id id) { return &kinds[id]; }
 
+uint32_t qp_decoder_model_kinds(void) {
+    uint32_t mask = 0;
+    for (int k = 0; k < QP_NUM_DECODERS; k++)
+        if (kinds[k].needs_model) mask |= 1u << k;
+    return mask;
+}
+
 const char *qp_decoder_name(qp_decoder_id id) { return id >= 0 && id < QP_NUM_DECODERS ? kinds[id].name : "?"; }
 
 int qp_decoder_from_name(const char *name) {

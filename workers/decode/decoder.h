@@ -50,6 +50,8 @@ typedef struct {
 const qp_decoder_kind *qp_decoder_kind_of(qp_decoder_id id);
 const char *qp_decoder_name(qp_decoder_id id);  // "?" out of range
 int qp_decoder_from_name(const char *name);     // its qp_decoder_id, or -1
+// Bit k set for every kind k that needs_model (from the table, not named one by one).
+uint32_t qp_decoder_model_kinds(void);
 // "mwpm, mwpm-corr, uf, nn": every name, for messages and help texts.
 void qp_decoder_list_names(char *buf, size_t cap);
 
