@@ -132,6 +132,14 @@ typedef struct {
     int hidden;            // state width H per stabilizer (1..4096, multiple of heads; default 64)
     int layers;            // syndrome-transformer layers per round (1..64; default 2)
     int heads;             // attention heads (1..64; default 4)
+    // Opt-in AlphaQubit structure (workers/nn/nn_model.h); the defaults are the original model:
+    bool attention_bias_geometric;  // attention_bias: geometric | table (default table)
+    int attention_bias_radius;      // grid offsets beyond it share a bias (1..16; default 4)
+    bool stabilizer_embedding_type; // stabilizer_embedding: type | table (default table)
+    int num_conv_dilations;         // conv_dilations: [1, 2] (0..4 values 1..8; default none)
+    int conv_dilations[4];
+    bool ffn_gated;                 // ffn: gated | plain (default plain)
+    bool readout_lines;             // readout: lines | mean (default mean)
     // Evaluation and checkpoints:
     uint64_t eval_every;       // evaluate on the held-out set every N steps; 0 = never (default 100)
     uint64_t eval_shots;       // held-out shots (>= 1; default 10000)

@@ -10,7 +10,9 @@
 static const char *const train_keys[] = {QP_CFG_SPEC_KEYS, "steps",        "batch_size", "learning_rate",
                                          "warmup_steps",   "weight_decay", "grad_clip",  "hidden",
                                          "layers",         "heads",        "eval_every", "eval_shots",
-                                         "checkpoint_every", "checkpoint", "init",       NULL};
+                                         "checkpoint_every", "checkpoint", "init",       "attention_bias",
+                                         "attention_bias_radius", "stabilizer_embedding", "conv_dilations",
+                                         "ffn", "readout", NULL};
 
 // Training uses one circuit: a list with more than one value is an error.
 static int require_single(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *key) {
@@ -47,6 +49,43 @@ static int opt_double(const qp_cfg_ctx *c, const qp_yaml_node *sec, const char *
     *out = def;
     const qp_yaml_node *n = qp_cfg_get(sec, name);
     return n ? qp_cfg_double(c, n, key, lo, lo_open, hi, hi_open, out) : 0;
+}
+
+// An optional two-way choice: *out = 1 for names[1].
+static int opt_choice(const qp_cfg_ctx *c, const qp_yaml_node *sec, const char *name, const char *off,
+                      const char *on, bool *out) {
+    char key[64];
+    snprintf(key, sizeof key, "train.%s", name);
+    const char *const names[] = {off, on, NULL};
+    const qp_yaml_node *n = qp_cfg_get(sec, name);
+    int v = 0;
+    if (n && qp_cfg_enum(c, n, key, names, &v) != 0) return -1;
+    *out = v == 1;
+    return 0;
+}
+
+// The opt-in layers (attention_bias, stabilizer_embedding, conv_dilations, ffn, readout).
+static int parse_structure(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
+    if (opt_choice(c, sec, "attention_bias", "table", "geometric", &t->attention_bias_geometric) != 0 ||
+        opt_int(c, sec, "attention_bias_radius", 1, 16, 4, &t->attention_bias_radius) != 0 ||
+        opt_choice(c, sec, "stabilizer_embedding", "table", "type", &t->stabilizer_embedding_type) != 0 ||
+        opt_choice(c, sec, "ffn", "plain", "gated", &t->ffn_gated) != 0 ||
+        opt_choice(c, sec, "readout", "mean", "lines", &t->readout_lines) != 0)
+        return -1;
+    const qp_yaml_node *n = qp_cfg_get(sec, "conv_dilations");
+    t->num_conv_dilations = 0;
+    if (!n) return 0;
+    if (n->kind == QP_YAML_SEQ && n->n == 0) return 0;  // [] = no convolutions
+    int count;
+    if (qp_cfg_list(c, n, "train.conv_dilations", &count) != 0) return -1;
+    if (count > 4) return qp_cfg_fail(c, n, "train.conv_dilations", "at most 4 dilations, got %d", count);
+    for (int i = 0; i < count; i++) {
+        int64_t v;
+        if (qp_cfg_int(c, qp_cfg_item(n, i), "train.conv_dilations", 1, 8, &v) != 0) return -1;
+        t->conv_dilations[i] = (int)v;
+    }
+    t->num_conv_dilations = count;
+    return 0;
 }
 
 int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
@@ -114,6 +153,8 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
         return qp_cfg_fail(c, n ? n : qp_cfg_get(sec, "heads"), "train.hidden",
                            "hidden (%d) must be a multiple of heads (%d)", t->hidden, t->heads);
     }
+
+    if (parse_structure(c, sec, t) != 0) return -1;
 
     snprintf(t->checkpoint, sizeof t->checkpoint, "model.h5");
     n = qp_cfg_get(sec, "checkpoint");

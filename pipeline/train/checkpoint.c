@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,67 @@
 #include "workers/util/alloc.h"
 
 #define QP_NN_CHECKPOINT_FORMAT "qecpipe-nn-model"
-#define QP_NN_CHECKPOINT_VERSION 1
+#define QP_NN_CHECKPOINT_VERSION 1            // the original architecture
+#define QP_NN_CHECKPOINT_VERSION_STRUCTURE 2  // with opt-in layers: their attributes follow
+
+// The opt-in layers' attributes (version 2). Version 1 files have none, and a version-1
+// reader refuses version 2, so an older qecpipe never runs such a model as another one.
+static int write_structure(qp_store *s, const nn_config *mc, qp_err *err) {
+    const char *r = "/";
+    char dil[64] = "none";
+    for (int j = 0, at = 0; j < mc->num_dilations; j++)
+        at += snprintf(dil + at, sizeof dil - (size_t)at, "%s%d", j ? "," : "", mc->dilations[j]);
+    return qp_store_attr_set_str(s, r, "attention_bias", mc->attn_bias_geometric ? "geometric" : "table", err) ||
+           qp_store_attr_set_i64(s, r, "attention_bias_radius", mc->geom_radius, err) ||
+           qp_store_attr_set_str(s, r, "stabilizer_embedding", mc->stab_emb_by_type ? "type" : "table", err) ||
+           qp_store_attr_set_str(s, r, "conv_dilations", dil, err) ||
+           qp_store_attr_set_str(s, r, "ffn", mc->ffn_gated ? "gated" : "plain", err) ||
+           qp_store_attr_set_str(s, r, "readout", mc->readout_lines ? "lines" : "mean", err);
+}
+
+// One of two names -> 0 / 1.
+static int read_choice(qp_store *s, const char *name, const char *off, const char *on, int *out, qp_err *err) {
+    char *v = NULL;
+    if (qp_store_attr_get_str(s, "/", name, &v, err)) return -1;
+    int rc = 0;
+    if (strcmp(v, off) == 0) *out = 0;
+    else if (strcmp(v, on) == 0) *out = 1;
+    else rc = qp_fail(err, "attribute %s = \"%s\": expected %s or %s", name, v, off, on);
+    free(v);
+    return rc;
+}
+
+static int read_structure(qp_store *s, nn_config *mc, qp_err *err) {
+    int64_t radius;
+    char *dil = NULL;
+    if (read_choice(s, "attention_bias", "table", "geometric", &mc->attn_bias_geometric, err) ||
+        qp_store_attr_get_i64(s, "/", "attention_bias_radius", &radius, err) ||
+        read_choice(s, "stabilizer_embedding", "table", "type", &mc->stab_emb_by_type, err) ||
+        read_choice(s, "ffn", "plain", "gated", &mc->ffn_gated, err) ||
+        read_choice(s, "readout", "mean", "lines", &mc->readout_lines, err) ||
+        qp_store_attr_get_str(s, "/", "conv_dilations", &dil, err))
+        return -1;
+    if (radius < 0 || radius > 64 || (mc->attn_bias_geometric && radius < 1)) {
+        free(dil);
+        return qp_fail(err, "attribute attention_bias_radius = %lld out of range", (long long)radius);
+    }
+    mc->geom_radius = (int)radius;
+    int rc = 0;
+    mc->num_dilations = 0;
+    if (strcmp(dil, "none") != 0)
+        for (char *at = dil; rc == 0;) {
+            char *end;
+            long d = strtol(at, &end, 10);
+            if (end == at || d < 1 || d > 64 || mc->num_dilations == NN_MAX_DILATIONS || (*end && *end != ','))
+                rc = qp_fail(err, "attribute conv_dilations = \"%s\": expected none or up to %d dilations 1..64 "
+                             "separated by commas", dil, NN_MAX_DILATIONS);
+            else mc->dilations[mc->num_dilations++] = (int)d;
+            if (*end != ',') break;
+            at = end + 1;
+        }
+    free(dil);
+    return rc;
+}
 
 // Writes a whole (rows, cols) dataset (cols 0: a (rows,) dataset).
 static int write_dset(qp_store *s, const char *path, qp_store_type type, uint64_t rows, uint64_t cols, const void *buf,
@@ -57,7 +118,10 @@ static int write_all(qp_store *s, const qp_nn_checkpoint *ck, qp_err *err) {
     const char *r = "/";
     size_t np = ck->num_params;
     if (qp_store_attr_set_str(s, r, "format", QP_NN_CHECKPOINT_FORMAT, err) ||
-        qp_store_attr_set_i64(s, r, "version", QP_NN_CHECKPOINT_VERSION, err) ||
+        qp_store_attr_set_i64(s, r, "version",
+                              nn_config_has_structure(mc) ? QP_NN_CHECKPOINT_VERSION_STRUCTURE : QP_NN_CHECKPOINT_VERSION,
+                              err) ||
+        (nn_config_has_structure(mc) && write_structure(s, mc, err)) ||
         qp_store_attr_set_i64(s, r, "step", ck->step, err) ||
         qp_store_attr_set_i64(s, r, "total_steps", ck->total_steps, err) ||
         qp_store_attr_set_u64(s, r, "batch_size", ck->batch_size, err) ||
@@ -146,7 +210,7 @@ static int read_all(qp_store *s, int with_moments, qp_nn_checkpoint *ck, qp_err 
     if (!ok) return qp_fail(err, "not a qecpipe neural-decoder model (format is not %s)", QP_NN_CHECKPOINT_FORMAT);
     int64_t v[12];
     double f[2];
-    if (get_int(s, "version", QP_NN_CHECKPOINT_VERSION, QP_NN_CHECKPOINT_VERSION, &v[0], err) ||
+    if (get_int(s, "version", QP_NN_CHECKPOINT_VERSION, QP_NN_CHECKPOINT_VERSION_STRUCTURE, &v[0], err) ||
         get_int(s, "num_stabs", 1, 1 << 24, &v[1], err) || get_int(s, "num_features", 1, 16, &v[2], err) ||
         get_int(s, "num_obs", 1, 1 << 16, &v[3], err) || get_int(s, "hidden", 1, 1 << 16, &v[4], err) ||
         get_int(s, "layers", 1, 1 << 10, &v[5], err) || get_int(s, "heads", 1, 1 << 10, &v[6], err) ||
@@ -166,8 +230,10 @@ static int read_all(qp_store *s, int with_moments, qp_nn_checkpoint *ck, qp_err 
         qp_store_attr_get_u64(s, "/", "eval_shots", &ck->eval_shots, err))
         return -1;
     nn_config *mc = &ck->model;
-    *mc = (nn_config){(int)v[1], (int)v[2], (int)v[3], (int)v[4],   (int)v[5],
-                      (int)v[6], (int)v[7], (int)v[8], (float)f[0], (float)f[1]};
+    *mc = (nn_config){.num_stabs = (int)v[1], .num_features = (int)v[2], .num_obs = (int)v[3], .hidden = (int)v[4],
+                      .num_layers = (int)v[5], .num_heads = (int)v[6], .ffn_hidden = (int)v[7],
+                      .readout_hidden = (int)v[8], .state_scale = (float)f[0], .aux_weight = (float)f[1]};
+    if (v[0] >= QP_NN_CHECKPOINT_VERSION_STRUCTURE && read_structure(s, mc, err)) return -1;
     if (mc->hidden % mc->num_heads)
         return qp_fail(err, "hidden %d is not a multiple of heads %d", mc->hidden, mc->num_heads);
     ck->num_stabs = mc->num_stabs;
@@ -258,5 +324,16 @@ int qp_nn_config_compare(const nn_config *have, const nn_config *want, qp_err *e
         if (a[k] != b[k]) return qp_fail(err, "%s: checkpoint %d, config %d", names[k], a[k], b[k]);
     if (have->state_scale != want->state_scale) return qp_fail(err, "state_scale differs");
     if (have->aux_weight != want->aux_weight) return qp_fail(err, "aux_weight differs");
+    int sa[] = {have->attn_bias_geometric, have->attn_bias_geometric ? have->geom_radius : 0, have->stab_emb_by_type,
+                have->ffn_gated, have->readout_lines, have->num_dilations};
+    int sb[] = {want->attn_bias_geometric, want->attn_bias_geometric ? want->geom_radius : 0, want->stab_emb_by_type,
+                want->ffn_gated, want->readout_lines, want->num_dilations};
+    const char *sn[] = {"attention_bias geometric", "attention_bias_radius", "stabilizer_embedding type",
+                        "ffn gated", "readout lines", "number of conv_dilations"};
+    for (int k = 0; k < 6; k++)
+        if (sa[k] != sb[k]) return qp_fail(err, "%s: checkpoint %d, config %d", sn[k], sa[k], sb[k]);
+    for (int j = 0; j < have->num_dilations; j++)
+        if (have->dilations[j] != want->dilations[j])
+            return qp_fail(err, "conv_dilations[%d]: checkpoint %d, config %d", j, have->dilations[j], want->dilations[j]);
     return 0;
 }

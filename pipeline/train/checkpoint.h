@@ -24,6 +24,10 @@
 //     num_obs, hidden, layers, heads, ffn_hidden, readout_hidden, state_scale, aux_weight),
 //     num_params, num_dets, num_rounds, and the last figures: train_loss, eval_loss, eval_ler,
 //     eval_noflip_ler, eval_shots, eval_step (NaN / 0 before the first evaluation).
+//   version = 2 when the model uses opt-in layers (nn_model.h); then also: attention_bias
+//     ("table" | "geometric"), attention_bias_radius, stabilizer_embedding ("table" | "type"),
+//     conv_dilations ("none" | "1,2" ...), ffn ("plain" | "gated"), readout ("mean" | "lines").
+//     Models of the original architecture stay version 1, byte for byte as before.
 #ifndef QP_TRAIN_CHECKPOINT_H
 #define QP_TRAIN_CHECKPOINT_H
 

@@ -67,12 +67,24 @@ int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_dec
                      "the model wants %d input features per stabilizer; "
                      "only detection events (1) are supported",
                      ck.model.num_features);
-    if (rc == 0) rc = check_fit(&model_lay, &dec->lay, ck.model.num_obs, circuit->num_observables, err);
+    // A model whose parameters do not depend on the number of stabilizers (geometric attention
+    // bias, per-type embedding) decodes circuits of any distance of the same kind; it only
+    // needs the same observables and the same roles for the final-round stabilizers.
+    int portable = rc == 0 && nn_config_distance_portable(&ck.model);
+    if (portable) {
+        ck.model.num_stabs = dec->lay.num_stabs;
+        if ((uint32_t)ck.model.num_obs != circuit->num_observables)
+            rc = qp_fail(err, "the model predicts %d observables, the circuit has %u", ck.model.num_obs,
+                         circuit->num_observables);
+    } else if (rc == 0)
+        rc = check_fit(&model_lay, &dec->lay, ck.model.num_obs, circuit->num_observables, err);
     if (rc == 0) {
         size_t per_shot = (size_t)dec->lay.num_rounds * dec->lay.num_stabs;
         size_t b = QP_NN_DECODE_INPUT_FLOATS / (per_shot ? per_shot : 1);
         dec->batch = b < 1 ? 1 : b > QP_NN_DECODE_BATCH ? QP_NN_DECODE_BATCH : (int)b;
         rc = nn_model_create(&dec->model, &ck.model, dec->lay.pool_w, dec->batch, 1, err);
+        nn_geometry geo = nn_layout_geometry(&dec->lay);
+        if (rc == 0) rc = nn_model_set_geometry(&dec->model, &geo, err);
     }
     if (rc == 0) {
         memcpy(dec->model.params_memory, ck.params, ck.num_params * sizeof(float));

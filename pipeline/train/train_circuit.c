@@ -76,5 +76,12 @@ nn_config qp_train_model_config(const qp_train_config *tc, const nn_layout *lay,
     mc.num_heads = tc->heads;
     mc.ffn_hidden = 2 * tc->hidden;
     mc.readout_hidden = tc->hidden;
+    mc.attn_bias_geometric = tc->attention_bias_geometric;
+    mc.geom_radius = tc->attention_bias_geometric ? tc->attention_bias_radius : 0;
+    mc.stab_emb_by_type = tc->stabilizer_embedding_type;
+    mc.num_dilations = tc->num_conv_dilations;
+    for (int j = 0; j < tc->num_conv_dilations; j++) mc.dilations[j] = tc->conv_dilations[j];
+    mc.ffn_gated = tc->ffn_gated;
+    mc.readout_lines = tc->readout_lines;
     return mc;
 }

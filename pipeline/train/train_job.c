@@ -81,7 +81,9 @@ static int eval_set_init(eval_set *ev, const qp_circuit *c, const nn_layout *lay
     if (qp_frame_sample_b8(c, NULL, seed, stream, 0, n, ev->dets, ev->obs, err))
         return qp_fail_prefix(err, "sampling the held-out shots");
     int eb = n < EVAL_BATCH ? (int)n : EVAL_BATCH;
-    if (nn_model_create(&ev->model, mc, lay->pool_w, eb, 1, err)) return -1;
+    nn_geometry geo = nn_layout_geometry(lay);
+    if (nn_model_create(&ev->model, mc, lay->pool_w, eb, 1, err) || nn_model_set_geometry(&ev->model, &geo, err))
+        return -1;
     ev->inputs = qp_malloc((size_t)eb * lay->num_rounds * lay->num_stabs * sizeof(float));
     ev->targets = qp_malloc((size_t)eb * mc->num_obs * sizeof(float));
     ev->probs = qp_malloc((size_t)eb * mc->num_obs * sizeof(float));
@@ -259,6 +261,8 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
     nn_config mc = qp_train_model_config(tc, &r->lay, O);
     if (nn_model_create(&r->model, &mc, r->lay.pool_w, lb, R, err)) return -1;
     r->have_model = 1;
+    nn_geometry geo = nn_layout_geometry(&r->lay);
+    if (nn_model_set_geometry(&r->model, &geo, err)) return -1;
     nn_model_init_params(&r->model, cfg->job.seed);
     nn_adam_config adam = nn_adam_default(total_steps);
     adam.lr = (float)tc->learning_rate;

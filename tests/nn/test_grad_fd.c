@@ -20,8 +20,11 @@
 #include <string.h>
 
 #include "workers/nn/nn_attention.h"
+#include "workers/nn/nn_conv2d.h"
 #include "workers/nn/nn_embed.h"
 #include "workers/nn/nn_ffn.h"
+#include "workers/nn/nn_gated.h"
+#include "workers/nn/nn_geom_bias.h"
 #include "workers/nn/nn_layernorm.h"
 #include "workers/nn/nn_linear.h"
 #include "workers/nn/nn_loss.h"
@@ -266,17 +269,22 @@ static double model_loss(void *p) {
     model_ctx *c = p;
     return nn_model_forward_f64(c->m, c->inputs, c->present, c->targets, c->B, c->R);
 }
-Test(nn_fd, whole_model) {
+// A 5-stabilizer patch for the geometric layers: cells (row, col), the final-round ones
+// (s even) are type 1, lines are the rows.
+static const int geo_row[5] = {0, 0, 1, 1, 2}, geo_col[5] = {0, 1, 0, 1, 1}, geo_type[5] = {1, 0, 1, 0, 1};
+static const int geo_line[5] = {0, 0, 1, 1, 2};
+
+static void whole_model_check(const nn_config *cfg_in) {
+    nn_config cfg = *cfg_in;
     qp_rng rng;
     qp_rng_stream(&rng, 8, 0, 0);
-    nn_config cfg = {.num_stabs = 5, .num_features = 2, .num_obs = 2, .hidden = 8, .num_layers = 2,
-                     .num_heads = 2, .ffn_hidden = 12, .readout_hidden = 6, .state_scale = 0.7071,
-                     .aux_weight = 0.5};
     int B = 3, R = 4, S = cfg.num_stabs, F = cfg.num_features;
     double pool_w[5] = {1.0 / 3, 0, 1.0 / 3, 0, 1.0 / 3};
     nn_model m;
     qp_err err;
     cr_assert(nn_model_create_f64(&m, &cfg, pool_w, B, R, &err) == 0, "%s", err.msg);
+    nn_geometry geo = {geo_row, geo_col, geo_type, geo_line, 3};
+    cr_assert(nn_model_set_geometry_f64(&m, &geo, &err) == 0, "%s", err.msg);
     nn_model_init_params_f64(&m, 42);
     // Move every parameter off its initial value so biases, norms and the attention bias
     // are generic (nonzero) too.
@@ -300,6 +308,7 @@ Test(nn_fd, whole_model) {
     memcpy(grads, m.grads_memory, m.num_params * 8);
     size_t at = 0;
     for (int t = 0; t < NN_NUM_PARAM_TENSORS; t++) {
+        if (!m.param_sizes[t]) continue;  // an opt-in layer that is off
         char name[64];
         snprintf(name, sizeof name, "model.%s", nn_param_names[t]);
         double norm = 0;
@@ -319,4 +328,138 @@ Test(nn_fd, whole_model) {
         cr_expect(fabs(probs[i] - 1 / (1 + exp(-logits[i]))) < 1e-12, "probs[%d] %g vs logits %g", i, probs[i], logits[i]);
     free(inputs); free(present); free(grads);
     nn_model_free_f64(&m);
+}
+
+Test(nn_fd, whole_model) {
+    nn_config cfg = {.num_stabs = 5, .num_features = 2, .num_obs = 2, .hidden = 8, .num_layers = 2,
+                     .num_heads = 2, .ffn_hidden = 12, .readout_hidden = 6, .state_scale = 0.7071,
+                     .aux_weight = 0.5};
+    whole_model_check(&cfg);
+}
+
+// Every opt-in layer at once: geometric bias, per-type embedding, two dilated convolutions,
+// gated FFN, line readout.
+Test(nn_fd, whole_model_alphaqubit_layers) {
+    nn_config cfg = {.num_stabs = 5, .num_features = 2, .num_obs = 2, .hidden = 8, .num_layers = 2,
+                     .num_heads = 2, .ffn_hidden = 12, .readout_hidden = 6, .state_scale = 0.7071,
+                     .aux_weight = 0.5, .attn_bias_geometric = 1, .geom_radius = 1, .stab_emb_by_type = 1,
+                     .num_dilations = 2, .dilations = {1, 2}, .ffn_gated = 1, .readout_lines = 1};
+    whole_model_check(&cfg);
+}
+
+// ---- geometric attention bias ----
+typedef struct { int NH, S, E; int *idx; double *table, *out, *G; } gb_ctx;
+static double gb_loss(void *p) {
+    gb_ctx *c = p;
+    nn_geom_bias_forward_f64(c->out, c->table, c->idx, c->NH, c->S, c->E);
+    return dot(c->out, c->G, (size_t)c->NH * c->S * c->S);
+}
+Test(nn_fd, geom_bias) {
+    qp_rng rng;
+    qp_rng_stream(&rng, 9, 0, 0);
+    gb_ctx c = {.NH = 2, .S = 5, .E = nn_geom_bias_entries(1)};
+    size_t nt = (size_t)c.NH * c.E, no = (size_t)c.NH * c.S * c.S;
+    c.idx = malloc(sizeof(int) * c.S * c.S); c.table = malloc(nt * 8); c.out = malloc(no * 8); c.G = malloc(no * 8);
+    nn_geom_bias_index_f64(c.idx, geo_row, geo_col, geo_type, c.S, 1);
+    fill_uniform(c.table, nt, -1, 1, &rng); fill_uniform(c.G, no, -1, 1, &rng);
+    double *dt = calloc(nt, 8);
+    gb_loss(&c);
+    nn_geom_bias_backward_f64(dt, c.G, c.idx, c.NH, c.S, c.E);
+    check_fd("geom_bias.table", c.table, dt, nt, gb_loss, &c);
+    free(c.idx); free(c.table); free(c.out); free(c.G); free(dt);
+}
+
+// ---- dilated convolution on the stabilizer grid ----
+typedef struct { int B, S, C; int *nbr; double *inp, *w, *b, *col, *out, *G; } conv_ctx;
+static double conv_loss(void *p) {
+    conv_ctx *c = p;
+    nn_conv2d_forward_f64(c->out, c->col, c->inp, c->nbr, c->w, c->b, c->B, c->S, c->C);
+    return dot(c->out, c->G, (size_t)c->B * c->S * c->C);
+}
+Test(nn_fd, conv2d) {
+    for (int dil = 1; dil <= 2; dil++) {
+        qp_rng rng;
+        qp_rng_stream(&rng, 10, (uint64_t)dil, 0);
+        conv_ctx c = {.B = 2, .S = 5, .C = 3};
+        size_t ni = (size_t)c.B * c.S * c.C, nw = (size_t)c.C * 9 * c.C;
+        c.nbr = malloc(sizeof(int) * 9 * c.S); c.inp = malloc(ni * 8); c.w = malloc(nw * 8); c.b = malloc(c.C * 8);
+        c.col = malloc(ni * 9 * 8); c.out = malloc(ni * 8); c.G = malloc(ni * 8);
+        nn_conv2d_neighbours_f64(c.nbr, geo_row, geo_col, c.S, dil);
+        fill_uniform(c.inp, ni, -2, 2, &rng); fill_uniform(c.w, nw, -1, 1, &rng);
+        fill_uniform(c.b, c.C, -1, 1, &rng); fill_uniform(c.G, ni, -1, 1, &rng);
+        double *di = calloc(ni, 8), *dw = calloc(nw, 8), *db = calloc(c.C, 8), *scratch = malloc(2 * ni * 9 * 8);
+        conv_loss(&c);
+        nn_conv2d_backward_f64(di, dw, db, c.G, c.inp, c.nbr, c.w, scratch, c.B, c.S, c.C);
+        check_fd("conv2d.inp", c.inp, di, ni, conv_loss, &c);
+        check_fd("conv2d.w", c.w, dw, nw, conv_loss, &c);
+        check_fd("conv2d.b", c.b, db, c.C, conv_loss, &c);
+        free(c.nbr); free(c.inp); free(c.w); free(c.b); free(c.col); free(c.out); free(c.G);
+        free(di); free(dw); free(db); free(scratch);
+    }
+}
+
+// ---- gated dense block ----
+typedef struct { int N, C, FH; double *inp, *w1, *b1, *w2, *b2, *fch, *hg, *out, *G; } gated_ctx;
+static double gated_loss(void *p) {
+    gated_ctx *c = p;
+    nn_gated_forward_f64(c->out, c->fch, c->hg, c->inp, c->w1, c->b1, c->w2, c->b2, c->N, c->C, c->FH);
+    return dot(c->out, c->G, (size_t)c->N * c->C);
+}
+Test(nn_fd, gated) {
+    qp_rng rng;
+    qp_rng_stream(&rng, 11, 0, 0);
+    gated_ctx c = {.N = 4, .C = 6, .FH = 5};
+    size_t ni = c.N * c.C, nw1 = 2 * c.FH * c.C, nw2 = c.C * c.FH;
+    c.inp = malloc(ni * 8); c.w1 = malloc(nw1 * 8); c.b1 = malloc(2 * c.FH * 8); c.w2 = malloc(nw2 * 8);
+    c.b2 = malloc(c.C * 8); c.fch = malloc(2 * c.N * c.FH * 8); c.hg = malloc(c.N * c.FH * 8);
+    c.out = malloc(ni * 8); c.G = malloc(ni * 8);
+    fill_uniform(c.inp, ni, -2, 2, &rng); fill_uniform(c.w1, nw1, -1, 1, &rng);
+    fill_uniform(c.b1, 2 * c.FH, -1, 1, &rng); fill_uniform(c.w2, nw2, -1, 1, &rng);
+    fill_uniform(c.b2, c.C, -1, 1, &rng); fill_uniform(c.G, ni, -1, 1, &rng);
+    double *di = calloc(ni, 8), *dw1 = calloc(nw1, 8), *db1 = calloc(2 * c.FH, 8), *dw2 = calloc(nw2, 8);
+    double *db2 = calloc(c.C, 8), *scratch = malloc(3 * c.N * c.FH * 8);
+    gated_loss(&c);
+    nn_gated_backward_f64(di, dw1, db1, dw2, db2, c.G, c.inp, c.fch, c.hg, c.w1, c.w2, scratch, c.N, c.C, c.FH);
+    check_fd("gated.inp", c.inp, di, ni, gated_loss, &c);
+    check_fd("gated.w1", c.w1, dw1, nw1, gated_loss, &c);
+    check_fd("gated.b1", c.b1, db1, 2 * c.FH, gated_loss, &c);
+    check_fd("gated.w2", c.w2, dw2, nw2, gated_loss, &c);
+    check_fd("gated.b2", c.b2, db2, c.C, gated_loss, &c);
+    free(c.inp); free(c.w1); free(c.b1); free(c.w2); free(c.b2); free(c.fch); free(c.hg); free(c.out); free(c.G);
+    free(di); free(dw1); free(db1); free(dw2); free(db2); free(scratch);
+}
+
+// ---- line readout ----
+typedef struct { int B, S, H, NL, RH, O; double *inp, *line_w, *w1, *b1, *w2, *b2, *pooled, *hid, *hidg, *ll, *out, *G; } lines_ctx;
+static double lines_loss(void *p) {
+    lines_ctx *c = p;
+    nn_readout_lines_forward_f64(c->out, c->ll, c->pooled, c->hid, c->hidg, c->inp, geo_line, c->line_w, c->NL, c->w1,
+                                 c->b1, c->w2, c->b2, c->B, c->S, c->H, c->RH, c->O);
+    return dot(c->out, c->G, (size_t)c->B * c->O);
+}
+Test(nn_fd, readout_lines) {
+    qp_rng rng;
+    qp_rng_stream(&rng, 12, 0, 0);
+    lines_ctx c = {.B = 3, .S = 5, .H = 4, .NL = 3, .RH = 5, .O = 2};
+    double line_w[5] = {0.5, 0.5, 0.5, 0.5, 1};
+    size_t ni = c.B * c.S * c.H, nw1 = c.RH * c.H, nw2 = c.O * c.RH, rows = c.B * c.NL;
+    c.inp = malloc(ni * 8); c.line_w = line_w; c.w1 = malloc(nw1 * 8); c.b1 = malloc(c.RH * 8);
+    c.w2 = malloc(nw2 * 8); c.b2 = malloc(c.O * 8); c.pooled = malloc(rows * c.H * 8);
+    c.hid = malloc(rows * c.RH * 8); c.hidg = malloc(rows * c.RH * 8); c.ll = malloc(rows * c.O * 8);
+    c.out = malloc(c.B * c.O * 8); c.G = malloc(c.B * c.O * 8);
+    fill_uniform(c.inp, ni, -2, 2, &rng); fill_uniform(c.w1, nw1, -1, 1, &rng);
+    fill_uniform(c.b1, c.RH, -1, 1, &rng); fill_uniform(c.w2, nw2, -1, 1, &rng);
+    fill_uniform(c.b2, c.O, -1, 1, &rng); fill_uniform(c.G, c.B * c.O, -1, 1, &rng);
+    double *di = calloc(ni, 8), *dw1 = calloc(nw1, 8), *db1 = calloc(c.RH, 8), *dw2 = calloc(nw2, 8);
+    double *db2 = calloc(c.O, 8), *scratch = malloc(rows * (c.O + 2 * c.RH + c.H) * 8);
+    lines_loss(&c);
+    nn_readout_lines_backward_f64(di, dw1, db1, dw2, db2, c.G, geo_line, c.line_w, c.NL, c.pooled, c.hid, c.hidg, c.w1,
+                                  c.w2, scratch, c.B, c.S, c.H, c.RH, c.O);
+    check_fd("readout_lines.inp", c.inp, di, ni, lines_loss, &c);
+    check_fd("readout_lines.w1", c.w1, dw1, nw1, lines_loss, &c);
+    check_fd("readout_lines.b1", c.b1, db1, c.RH, lines_loss, &c);
+    check_fd("readout_lines.w2", c.w2, dw2, nw2, lines_loss, &c);
+    check_fd("readout_lines.b2", c.b2, db2, c.O, lines_loss, &c);
+    free(c.inp); free(c.w1); free(c.b1); free(c.w2); free(c.b2); free(c.pooled); free(c.hid); free(c.hidg);
+    free(c.ll); free(c.out); free(c.G); free(di); free(dw1); free(db1); free(dw2); free(db2); free(scratch);
 }

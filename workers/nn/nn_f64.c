@@ -12,3 +12,6 @@
 #include "workers/nn/nn_loss.c"
 #include "workers/nn/nn_model.c"
 #include "workers/nn/nn_readout.c"
+#include "workers/nn/nn_conv2d.c"
+#include "workers/nn/nn_gated.c"
+#include "workers/nn/nn_geom_bias.c"

@@ -21,6 +21,56 @@ static int nn_layout_cmp_key(const void *pa, const void *pb) {
     return x->det - y->det;
 }
 
+// Grid cells, types and readout lines (see nn_layout.h).
+static void nn_layout_grid(nn_layout *lay) {
+    int S = lay->num_stabs, R = lay->num_rounds;
+    double lo[2] = {INFINITY, INFINITY}, gap = INFINITY;
+    for (int s = 0; s < S; s++)
+        for (int k = 0; k < 2; k++) {
+            double v = lay->stab_xy[2 * s + k];
+            lo[k] = v < lo[k] ? v : lo[k];
+            for (int t = 0; t < S; t++) {
+                double d = fabs(lay->stab_xy[2 * t + k] - v);
+                if (d > 1e-6 && d < gap) gap = d;
+            }
+        }
+    if (!isfinite(gap)) gap = 1;  // one stabilizer, or all on one point per axis
+    lay->stab_row = qp_malloc((size_t)S * sizeof(int));
+    lay->stab_col = qp_malloc((size_t)S * sizeof(int));
+    lay->stab_type = qp_malloc((size_t)S * sizeof(int));
+    lay->stab_line = qp_malloc((size_t)S * sizeof(int));
+    int span_lo[2] = {INT32_MAX, INT32_MAX}, span_hi[2] = {INT32_MIN, INT32_MIN}, rows = 0, cols = 0;
+    for (int s = 0; s < S; s++) {
+        lay->stab_col[s] = (int)llround((lay->stab_xy[2 * s] - lo[0]) / gap);
+        lay->stab_row[s] = (int)llround((lay->stab_xy[2 * s + 1] - lo[1]) / gap);
+        lay->stab_type[s] = lay->present[(size_t)(R - 1) * S + s] != 0;
+        rows = lay->stab_row[s] + 1 > rows ? lay->stab_row[s] + 1 : rows;
+        cols = lay->stab_col[s] + 1 > cols ? lay->stab_col[s] + 1 : cols;
+        if (!lay->stab_type[s]) continue;
+        int at[2] = {lay->stab_col[s], lay->stab_row[s]};
+        for (int k = 0; k < 2; k++) {
+            span_lo[k] = at[k] < span_lo[k] ? at[k] : span_lo[k];
+            span_hi[k] = at[k] > span_hi[k] ? at[k] : span_hi[k];
+        }
+    }
+    lay->lines_along_x = span_lo[0] > span_hi[0] || span_hi[0] - span_lo[0] >= span_hi[1] - span_lo[1];
+    // Lines: the distinct rows (or columns) in use, numbered in order.
+    int n = lay->lines_along_x ? rows : cols;
+    int *id = qp_malloc(((size_t)n + 1) * sizeof(int));
+    for (int i = 0; i < n; i++) id[i] = -1;
+    for (int s = 0; s < S; s++) id[lay->lines_along_x ? lay->stab_row[s] : lay->stab_col[s]] = 0;
+    lay->num_lines = 0;
+    for (int i = 0; i < n; i++)
+        if (id[i] == 0) id[i] = lay->num_lines++;
+    for (int s = 0; s < S; s++) lay->stab_line[s] = id[lay->lines_along_x ? lay->stab_row[s] : lay->stab_col[s]];
+    free(id);
+}
+
+nn_geometry nn_layout_geometry(const nn_layout *lay) {
+    nn_geometry g = {lay->stab_row, lay->stab_col, lay->stab_type, lay->stab_line, lay->num_lines};
+    return g;
+}
+
 int nn_layout_build(nn_layout *lay, const double *coords, int num_dets, qp_err *err) {
     memset(lay, 0, sizeof *lay);
     if (num_dets < 1) return qp_fail(err, "nn_layout: circuit has no detectors");
@@ -83,6 +133,7 @@ int nn_layout_build(nn_layout *lay, const double *coords, int num_dets, qp_err *
     for (int s = 0; s < S; s++) n_last += lay->present[(size_t)(R - 1) * S + s] != 0;
     for (int s = 0; s < S; s++)
         lay->pool_w[s] = n_last ? (lay->present[(size_t)(R - 1) * S + s] != 0) / (float)n_last : 1.0f / S;
+    nn_layout_grid(lay);
     return 0;
 }
 
@@ -93,6 +144,10 @@ void nn_layout_free(nn_layout *lay) {
     free(lay->round_t);
     free(lay->present);
     free(lay->pool_w);
+    free(lay->stab_row);
+    free(lay->stab_col);
+    free(lay->stab_type);
+    free(lay->stab_line);
     memset(lay, 0, sizeof *lay);
 }
 

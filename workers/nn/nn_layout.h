@@ -10,6 +10,13 @@
 // is a zero input and has present = 0.
 // The readout pools over the stabilizers that have a detector in the last round: for a
 // memory experiment those are the stabilizers of the observable's basis.
+// Geometry for the opt-in layers (nn_model.h): the stabilizers' grid cells are their (x, y)
+// divided by the smallest nonzero coordinate gap (2 in Stim's surface codes), from the
+// smallest x and y; row = y, col = x. Type 1 = the stabilizer has a detector in the last
+// round (the observable's basis). The logical observable runs along the grid axis on which
+// the type-1 stabilizers spread farthest (a Z observable of a memory-Z surface code joins
+// the two boundaries that carry the weight-2 Z checks); the readout lines are the grid lines
+// parallel to it: rows if it runs along x, columns if along y. Every stabilizer is in a line.
 // Not here: reading circuits (workers/circuit computes the coordinates) or files.
 #ifndef QP_NN_LAYOUT_H
 #define QP_NN_LAYOUT_H
@@ -17,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workers/nn/nn_model.h"
 #include "workers/util/err.h"
 
 typedef struct {
@@ -29,7 +37,15 @@ typedef struct {
     double *round_t;   // (R) t coordinate of round r
     float *present;    // (R,S) 1 where a detector exists
     float *pool_w;     // (S) readout pooling weights: 1/n on the last round's stabilizers
+    int *stab_row, *stab_col;  // (S) grid cell of stabilizer s
+    int *stab_type;            // (S) 1 if it has a detector in the last round, else 0
+    int *stab_line;            // (S) readout line, 0..num_lines-1
+    int num_lines;
+    int lines_along_x;         // 1: lines are grid rows (the observable runs along x)
 } nn_layout;
+
+// The layout's geometry as the model takes it (pointers into lay).
+nn_geometry nn_layout_geometry(const nn_layout *lay);
 
 // coords (num_dets,3) holds x, y, t per detector (NaN = missing coordinate, an error).
 // Two detectors on the same (stabilizer, round) are an error naming both.

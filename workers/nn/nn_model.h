@@ -18,8 +18,19 @@
 // forward stores every round's activations (backpropagation through time, memory
 // O(R*B*S*H*L)); nn_model_predict streams round by round in O(B*S*H) memory.
 //
-// What it is not: no dropout, no convolutions over the stabilizer grid, no soft readouts
-// (F features per stabilizer are generic, so a soft-readout feature can be added as F=3).
+// Opt-in structure from AlphaQubit (all off = the original architecture, bit for bit):
+//   attn_bias_geometric   the attention bias comes from a table indexed by the pair's grid
+//                         offset and types (nn_geom_bias.h) instead of a free (L,NH,S,S) table
+//   stab_emb_by_type      the stabilizer embedding is per type (2,H) instead of per stabilizer
+//   num_dilations > 0     after the FFN of every layer, per dilation j:
+//                         state += conv_j(gelu(LN_c(state)))  (dilated 3x3, nn_conv2d.h)
+//   ffn_gated             the FFN is a gated dense block (nn_gated.h): fc1 is (2FH,H)
+//   readout_lines         readout pooled along lines parallel to the observable (nn_readout.h)
+// The geometric options need nn_model_set_geometry. With attn_bias_geometric and
+// stab_emb_by_type on, no parameter depends on S (nn_config_distance_portable): one model's
+// parameters run at any code distance.
+// What it is not: no dropout, no soft readouts (F features per stabilizer are generic, so a
+// soft-readout feature can be added as F=3).
 #ifndef QP_NN_MODEL_H
 #define QP_NN_MODEL_H
 
@@ -28,6 +39,8 @@
 
 #include "workers/nn/nn_real.h"
 #include "workers/util/err.h"
+
+#define NN_MAX_DILATIONS 4
 
 typedef struct {
     int num_stabs;       // S: stabilizers (tokens of the attention)
@@ -40,32 +53,59 @@ typedef struct {
     int readout_hidden;  // RH: readout MLP width
     float state_scale;   // multiplies (state + embedding) each round (AlphaQubit: 0.707)
     float aux_weight;    // weight of the next-round detection-event loss (0 disables it)
+    // Opt-in AlphaQubit structure (see above); zero = off.
+    int attn_bias_geometric;  // 1: geometric attention bias of radius geom_radius
+    int geom_radius;          // K: grid offsets clamp to [-K, K] (>= 1 when geometric)
+    int stab_emb_by_type;     // 1: stabilizer embedding per type
+    int num_dilations;        // convolutions per layer (0..NN_MAX_DILATIONS)
+    int dilations[NN_MAX_DILATIONS];
+    int ffn_gated;            // 1: gated dense block
+    int readout_lines;        // 1: line readout
 } nn_config;
+
+// True when no parameter's size depends on the number of stabilizers.
+static inline int nn_config_distance_portable(const nn_config *c) {
+    return c->attn_bias_geometric && c->stab_emb_by_type;
+}
+// True when any opt-in layer is on (the model then needs nn_model_set_geometry).
+static inline int nn_config_has_structure(const nn_config *c) {
+    return c->attn_bias_geometric || c->stab_emb_by_type || c->num_dilations || c->ffn_gated || c->readout_lines;
+}
+
+// Where the stabilizers sit (nn_layout builds it): grid cell (row, col), type (0/1: not in /
+// in the final round, i.e. the observable's basis), and the line of the line readout
+// (0..num_lines-1, -1 = none). Arrays of S ints.
+typedef struct {
+    const int *row, *col, *type, *line;
+    int num_lines;
+} nn_geometry;
 
 // Small CPU defaults: H=48, L=2, 4 heads, FH=2H, RH=H.
 static inline nn_config nn_config_default(int num_stabs, int num_features, int num_obs) {
-    nn_config c = {num_stabs, num_features, num_obs, 48, 2, 4, 96, 48, 0.70710678f, 0.5f};
+    nn_config c = {.num_stabs = num_stabs, .num_features = num_features, .num_obs = num_obs, .hidden = 48,
+                   .num_layers = 2, .num_heads = 4, .ffn_hidden = 96, .readout_hidden = 48,
+                   .state_scale = 0.70710678f, .aux_weight = 0.5f};
     return c;
 }
 
-#define NN_NUM_PARAM_TENSORS 24
+#define NN_NUM_PARAM_TENSORS 29
 
 // Pointers into params_memory (or grads_memory). Shapes:
 typedef struct {
-    nn_real *stab_emb;   // (S,H)      learned stabilizer embedding
+    nn_real *stab_emb;   // (S,H)      learned stabilizer embedding ((2,H) per type: stab_emb_by_type)
     nn_real *in_w;       // (2,H,F)    input embedding, [kind]: 0 bulk rounds, 1 final round
     nn_real *in_b;       // (2,H)
     nn_real *ln1w;       // (L,H)
     nn_real *ln1b;       // (L,H)
     nn_real *qkvw;       // (L,3H,H)
     nn_real *qkvb;       // (L,3H)     its key third stays 0: softmax ignores it (zero gradient)
-    nn_real *attn_bias;  // (L,NH,S,S) learned attention bias per head and stabilizer pair
+    nn_real *attn_bias;  // (L,NH,S,S) learned attention bias per head and stabilizer pair (0 if geometric)
     nn_real *projw;      // (L,H,H)
     nn_real *projb;      // (L,H)
     nn_real *ln2w;       // (L,H)
     nn_real *ln2b;       // (L,H)
-    nn_real *fc1w;       // (L,FH,H)
-    nn_real *fc1b;       // (L,FH)
+    nn_real *fc1w;       // (L,FH,H)   (L,2FH,H) when gated
+    nn_real *fc1b;       // (L,FH)     (L,2FH) when gated
     nn_real *fc2w;       // (L,H,FH)
     nn_real *fc2b;       // (L,H)
     nn_real *aux_w;      // (1,H)      next-round detection-event predictor
@@ -76,6 +116,12 @@ typedef struct {
     nn_real *ro1b;       // (RH)
     nn_real *ro2w;       // (O,RH)
     nn_real *ro2b;       // (O)
+    // Opt-in layers; empty when off (so older models keep their layout):
+    nn_real *geo_bias;   // (L,NH,E)   geometric attention bias, E = nn_geom_bias_entries(K)
+    nn_real *convlnw;    // (L,ND,H)   layer norm before each convolution
+    nn_real *convlnb;    // (L,ND,H)
+    nn_real *convw;      // (L,ND,H,9H) dilated 3x3 convolutions
+    nn_real *convb;      // (L,ND,H)
 } nn_params;
 
 // Names of the tensors in nn_params order, and whether AdamW applies weight decay to them
@@ -83,9 +129,10 @@ typedef struct {
 static const char *const nn_param_names[NN_NUM_PARAM_TENSORS] = {
     "stab_emb", "in_w", "in_b", "ln1w", "ln1b", "qkvw", "qkvb", "attn_bias",
     "projw", "projb", "ln2w", "ln2b", "fc1w", "fc1b", "fc2w", "fc2b",
-    "aux_w", "aux_b", "lnfw", "lnfb", "ro1w", "ro1b", "ro2w", "ro2b"};
+    "aux_w", "aux_b", "lnfw", "lnfb", "ro1w", "ro1b", "ro2w", "ro2b",
+    "geo_bias", "convlnw", "convlnb", "convw", "convb"};
 static const unsigned char nn_param_decay[NN_NUM_PARAM_TENSORS] = {
-    0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0};
+    0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0};
 
 // Activations of one round, stored for backpropagation through time. Per-layer arrays have
 // a leading L axis with the batch stride of max_batch (only the first B rows are used).
@@ -102,21 +149,27 @@ typedef struct {
     nn_real *ln2;         // (L,B,S,H)
     nn_real *ln2_mean;    // (L,B,S)
     nn_real *ln2_rstd;    // (L,B,S)
-    nn_real *fch;         // (L,B,S,FH)
-    nn_real *fch_gelu;    // (L,B,S,FH)
+    nn_real *fch;         // (L,B,S,FH)  (L,B,S,2FH) when gated
+    nn_real *fch_gelu;    // (L,B,S,FH)  gelu(a) * g when gated
     nn_real *res2;        // (L,B,S,H)  residual stream after the FFN; res2[L-1] = new state
     nn_real *aux_logits;  // (B,S)
     nn_real *aux_targets; // (B,S)      detection events of round r+1
     nn_real *aux_weights; // (B,S)      loss weights (0 where the detector is missing)
+    nn_real *conv_ln;     // (L,ND,B,S,H) layer norm before each convolution
+    nn_real *conv_mean;   // (L,ND,B,S)
+    nn_real *conv_rstd;   // (L,ND,B,S)
+    nn_real *conv_act;    // (L,ND,B,S,H) its GELU, the convolution's input
+    nn_real *conv_res;    // (L,ND,B,S,H) residual stream after each convolution
 } nn_round_acts;
 
 typedef struct {
     nn_real *lnf;         // (B,S,H)
     nn_real *lnf_mean;    // (B,S)
     nn_real *lnf_rstd;    // (B,S)
-    nn_real *pooled;      // (B,H)
-    nn_real *hid;         // (B,RH)
-    nn_real *hid_gelu;    // (B,RH)
+    nn_real *pooled;      // (B,H)   (B,NL,H) with the line readout
+    nn_real *hid;         // (B,RH)  (B,NL,RH)
+    nn_real *hid_gelu;    // (B,RH)  (B,NL,RH)
+    nn_real *line_logits; // (B,NL,O) line readout only
     nn_real *logits;      // (B,O)
     nn_real *targets;     // (B,O)
     nn_real *weights;     // (B,O)  1/(B*O)
@@ -138,6 +191,17 @@ typedef struct {
     nn_real *scratch_memory;              // backward scratch and the streaming state
     nn_real *dx, *dln, *dqkv, *datty, *ffn_scratch, *readout_scratch, *dlogits, *daux;
     nn_real *stream_state;                // (B,S,H)
+    // Geometry-derived tables (nn_model_set_geometry) and the opt-in layers' buffers:
+    int geometry_set;
+    int *stab_type;                       // (S)
+    int *geo_idx;                         // (S,S) entry of each pair in geo_bias
+    int *conv_nbr;                        // (ND,9,S)
+    int *line_of;                         // (S)
+    nn_real *line_w;                      // (S)
+    int num_lines;
+    nn_real *geo_bias_full, *dgeo_bias_full;  // (L,NH,S,S) the bias table geo_bias expands to
+    nn_real *stab_emb_full, *dstab_emb_full;  // (S,H) the per-type embedding expanded
+    nn_real *conv_scratch;                // (2,B,S,9H) im2col rows (forward), + their gradient
     // Set by the last nn_model_forward:
     int batch, num_rounds, has_targets;
     double loss, loss_main, loss_aux;
@@ -154,6 +218,10 @@ void NN(nn_params_point)(nn_params *params, nn_real *memory, const size_t sizes[
 int NN(nn_model_create)(nn_model *m, const nn_config *cfg, const nn_real *pool_w, int max_batch,
                         int max_rounds, qp_err *err);
 void NN(nn_model_free)(nn_model *m);
+
+// Gives the model the stabilizers' places (copied). Needed when nn_config_has_structure;
+// harmless otherwise. -1 with a message when the geometry does not fit (e.g. no lines).
+int NN(nn_model_set_geometry)(nn_model *m, const nn_geometry *g, qp_err *err);
 
 // Random initialisation from stream (seed, "nn", 0): linear weights N(0, 1/fan_in) (output
 // projections also / sqrt(2L)), input embedding N(0,1), stabilizer embedding N(0, 0.04),

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The opt-in AlphaQubit layers end to end (qecpipe train, checkpoint, decode):
+#  1. d=3, 3-round memory-X, uniform p=0.005, with every opt-in layer (geometric attention
+#     bias, per-type embedding, convolutions with dilations 1 and 2, gated FFN, line readout):
+#     it learns (loss falls below 0.7 x its start; the held-out LER beats "always no flip" by
+#     more than 3 standard deviations, as in test_train.sh), the checkpoint records the
+#     architecture (version 2 and its attributes), and `decode --decoder nn` rebuilds it:
+#     decode's mistakes on the held-out shots equal the checkpoint's eval_ler x eval_shots
+#     within 3 sqrt(k) (different shots, same model: statistics, not equality).
+#  2. The same model decodes a d=5 circuit (its parameters do not depend on the distance):
+#     exit 0, one prediction per shot. A model with the free bias table refuses d=5 with one line.
+#  3. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
+set -u
+bin=${QECPIPE_BIN:?}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail=0; pass=0
+check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
+attr() { h5dump -a "/$2" "$1" 2>/dev/null | awk '/\(0\):/ {print $2; exit}'; }
+
+cat > layers.yaml <<'YAML'
+job:
+  name: layers
+  seed: 1
+train:
+  code: surface
+  distance: 3
+  rounds: 3
+  basis: x
+  noise: {model: uniform, p: 0.005}
+  steps: 400
+  batch_size: 64
+  learning_rate: 3e-3
+  warmup_steps: 30
+  hidden: 16
+  layers: 1
+  heads: 2
+  attention_bias: geometric
+  attention_bias_radius: 3
+  stabilizer_embedding: type
+  conv_dilations: [1, 2]
+  ffn: gated
+  readout: lines
+  eval_every: 0
+  eval_shots: 4000
+  checkpoint: layers.h5
+YAML
+
+# 1. Learning, the recorded architecture, decode.
+"$bin" train layers.yaml > out.txt 2> err.txt; st=$?
+check "train exits 0 ($(tail -c 300 err.txt))" '[ $st -eq 0 ] && [ -f layers.h5 ]'
+done_line=$(grep 'qecpipe train: done:' err.txt)
+loss_first=$(echo "$done_line" | sed -n 's/.* loss \([0-9.]*\) -> \([0-9.]*\),.*/\1/p')
+loss_last=$(echo "$done_line" | sed -n 's/.* loss \([0-9.]*\) -> \([0-9.]*\),.*/\2/p')
+check "loss falls: $loss_first -> $loss_last" 'awk -v a="$loss_first" -v b="$loss_last" "BEGIN {exit !(a > 0 && b < 0.7 * a)}"'
+shots=$(attr layers.h5 eval_shots); ler=$(attr layers.h5 eval_ler); noflip=$(attr layers.h5 eval_noflip_ler)
+check "held-out: nn LER $ler vs no-flip $noflip on $shots shots, > 3 sigma better" \
+  'awk -v n="$shots" -v a="$ler" -v b="$noflip" "BEGIN {k=a*n; k0=b*n; exit !(k0 > 0 && k <= k0 - 3*sqrt(k0))}"'
+sattr() { h5dump -a "/$2" "$1" 2>/dev/null | awk -F'"' '/\(0\):/ {print $2; exit}'; }
+arch="$(attr layers.h5 version) $(sattr layers.h5 attention_bias) $(attr layers.h5 attention_bias_radius) $(sattr layers.h5 stabilizer_embedding) $(sattr layers.h5 conv_dilations) $(sattr layers.h5 ffn) $(sattr layers.h5 readout)"
+check "checkpoint records the architecture: $arch" '[ "$arch" = "2 geometric 3 type 1,2 gated lines" ]'
+
+"$bin" gen --basis x --distance 3 --rounds 3 --noise uniform --p 0.005 --out c3.stim
+"$bin" gen --basis x --distance 5 --rounds 5 --noise uniform --p 0.005 --out c5.stim
+for d in 3 5; do
+  "$bin" simulate --circuit c$d.stim --shots 4000 --seed 77 --out d$d.b8 --out-format b8 --obs-out o$d.b8 --obs-out-format b8
+done
+"$bin" decode --decoder nn --circuit c3.stim --model layers.h5 --in d3.b8 --obs-in o3.b8 > dec3.txt 2>&1; st=$?
+k=$(awk '/errors/ {print $4}' dec3.txt)
+check "decode rebuilds the model: $k mistakes vs eval $ler x $shots ($(cat dec3.txt))" \
+  '[ $st -eq 0 ] && awk -v k="$k" -v a="$ler" -v n="$shots" "BEGIN {e=a*n; exit !(k != \"\" && (k-e)^2 <= 9*(e+k))}"'
+
+# 2. The same parameters at d=5.
+"$bin" decode --decoder nn --circuit c5.stim --model layers.h5 --in d5.b8 --out p5.01 > dec5.txt 2>&1; st=$?
+check "d=3 model decodes d=5: exit 0, 4000 predictions ($(cat dec5.txt))" '[ $st -eq 0 ] && [ "$(wc -l < p5.01)" -eq 4000 ]'
+sed -e 's/attention_bias: geometric/attention_bias: table/' -e 's/ steps: 400/ steps: 2/' -e 's/warmup_steps: 30/warmup_steps: 1/' -e 's/layers.h5/table.h5/' layers.yaml > table.yaml
+"$bin" train table.yaml > /dev/null 2>&1
+"$bin" decode --decoder nn --circuit c5.stim --model table.h5 --in d5.b8 --out q5.01 > tab5.txt 2>&1; st=$?
+check "a free-table model refuses d=5: exit 1, one line ($(cat tab5.txt))" \
+  '[ $st -eq 1 ] && [ "$(wc -l < tab5.txt)" -eq 1 ] && grep -q "stabilizers" tab5.txt'
+
+# 3. Bad values.
+sed 's/ffn: gated/ffn: fancy/' layers.yaml > bad1.yaml
+"$bin" train bad1.yaml > /dev/null 2> bad1.log; st=$?
+check "ffn: fancy: exit 1, one line ($(cat bad1.log))" '[ $st -eq 1 ] && [ "$(wc -l < bad1.log)" -eq 1 ] && grep -q "train.ffn" bad1.log'
+sed 's/conv_dilations: \[1, 2\]/conv_dilations: [0]/' layers.yaml > bad2.yaml
+"$bin" train bad2.yaml > /dev/null 2> bad2.log; st=$?
+check "conv_dilations: [0]: exit 1, one line ($(cat bad2.log))" '[ $st -eq 1 ] && [ "$(wc -l < bad2.log)" -eq 1 ] && grep -q "train.conv_dilations" bad2.log'
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
