@@ -43,6 +43,7 @@ set(QP_FOLDER_LIB_cli qp_cli)
 set(QP_FOLDER_LIB_store qp_store)
 set(QP_FOLDER_LIB_scheduler qp_sched)
 set(QP_FOLDER_LIB_job qp_job)
+set(QP_FOLDER_LIB_stream qp_stream)
 set(QP_FOLDER_LIB_train qp_train)
 
 file(GLOB qp_test_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/*)

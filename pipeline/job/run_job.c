@@ -18,7 +18,9 @@
 #include "pipeline/store/store_unlink.h"
 #include "scheduler/collectives.h"
 #include "scheduler/task_queue.h"
+#include "workers/decode/window.h"
 #include "workers/sim/frame_sample.h"
+#include "workers/stream/sample_decode.h"
 #include "workers/util/alloc.h"
 #include "workers/util/stats.h"
 
@@ -125,6 +127,41 @@ static int decode_by_parity(experiment_run *r, int k, uint64_t first, uint64_t n
     return rc;
 }
 
+// Sampled shots whose decoders all decode in windows, and whose detection events are not
+// stored, are sampled and decoded in one pass, window by window (workers/stream/sample_decode.h):
+// no task holds a shot's whole detection record, so a 1,000,000-round shot takes the memory of
+// its windows. The predictions are those of the whole-record path, bit for bit.
+static int streams(const experiment_run *r) {
+    const qp_job_experiment *je = r->je;
+    if (je->archived || r->store_samples || je->num_decoders == 0) return 0;
+    for (int k = 0; k < je->num_decoders; k++)
+        if (je->decoders_odd[k] || !qp_decoder_window(je->decoders[k])) return 0;
+    return 1;
+}
+
+// The streamed task: predictions, weights and error counts into o and counters.
+static int sample_decode_streamed(experiment_run *r, task_output *o, uint64_t *counters, qp_err *err) {
+    qp_job_experiment *je = r->je;
+    uint64_t n = o->shots;
+    qp_window *wins[QP_NUM_DECODERS];
+    uint8_t *obs = qp_calloc(n * r->obs_bytes + 1, 1);
+    for (int k = 0; k < je->num_decoders; k++) {
+        wins[k] = qp_decoder_window(je->decoders[k]);
+        o->pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
+        o->weight[k] = qp_malloc((n + 1) * sizeof(double));
+    }
+    int rc = qp_sample_decode_windows(&je->circuit, NULL, r->seed, je->info.stream, o->first_shot, n, wins,
+                                      je->num_decoders, obs, o->pred, o->weight, err);
+    for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
+        uint64_t errors = 0;
+        for (uint64_t s = 0; s < n; s++)
+            errors += memcmp(o->pred[k] + s * r->obs_bytes, obs + s * r->obs_bytes, r->obs_bytes) != 0;
+        counters[1 + k] = errors;
+    }
+    free(obs);
+    return rc;
+}
+
 // counters: [0] shots, [1 + k] logical errors of the k-th decoder of the experiment. The
 // stopping rule stops once every decoder has max_errors errors (docs/config.md).
 static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
@@ -133,12 +170,24 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     uint64_t first = t * r->spt, max_shots = je->info.max_shots;
     uint64_t n = max_shots - first < r->spt ? max_shots - first : r->spt;
     task_output o = {.task = t, .first_shot = first, .shots = n};
+    counters[0] = n;
+    if (streams(r)) {
+        int rc = sample_decode_streamed(r, &o, counters, err);
+        if (rc != 0) {
+            task_output_free(&o);
+            return qp_fail_prefix(err, "experiment %s, task %llu (shots %llu..%llu)", je->info.name,
+                                  (unsigned long long)t, (unsigned long long)first,
+                                  (unsigned long long)(first + n - 1));
+        }
+        qp_grow(r->outs, r->cap, r->num_outs + 1);
+        r->outs[r->num_outs++] = o;
+        return 0;
+    }
     o.dets = qp_calloc(n * r->det_bytes + 1, 1);
     o.obs = qp_calloc(n * r->obs_bytes + 1, 1);
     int rc = je->archived
                  ? read_archived_shots(je, first, n, o.dets, o.obs, err)
                  : qp_frame_sample_b8(&je->circuit, NULL, r->seed, je->info.stream, first, n, o.dets, o.obs, err);
-    counters[0] = n;
     for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
         o.pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
         void *extra;

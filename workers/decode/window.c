@@ -8,6 +8,7 @@
 
 #include "workers/decode/decoder.h"
 #include "workers/decode/matching_graph.h"
+#include "workers/decode/window_internal.h"
 #include "workers/util/alloc.h"
 
 // ---------------------------------------------------------------------------------------
@@ -306,21 +307,6 @@ static int window_model(const qp_dem *dem, const qp_window_span *sp, qp_dem *out
 // ---------------------------------------------------------------------------------------
 // The windowed decoder
 
-struct qp_window {
-    qp_window_layout layout;
-    uint32_t num_observables;
-    qp_window_span *plan;        // (num_spans) every window of a shot, in order
-    size_t num_spans;
-    qp_decoder **decoders;       // (num_decoders) interior windows of one kind and size share one
-    uint32_t num_decoders;
-    // Per-shot scratch.
-    uint8_t *events;             // (ceil(num_detectors/8)) the shot's events with the carries applied
-    uint8_t *window_rec;         // (ceil(widest window/8)) one window's b8 record
-    uint64_t *flips;             // (num_flips) seam detectors flipped by committed segment edges
-    size_t num_flips, cap_flips;
-    uint8_t pred[8];
-};
-
 // True when the span's model is a translate of every other interior span of the same kind and
 // size: the repeat passes whose errors reach [lo, hi) all exist, and no error outside the
 // repeat reaches it.
@@ -379,7 +365,7 @@ qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window
         if (interior && num_shared < 16)
             shared[num_shared++] = (typeof(shared[0])){sp->hi - sp->lo, sp->decoder, sp->kind};
     }
-    w->events = qp_malloc((l.num_detectors + 7) / 8 + 1);
+    w->widest = widest;
     w->window_rec = qp_malloc((widest + 7) / 8 + 1);
     return w;
 }
@@ -403,6 +389,7 @@ size_t qp_window_plan(const qp_window *w, const qp_window_span **spans) {
 
 static int bit(const uint8_t *b, uint64_t i) { return (b[i >> 3] >> (i & 7)) & 1; }
 static void flip(uint8_t *b, uint64_t i) { b[i >> 3] ^= (uint8_t)(1u << (i & 7)); }
+static uint64_t view_pos(const qp_window_events *v, uint64_t d) { return (d - v->base) & v->mask; }
 
 // The observable mask and integer weight of edge {a, b} of g (b may be the boundary).
 static void edge_of(const qp_matching_graph *g, uint32_t a, uint32_t b, uint64_t *obs, int64_t *wt) {
@@ -420,13 +407,12 @@ static void edge_of(const qp_matching_graph *g, uint32_t a, uint32_t b, uint64_t
     *obs = 0, *wt = 0;  // not an edge: decoders only report graph edges
 }
 
-// Decodes one span on w->events: commits its edges into *obs / *weight, flips the carried
-// detectors in w->events and appends the seam detectors to w->flips.
-static int decode_span(qp_window *w, const qp_window_span *sp, uint64_t *obs, double *weight, qp_err *err) {
+int qp_window_decode_span(qp_window *w, const qp_window_span *sp, const qp_window_events *ev, uint64_t *obs,
+                          double *weight, qp_err *err) {
     uint64_t lo = sp->lo, n = sp->hi - sp->lo;
     memset(w->window_rec, 0, (n + 7) / 8);
     for (uint64_t i = 0; i < n; i++)
-        if (bit(w->events, lo + i)) w->window_rec[i >> 3] |= (uint8_t)(1u << (i & 7));
+        if (bit(ev->bits, view_pos(ev, lo + i))) w->window_rec[i >> 3] |= (uint8_t)(1u << (i & 7));
     qp_decoder *dec = w->decoders[sp->decoder];
     if (qp_decoder_decode_batch(dec, w->window_rec, 1, (n + 7) / 8, w->pred, NULL, err))
         return qp_fail_prefix(err, "window of detectors %llu..%llu", (unsigned long long)lo,
@@ -452,24 +438,31 @@ static int decode_span(qp_window *w, const qp_window_span *sp, uint64_t *obs, do
                 qp_grow(w->flips, w->cap_flips, w->num_flips + 1);
                 w->flips[w->num_flips++] = d;
             } else {  // carried into the segment's next window
-                flip(w->events, d);
+                flip(ev->bits, view_pos(ev, d));
             }
         }
     }
     return 0;
 }
 
+// The whole-record paths' event buffer, allocated on first use (the streamed path never needs it).
+static void need_events(qp_window *w) {
+    if (!w->events) w->events = qp_malloc((w->layout.num_detectors + 7) / 8 + 1);
+}
+
 int qp_window_decode_segments(qp_window *w, const uint8_t *dets, uint64_t first, uint64_t stride,
                               uint64_t *obs_out, double *weight_out, const uint64_t **flips,
                               size_t *num_flips, qp_err *err) {
+    need_events(w);
     memcpy(w->events, dets, (w->layout.num_detectors + 7) / 8);
     w->num_flips = 0;
     uint64_t obs = 0;
     double weight = 0;
+    qp_window_events ev = {w->events, 0, UINT64_MAX};
     for (size_t j = 0; j < w->num_spans; j++) {
         const qp_window_span *sp = &w->plan[j];
         if (sp->kind == QP_WINDOW_SEAM || sp->segment < first || (sp->segment - first) % stride) continue;
-        if (decode_span(w, sp, &obs, &weight, err)) return -1;
+        if (qp_window_decode_span(w, sp, &ev, &obs, &weight, err)) return -1;
     }
     *obs_out = obs;
     if (weight_out) *weight_out = weight;
@@ -482,8 +475,10 @@ int qp_window_decode_segments(qp_window *w, const uint8_t *dets, uint64_t first,
 static int decode_seams(qp_window *w, uint64_t *obs_out, double *weight_out, qp_err *err) {
     uint64_t obs = 0;
     double weight = 0;
+    qp_window_events ev = {w->events, 0, UINT64_MAX};
     for (size_t j = 0; j < w->num_spans; j++)
-        if (w->plan[j].kind == QP_WINDOW_SEAM && decode_span(w, &w->plan[j], &obs, &weight, err)) return -1;
+        if (w->plan[j].kind == QP_WINDOW_SEAM && qp_window_decode_span(w, &w->plan[j], &ev, &obs, &weight, err))
+            return -1;
     *obs_out = obs;
     if (weight_out) *weight_out = weight;
     return 0;
@@ -491,6 +486,7 @@ static int decode_seams(qp_window *w, uint64_t *obs_out, double *weight_out, qp_
 
 int qp_window_decode_seams(qp_window *w, const uint8_t *dets, const uint64_t *flips, size_t num_flips,
                            uint64_t *obs_out, double *weight_out, qp_err *err) {
+    need_events(w);
     memcpy(w->events, dets, (w->layout.num_detectors + 7) / 8);
     for (size_t i = 0; i < num_flips; i++) flip(w->events, flips[i]);
     return decode_seams(w, obs_out, weight_out, err);
