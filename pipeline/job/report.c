@@ -1,5 +1,6 @@
 #include "pipeline/job/report.h"
 
+#include <math.h>
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,12 +233,15 @@ void qp_report_write_csv(FILE *out, const qp_report_row *rows, size_t n) {
 void qp_report_print_table(FILE *out, const qp_report_row *rows, size_t n) {
     fprintf(out, "%-44s %-10s %10s %8s %11s %25s %11s\n", "experiment", "decoder", "shots", "errors",
             "LER", "95% interval", "LER/round");
+    int saturated = 0;
     for (size_t i = 0; i < n; i++) {
         const qp_report_row *r = &rows[i];
         double lo, hi, ler = r->shots ? (double)r->errors / r->shots : 0;
         qp_wilson_interval(r->errors, r->shots, 1.96, &lo, &hi);
         char per_round[32] = "-";
-        if (r->rounds) snprintf(per_round, sizeof per_round, "%.3e", qp_ler_per_round(ler, r->rounds));
+        double pr = r->rounds ? qp_ler_per_round(ler, r->rounds) : 0;
+        if (r->rounds && isnan(pr)) snprintf(per_round, sizeof per_round, "saturated"), saturated = 1;
+        else if (r->rounds) snprintf(per_round, sizeof per_round, "%.3e", pr);
         char name[sizeof r->name + 2];
         snprintf(name, sizeof name, "%s%s", r->name, r->unfinished ? " *" : "");
         fprintf(out, "%-44s %-10s %10llu %8llu %11.3e   [%.3e, %.3e] %11s\n", name, r->decoder,
@@ -248,4 +252,7 @@ void qp_report_print_table(FILE *out, const qp_report_row *rows, size_t n) {
             fprintf(out, "* unfinished run: the shots and errors its journal holds so far\n");
             break;
         }
+    if (saturated)
+        fprintf(out, "saturated: LER >= 0.5, so no per-round rate (1 - (1 - 2 LER)^(1/rounds)) / 2 exists; "
+                     "fewer rounds or a lower p measure one\n");
 }

@@ -33,15 +33,21 @@ static point row_point(const qp_report_row *r, int per_round) {
     qp_wilson_interval(r->errors, r->shots, 1.96, &pt.lo, &pt.hi);
     if (per_round) {
         uint64_t rounds = r->rounds ? r->rounds : 1;
-        pt.y = qp_ler_per_round(pt.y, rounds);
+        pt.y = qp_ler_per_round(pt.y, rounds);  // NaN when saturated: such rows are not drawn
         pt.lo = qp_ler_per_round(pt.lo, rounds);
         pt.hi = qp_ler_per_round(pt.hi, rounds);
+        if (isnan(pt.hi)) pt.hi = 0.5;  // the interval reaches saturation: its top is 0.5
     }
     pt.x = per_round ? (double)r->distance : r->p;
     return pt;
 }
 
 static int plottable(const qp_report_row *r) { return r->shots && r->distance && r->p > 0; }
+
+// A row's point is drawn: it has errors (log scale) and, per round, is not saturated.
+static int drawn(const qp_report_row *r, int per_round) {
+    return r->errors && !(per_round && isnan(row_point(r, 1).y));
+}
 
 // Row orders along a plot's x axis (names sort d11 before d3).
 static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
@@ -184,7 +190,7 @@ static int write_ler_plot(const qp_report_row *rows, size_t n, const char *prefi
         point pt = row_point(&rows[i], per_round);
         sorted_insert(xs, &num_xs, 16, pt.x);
         xmin = fmin(xmin, pt.x), xmax = fmax(xmax, pt.x);
-        if (rows[i].errors) ymin = fmin(ymin, pt.lo), ymax = fmax(ymax, pt.hi);
+        if (drawn(&rows[i], per_round)) ymin = fmin(ymin, pt.lo), ymax = fmax(ymax, pt.hi);
     }
 
     const qp_report_row **order = qp_malloc((n ? n : 1) * sizeof *order);  // along x
@@ -221,12 +227,23 @@ static int write_ler_plot(const qp_report_row *rows, size_t n, const char *prefi
                             "set yrange [1e-3:1]\nplot 1/0 notitle\nunset label 1\n");
 
     for (int k = 0; k < np; k++) {
-        int hidden = 0, first = 1;
-        for (size_t i = 0; i < n; i++) hidden += in_panel(&rows[i], &panels[k]) && !rows[i].errors;
+        int hidden = 0, saturated = 0, first = 1;
+        for (size_t i = 0; i < n; i++) {
+            if (!in_panel(&rows[i], &panels[k]) || drawn(&rows[i], per_round)) continue;
+            if (rows[i].errors) saturated++;
+            else hidden++;
+        }
         fprintf(b, "set title 'decoder %s, %s noise'\n", panels[k].decoder, panels[k].noise);
-        if (hidden)  // log scale: a rate of 0 has no place; the panel says how many it leaves out
-            fprintf(b, "set label 1 '%d point%s with 0 errors not shown' at graph 0.98,0.04 right font ',8'\n",
-                    hidden, hidden > 1 ? "s" : "");
+        // Log scale: a rate of 0 has no place, nor has a saturated experiment a per-round rate;
+        // the panel says how many points it leaves out.
+        if (hidden || saturated) {
+            char note[160];
+            int len = 0;
+            if (hidden) len = snprintf(note, sizeof note, "%d point%s with 0 errors", hidden, hidden > 1 ? "s" : "");
+            if (saturated)
+                snprintf(note + len, sizeof note - len, "%s%d saturated (LER >= 0.5)", hidden ? ", " : "", saturated);
+            fprintf(b, "set label 1 '%s not shown' at graph 0.98,0.04 right font ',8'\n", note);
+        }
         // Series: rows of this panel grouped by (colour key, basis), in x order.
         for (int key = 0; key < num_keys; key++)
             for (int basis = 0; basis < 2; basis++) {
@@ -234,7 +251,8 @@ static int write_ler_plot(const qp_report_row *rows, size_t n, const char *prefi
                 for (size_t i = 0; i < n; i++) {
                     const qp_report_row *r = order[i];
                     double rk = per_round ? r->p : (double)r->distance;
-                    if (!in_panel(r, &panels[k]) || !r->errors || rk != keys[key] || (r->basis[0] == 'z') != basis)
+                    if (!in_panel(r, &panels[k]) || !drawn(r, per_round) || rk != keys[key] ||
+                        (r->basis[0] == 'z') != basis)
                         continue;
                     point pt = row_point(r, per_round);
                     fprintf(dat, "%.9g %.6e %.6e %.6e\n", pt.x, pt.y, pt.lo, pt.hi);

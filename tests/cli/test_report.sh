@@ -109,5 +109,33 @@ check "report .partial: says unfinished (table and stderr)" 'grep -q "unfinished
 "$bin" report killed.h5 --quiet 2> missing.log; st=$?
 check "report of the final name points at the .partial" '[ $st -eq 1 ] && grep -q "killed.h5.partial holds an unfinished run" missing.log'
 
+# 5. Per-round LER of a saturated experiment: LER >= 0.5 has no per-round rate, so the table
+# says "saturated" (with a note), never a rate; an unsaturated row keeps (1-(1-2 LER)^(1/r))/2.
+# The 1,000-round d=3 p=0.03 experiment is scrambled (LER near 0.5); seed 4 puts it above.
+cat > sat.yaml <<'YAML'
+job: {name: sat, seed: 4, shots_per_task: 200}
+experiments:
+  - {code: surface, distance: 3, rounds: 1000, basis: x, noise: {model: uniform, p: 0.03}, decoders: [mwpm], max_shots: 400}
+  - {code: surface, distance: 3, rounds: 3, basis: x, noise: {model: uniform, p: 0.01}, decoders: [mwpm], max_shots: 400}
+YAML
+"$bin" run sat.yaml --out sat.h5 --quiet > /dev/null 2>&1
+"$bin" report sat.h5 > sat.txt 2> sat.log; st=$?
+check "report of a saturated run: exit 0 ($(head -c 200 sat.log))" '[ $st -eq 0 ]'
+# Columns: name decoder shots errors LER [lo, hi] LER/round.
+read -r s_shots s_err s_pr < <(awk '$1 ~ /_r1000_/ {print $3, $4, $8}' sat.txt)
+read -r u_shots u_err u_pr < <(awk '$1 ~ /_r3_/ {print $3, $4, $8}' sat.txt)
+check "the 1,000-round run is saturated ($s_err of $s_shots errors): the test means something" \
+  '[ $((2 * s_err)) -ge "$s_shots" ]'
+check "saturated row: LER/round says saturated, not a rate ($s_pr)" '[ "$s_pr" = saturated ]'
+check "the table explains saturated" 'grep -q "^saturated: LER >= 0.5, so no per-round rate" sat.txt'
+want=$(awk -v e="$u_err" -v n="$u_shots" 'BEGIN {printf "%.3e", (1 - exp(log(1 - 2 * e / n) / 3)) / 2}')
+check "unsaturated row: LER/round $u_pr = (1-(1-2 LER)^(1/3))/2 = $want" '[ "$u_err" -gt 0 ] && [ "$u_pr" = "$want" ]'
+if command -v gnuplot > /dev/null; then
+  "$bin" report sat.h5 --plots satplot --quiet 2> plot.log; st=$?
+  # The per-round data holds the unsaturated point only (d = 3: one row per drawn point).
+  check "per-round plot: exit 0, the saturated point left out and said so" \
+    '[ $st -eq 0 ] && [ "$(grep -c "^3 " satplot_ler_per_round.dat)" -eq 1 ] && grep -q "1 saturated (LER >= 0.5) not shown" satplot_ler_per_round.gp'
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

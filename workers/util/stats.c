@@ -18,6 +18,6 @@ void qp_wilson_interval(uint64_t errors, uint64_t shots, double z, double *lo, d
 double qp_ler_per_round(double ler, uint64_t rounds) {
     if (rounds == 0) return ler;
     double base = 1 - 2 * ler;
-    if (base <= 0) return 0.5;
+    if (!(base > 0)) return NAN;  // saturated (or NaN in): no per-round rate gives this total
     return 0.5 * (1 - pow(base, 1.0 / (double)rounds));
 }

@@ -10,6 +10,9 @@ void qp_wilson_interval(uint64_t errors, uint64_t shots, double z, double *lo, d
 
 // Logical error rate per round from a whole-experiment rate, assuming independent rounds:
 // 1 - (1 - 2 p)^(1/rounds) over 2 (the convention of Google's 2023 and 2024 papers).
+// Saturated: a total rate of 0.5 or more (a long experiment whose logical state is scrambled)
+// has no per-round rate (independent rounds never exceed 0.5, and reach it only in the limit),
+// so the result is NaN, which callers show as "saturated", never as a rate.
 double qp_ler_per_round(double ler, uint64_t rounds);
 
 #endif
