@@ -2,7 +2,13 @@
 // predictions against a plain sequential write of the same number of bytes to the same disk
 // (what `dd bs=1M conv=fdatasync` does), both including the flush to disk.
 //
-//   mpirun -n 2 ./bench_store [--mb 512] [--batches 8] [--chunk-kb 0] [--reps 5] [--dir .]
+//   mpirun -n 2 ./bench_store [--mb 512] [--batches 8] [--chunk-kb 0] [--shots-per-task N]
+//                             [--deflate 0] [--reps 5] [--dir .]
+//
+// The chunk is the one qecpipe picks (qp_store_chunk_rows: the whole dataset's rows, tasks of
+// --shots-per-task rows, default 10000), unless --chunk-kb gives one. --deflate N adds the
+// shuffle + deflate filters (job.deflate); the values are synthetic, so what it says about
+// compression is its CPU cost, not its ratio (bench/bench_store_run.sh runs real jobs).
 //
 // Each batch is one collective append of MB/batches megabytes shared evenly by the ranks, as
 // `qecpipe run` appends the predictions of a round of tasks. The HDF5 time runs from create
@@ -44,7 +50,7 @@ static void die(int rank, const char *msg) {
 
 // Collective: writes total_floats floats as `batches` appends; returns seconds.
 static double hdf5_write(const char *path, uint64_t total_floats, int batches, uint64_t chunk_rows,
-                         int rank, int size) {
+                         int deflate, int rank, int size) {
     qp_err err;
     uint64_t per_batch = total_floats / (uint64_t)batches;
     uint64_t mine = per_batch / (uint64_t)size + ((uint64_t)rank < per_batch % (uint64_t)size);
@@ -56,7 +62,7 @@ static double hdf5_write(const char *path, uint64_t total_floats, int batches, u
     qp_store_dset *d;
     if (qp_store_create(path, MPI_COMM_WORLD, &s, &err)) die(rank, err.msg);
     if (qp_store_dset_create(s, "/experiments/bench/decoders/nn/predictions", QP_STORE_F32, 0,
-                             chunk_rows, 0, &d, &err))
+                             chunk_rows, deflate, &d, &err))
         die(rank, err.msg);
     for (int b = 0; b < batches; b++) {
         if (qp_store_dset_append(d, mine, buf, NULL, &err)) die(rank, err.msg);
@@ -101,7 +107,8 @@ int main(int argc, char **argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     double mb = 512;
     int batches = 8, reps = 5;
-    long chunk_kb = 0;  // 0: the store's default chunk size
+    long chunk_kb = 0;  // 0: the chunk qecpipe picks
+    long spt = 10000, deflate = 0;
     const char *dir = ".";
     for (int i = 1; i < argc; i++) {
         int has = i + 1 < argc;
@@ -109,13 +116,17 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--batches") && has) batches = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--chunk-kb") && has) chunk_kb = atol(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && has) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--shots-per-task") && has) spt = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--deflate") && has) deflate = atol(argv[++i]);
         else if (!strcmp(argv[i], "--dir") && has) dir = argv[++i];
-        else die(rank, "usage: bench_store [--mb N] [--batches N] [--chunk-kb N] [--reps N] [--dir D]");
+        else die(rank, "usage: bench_store [--mb N] [--batches N] [--chunk-kb N] [--shots-per-task N] "
+                       "[--deflate N] [--reps N] [--dir D]");
     }
-    if (mb <= 0 || batches < 1 || reps < 1 || chunk_kb < 0) die(rank, "bad arguments");
+    if (mb <= 0 || batches < 1 || reps < 1 || chunk_kb < 0 || spt < 1 || deflate < 0 || deflate > 9)
+        die(rank, "bad arguments");
     uint64_t total_floats = (uint64_t)(mb * 1e6 / 4) / (uint64_t)batches * (uint64_t)batches;
     uint64_t bytes = total_floats * 4;
-    uint64_t chunk_rows = (uint64_t)chunk_kb * 1024 / 4;  // 0 picks the store's default
+    uint64_t chunk_rows = chunk_kb ? (uint64_t)chunk_kb * 1024 / 4 : qp_store_chunk_rows(4, total_floats, (uint64_t)spt);
     char h5_path[1024], raw_path[1024];
     snprintf(h5_path, sizeof h5_path, "%s/bench_store.h5", dir);
     snprintf(raw_path, sizeof raw_path, "%s/bench_store.raw", dir);
@@ -132,16 +143,16 @@ int main(int argc, char **argv) {
         }
         MPI_Bcast(&t_raw[r], 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
         if (t_raw[r] < 0) die(rank, "plain write failed");
-        t_h5[r] = hdf5_write(h5_path, total_floats, batches, chunk_rows, rank, size);
+        t_h5[r] = hdf5_write(h5_path, total_floats, batches, chunk_rows, (int)deflate, rank, size);
         if (rank == 0) unlink(h5_path);
         ratio[r] = t_raw[r] / t_h5[r];
     }
     if (rank == 0) {
         double h5_s = median(t_h5, reps), raw_s = median(t_raw, reps);
         printf("{\"figure\":\"hdf5_write_MBps\",\"value\":%.1f,\"ranks\":%d,\"bytes\":%llu,"
-               "\"seconds\":%.3f,\"batches\":%d,\"chunk_kb\":%ld,\"reps\":%d}\n",
+               "\"seconds\":%.3f,\"batches\":%d,\"chunk_rows\":%llu,\"deflate\":%ld,\"reps\":%d}\n",
                (double)bytes / h5_s / 1e6, size, (unsigned long long)bytes, h5_s, batches,
-               chunk_kb, reps);
+               (unsigned long long)chunk_rows, deflate, reps);
         printf("{\"figure\":\"posix_write_MBps\",\"value\":%.1f,\"bytes\":%llu,\"seconds\":%.3f,"
                "\"reps\":%d}\n",
                (double)bytes / raw_s / 1e6, (unsigned long long)bytes, raw_s, reps);

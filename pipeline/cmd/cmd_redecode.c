@@ -29,7 +29,8 @@ static uint32_t parse_decoders(const char *list) {
 }
 
 int cmd_redecode(int argc, char **argv) {
-    const char *out = NULL, *decoders = "mwpm", *dem_name = NULL, *model = NULL;
+    const char *out = NULL, *decoders = "mwpm", *dem_name = NULL, *model = NULL, *store = "predictions";
+    uint64_t deflate = 0;
     int by_parity = 0, quiet = 0, restart = 0;
     uint64_t wave_shots = 0;
     uint64_t spt = 10000;
@@ -45,6 +46,8 @@ int cmd_redecode(int argc, char **argv) {
         {"shots-per-task", QP_OPT_SIZE, &spt, "N", "shots per scheduler task (default 10000)"},
         {"quiet", QP_OPT_FLAG, &quiet, NULL, "no progress or \"wrote\" lines on stderr; the result lines (one per experiment and decoder) still go to stdout"},
         {"restart", QP_OPT_FLAG, &restart, NULL, "discard an unfinished PATH.partial instead of resuming it"},
+        {"store", QP_OPT_STR, &store, "LIST", "what the result file keeps per shot, comma-separated: predictions, weights, confidence, samples (default predictions; \"\" keeps only the statistics)"},
+        {"deflate", QP_OPT_U64, &deflate, "N", "compress per-shot data with shuffle + deflate level N (1..9; default 0, off)"},
         {"wave-shots", QP_OPT_U64, &wave_shots, "N", "shots per journaled wave (default 1048576): what an interruption can lose"},
     };
     const char *pos[1];
@@ -65,20 +68,25 @@ int cmd_redecode(int argc, char **argv) {
     uint32_t mask = parse_decoders(decoders);
     if (!mask) return 2;
     if ((mask & qp_decoder_model_kinds()) && !model) return qp_usage_error("redecode", "decoder nn needs --model FILE");
+    uint32_t keep;
+    qp_err kerr = {{0}};
+    if (qp_keep_parse(store, &keep, &kerr) != 0) return qp_usage_error("redecode", "--store: %s", kerr.msg);
+    if (deflate > 9) return qp_usage_error("redecode", "--deflate %llu: expected 0..9", (unsigned long long)deflate);
 
     MPI_Init(&argc, &argv);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     // The job's identity for resuming: the same archive, decoders and DEM choice.
     char text[4096];
-    snprintf(text, sizeof text, "redecode %s --decoders %s%s%s%s%s%s --shots-per-task %llu\n", pos[0], decoders,
-             dem_name ? " --dem-name " : "", dem_name ? dem_name : "", by_parity ? " --dem-by-parity" : "",
-             model ? " --model " : "", model ? model : "", (unsigned long long)spt);
+    snprintf(text, sizeof text, "redecode %s --decoders %s%s%s%s%s%s --shots-per-task %llu --store '%s' --deflate %llu\n",
+             pos[0], decoders, dem_name ? " --dem-name " : "", dem_name ? dem_name : "",
+             by_parity ? " --dem-by-parity" : "", model ? " --model " : "", model ? model : "",
+             (unsigned long long)spt, store, (unsigned long long)deflate);
     qp_err err = {{0}};
     char model_path[4096];  // --model: a file, or the name of a shipped model
     int rc = model ? qp_shipped_find(QP_SHIPPED_MODEL, model, model_path, sizeof model_path, &err) : 0;
     qp_archive_options aopt = {.dem_name = dem_name, .dem_by_parity = by_parity, .decoders = mask,
-                               .model = model ? model_path : NULL};
+                               .model = model ? model_path : NULL, .store = keep, .deflate = (int)deflate};
     qp_run_options ro = {.output = out, .quiet = quiet, .restart = restart, .wave_shots = wave_shots};
     if (rc == 0) rc = qp_redecode_job(pos[0], &aopt, spt, text, &ro, MPI_COMM_WORLD, &err);
     if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe redecode: %s\n", err.msg);

@@ -97,7 +97,8 @@ int cmd_run(int argc, char **argv) {
         const qp_redecode_config *rd = &cfg.redecode;
         qp_archive_options aopt = {.dem_name = rd->dem_name[0] ? rd->dem_name : NULL,
                                    .dem_by_parity = rd->dem_by_parity, .decoders = rd->decoders,
-                                   .model = rd->model[0] ? rd->model : NULL};
+                                   .model = rd->model[0] ? rd->model : NULL,
+                                   .store = cfg.job.store, .deflate = cfg.job.deflate};
         qp_run_options ro = {.output = redecode_path, .claim = redecode_claim, .quiet = quiet, .restart = restart,
                              .wave_shots = wave_shots};
         rc = qp_redecode_job(rd->archive, &aopt, cfg.job.shots_per_task, cfg.text, &ro, MPI_COMM_WORLD, &err);

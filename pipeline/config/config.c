@@ -11,9 +11,56 @@
 #include "workers/util/alloc.h"
 
 static const char *const top_keys[] = {"job", "experiments", "train", "redecode", NULL};
-static const char *const job_keys[] = {"name", "seed", "output", "store_samples", "shots_per_task", "stages", NULL};
+static const char *const job_keys[] = {"name",           "seed",   "output",  "store", "store_samples",
+                                       "shots_per_task", "stages", "deflate", NULL};
 static const char *const redecode_keys[] = {"archive", "decoders", "dem_name", "dem_by_parity", "model", NULL};
 static const char *const stage_names[] = {"train", "simulate", "decode", "redecode", "report", NULL};
+
+const char *const qp_keep_names[] = {"predictions", "weights", "confidence", "samples", NULL};
+
+int qp_keep_parse(const char *list, uint32_t *bits, qp_err *err) {
+    *bits = 0;
+    for (const char *at = list; *at;) {
+        size_t len = strcspn(at, ",");
+        int k = 0;
+        while (qp_keep_names[k] && !(strlen(qp_keep_names[k]) == len && strncmp(at, qp_keep_names[k], len) == 0)) k++;
+        if (!qp_keep_names[k])
+            return qp_fail(err, "unknown per-shot dataset '%.*s' (valid: predictions, weights, confidence, samples)",
+                           (int)len, at);
+        *bits |= 1u << k;
+        at += len + (at[len] == ',');
+    }
+    return 0;
+}
+
+// job.store (a name or a list of names; [] keeps only the statistics), or the older
+// job.store_samples (true adds samples to the default); not both.
+static int parse_store(const qp_cfg_ctx *c, const qp_yaml_node *sec, uint32_t *store) {
+    const qp_yaml_node *n = qp_cfg_get(sec, "store"), *old = qp_cfg_get(sec, "store_samples");
+    *store = QP_KEEP_DEFAULT;
+    if (n && old)
+        return qp_cfg_fail(c, old, "job.store_samples",
+                           "give either store or store_samples (store: [predictions, samples] is store_samples: true)");
+    if (old) {
+        bool samples;
+        if (qp_cfg_bool(c, old, "job.store_samples", &samples) != 0) return -1;
+        if (samples) *store |= QP_KEEP_SAMPLES;
+        return 0;
+    }
+    if (!n) return 0;
+    *store = 0;
+    if (n->kind == QP_YAML_SEQ && n->n == 0) return 0;  // statistics only
+    int count;
+    if (qp_cfg_list(c, n, "job.store", &count) != 0) return -1;
+    for (int i = 0; i < count; i++) {
+        const qp_yaml_node *item = qp_cfg_item(n, i);
+        int k;
+        if (qp_cfg_enum(c, item, "job.store", qp_keep_names, &k) != 0) return -1;
+        if (*store & (1u << k)) return qp_cfg_fail(c, item, "job.store", "'%s' is listed twice", item->text);
+        *store |= 1u << k;
+    }
+    return 0;
+}
 
 const char *qp_basis_name(qp_basis b) { return b == QP_BASIS_X ? "x" : "z"; }
 const char *qp_code_name(qp_code c) {
@@ -73,9 +120,10 @@ int qp_cfg_parse_job(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_job_config
     snprintf(job->output, sizeof job->output, "results.h5");
     if ((n = qp_cfg_get(sec, "output")) && qp_cfg_path(c, n, "job.output", false, job->output, sizeof job->output))
         return -1;
-    job->store_samples = false;
-    if ((n = qp_cfg_get(sec, "store_samples")) && qp_cfg_bool(c, n, "job.store_samples", &job->store_samples))
-        return -1;
+    if (parse_store(c, sec, &job->store) != 0) return -1;
+    int64_t deflate = 0;
+    if ((n = qp_cfg_get(sec, "deflate")) && qp_cfg_int(c, n, "job.deflate", 0, 9, &deflate)) return -1;
+    job->deflate = (int)deflate;
     job->shots_per_task = 10000;
     if ((n = qp_cfg_get(sec, "shots_per_task")) &&
         qp_cfg_u64(c, n, "job.shots_per_task", 1, UINT64_C(1) << 32, &job->shots_per_task))

@@ -98,12 +98,27 @@ typedef struct {
     int line;              // line in the config file of that entry (for messages)
 } qp_experiment;
 
+// What `job.store` keeps of each shot in the result file (docs/hdf5-layout.md), as bits of
+// qp_job_config.store; the statistics are always kept.
+#define QP_KEEP_PREDICTIONS (1u << 0)  // decoders/<decoder>/predictions
+#define QP_KEEP_WEIGHTS (1u << 1)      // decoders/<decoder>/weights (matching decoders, ml)
+#define QP_KEEP_CONFIDENCE (1u << 2)   // decoders/nn/confidence
+#define QP_KEEP_SAMPLES (1u << 3)      // detectors and observables
+#define QP_KEEP_DEFAULT QP_KEEP_PREDICTIONS
+// The names of the bits, in bit order, NULL-terminated: predictions, weights, confidence, samples.
+extern const char *const qp_keep_names[];
+// A comma-separated list of those names ("" keeps nothing per shot) -> bits. On an unknown name:
+// -1 with err naming it and the valid names.
+int qp_keep_parse(const char *list, uint32_t *bits, qp_err *err);
+
 // `job:` section.
 typedef struct {
     char name[QP_CONFIG_NAME_MAX];     // job name ([A-Za-z0-9_.-]), stored in the output file
     uint64_t seed;                     // job seed; every random stream derives from it
     char output[QP_CONFIG_PATH_MAX];   // result file path (default "results.h5"), as written
-    bool store_samples;                // store detection events/observables in the output (default false)
+    uint32_t store;                    // what is kept per shot: bits QP_KEEP_* (`job.store`, default
+                                       // predictions; the old `store_samples: true` adds samples)
+    int deflate;                       // `job.deflate`: shuffle + deflate level 0..9 of per-shot data (0: off)
     uint64_t shots_per_task;           // shots per scheduler task (default 10000, >= 1)
     uint32_t stages;                   // bitmask of qp_stage; default: every stage whose section is present
                                        // (train if `train`, simulate+decode if `experiments`, redecode if

@@ -83,6 +83,8 @@ typedef struct {
     int dem_by_parity;     // even shots: pij_from_odd_for_even.dem, odd: pij_from_even_for_odd.dem
     uint32_t decoders;     // bitmask of QP_DECODER_BIT
     const char *model;     // the nn decoder's model file (needed when decoders has nn)
+    uint32_t store;        // what the result file keeps per shot: QP_KEEP_* bits (config.h)
+    int deflate;           // shuffle + deflate level of per-shot data, 0 (off) to 9
 } qp_archive_options;
 
 // Collective: an archived experiment folder (`dir` = archive/rel).

@@ -39,7 +39,8 @@ typedef struct {
     const char *command;    // "run" or "redecode"
     uint64_t seed, shots_per_task;
     uint64_t wave_shots;    // 0: QP_DEFAULT_WAVE_SHOTS
-    int store_samples;
+    uint32_t store;         // what is kept per shot: QP_KEEP_* bits (job.store)
+    int deflate;            // shuffle + deflate level of the per-shot datasets (job.deflate; 0: off)
     int num_experiments;
     // Prepares experiment i (collective).
     int (*setup)(qp_job_experiment *je, int i, void *ctx, MPI_Comm comm, qp_err *err);
@@ -59,7 +60,7 @@ typedef struct {
     qp_job_experiment *je;
     uint64_t seed, spt;
     size_t det_bytes, obs_bytes;
-    int store_samples;
+    uint32_t store;     // QP_KEEP_* bits: which outputs are kept until written
     task_output *outs;  // tasks this rank computed
     size_t num_outs, cap;
     qp_progress *progress;
@@ -133,7 +134,7 @@ static int decode_by_parity(experiment_run *r, int k, uint64_t first, uint64_t n
 // its windows. The predictions are those of the whole-record path, bit for bit.
 static int streams(const experiment_run *r) {
     const qp_job_experiment *je = r->je;
-    if (je->archived || r->store_samples || je->num_decoders == 0) return 0;
+    if (je->archived || (r->store & QP_KEEP_SAMPLES) || je->num_decoders == 0) return 0;
     for (int k = 0; k < je->num_decoders; k++)
         if (je->decoders_odd[k] || !qp_decoder_window(je->decoders[k])) return 0;
     return 1;
@@ -162,6 +163,23 @@ static int sample_decode_streamed(experiment_run *r, task_output *o, uint64_t *c
     return rc;
 }
 
+// Keeps a task's outputs until its wave is written, after dropping what job.store does not
+// keep (a wave's outputs stay in memory until then).
+static void keep_output(experiment_run *r, task_output *o) {
+    if (!(r->store & QP_KEEP_SAMPLES)) {
+        free(o->dets);
+        free(o->obs);
+        o->dets = o->obs = NULL;
+    }
+    for (int k = 0; k < r->je->num_decoders; k++) {
+        if (!(r->store & QP_KEEP_PREDICTIONS)) free(o->pred[k]), o->pred[k] = NULL;
+        if (!(r->store & QP_KEEP_WEIGHTS)) free(o->weight[k]), o->weight[k] = NULL;
+        if (!(r->store & QP_KEEP_CONFIDENCE)) free(o->confidence[k]), o->confidence[k] = NULL;
+    }
+    qp_grow(r->outs, r->cap, r->num_outs + 1);
+    r->outs[r->num_outs++] = *o;
+}
+
 // counters: [0] shots, [1 + k] logical errors of the k-th decoder of the experiment. The
 // stopping rule stops once every decoder has max_errors errors (docs/config.md).
 static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
@@ -179,8 +197,7 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
                                   (unsigned long long)t, (unsigned long long)first,
                                   (unsigned long long)(first + n - 1));
         }
-        qp_grow(r->outs, r->cap, r->num_outs + 1);
-        r->outs[r->num_outs++] = o;
+        keep_output(r, &o);
         return 0;
     }
     o.dets = qp_calloc(n * r->det_bytes + 1, 1);
@@ -210,13 +227,7 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
                               (unsigned long long)t, (unsigned long long)first,
                               (unsigned long long)(first + n - 1));
     }
-    if (!r->store_samples) {
-        free(o.dets);
-        free(o.obs);
-        o.dets = o.obs = NULL;
-    }
-    qp_grow(r->outs, r->cap, r->num_outs + 1);
-    r->outs[r->num_outs++] = o;
+    keep_output(r, &o);
     return 0;
 }
 
@@ -257,12 +268,29 @@ static int write_rows(qp_store_dset *d, const experiment_run *r, size_t committe
     return rc;
 }
 
-// The per-shot datasets of one experiment, open while it runs.
+// The per-shot datasets of one experiment, open while it runs; NULL where job.store does not
+// keep them.
 typedef struct {
-    qp_store_dset *dets, *obs;                  // samples (job.store_samples), else NULL
+    int open;                                   // created (at the first wave) or reopened
+    qp_store_dset *dets, *obs;                  // samples
     qp_store_dset *pred[QP_NUM_DECODERS];       // predictions, per decoder of the experiment
     qp_store_dset *extra[QP_NUM_DECODERS];      // weights (matching) or confidence (nn)
 } experiment_dsets;
+
+// Whether job.store keeps the k-th decoder's extra output (weights or confidence).
+static int keeps_extra(uint32_t store, const qp_job_experiment *je, int k);
+
+// Collective: one empty per-shot dataset (cols 0: (shots,)), chunked for what it will hold:
+// at most max_rows rows, written in tasks of the job's shots_per_task rows
+// (qp_store_chunk_rows). bits > 0 makes a b8 dataset of that many bits per shot (type and
+// cols are then ignored).
+static int create_per_shot(qp_store *store, const char *path, uint64_t bits, qp_store_type type, uint64_t cols,
+                           uint64_t max_rows, const job_spec *job, qp_store_dset **out, qp_err *err) {
+    uint64_t row_bytes = bits ? (bits + 7) / 8 : (cols ? cols : 1) * qp_store_type_size(type);
+    uint64_t chunk = qp_store_chunk_rows(row_bytes, max_rows, job->shots_per_task);
+    return bits ? qp_store_bits_create(store, path, bits, chunk, job->deflate, out, err)
+                : qp_store_dset_create(store, path, type, cols, chunk, job->deflate, out, err);
+}
 
 static void dsets_close(experiment_dsets *ds) {
     qp_store_dset_close(ds->dets);
@@ -274,10 +302,13 @@ static void dsets_close(experiment_dsets *ds) {
     memset(ds, 0, sizeof *ds);
 }
 
-// Collective: creates the experiment's group, its descriptive attributes, texts and empty
-// per-shot datasets.
-static int create_experiment(qp_store *store, const qp_job_experiment *je, int store_samples,
-                             experiment_dsets *ds, qp_err *err) {
+static int keeps_extra(uint32_t store, const qp_job_experiment *je, int k) {
+    return (store & (gives_confidence(je, k) ? QP_KEEP_CONFIDENCE : QP_KEEP_WEIGHTS)) != 0;
+}
+
+// Collective: creates the experiment's group, its descriptive attributes, texts and decoder
+// groups. The per-shot datasets come with the first wave (create_per_shot_dsets).
+static int create_experiment(qp_store *store, const qp_job_experiment *je, qp_err *err) {
     const qp_experiment_info *in = &je->info;
     char g[QP_JOB_NAME_MAX + 32], p[QP_JOB_NAME_MAX + 128];
     snprintf(g, sizeof g, "/experiments/%s", in->group);
@@ -309,52 +340,76 @@ static int create_experiment(qp_store *store, const qp_job_experiment *je, int s
         snprintf(p, sizeof p, "%s/dem_odd_shots", g);
         if (qp_store_text_write(store, p, "dem", je->dem_odd_text, err) != 0) return -1;
     }
+    for (int k = 0; k < je->num_decoders; k++) {
+        char dg[QP_JOB_NAME_MAX + 64];
+        snprintf(dg, sizeof dg, "%s/decoders/%s", g, qp_decoder_name(je->decoder_ids[k]));
+        if (qp_store_group_create(store, dg, err) != 0 ||
+            qp_store_attr_set_str(store, dg, "decoder", qp_decoder_name(je->decoder_ids[k]), err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+// Collective: the experiment's empty per-shot datasets (those job.store keeps), created when
+// its first wave is done, so their chunks fit what they will hold: an experiment whose first
+// wave is its last (a stopping rule met early) holds exactly those max_rows rows, in one chunk
+// when small; otherwise max_rows is its max_shots.
+static int create_per_shot_dsets(qp_store *store, const qp_job_experiment *je, const job_spec *job,
+                                 uint64_t max_rows, experiment_dsets *ds, qp_err *err) {
+    char g[QP_JOB_NAME_MAX + 32], p[QP_JOB_NAME_MAX + 128];
+    snprintf(g, sizeof g, "/experiments/%s", je->info.group);
+    ds->open = 1;
     uint64_t K = je->num_observables ? je->num_observables : 1;
-    if (store_samples) {
+    if (job->store & QP_KEEP_SAMPLES) {
         snprintf(p, sizeof p, "%s/detectors", g);
-        if (qp_store_bits_create(store, p, je->num_detectors ? je->num_detectors : 1, 0, 0, &ds->dets, err) != 0)
+        if (create_per_shot(store, p, je->num_detectors ? je->num_detectors : 1, 0, 0, max_rows, job, &ds->dets, err) != 0)
             return -1;
         snprintf(p, sizeof p, "%s/observables", g);
-        if (qp_store_bits_create(store, p, K, 0, 0, &ds->obs, err) != 0) return -1;
+        if (create_per_shot(store, p, K, 0, 0, max_rows, job, &ds->obs, err) != 0) return -1;
     }
     for (int k = 0; k < je->num_decoders; k++) {
         char dg[QP_JOB_NAME_MAX + 64];
         snprintf(dg, sizeof dg, "%s/decoders/%s", g, qp_decoder_name(je->decoder_ids[k]));
         snprintf(p, sizeof p, "%s/predictions", dg);
-        if (qp_store_bits_create(store, p, K, 0, 0, &ds->pred[k], err) != 0) return -1;
+        if ((job->store & QP_KEEP_PREDICTIONS) && create_per_shot(store, p, K, 0, 0, max_rows, job, &ds->pred[k], err) != 0)
+            return -1;
+        if (!keeps_extra(job->store, je, k)) continue;
         int rc;
         if (gives_confidence(je, k)) {  // float32 (shots, num_observables)
             snprintf(p, sizeof p, "%s/confidence", dg);
-            rc = qp_store_dset_create(store, p, QP_STORE_F32, K, 0, 0, &ds->extra[k], err);
+            rc = create_per_shot(store, p, 0, QP_STORE_F32, K, max_rows, job, &ds->extra[k], err);
         } else {
             snprintf(p, sizeof p, "%s/weights", dg);
-            rc = qp_store_dset_create(store, p, QP_STORE_F64, 0, 0, 0, &ds->extra[k], err);
+            rc = create_per_shot(store, p, 0, QP_STORE_F64, 0, max_rows, job, &ds->extra[k], err);
         }
-        if (rc != 0 || qp_store_attr_set_str(store, dg, "decoder", qp_decoder_name(je->decoder_ids[k]), err) != 0)
-            return -1;
+        if (rc != 0) return -1;
     }
     return 0;
 }
 
 // Collective: reopens the datasets of a resumed experiment, cut back to the journaled shots
 // (rows written after the last journal row are dropped and written again).
-static int reopen_experiment(qp_store *store, const qp_job_experiment *je, int store_samples,
+static int reopen_experiment(qp_store *store, const qp_job_experiment *je, uint32_t keep,
                              uint64_t shots, experiment_dsets *ds, qp_err *err) {
     char g[QP_JOB_NAME_MAX + 32];
     snprintf(g, sizeof g, "/experiments/%s", je->info.group);
     struct { qp_store_dset **d; } list[2 + 2 * QP_NUM_DECODERS];
     int n = 0;
     char names[2 + 2 * QP_NUM_DECODERS][QP_JOB_NAME_MAX + 128];
-    if (store_samples) {
+    if (keep & QP_KEEP_SAMPLES) {
         snprintf(names[n], sizeof names[n], "%s/detectors", g), list[n].d = &ds->dets, n++;
         snprintf(names[n], sizeof names[n], "%s/observables", g), list[n].d = &ds->obs, n++;
     }
     for (int k = 0; k < je->num_decoders; k++) {
         const char *dn = qp_decoder_name(je->decoder_ids[k]);
-        snprintf(names[n], sizeof names[n], "%s/decoders/%s/predictions", g, dn), list[n].d = &ds->pred[k], n++;
-        snprintf(names[n], sizeof names[n], "%s/decoders/%s/%s", g, dn, gives_confidence(je, k) ? "confidence" : "weights");
-        list[n].d = &ds->extra[k], n++;
+        if (keep & QP_KEEP_PREDICTIONS)
+            snprintf(names[n], sizeof names[n], "%s/decoders/%s/predictions", g, dn), list[n].d = &ds->pred[k], n++;
+        if (keeps_extra(keep, je, k)) {
+            snprintf(names[n], sizeof names[n], "%s/decoders/%s/%s", g, dn, gives_confidence(je, k) ? "confidence" : "weights");
+            list[n].d = &ds->extra[k], n++;
+        }
     }
+    ds->open = 1;
     for (int i = 0; i < n; i++) {
         if (qp_store_dset_open(store, names[i], list[i].d, err) != 0 || qp_store_dset_set_rows(*list[i].d, shots, err) != 0)
             return -1;
@@ -372,9 +427,9 @@ static int write_wave(const experiment_dsets *ds, const experiment_run *r, uint6
                      write_rows(ds->obs, r, here, total_shots, field_obs, 0, err) != 0))
         return -1;
     for (int k = 0; k < r->je->num_decoders; k++)
-        if (write_rows(ds->pred[k], r, here, total_shots, field_pred, k, err) != 0 ||
-            write_rows(ds->extra[k], r, here, total_shots, gives_confidence(r->je, k) ? field_confidence : field_weight, k,
-                       err) != 0)
+        if ((ds->pred[k] && write_rows(ds->pred[k], r, here, total_shots, field_pred, k, err) != 0) ||
+            (ds->extra[k] && write_rows(ds->extra[k], r, here, total_shots,
+                                        gives_confidence(r->je, k) ? field_confidence : field_weight, k, err) != 0))
             return -1;
     return 0;
 }
@@ -456,7 +511,7 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
     experiment_run r = {
         .je = &je, .seed = job->seed, .spt = job->shots_per_task,
         .det_bytes = (je.num_detectors + 7) / 8, .obs_bytes = (je.num_observables + 7) / 8,
-        .store_samples = job->store_samples, .progress = progress,
+        .store = job->store, .progress = progress,
     };
     qp_stop_rule rule = {.max_shots = je.info.max_shots, .max_errors = je.info.max_errors,
                          .errors_first = 1, .errors_count = je.num_decoders};
@@ -480,9 +535,9 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
         rc = qp_store_unlink(store, g, err);
         snprintf(g, sizeof g, "/run/experiments/%s", je.info.group);
         if (rc == 0) rc = qp_store_unlink(store, g, err);
-        if (rc == 0) rc = create_experiment(store, &je, r.store_samples, &ds, err);
+        if (rc == 0) rc = create_experiment(store, &je, err);
     } else if (rc == 0) {
-        rc = reopen_experiment(store, &je, r.store_samples, js->shots, &ds, err);
+        rc = reopen_experiment(store, &je, job->store, js->shots, &ds, err);
     }
 
     uint64_t wave_shots = opt_wave_shots(job);
@@ -497,7 +552,11 @@ static int run_experiment(qp_store *store, qp_store_dset *journal, const job_spe
         if (r.num_outs > 1) qsort(r.outs, r.num_outs, sizeof *r.outs, by_task);
         uint64_t end = first + res.committed_tasks;
         int final = res.rule_met || end >= max_tasks;
-        rc = qp_store_reserve(store, res.totals[0] - totals[0], 0, err);
+        // The first wave says how many rows the per-shot datasets will hold: exactly its own
+        // when it is also the last, else up to max_shots.
+        uint64_t max_rows = final ? (res.totals[0] ? res.totals[0] : 1) : je.info.max_shots;
+        if (!ds.open) rc = create_per_shot_dsets(store, &je, job, max_rows, &ds, err);
+        if (rc == 0) rc = qp_store_reserve(store, res.totals[0] - totals[0], 0, err);
         if (rc == 0) rc = write_wave(&ds, &r, end, res.totals[0], err);
         if (rc == 0 && final) rc = write_stats(store, &je, res.totals, end, qp_now_seconds() - t0, err);
         uint64_t row[JOURNAL_WIDTH] = {(uint64_t)index, first, res.committed_tasks, res.totals[0] - totals[0]};
@@ -682,7 +741,7 @@ int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, q
     job_spec job = {
         .text = text, .source = cfg->source, .name = cfg->job.name, .command = "run",
         .seed = cfg->job.seed,
-        .shots_per_task = cfg->job.shots_per_task, .store_samples = cfg->job.store_samples,
+        .shots_per_task = cfg->job.shots_per_task, .store = cfg->job.store, .deflate = cfg->job.deflate,
         .wave_shots = opt->wave_shots,
         .num_experiments = cfg->num_experiments, .setup = config_setup, .ctx = (void *)cfg,
     };
@@ -733,7 +792,8 @@ int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_
         archive_job a = {archive, aopt, rels};
         job_spec job = {
             .text = command_text, .source = archive, .name = "redecode", .command = "redecode", .seed = 0,
-            .shots_per_task = shots_per_task, .store_samples = 0, .num_experiments = (int)n,
+            .shots_per_task = shots_per_task, .store = aopt->store, .deflate = aopt->deflate,
+            .num_experiments = (int)n,
             .wave_shots = opt->wave_shots,
             .setup = archive_setup, .ctx = &a,
         };

@@ -9,11 +9,6 @@
 #include "pipeline/store/store_attr.h"
 #include "workers/util/alloc.h"
 
-// Default chunk: 256 KiB. Write speed is flat from 256 KiB to 4 MiB chunks here
-// (bench/store/bench_store.c), and small per-experiment datasets waste less of a partly used
-// chunk.
-enum { CHUNK_TARGET_BYTES = 1 << 18 };
-
 static qp_store_dset *dset_new(qp_store *s, const char *path, hid_t id, qp_store_type type,
                                int ndims, uint64_t cols, uint64_t rows) {
     qp_store_dset *d = qp_calloc(1, sizeof *d);
@@ -30,8 +25,25 @@ static qp_store_dset *dset_new(qp_store *s, const char *path, hid_t id, qp_store
     return d;
 }
 
-int qp_store_dset_create(qp_store *s, const char *path, qp_store_type type, uint64_t cols,
-                         uint64_t chunk_rows, int deflate, qp_store_dset **out, qp_err *err) {
+uint64_t qp_store_chunk_rows(uint64_t row_bytes, uint64_t max_rows, uint64_t rows_per_task) {
+    const uint64_t target = QP_STORE_CHUNK_MAX_BYTES;
+    if (row_bytes == 0) row_bytes = 1;
+    if (rows_per_task == 0) rows_per_task = 1;
+    uint64_t fit = target / row_bytes ? target / row_bytes : 1;  // rows in 1 MiB
+    if (max_rows > 0 && max_rows <= fit) return max_rows;         // the whole dataset, one chunk
+    if (rows_per_task <= fit) return fit / rows_per_task * rows_per_task;  // whole tasks
+    // A task over 1 MiB: the largest equal part of it that fits, if not much below 1 MiB
+    // (k = number of parts; a few candidates past the smallest k suffice).
+    uint64_t k0 = (rows_per_task + fit - 1) / fit;
+    for (uint64_t k = k0; k < 2 * k0; k++)
+        if (rows_per_task % k == 0) return rows_per_task / k;
+    return fit;
+}
+
+// Collective. The one place datasets are created: chunked by rows with an unlimited first
+// dimension (chunk_rows > 0), or fixed-size contiguous (chunk_rows == 0, rows given).
+static int dset_create(qp_store *s, const char *path, qp_store_type type, uint64_t cols, uint64_t rows,
+                       uint64_t chunk_rows, int deflate, qp_store_dset **out, qp_err *err) {
     qp_err local;
     if (!err) err = &local;
     *out = NULL;
@@ -48,18 +60,26 @@ int qp_store_dset_create(qp_store *s, const char *path, qp_store_type type, uint
 
     int ndims = cols == 0 ? 1 : 2;
     uint64_t row_elems = cols == 0 ? 1 : cols;
-    size_t row_bytes = (size_t)row_elems * qp_store_type_size(type);
-    if (chunk_rows == 0) chunk_rows = row_bytes >= CHUNK_TARGET_BYTES ? 1 : CHUNK_TARGET_BYTES / row_bytes;
-
-    hsize_t dims[2] = {0, row_elems}, maxdims[2] = {H5S_UNLIMITED, row_elems};
+    int fixed = chunk_rows == 0;
+    hsize_t dims[2] = {fixed ? rows : 0, row_elems};
+    hsize_t maxdims[2] = {fixed ? rows : H5S_UNLIMITED, row_elems};
     hsize_t chunk[2] = {chunk_rows, row_elems};
     hid_t space = H5Screate_simple(ndims, dims, maxdims);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, ndims, chunk);
+    if (fixed) {
+        H5Pset_layout(dcpl, H5D_CONTIGUOUS);
+    } else {
+        H5Pset_chunk(dcpl, ndims, chunk);
+        // Shuffle groups the bytes of each significance together, which is what lets deflate
+        // shrink float weights and sparse b8 rows.
+        if (deflate > 0) {
+            H5Pset_shuffle(dcpl);
+            H5Pset_deflate(dcpl, (unsigned)deflate);
+        }
+    }
     // No fill values: writing them would double the I/O of every extend. Callers write every
     // row they extend (see store_dataset.h).
     H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
-    if (deflate > 0) H5Pset_deflate(dcpl, (unsigned)deflate);
     hid_t lcpl = qp_store_lcpl();
     hid_t id = H5Dcreate2(s->file, path, qp_store_file_type(type), space, lcpl, dcpl, H5P_DEFAULT);
     rc = id < 0 ? qp_store_h5_fail(s, err, "cannot create dataset %s", path) : 0;
@@ -70,8 +90,20 @@ int qp_store_dset_create(qp_store *s, const char *path, qp_store_type type, uint
         if (id >= 0) H5Dclose(id);
         return -1;
     }
-    *out = dset_new(s, path, id, type, ndims, row_elems, 0);
+    *out = dset_new(s, path, id, type, ndims, row_elems, fixed ? rows : 0);
     return 0;
+}
+
+int qp_store_dset_create(qp_store *s, const char *path, qp_store_type type, uint64_t cols,
+                         uint64_t chunk_rows, int deflate, qp_store_dset **out, qp_err *err) {
+    if (chunk_rows == 0)
+        chunk_rows = qp_store_chunk_rows((cols ? cols : 1) * qp_store_type_size(type), 0, 0);
+    return dset_create(s, path, type, cols, 0, chunk_rows, deflate, out, err);
+}
+
+int qp_store_dset_create_fixed(qp_store *s, const char *path, qp_store_type type, uint64_t rows,
+                               uint64_t cols, qp_store_dset **out, qp_err *err) {
+    return dset_create(s, path, type, cols, rows, 0, 0, out, err);
 }
 
 int qp_store_bits_create(qp_store *s, const char *path, uint64_t bits_per_shot,

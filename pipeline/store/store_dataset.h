@@ -2,7 +2,9 @@
 // ranks append, written collectively, each rank its own contiguous range of rows.
 //
 //   a dataset is (rows, cols) of one element type, or (rows,) when created with cols == 0;
-//   rows is unlimited (extended collectively), cols is fixed; storage is chunked by rows.
+//   rows is unlimited (extended collectively), cols is fixed; storage is chunked by rows
+//   (qp_store_chunk_rows picks the chunk from what the dataset will hold). Arrays written once
+//   whole (texts, model tensors) are fixed-size and contiguous instead (qp_store_dset_create_fixed).
 //   Bit-packed shots are uint8 (shots, ceil(bits/8)): the bytes of a Stim .b8 file, row = shot,
 //   bit k of a shot in byte k/8 at bit position k%8 (little-endian bit order).
 //
@@ -14,6 +16,7 @@
 #ifndef QP_STORE_DATASET_H
 #define QP_STORE_DATASET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pipeline/store/store.h"
@@ -30,8 +33,26 @@ typedef enum {
 
 typedef struct qp_store_dset qp_store_dset;
 
+// Bytes of one element of the type (0 for a value that is no qp_store_type).
+size_t qp_store_type_size(qp_store_type type);
+
+// Rows per chunk of a per-shot dataset whose rows are row_bytes bytes, that will hold at most
+// max_rows rows (0: unknown), written in tasks of rows_per_task rows (0 or 1: no task structure):
+//   - the whole dataset in one chunk of max_rows rows when it fits in QP_STORE_CHUNK_MAX_BYTES
+//     (1 MiB), so a small experiment's file holds its bytes and little else;
+//   - otherwise chunks of about 1 MiB made of whole tasks (or, for a task over 1 MiB, of an
+//     equal part of a task), so chunk boundaries fall on task boundaries and each rank's
+//     collective write of its tasks fills whole chunks instead of sharing them;
+//   - 1 MiB of rows when neither fits (a task of a prime number of huge rows).
+// At most 1 MiB of a chunk is ever unused, so a dataset occupies at most its bytes + 1 MiB.
+// Pure (no HDF5 call); never 0.
+#define QP_STORE_CHUNK_MAX_BYTES (UINT64_C(1) << 20)
+uint64_t qp_store_chunk_rows(uint64_t row_bytes, uint64_t max_rows, uint64_t rows_per_task);
+
 // Collective. Creates an empty (0, cols) dataset at an absolute path (missing groups are
-// created). chunk_rows = 0 picks about 256 KiB per chunk; deflate is 0 (none) to 9.
+// created), chunked by chunk_rows rows (0: qp_store_chunk_rows(row bytes, 0, 0), 1 MiB chunks).
+// deflate is 0 (none) to 9: the shuffle and deflate filters (see docs/hdf5-layout.md for why
+// it is off by default in qecpipe).
 int qp_store_dset_create(qp_store *store, const char *path, qp_store_type type, uint64_t cols,
                          uint64_t chunk_rows, int deflate, qp_store_dset **out, qp_err *err);
 
@@ -39,6 +60,13 @@ int qp_store_dset_create(qp_store *store, const char *path, qp_store_type type, 
 // format = "b8" and bits_per_shot (docs/hdf5-layout.md).
 int qp_store_bits_create(qp_store *store, const char *path, uint64_t bits_per_shot,
                          uint64_t chunk_rows, int deflate, qp_store_dset **out, qp_err *err);
+
+// Collective. Creates a fixed-size (rows, cols) dataset (cols == 0: (rows,)) for an array
+// written once whole: contiguous layout, exactly rows * cols elements on disk, no chunk index.
+// Its rows cannot change (qp_store_dset_set_rows to another count fails); write them with
+// qp_store_dset_write.
+int qp_store_dset_create_fixed(qp_store *store, const char *path, qp_store_type type, uint64_t rows,
+                               uint64_t cols, qp_store_dset **out, qp_err *err);
 
 // Collective. Opens an existing dataset (element type and shape read from the file).
 int qp_store_dset_open(qp_store *store, const char *path, qp_store_dset **out, qp_err *err);

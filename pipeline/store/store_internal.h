@@ -54,7 +54,6 @@ void qp_store_reserve_release(qp_store *store);
 // HDF5 types for a qp_store_type: in memory (native) and in the file (little-endian).
 hid_t qp_store_mem_type(qp_store_type type);
 hid_t qp_store_file_type(qp_store_type type);
-size_t qp_store_type_size(qp_store_type type);
 
 // Property lists: link creation with intermediate groups; collective transfer.
 hid_t qp_store_lcpl(void);

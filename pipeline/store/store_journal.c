@@ -15,8 +15,10 @@ int qp_store_journal_create(qp_store *s, const char *path, uint64_t width,
     if (!err) err = &local;
     *out = NULL;
     if (width == 0) return qp_fail(err, "%s: %s: journal width must be at least 1", s->file_path, path);
-    // 4096 rows per chunk: a job with thousands of tasks grows the journal a chunk at a time.
-    if (qp_store_dset_create(s, path, QP_STORE_U64, width, 4096, 0, out, err) != 0) return -1;
+    // 64 rows per chunk: a journal row is one wave (of up to a million shots), so most jobs
+    // journal tens of rows; 4,096 rows per chunk left small files mostly empty journal.
+    if (qp_store_dset_create(s, path, QP_STORE_U64, width, QP_STORE_JOURNAL_CHUNK_ROWS, 0, out, err) != 0)
+        return -1;
     int rc = qp_store_attr_set_str(s, path, "kind", "journal", err);
     if (rc == 0 && column_names) {
         size_t len = 1;

@@ -17,6 +17,9 @@
 #include "pipeline/store/store_dataset.h"
 #include "workers/util/err.h"
 
+// Rows per chunk of a journal (docs/hdf5-layout.md).
+#define QP_STORE_JOURNAL_CHUNK_ROWS 64
+
 // Collective. Creates an empty journal (0, width) at an absolute path; column_names holds
 // width names (or is NULL: no "columns" attribute).
 int qp_store_journal_create(qp_store *store, const char *path, uint64_t width,

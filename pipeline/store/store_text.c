@@ -17,10 +17,10 @@ int qp_store_text_write(qp_store *s, const char *path, const char *format, const
     if (!err) err = &local;
     uint64_t len = s->rank == 0 && text ? strlen(text) : 0;
     MPI_Bcast(&len, 1, MPI_UINT64_T, 0, s->comm);
-    qp_store_dset *d;
-    if (qp_store_dset_create(s, path, QP_STORE_U8, 0, 0, 0, &d, err) != 0) return -1;
-    int rc = qp_store_dset_set_rows(d, len, err);
-    if (rc == 0) rc = qp_store_dset_write(d, 0, s->rank == 0 ? len : 0, s->rank == 0 ? text : NULL, err);
+    qp_store_dset *d;  // written once: contiguous, exactly len bytes on disk
+    if (qp_store_dset_create_fixed(s, path, QP_STORE_U8, len, 0, &d, err) != 0) return -1;
+    // An empty contiguous dataset has no address to write to (every rank knows len).
+    int rc = len == 0 ? 0 : qp_store_dset_write(d, 0, s->rank == 0 ? len : 0, s->rank == 0 ? text : NULL, err);
     qp_store_dset_close(d);
     if (rc == 0) rc = qp_store_attr_set_str(s, path, "format", format, err);
     return rc;

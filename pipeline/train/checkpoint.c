@@ -80,9 +80,9 @@ static int read_structure(qp_store *s, nn_config *mc, qp_err *err) {
 static int write_dset(qp_store *s, const char *path, qp_store_type type, uint64_t rows, uint64_t cols, const void *buf,
                       qp_err *err) {
     qp_store_dset *d;
-    if (qp_store_dset_create(s, path, type, cols, 0, 0, &d, err)) return -1;
-    int rc = qp_store_dset_set_rows(d, rows, err);
-    if (rc == 0 && rows) rc = qp_store_dset_write(d, 0, rows, buf, err);
+    if (qp_store_dset_create_fixed(s, path, type, rows, cols, &d, err)) return -1;
+    int rc = 0;
+    if (rows) rc = qp_store_dset_write(d, 0, rows, buf, err);
     qp_store_dset_close(d);
     return rc;
 }

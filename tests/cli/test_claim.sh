@@ -5,12 +5,19 @@
 #     alive): each exits 1 with one line naming the holder (host, pid, Slurm job), and A's
 #     final file equals a clean run's (h5diff without /run).
 #  2. A full disk (a small tmpfs, mounted here; skipped with a notice where mount is not
-#     permitted): exit 1 with one line saying "No space left on device", the .partial stays
-#     with journaled waves, and after the disk grows the same command resumes to the clean
-#     result. A shot file on a full disk: one line, no .partial, an earlier file untouched.
+#     permitted), sized from the clean run's file: the store's 1 MiB reserve slack plus half the
+#     file, so the run surely fills it about halfway whatever the file size: exit 1 with one
+#     line saying "No space left on device", the .partial stays with journaled waves, and after
+#     the disk grows the same command resumes to the clean result. A shot file on a full disk:
+#     one line, no .partial, an earlier file untouched.
 #  3. Five SIGKILLs at random moments (rank 0, rank 1 or both), each followed by a resume of
-#     the same command; the final file equals the clean run's. The moments come from a seed
-#     printed here; replay a failure with QECPIPE_KILL_SEED=<seed>.
+#     the same command; the final file equals the clean run's. A kill counts only if it
+#     interrupted the job (mpirun failed, no final file, the .partial left), so five kills really
+#     interrupt five running jobs; the moments are drawn within the time the ranks of a clean
+#     run live (measured here). The moments come from a seed printed here; replay a failure
+#     with QECPIPE_KILL_SEED=<seed>.
+# The job keeps weights and samples too (job.store), so its file is a few MB: larger than the
+# reserve slack, and its waves take long enough to be killed in the middle.
 set -u
 bin=${QECPIPE_BIN:?}
 work=$(mktemp -d)
@@ -42,6 +49,7 @@ job:
   name: claim
   seed: 3
   shots_per_task: 1024
+  store: [predictions, weights, samples]
 experiments:
   - code: surface
     distance: [3, 5]
@@ -56,10 +64,17 @@ run() { mpi 2 "$bin" run job.yaml --wave-shots 2048 --quiet "$@"; }
 # The same in the background, with $! the pid of mpirun itself (whose children are the ranks).
 start() { mpirun --oversubscribe -n 2 "$bin" run job.yaml --wave-shots 2048 --quiet "$@" & }
 
+# The clean run, timed from the moment both ranks exist to the end (the kills below land in
+# that span).
+start --out clean.h5 > /dev/null 2> clean.log
+m=$!
+wait_ranks $m > /dev/null
 t0=$(date +%s%N)
-run --out clean.h5 > /dev/null 2> clean.log; st=$?
+wait $m; st=$?
 clean_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "clean run exits 0 ($(head -c 300 clean.log))" '[ $st -eq 0 ] && [ -f clean.h5 ]'
+clean_bytes=$(stat -c %s clean.h5 2>/dev/null || echo 0)
+check "the clean file ($clean_bytes bytes) is larger than the 1 MiB reserve slack" '[ "$clean_bytes" -gt 1048576 ]'
 
 # --- 1. Collisions ---------------------------------------------------------------------------
 SLURM_JOB_ID=777 start --out a.h5 > /dev/null 2> a.log
@@ -84,7 +99,10 @@ check "A's file equals the clean run's" 'same clean.h5 a.h5'
 
 # --- 2. A full disk --------------------------------------------------------------------------
 mkdir -p "$disk"
-if mount -t tmpfs -o size=8m tmpfs "$disk" 2>/dev/null; then
+disk_k=$(( (1048576 + clean_bytes / 2) / 1024 ))
+if mount -t tmpfs -o size=${disk_k}k tmpfs "$disk" 2>/dev/null; then
+  echo "full disk: a ${disk_k} KiB tmpfs for a $clean_bytes-byte result"
+
   timeout 300 mpirun --oversubscribe -n 2 "$bin" run job.yaml --wave-shots 2048 --quiet --out "$disk/r.h5" > /dev/null 2> full.log; st=$?
   check "full disk: exit 1 (got $st)" '[ $st -eq 1 ]'
   check "full disk: one line saying so: $(grep -m1 '^qecpipe' full.log)" \
@@ -115,24 +133,28 @@ seed=${QECPIPE_KILL_SEED:-$(( $(date +%s) % 100000 ))}
 echo "five-kill test: seed $seed (replay with QECPIPE_KILL_SEED=$seed)"
 RANDOM=$seed
 kills=0
-# Until five kills have landed (an attempt that finishes first just completes the file, and
-# the next one starts afresh). The moment is drawn within the first 60 % of the clean run's
-# time (measured above, so a fast or a loaded machine both see kills land mid-run).
-window_ms=$(( clean_ms * 6 / 10 )); [ $window_ms -lt 100 ] && window_ms=100
-echo "five-kill test: kill moments drawn in [0, $window_ms) ms (clean run took $clean_ms ms)"
-for i in $(seq 1 20); do
+# Until five kills have interrupted a running job (an attempt that finishes first just
+# completes the file, is not counted, and the next one starts afresh). The moment is drawn
+# within the first 80 % of the clean run's ranks' life (measured above, so a fast or a loaded
+# machine both see kills land mid-run).
+window_ms=$(( clean_ms * 8 / 10 )); [ $window_ms -lt 100 ] && window_ms=100
+echo "five-kill test: kill moments drawn in [0, $window_ms) ms (the clean run's ranks lived $clean_ms ms)"
+for i in $(seq 1 25); do
   [ $kills -eq 5 ] && break
+  rm -f k.h5  # so a finished attempt shows
   start --out k.h5 > /dev/null 2> kill$i.log
   m=$!
   ranks=$(wait_ranks $m)
   ms=$((RANDOM % window_ms)); who=$((RANDOM % 3))
   sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
   case $who in 0) victims=${ranks%% *};; 1) victims=${ranks##* };; 2) victims=$ranks;; esac
-  kill -KILL $victims 2>/dev/null && kills=$((kills + 1))
+  kill -KILL $victims 2>/dev/null
   wait $m; st=$?
-  echo "kill $i: ${ms} ms after start, ranks [$ranks] victims [$victims]: exit $st"
+  interrupted=0
+  [ $st -ne 0 ] && [ ! -e k.h5 ] && [ -e k.h5.partial ] && interrupted=1 && kills=$((kills + 1))
+  echo "kill $i: ${ms} ms after start, ranks [$ranks] victims [$victims]: exit $st, interrupted $interrupted"
 done
-check "five kills delivered ($kills)" '[ $kills -eq 5 ]'
+check "five kills interrupted a running job ($kills)" '[ $kills -eq 5 ]'
 run --out k.h5 > /dev/null 2> final.log; st=$?
 check "resume after the kills exits 0 ($(grep -m1 '^qecpipe' final.log))" '[ $st -eq 0 ] && [ ! -e k.h5.partial ]'
 check "after five kills: equal to the clean run" 'same clean.h5 k.h5'

@@ -42,6 +42,24 @@ mpi 2 "$bin" run rd.yaml --quiet > /dev/null 2>&1; st=$?
 "$bin" report cfg.h5 --csv cfg.csv --quiet
 check "redecode section via qecpipe run: same statistics" '[ $st -eq 0 ] && diff <(cut -d, -f1-3,5,7- cfg.csv) <(cut -d, -f1-3,5,7- r.csv) >/dev/null'
 
+# --store: what the file keeps per shot. Default predictions only; with samples, the stored
+# detection events of a folder are its detection_events.b8 byte for byte.
+e=/experiments/surface_code_bZ_d3_r03_center_3_5
+check "default --store: predictions, no weights, no samples" \
+  'h5ls -r r.h5 | grep -q "$e/decoders/mwpm/predictions " && ! h5ls -r r.h5 | grep -q "$e/decoders/mwpm/weights " && ! h5ls -r r.h5 | grep -q "$e/detectors "'
+mpi 2 "$bin" redecode archive --decoders mwpm --shots-per-task 3000 --store predictions,weights,samples --deflate 3 \
+  --out s.h5 --quiet > /dev/null 2> s.err; st=$?
+check "--store predictions,weights,samples --deflate 3: exit 0 ($(head -c 300 s.err))" '[ $st -eq 0 ]'
+h5dump -b LE -d $e/detectors -o dets.bin s.h5 > /dev/null 2>&1
+check "--store samples: detectors equal the folder's detection_events.b8" \
+  'cmp -s dets.bin archive/surface_code_bZ_d3_r03_center_3_5/detection_events.b8'
+check "--store weights: weights kept" 'h5ls -r s.h5 | grep -q "$e/decoders/mwpm/weights "'
+check "--store: the same statistics as the default" \
+  '"$bin" report s.h5 --csv s.csv --quiet && diff <(cut -d, -f1-3,5,7- s.csv) <(cut -d, -f1-3,5,7- r.csv) > /dev/null'
+mpi 1 "$bin" redecode archive --store predictions,dets --out u.h5 > /dev/null 2> u.err; st=$?
+check "--store with an unknown name: usage error naming it, no file: $(head -1 u.err)" \
+  '[ $st -eq 2 ] && grep -q "unknown per-shot dataset .dets." u.err && [ ! -e u.h5 ] && [ ! -e u.h5.partial ]'
+
 # --dem-by-parity on the folder that has the pij files (both are its DEM here, so the counts
 # must equal the plain decode).
 mkdir -p parity && cp -r archive/surface_code_bX_d3_r03_center_3_5 parity/

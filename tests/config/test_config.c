@@ -97,7 +97,7 @@ Test(config, full_config_expands_to_expected_experiments) {
     cr_assert_str_eq(cfg.job.name, "study-1");
     cr_assert_eq(cfg.job.seed, UINT64_MAX);
     cr_assert_str_eq(cfg.job.output, "out/results.h5", "output paths stay relative to the working directory");
-    cr_assert(cfg.job.store_samples);
+    cr_assert_eq(cfg.job.store, QP_KEEP_PREDICTIONS | QP_KEEP_SAMPLES, "store_samples: true still keeps samples");
     cr_assert_eq(cfg.job.shots_per_task, 1000);
     cr_assert_eq(cfg.job.stages, QP_STAGE_TRAIN | QP_STAGE_SIMULATE | QP_STAGE_DECODE | QP_STAGE_REDECODE |
                                      QP_STAGE_REPORT);
@@ -213,7 +213,8 @@ Test(config, defaults) {
     qp_config cfg;
     load_ok(minimal, &cfg);
     cr_assert_str_eq(cfg.job.output, "results.h5");
-    cr_assert_not(cfg.job.store_samples);
+    cr_assert_eq(cfg.job.store, QP_KEEP_PREDICTIONS, "per shot, only the predictions by default");
+    cr_assert_eq(cfg.job.deflate, 0, "compression is off by default");
     cr_assert_eq(cfg.job.shots_per_task, 10000);
     cr_assert_eq(cfg.job.stages, QP_STAGE_SIMULATE | QP_STAGE_DECODE | QP_STAGE_REPORT);
     cr_assert_eq(cfg.num_experiments, 1);
@@ -372,7 +373,8 @@ Test(config, error_unknown_key_lists_valid_keys) {
                     "experiments[0]: unknown key 'nosie' (valid keys: code, distance, rounds, basis, noise, circuit, "
                     "name, decoders, max_shots, max_errors, model, window, commit)");
     expect_error_at("job: {name: t, seed: 1, outptu: x.h5}\nexperiments: []\n", "outptu", 0,
-                    "job: unknown key 'outptu' (valid keys: name, seed, output, store_samples, shots_per_task, stages)");
+                    "job: unknown key 'outptu' (valid keys: name, seed, output, store, store_samples, shots_per_task, stages, "
+                    "deflate)");
     expect_error_at("job: {name: t, seed: 1}\nexperiment: []\n", "experiment:", 0,
                     "unknown key 'experiment' (valid keys: job, experiments, train, redecode)");
     expect_error_at("job: {name: t, seed: 1}\ntrain: {distance: 3, basis: x, noise: {model: uniform, p: 0.01}, "
@@ -383,6 +385,44 @@ Test(config, error_unknown_key_lists_valid_keys) {
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: {model: uniform, p: 0.001, q: 2}\n    max_shots: 1\n",
                     "q: 2", 0, "experiments[0].noise: unknown key 'q' (valid keys: model, p)");
+}
+
+Test(config, job_store_and_deflate) {
+    qp_config cfg;
+    qp_err err = {{0}};
+    const char *yaml = "job: {name: t, seed: 1, store: [weights, samples, predictions], deflate: 4}\n"
+                       "experiments: [{code: surface, distance: 3, basis: x, noise: {model: uniform, p: 0.001}, max_shots: 10}]\n";
+    cr_assert_eq(qp_config_load_text(yaml, "t.yaml", &cfg, &err), 0, "%s", err.msg);
+    cr_assert_eq(cfg.job.store, QP_KEEP_PREDICTIONS | QP_KEEP_WEIGHTS | QP_KEEP_SAMPLES);
+    cr_assert_eq(cfg.job.deflate, 4);
+    qp_config_free(&cfg);
+    yaml = "job: {name: t, seed: 1, store: []}\n"
+           "experiments: [{code: surface, distance: 3, basis: x, noise: {model: uniform, p: 0.001}, max_shots: 10}]\n";
+    cr_assert_eq(qp_config_load_text(yaml, "t.yaml", &cfg, &err), 0, "%s", err.msg);
+    cr_assert_eq(cfg.job.store, 0, "store: [] keeps only the statistics");
+    qp_config_free(&cfg);
+    yaml = "job: {name: t, seed: 1, store: confidence}\n"
+           "experiments: [{code: surface, distance: 3, basis: x, noise: {model: uniform, p: 0.001}, max_shots: 10}]\n";
+    cr_assert_eq(qp_config_load_text(yaml, "t.yaml", &cfg, &err), 0, "%s", err.msg);
+    cr_assert_eq(cfg.job.store, QP_KEEP_CONFIDENCE, "a single name needs no list");
+    qp_config_free(&cfg);
+
+    expect_error_at("job: {name: t, seed: 1, store: [predictions, wieghts]}\n", "wieghts", 0,
+                    "job.store: expected one of predictions, weights, confidence, samples, got 'wieghts'");
+    expect_error_at("job: {name: t, seed: 1, store: [samples, samples]}\n", "samples]", 0,
+                    "job.store: 'samples' is listed twice");
+    expect_error_at("job: {name: t, seed: 1, store: [predictions], store_samples: true}\n", "true", 0,
+                    "job.store_samples: give either store or store_samples");
+    expect_error_at("job: {name: t, seed: 1, deflate: 10}\n", "10", 0, "job.deflate");
+    expect_error_at("job: {name: t, seed: 1, deflate: -1}\n", "-1", 0, "job.deflate");
+
+    uint32_t bits;
+    cr_assert_eq(qp_keep_parse("predictions,samples", &bits, &err), 0, "%s", err.msg);
+    cr_assert_eq(bits, QP_KEEP_PREDICTIONS | QP_KEEP_SAMPLES);
+    cr_assert_eq(qp_keep_parse("", &bits, &err), 0, "%s", err.msg);
+    cr_assert_eq(bits, 0);
+    cr_assert_neq(qp_keep_parse("predictions,dets", &bits, &err), 0);
+    cr_assert(strstr(err.msg, "'dets'"), "%s", err.msg);
 }
 
 Test(config, error_wrong_type) {

@@ -15,8 +15,12 @@
 //   written (HDF5 kept the cut edge chunk cached and wrote it over them at close);
 // - the claim: a store on a PATH claimed elsewhere fails on every rank naming the holder and
 //   opens nothing; an aborted store that journaled work keeps its .partial;
+// - file sized to its data (issue 20): texts contiguous and exactly their bytes on disk, a small
+//   per-shot dataset one chunk of exactly its rows, the journal 64-row chunks, a deflated one
+//   smaller than its bytes; qp_store_chunk_rows at both ends (one chunk, ~1 MiB of whole tasks);
 // - disk space reserved ahead: a reservation the disk cannot hold fails on every rank with one
 //   line, and nothing is written.
+#include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -551,6 +555,79 @@ static void claims_and_space(const char *path) {
     MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
 }
 
+// qp_store_chunk_rows is pure: checked the same on every rank.
+static void chunk_rows_rule(void) {
+    const uint64_t mib = QP_STORE_CHUNK_MAX_BYTES;
+    MPI_CHECK(qp_store_chunk_rows(1, 2000, 100) == 2000, "2,000 one-byte rows: one chunk of 2,000 rows");
+    MPI_CHECK(qp_store_chunk_rows(8, mib / 8, 1000) == mib / 8, "exactly 1 MiB: one chunk");
+    uint64_t c = qp_store_chunk_rows(1, 100000000, 20000);
+    MPI_CHECK(c % 20000 == 0 && c <= mib && c > mib - 20000, "10^8 shots in tasks of 20,000: %llu rows",
+              (unsigned long long)c);
+    c = qp_store_chunk_rows(8, 10000000, 1000000);  // a task of 8 MB: 8 equal parts of 1 MB
+    MPI_CHECK(c == 125000, "tasks of 8 MB: equal parts of a task, got %llu rows", (unsigned long long)c);
+    c = qp_store_chunk_rows(8, 10000000, 1000003);  // prime rows: no equal part near 1 MiB
+    MPI_CHECK(c == mib / 8, "a prime task of 8 MB: 1 MiB chunks, got %llu", (unsigned long long)c);
+    MPI_CHECK(qp_store_chunk_rows(4 * mib, 100, 1) == 1, "rows over 1 MiB: one row per chunk");
+    MPI_CHECK(qp_store_chunk_rows(15, 0, 0) == mib / 15, "unknown size: 1 MiB of rows");
+    MPI_CHECK(qp_store_chunk_rows(0, 0, 0) > 0, "never 0");
+}
+
+// Bytes on disk of a dataset and whether it is contiguous (read with plain HDF5, rank 0).
+static void storage_of(hid_t f, const char *name, hsize_t *bytes, int *contiguous, hsize_t *chunk_rows) {
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(d);
+    *bytes = H5Dget_storage_size(d);
+    *contiguous = H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
+    hsize_t dims[2] = {0, 0};
+    *chunk_rows = *contiguous ? 0 : (H5Pget_chunk(dcpl, 2, dims) > 0 ? dims[0] : 0);
+    H5Pclose(dcpl);
+    H5Dclose(d);
+}
+
+static void sized_to_data(const char *path, const uint8_t *b8) {
+    qp_err err;
+    qp_store *s;
+    MPI_CHECK(qp_store_create(path, MPI_COMM_WORLD, &s, &err) == 0, "%s", err.msg);
+    if (!s) return;
+    const char *text = "H 0\nCX 0 1\nM 0 1\nDETECTOR rec[-1]\n";
+    MPI_CHECK(qp_store_text_write(s, "/experiments/x/circuit", "stim", rank == 0 ? text : NULL, &err) == 0, "%s",
+              err.msg);
+    enum { ROWS = 2000 };
+    uint64_t first, count;
+    my_share(ROWS, &first, &count);
+    qp_store_dset *d, *z, *j;
+    MPI_CHECK(qp_store_bits_create(s, "/experiments/x/detectors", DETECTORS,
+                                   qp_store_chunk_rows(BYTES_PER_SHOT, ROWS, 100), 0, &d, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_set_rows(d, ROWS, &err) == 0 &&
+                  qp_store_dset_write(d, first, count, b8 + first * BYTES_PER_SHOT, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_bits_create(s, "/experiments/x/deflated", DETECTORS, 0, 6, &z, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_dset_append(z, count, b8 + first * BYTES_PER_SHOT, NULL, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_journal_create(s, "/journal", 9, NULL, &j, &err) == 0, "%s", err.msg);
+    uint64_t row[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    MPI_CHECK(qp_store_journal_append(j, row, rank == 0, &err) == 0, "%s", err.msg);
+    MPI_CHECK(qp_store_close(s, &err) == 0, "%s", err.msg);
+    if (rank != 0) return;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    MPI_CHECK(f >= 0, "cannot open %s", path);
+    if (f < 0) return;
+    hsize_t bytes, rows;
+    int contiguous;
+    storage_of(f, "/experiments/x/circuit", &bytes, &contiguous, &rows);
+    MPI_CHECK(contiguous && bytes == strlen(text), "text: contiguous %d, %llu bytes on disk for %zu", contiguous,
+              (unsigned long long)bytes, strlen(text));
+    storage_of(f, "/experiments/x/detectors", &bytes, &contiguous, &rows);
+    MPI_CHECK(!contiguous && rows == ROWS && bytes == ROWS * BYTES_PER_SHOT,
+              "2,000 shots: one chunk of %llu rows, %llu bytes on disk for %d", (unsigned long long)rows,
+              (unsigned long long)bytes, ROWS * BYTES_PER_SHOT);
+    storage_of(f, "/experiments/x/deflated", &bytes, &contiguous, &rows);
+    MPI_CHECK(bytes > 0 && bytes < ROWS * BYTES_PER_SHOT, "deflated: %llu bytes on disk for %d",
+              (unsigned long long)bytes, ROWS * BYTES_PER_SHOT);
+    storage_of(f, "/journal", &bytes, &contiguous, &rows);
+    MPI_CHECK(rows == QP_STORE_JOURNAL_CHUNK_ROWS && bytes == 64 * 9 * 8, "journal: chunks of %llu rows, %llu bytes",
+              (unsigned long long)rows, (unsigned long long)bytes);
+    H5Fclose(f);
+}
+
 int main(int argc, char **argv) {
     setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 0);  // see the suppressions above
     MPI_Init(&argc, &argv);
@@ -581,6 +658,9 @@ int main(int argc, char **argv) {
         cut_back_and_rewrite(path);
         path_in_dir(path, sizeof path, "claimed.h5");
         claims_and_space(path);
+        chunk_rows_rule();
+        path_in_dir(path, sizeof path, "sized.h5");
+        sized_to_data(path, b8);
     }
     free(b8);
 
@@ -588,7 +668,7 @@ int main(int argc, char **argv) {
     if (rank == 0 && dir[0] && getenv("QP_STORE_TEST_KEEP")) {  // for h5dump by hand
         printf("kept %s\n", dir);
     } else if (rank == 0 && dir[0]) {
-        const char *names[] = {"results.h5", "journal.h5", "existing.h5", "fresh.h5", "cut.h5", "claimed.h5"};
+        const char *names[] = {"results.h5", "journal.h5", "existing.h5", "fresh.h5", "cut.h5", "claimed.h5", "sized.h5"};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             char p[600];
             path_in_dir(p, sizeof p, names[i]);
