@@ -278,7 +278,9 @@ typedef struct {
 } experiment_dsets;
 
 // Whether job.store keeps the k-th decoder's extra output (weights or confidence).
-static int keeps_extra(uint32_t store, const qp_job_experiment *je, int k);
+static int keeps_extra(uint32_t store, const qp_job_experiment *je, int k) {
+    return (store & (gives_confidence(je, k) ? QP_KEEP_CONFIDENCE : QP_KEEP_WEIGHTS)) != 0;
+}
 
 // Collective: one empty per-shot dataset (cols 0: (shots,)), chunked for what it will hold:
 // at most max_rows rows, written in tasks of the job's shots_per_task rows
@@ -300,10 +302,6 @@ static void dsets_close(experiment_dsets *ds) {
         qp_store_dset_close(ds->extra[k]);
     }
     memset(ds, 0, sizeof *ds);
-}
-
-static int keeps_extra(uint32_t store, const qp_job_experiment *je, int k) {
-    return (store & (gives_confidence(je, k) ? QP_KEEP_CONFIDENCE : QP_KEEP_WEIGHTS)) != 0;
 }
 
 // Collective: creates the experiment's group, its descriptive attributes, texts and decoder
