@@ -3,7 +3,10 @@
 //   train          training samples/s on d=3 r=3 (shots sampled on the fly by the frame
 //                  simulator, sampling time reported apart), GEMM GFLOP/s and MFU
 //   infer          streaming inference, microseconds per round per shot (batched), d=3 and d=5,
-//                  for the default model (H=48 L=2) and the shipped one (H=16 L=2, 2 heads)
+//                  for the default model (H=48 L=2), the shipped one (H=16 L=2, 2 heads), and
+//                  the shipped size with every opt-in AlphaQubit layer ("layers": geometric
+//                  bias, per-type embedding, convolutions with dilations 1 and 2, gated FFN,
+//                  line readout)
 //   train_to_ler   a d=3 r=3 uniform p=0.005 decoder trained on on-the-fly samples for
 //                  STEPS steps, its LER on the 20,000 Stim reference shots next to
 //                  PyMatching's on the same shots (needs $QECPIPE_VECTORS)
@@ -192,7 +195,7 @@ int main(int argc, char **argv) {
     // Streaming inference on long experiments.
     uint32_t dists[2] = {3, 5};
     experiment *longs[2] = {&d3long, &d5long};
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 6; k++) {
         experiment *e = longs[k % 2];
         if (experiment_make(e, dists[k % 2], 50, 0.005, &err)) return die("long circuit", &err);
         const nn_layout *L = &e->layout;
@@ -201,8 +204,14 @@ int main(int argc, char **argv) {
         if (k >= 2) {  // the shipped models' size (models/)
             ci.hidden = 16, ci.num_heads = 2, ci.ffn_hidden = 32, ci.readout_hidden = 16;
         }
+        if (k >= 4) {
+            ci.attn_bias_geometric = 1, ci.geom_radius = 4, ci.stab_emb_by_type = 1, ci.ffn_gated = 1;
+            ci.num_dilations = 2, ci.dilations[0] = 1, ci.dilations[1] = 2, ci.readout_lines = 1;
+        }
         nn_model mi;
-        if (nn_model_create(&mi, &ci, L->pool_w, Bi, 1, &err)) return die("model", &err);
+        nn_geometry geo = nn_layout_geometry(L);
+        if (nn_model_create(&mi, &ci, L->pool_w, Bi, 1, &err) || nn_model_set_geometry(&mi, &geo, &err))
+            return die("model", &err);
         nn_model_init_params(&mi, 2);
         size_t db = ((size_t)L->num_dets + 7) / 8;
         uint8_t *dd = qp_malloc(db * Bi), *oo = qp_malloc(Bi);
@@ -218,8 +227,8 @@ int main(int argc, char **argv) {
         } while ((el = now() - t0) < 1.0);
         double us = el / reps / Ri / Bi * 1e6;
         printf("{\"bench\":\"nn\",\"figure\":\"infer\",\"d\":%u,\"S\":%d,\"rounds\":%d,\"batch\":%d,\"H\":%d,\"L\":%d,"
-               "\"us_per_round_per_shot\":%.3f,\"gemm_gflops\":%.3f}\n",
-               dists[k % 2], Si, Ri, Bi, ci.hidden, ci.num_layers, us,
+               "\"arch\":\"%s\",\"us_per_round_per_shot\":%.3f,\"gemm_gflops\":%.3f}\n",
+               dists[k % 2], Si, Ri, Bi, ci.hidden, ci.num_layers, k >= 4 ? "alphaqubit" : "original", us,
                nn_model_gemm_flops(&ci, Ri, 0) * Bi * reps / el / 1e9);
         fflush(stdout);
         free(dd), free(oo), free(in), free(tg), free(probs);

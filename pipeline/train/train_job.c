@@ -219,6 +219,13 @@ static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, 
 // Rank 0: the checkpoint (or init model) fits this run's model and layout.
 static int check_loaded(const qp_nn_checkpoint *ck, const train_run *r, int resume, uint64_t batch, uint64_t seed,
                         qp_err *err) {
+    // train.init from a distance-portable model (nn_config_distance_portable) of another
+    // distance: the same architecture and parameter layout, so its weights start this run.
+    if (!resume && nn_config_distance_portable(&ck->model)) {
+        nn_config have = ck->model;
+        have.num_stabs = r->model.cfg.num_stabs;
+        return qp_nn_config_compare(&have, &r->model.cfg, err);
+    }
     if (qp_nn_config_compare(&ck->model, &r->model.cfg, err)) return -1;
     if (ck->num_dets != r->lay.num_dets)
         return qp_fail(err, "the model has %d detectors, the training circuit %d", ck->num_dets, r->lay.num_dets);

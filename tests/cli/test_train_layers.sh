@@ -8,7 +8,8 @@
 #     decode's mistakes on the held-out shots equal the checkpoint's eval_ler x eval_shots
 #     within 3 sqrt(k) (different shots, same model: statistics, not equality).
 #  2. The same model decodes a d=5 circuit (its parameters do not depend on the distance):
-#     exit 0, one prediction per shot. A model with the free bias table refuses d=5 with one line.
+#     exit 0, one prediction per shot, and starts a d=5 training run (train.init). A model
+#     with the free bias table refuses both.
 #  3. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
 set -u
 bin=${QECPIPE_BIN:?}
@@ -79,6 +80,16 @@ sed -e 's/attention_bias: geometric/attention_bias: table/' -e 's/ steps: 400/ s
 "$bin" decode --decoder nn --circuit c5.stim --model table.h5 --in d5.b8 --out q5.01 > tab5.txt 2>&1; st=$?
 check "a free-table model refuses d=5: exit 1, one line ($(cat tab5.txt))" \
   '[ $st -eq 1 ] && [ "$(wc -l < tab5.txt)" -eq 1 ] && grep -q "stabilizers" tab5.txt'
+
+# ... and start a d=5 training run (train.init), which a free-table model cannot.
+sed -e 's/distance: 3/distance: 5/' -e 's/rounds: 3/rounds: 2/' -e 's/ steps: 400/ steps: 2/' -e 's/warmup_steps: 30/warmup_steps: 1/' \
+    -e 's/eval_shots: 4000/eval_shots: 100/' -e 's/layers.h5/fine5.h5/' layers.yaml > fine5.yaml
+echo "  init: layers.h5" >> fine5.yaml
+"$bin" train fine5.yaml > /dev/null 2> fine5.log; st=$?
+check "train.init: the d=3 model starts a d=5 run ($(tail -c 200 fine5.log))" '[ $st -eq 0 ] && [ -f fine5.h5 ]'
+sed -e 's/attention_bias: geometric/attention_bias: table/' -e 's/layers.h5/table.h5/' -e 's/fine5.h5/tfine5.h5/' fine5.yaml > tfine5.yaml
+"$bin" train tfine5.yaml > /dev/null 2> tfine5.log; st=$?
+check "train.init: a free-table d=3 model does not fit d=5: exit 1 ($(tail -c 200 tfine5.log))" '[ $st -eq 1 ] && grep -q "does not fit" tfine5.log'
 
 # 3. Bad values.
 sed 's/ffn: gated/ffn: fancy/' layers.yaml > bad1.yaml
