@@ -1,7 +1,9 @@
 // The opt-in AlphaQubit layers in the float build as shipped: forward known answers with
 // hand-set weights (the expected values worked out by hand or by a direct double loop
 // written here, not through the layer code), the layout's grid, types and readout lines
-// against the circuit's own observable, and one model's parameters running at d=3 and d=5.
+// against the circuit's own observable, one model's parameters running at d=3 and d=5, and
+// the whole model (original and with every layer) against a double-precision forward
+// written out in this file.
 // (Backward passes: tests/nn/test_grad_fd.c.)
 #include <criterion/criterion.h>
 #include <math.h>
@@ -231,4 +233,175 @@ Test(nn_layers_known, distance_portable_model) {
     free(in3); free(in5);
     nn_model_free(&m3); nn_model_free(&m5);
     nn_test_case_free(&t3); nn_test_case_free(&t5);
+}
+
+// ---- the whole model against a direct double-precision forward written out here ----
+// Tiny sizes; every parameter set by a formula (p[i] = 0.4 sin(1.3 i + 0.2), the input
+// weights 8x that), none random.
+// The reference follows nn_model.h's definition step by step with plain loops over
+// (stabilizer, channel); it shares no code with the layers.
+// Float model and double reference agree to ~2e-8 here; the test allows 1e-6, and the two
+// shots' logits differ by more than 1e-3, so a misrouted input or a wrong layer would show.
+enum { KS = 5, KH = 4, KNH = 2, KFH = 3, KRH = 3, KR = 3, KB = 2 };
+static const int k_row[KS] = {0, 0, 1, 1, 2}, k_col[KS] = {0, 1, 0, 1, 1}, k_type[KS] = {1, 0, 1, 0, 1};
+static const int k_line[KS] = {0, 0, 1, 1, 2};
+
+static void ref_ln(double *y, const double *x, const float *w, const float *b) {
+    double m = 0, v = 0;
+    for (int c = 0; c < KH; c++) m += x[c] / KH;
+    for (int c = 0; c < KH; c++) v += (x[c] - m) * (x[c] - m) / KH;
+    for (int c = 0; c < KH; c++) y[c] = (x[c] - m) / sqrt(v + 1e-5) * w[c] + b[c];
+}
+
+// One shot: inputs (R,S), F = 1, O = 1; returns the logit.
+static double ref_model(const nn_config *c, const nn_params *p, const float *inp) {
+    double st[KS][KH] = {{0}}, t[KS][KH], y[KS][KH];
+    int W = 2 * c->geom_radius + 1;
+    for (int r = 0; r < KR; r++) {
+        int kind = r == KR - 1;
+        for (int s = 0; s < KS; s++)
+            for (int h = 0; h < KH; h++) {
+                double e = (c->stab_emb_by_type ? p->stab_emb[k_type[s] * KH + h] : p->stab_emb[s * KH + h]) +
+                           p->in_w[kind * KH + h] * inp[r * KS + s] + p->in_b[kind * KH + h];
+                st[s][h] = (st[s][h] + e) * c->state_scale;
+            }
+        for (int l = 0; l < c->num_layers; l++) {
+            double q[KS][KH], k[KS][KH], v[KS][KH], o[KS][KH];
+            for (int s = 0; s < KS; s++) {
+                ref_ln(y[s], st[s], p->ln1w + l * KH, p->ln1b + l * KH);
+                for (int j = 0; j < 3 * KH; j++) {
+                    double a = p->qkvb[l * 3 * KH + j];
+                    for (int h = 0; h < KH; h++) a += p->qkvw[(l * 3 * KH + j) * KH + h] * y[s][h];
+                    (j < KH ? q[s] : j < 2 * KH ? k[s] : v[s])[j % KH] = a;
+                }
+            }
+            int hs = KH / KNH;
+            for (int hd = 0; hd < KNH; hd++)
+                for (int i = 0; i < KS; i++) {
+                    double sc[KS], mx = -1e300, sum = 0;
+                    for (int j = 0; j < KS; j++) {
+                        double bias;
+                        if (c->attn_bias_geometric) {
+                            int K = c->geom_radius, dr = k_row[j] - k_row[i], dc = k_col[j] - k_col[i];
+                            dr = dr < -K ? -K : dr > K ? K : dr;
+                            dc = dc < -K ? -K : dc > K ? K : dc;
+                            int e = ((k_type[i] * 2 + k_type[j]) * W + dr + K) * W + dc + K;
+                            bias = p->geo_bias[(l * KNH + hd) * 4 * W * W + e];
+                        } else {
+                            bias = p->attn_bias[((l * KNH + hd) * KS + i) * KS + j];
+                        }
+                        sc[j] = bias;
+                        for (int d = 0; d < hs; d++) sc[j] += q[i][hd * hs + d] * k[j][hd * hs + d] / sqrt((double)hs);
+                        mx = fmax(mx, sc[j]);
+                    }
+                    for (int j = 0; j < KS; j++) sum += (sc[j] = exp(sc[j] - mx));
+                    for (int d = 0; d < hs; d++) {
+                        o[i][hd * hs + d] = 0;
+                        for (int j = 0; j < KS; j++) o[i][hd * hs + d] += sc[j] / sum * v[j][hd * hs + d];
+                    }
+                }
+            for (int s = 0; s < KS; s++)
+                for (int h = 0; h < KH; h++) {
+                    double a = p->projb[l * KH + h];
+                    for (int g = 0; g < KH; g++) a += p->projw[(l * KH + h) * KH + g] * o[s][g];
+                    st[s][h] += a;
+                }
+            int FH1 = c->ffn_gated ? 2 * KFH : KFH;
+            for (int s = 0; s < KS; s++) {
+                double u[2 * KFH], hg[KFH];
+                ref_ln(y[s], st[s], p->ln2w + l * KH, p->ln2b + l * KH);
+                for (int f = 0; f < FH1; f++) {
+                    u[f] = p->fc1b[l * FH1 + f];
+                    for (int h = 0; h < KH; h++) u[f] += p->fc1w[(l * FH1 + f) * KH + h] * y[s][h];
+                }
+                for (int f = 0; f < KFH; f++) hg[f] = c->ffn_gated ? gelu_ref(u[f]) * u[KFH + f] : gelu_ref(u[f]);
+                for (int h = 0; h < KH; h++) {
+                    double a = p->fc2b[l * KH + h];
+                    for (int f = 0; f < KFH; f++) a += p->fc2w[(l * KH + h) * KFH + f] * hg[f];
+                    t[s][h] = a;
+                }
+            }
+            for (int s = 0; s < KS; s++)
+                for (int h = 0; h < KH; h++) st[s][h] += t[s][h];
+            for (int j = 0; j < c->num_dilations; j++) {
+                int lj = l * c->num_dilations + j, dil = c->dilations[j];
+                for (int s = 0; s < KS; s++) {
+                    ref_ln(y[s], st[s], p->convlnw + lj * KH, p->convlnb + lj * KH);
+                    for (int h = 0; h < KH; h++) y[s][h] = gelu_ref(y[s][h]);
+                }
+                for (int s = 0; s < KS; s++)
+                    for (int oc = 0; oc < KH; oc++) {
+                        double a = p->convb[lj * KH + oc];
+                        for (int dr = -1; dr <= 1; dr++)
+                            for (int dc = -1; dc <= 1; dc++)
+                                for (int u = 0; u < KS; u++)
+                                    if (k_row[u] == k_row[s] + dr * dil && k_col[u] == k_col[s] + dc * dil)
+                                        for (int ic = 0; ic < KH; ic++)
+                                            a += p->convw[((lj * KH + oc) * 9 + (dr + 1) * 3 + dc + 1) * KH + ic] *
+                                                 y[u][ic];
+                        t[s][oc] = a;
+                    }
+                for (int s = 0; s < KS; s++)
+                    for (int h = 0; h < KH; h++) st[s][h] += t[s][h];
+            }
+        }
+    }
+    for (int s = 0; s < KS; s++) ref_ln(y[s], st[s], p->lnfw, p->lnfb);
+    // Readout: groups of stabilizers (the lines, or the one group of the final-round ones).
+    int nl = c->readout_lines ? 3 : 1;
+    double logit = 0;
+    for (int g = 0; g < nl; g++) {
+        double pool[KH] = {0}, n = 0, hid[KRH];
+        for (int s = 0; s < KS; s++)
+            if (c->readout_lines ? k_line[s] == g : k_type[s] == 1) {
+                n++;
+                for (int h = 0; h < KH; h++) pool[h] += y[s][h];
+            }
+        double z = p->ro2b[0];
+        for (int j = 0; j < KRH; j++) {
+            hid[j] = p->ro1b[j];
+            for (int h = 0; h < KH; h++) hid[j] += p->ro1w[j * KH + h] * pool[h] / n;
+            z += p->ro2w[j] * gelu_ref(hid[j]);
+        }
+        logit += z / nl;
+    }
+    return logit;
+}
+
+static void known_model(const nn_config *cfg) {
+    nn_model m;
+    qp_err err;
+    float pool_w[KS] = {1.0f / 3, 0, 1.0f / 3, 0, 1.0f / 3};  // the final-round (type 1) stabilizers
+    cr_assert(nn_model_create(&m, cfg, pool_w, KB, KR, &err) == 0, "%s", err.msg);
+    nn_geometry geo = {k_row, k_col, k_type, k_line, 3};
+    cr_assert(nn_model_set_geometry(&m, &geo, &err) == 0, "%s", err.msg);
+    for (size_t i = 0; i < m.num_params; i++) m.params_memory[i] = (float)(0.4 * sin(1.3 * (double)i + 0.2));
+    for (int i = 0; i < 2 * KH; i++) m.params.in_w[i] *= 8;  // so the inputs move the logit visibly
+    float inputs[KB * KR * KS];
+    for (int i = 0; i < KB * KR * KS; i++) inputs[i] = (float)((i * 5 + i / 7) % 3 == 0);
+    float probs[KB];
+    nn_model_forward(&m, inputs, NULL, NULL, KB, KR);
+    float logits[KB] = {m.out.logits[0], m.out.logits[1]};
+    nn_model_predict(&m, inputs, KB, KR, probs);
+    for (int b = 0; b < KB; b++) {
+        double want = ref_model(cfg, &m.params, inputs + b * KR * KS);
+        cr_expect(fabs(logits[b] - want) < 1e-6 * (1 + fabs(want)), "shot %d: model %.7g, reference %.7g", b, logits[b], want);
+        cr_expect(fabs(probs[b] - 1 / (1 + exp(-want))) < 1e-5, "shot %d: predict %.7g", b, probs[b]);
+    }
+    cr_expect(fabs(logits[0] - logits[1]) > 1e-3, "the two shots should differ: %.7g %.7g", logits[0], logits[1]);
+    nn_model_free(&m);
+}
+
+Test(nn_layers_known, whole_model_original) {
+    nn_config cfg = {.num_stabs = KS, .num_features = 1, .num_obs = 1, .hidden = KH, .num_layers = 2,
+                     .num_heads = KNH, .ffn_hidden = KFH, .readout_hidden = KRH, .state_scale = 0.7071f};
+    known_model(&cfg);
+}
+
+Test(nn_layers_known, whole_model_alphaqubit_layers) {
+    nn_config cfg = {.num_stabs = KS, .num_features = 1, .num_obs = 1, .hidden = KH, .num_layers = 2,
+                     .num_heads = KNH, .ffn_hidden = KFH, .readout_hidden = KRH, .state_scale = 0.7071f,
+                     .attn_bias_geometric = 1, .geom_radius = 1, .stab_emb_by_type = 1, .num_dilations = 2,
+                     .dilations = {1, 2}, .ffn_gated = 1, .readout_lines = 1};
+    known_model(&cfg);
 }
