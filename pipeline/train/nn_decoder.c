@@ -76,6 +76,9 @@ int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_dec
         if ((uint32_t)ck.model.num_obs != circuit->num_observables)
             rc = qp_fail(err, "the model predicts %d observables, the circuit has %u", ck.model.num_obs,
                          circuit->num_observables);
+        else if (model_lay.lines_along_x != dec->lay.lines_along_x)
+            rc = qp_fail(err, "the model's logical observable runs along %s, the circuit's along %s (another memory basis?)",
+                         model_lay.lines_along_x ? "x" : "y", dec->lay.lines_along_x ? "x" : "y");
     } else if (rc == 0)
         rc = check_fit(&model_lay, &dec->lay, ck.model.num_obs, circuit->num_observables, err);
     if (rc == 0) {

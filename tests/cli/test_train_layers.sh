@@ -75,6 +75,10 @@ check "decode rebuilds the model: $k mistakes vs eval $ler x $shots ($(cat dec3.
 # 2. The same parameters at d=5.
 "$bin" decode --decoder nn --circuit c5.stim --model layers.h5 --in d5.b8 --out p5.01 > dec5.txt 2>&1; st=$?
 check "d=3 model decodes d=5: exit 0, 4000 predictions ($(cat dec5.txt))" '[ $st -eq 0 ] && [ "$(wc -l < p5.01)" -eq 4000 ]'
+"$bin" gen --basis z --distance 5 --rounds 5 --noise uniform --p 0.005 --out z5.stim
+"$bin" decode --decoder nn --circuit z5.stim --model layers.h5 --in d5.b8 --out z5.01 > z5.txt 2>&1; st=$?
+check "the memory-X model refuses a memory-Z d=5 circuit: exit 1, one line ($(cat z5.txt))" \
+  '[ $st -eq 1 ] && [ "$(wc -l < z5.txt)" -eq 1 ] && grep -q "memory basis" z5.txt'
 sed -e 's/attention_bias: geometric/attention_bias: table/' -e 's/ steps: 400/ steps: 2/' -e 's/warmup_steps: 30/warmup_steps: 1/' -e 's/layers.h5/table.h5/' layers.yaml > table.yaml
 "$bin" train table.yaml > /dev/null 2>&1
 "$bin" decode --decoder nn --circuit c5.stim --model table.h5 --in d5.b8 --out q5.01 > tab5.txt 2>&1; st=$?
