@@ -2,7 +2,9 @@
 // message naming a position, or parses into a circuit whose written text parses back to the
 // same text (write -> parse -> write fixed point) with the same derived totals. Coordinates
 // and noise stripping are exercised on small circuits too, and so is the error analysis of
-// every gate (strict and approximate): it either succeeds or fails with one line.
+// every gate (strict and approximate): it either succeeds or fails with one line. Small
+// circuits also run through the samplers (reference tableau, Pauli-frame detectors and
+// measurement records), which read the same gate table.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,43 @@
 #include "workers/circuit/circuit.h"
 #include "workers/circuit/circuit_coords.h"
 #include "workers/dem/error_analysis.h"
+#include "workers/sim/frame_sample.h"
+#include "workers/sim/reference_sample.h"
+
+// Target visits of the unrolled circuit (REPEAT counts multiplied), saturating at `cap`:
+// the reference sampler unrolls, so only circuits with little work are sampled.
+static uint64_t unrolled_work(const qp_block *b, uint64_t cap) {
+    uint64_t w = 0;
+    for (size_t i = 0; i < b->num_instrs && w < cap; i++) {
+        const qp_instr *in = &b->instrs[i];
+        if (in->gate == QP_GATE_REPEAT) {
+            uint64_t body = in->body ? unrolled_work(in->body, cap) : 0;
+            w += body && in->repeat_count > cap / body ? cap : body * in->repeat_count;
+        } else {
+            w += 1 + in->num_targets;
+        }
+    }
+    return w < cap ? w : cap;
+}
+
+// Samples 2 blocks' worth of shots; each sampler succeeds or fails with one line.
+static void sample_small(const qp_circuit *c) {
+    qp_err err;
+    size_t rb = (c->num_measurements + 7) / 8, db = (c->num_detectors + 7) / 8, ob = (c->num_observables + 7) / 8;
+    const uint64_t shots = 2 * QP_FRAME_BLOCK_SHOTS;
+    uint8_t *ref = calloc(rb + 1, 1), *meas = malloc(shots * rb + 1);
+    uint8_t *dets = malloc(shots * db + 1), *obs = malloc(shots * ob + 1);
+    if (qp_reference_sample(c, ref, &err) != 0) {
+        if (strchr(err.msg, '\n')) abort();
+    } else if (qp_frame_sample_measurements_b8(c, NULL, 1, 0, 0, shots, ref, meas, &err) != 0 && strchr(err.msg, '\n')) {
+        abort();
+    }
+    if (qp_frame_sample_b8(c, NULL, 1, 0, 0, shots, dets, obs, &err) != 0 && strchr(err.msg, '\n')) abort();
+    free(ref);
+    free(meas);
+    free(dets);
+    free(obs);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     qp_circuit c;
@@ -51,6 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             else if (strchr(err.msg, '\n')) abort();
         }
     }
+    if (c.num_qubits <= 64 && c.num_measurements <= 4096 && c.num_detectors <= 4096 &&
+        unrolled_work(&c.top, 100000) < 100000)
+        sample_small(&c);
     qp_circuit_strip_noise(&c2);
     if (qp_circuit_finalize(&c2, &err) != 0) abort();  // removing noise keeps rec[-k] valid
     if (c2.num_measurements != c.num_measurements) abort();

@@ -116,6 +116,11 @@ static inline uint64_t *lookback_row(qp_frame_sim *s, uint32_t target) {
 typedef uint64_t block_t __attribute__((vector_size(32)));
 #define NBLK(words) ((words) / QP_FRAME_BLOCK_WORDS)
 
+// Handlers of gates the surface-code circuits never use stay out of line: inlined into the
+// interpreter with everything else, they cost the hot loops registers (bench_frame lost
+// 2.5-6 % when the whole gate set landed that way; docs/performance notes in the commit).
+#define RARE __attribute__((noinline))
+
 static inline void xor_into(uint64_t *dst_words, const uint64_t *src_words, size_t n) {
     block_t *dst = (block_t *)dst_words;
     const block_t *src = (const block_t *)src_words;
@@ -168,7 +173,7 @@ static inline block_t bit_mask(unsigned bit) {
 }
 
 // Any one-qubit unitary from its frame action: x' = [X->x] x ^ [Z->x] z, z' likewise.
-static void single_from_frame(qp_frame_sim *s, const qp_instr *in) {
+RARE static void single_from_frame(qp_frame_sim *s, const qp_instr *in) {
     qp_gate_frame f;
     qp_gate_frame_of(in->gate, &f);
     if (f.img[0] == 1 && f.img[1] == 2) return;  // I X Y Z: signs only
@@ -232,7 +237,7 @@ static void two_from_frame(qp_frame_sim *s, const qp_gate_frame *f, uint32_t qa,
 // Classically controlled Pauli (CX rec[-k] q, XCZ q rec[-k], ...): applied where the
 // measurement's flip differs from the reference, i.e. the frame gains the Pauli where the
 // flip bit is set. Sweep bits are 0: nothing happens.
-static void feedback(qp_frame_sim *s, qp_gate g, uint32_t bit, uint32_t q, int bit_first) {
+RARE static void feedback(qp_frame_sim *s, qp_gate g, uint32_t bit, uint32_t q, int bit_first) {
     if (!(bit & QP_TARGET_REC)) return;
     uint8_t pauli = qp_gate_feedback_pauli(g, bit_first);
     const uint64_t *m = lookback_row(s, bit);
@@ -240,16 +245,33 @@ static void feedback(qp_frame_sim *s, qp_gate g, uint32_t bit, uint32_t q, int b
     if (pauli & 2) xor_into(zrow(s, q), m, s->stride);
 }
 
-static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
-    size_t nb = NBLK(s->stride);
+#define BIT_TARGET (QP_TARGET_REC | QP_TARGET_SWEEP)
+
+// A pair with a rec[-k] / sweep[k] target: a classically controlled Pauli (two bits: nothing).
+RARE static void two_with_bit(qp_frame_sim *s, qp_gate g, uint32_t a, uint32_t b) {
+    if ((a & BIT_TARGET) && (b & BIT_TARGET)) return;
+    int bit_first = (a & BIT_TARGET) != 0;
+    feedback(s, g, bit_first ? a : b, (bit_first ? b : a) & QP_TARGET_VALUE_MASK, bit_first);
+}
+
+// Every two-qubit unitary other than CX, CY, CZ.
+RARE static void do_two_from_frame(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     qp_gate_frame f;
-    if (g != QP_GATE_CX && g != QP_GATE_CY && g != QP_GATE_CZ) qp_gate_frame_of(g, &f);
+    qp_gate_frame_of(g, &f);
     for (uint32_t t = 0; t + 1 < in->num_targets; t += 2) {
         uint32_t a = in->targets[t], b = in->targets[t + 1];
-        const uint32_t bits = QP_TARGET_REC | QP_TARGET_SWEEP;
-        if ((a & bits) || (b & bits)) {
-            if (!((a & bits) && (b & bits)))
-                feedback(s, g, (a & bits) ? a : b, ((a & bits) ? b : a) & QP_TARGET_VALUE_MASK, (a & bits) != 0);
+        if ((a | b) & BIT_TARGET) two_with_bit(s, g, a, b);
+        else two_from_frame(s, &f, a & QP_TARGET_VALUE_MASK, b & QP_TARGET_VALUE_MASK);
+    }
+}
+
+// CX, CY, CZ: the surface-code gates, as hand-written row loops.
+static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
+    size_t nb = NBLK(s->stride);
+    for (uint32_t t = 0; t + 1 < in->num_targets; t += 2) {
+        uint32_t a = in->targets[t], b = in->targets[t + 1];
+        if ((a | b) & BIT_TARGET) {
+            two_with_bit(s, g, a, b);
             continue;
         }
         uint32_t qa = a & QP_TARGET_VALUE_MASK, qb = b & QP_TARGET_VALUE_MASK;
@@ -268,15 +290,12 @@ static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
                 zb[i] ^= xa[i];
             }
             break;
-        case QP_GATE_CY:  // X_c -> X_c Y_t, X_t -> Z_c X_t, Z_t -> Z_c Z_t
+        default:  // CY: X_c -> X_c Y_t, X_t -> Z_c X_t, Z_t -> Z_c Z_t
             for (size_t i = 0; i < nb; i++) {
                 za[i] ^= xb[i] ^ zb[i];
                 xb[i] ^= xa[i];
                 zb[i] ^= xa[i];
             }
-            break;
-        default:
-            two_from_frame(s, &f, qa, qb);
             break;
         }
     }
@@ -309,7 +328,7 @@ static void multiply_where(qp_frame_sim *s, const uint64_t *where, const uint32_
 
 typedef void (*product_fn)(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint32_t pauli);
 
-static void for_each_product(qp_frame_sim *s, const qp_instr *in, product_fn fn) {
+RARE static void for_each_product(qp_frame_sim *s, const qp_instr *in, product_fn fn) {
     qp_product *pr = s->products;
     uint32_t n = qp_instr_products(in, pr);
     for (uint32_t k = 0; k < n; k++) fn(s, in->targets + pr[k].start, pr[k].end - pr[k].start, pr[k].pauli);
@@ -354,10 +373,17 @@ static inline uint32_t below(qp_rng *r, uint32_t n) {
 
 // Pauli codes 0..3 = I X Y Z as (x, z) bits.
 // Branch-free: the Pauli is random, so branches on it would mispredict.
-static inline void apply_pauli(qp_frame_sim *s, uint32_t q, size_t word, uint64_t bit, uint32_t pauli) {
+// x, z, stride are locals of the caller: a store through x cannot change them, so they stay in
+// registers (read through s, every store forced a reload).
+static inline void pauli_into(uint64_t *x, uint64_t *z, size_t stride, uint32_t q, size_t word, uint64_t bit,
+                              uint32_t pauli) {
     uint64_t has_x = (0x6u >> pauli) & 1u, has_z = (0xCu >> pauli) & 1u;  // X,Y / Y,Z
-    s->x[(size_t)q * s->stride + word] ^= bit & (0 - has_x);
-    s->z[(size_t)q * s->stride + word] ^= bit & (0 - has_z);
+    x[(size_t)q * stride + word] ^= bit & (0 - has_x);
+    z[(size_t)q * stride + word] ^= bit & (0 - has_z);
+}
+
+static inline void apply_pauli(qp_frame_sim *s, uint32_t q, size_t word, uint64_t bit, uint32_t pauli) {
+    pauli_into(s->x, s->z, s->stride, q, word, bit, pauli);
 }
 
 // Picks index i with probability cum-differences: cum is increasing, cum[n-1] = total.
@@ -393,6 +419,8 @@ static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     uint64_t groups = pairs ? in->num_targets / 2 : in->num_targets;
     uint64_t end = groups * QP_FRAME_BLOCK_SHOTS;
     double inv_log1mp = 1.0 / log1p(-p);
+    uint64_t *x = s->x, *z = s->z;
+    size_t stride = s->stride;
     for (uint32_t b = 0; b < s->num_blocks; b++) {
         qp_rng r = s->rng[b];
         uint64_t pos = 0;
@@ -412,15 +440,15 @@ static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
                 case QP_GATE_DEPOLARIZE1: pauli = 1 + below(&r, 3); break;
                 default: pauli = 1 + pick(&r, cum, 3); break;  // PAULI_CHANNEL_1 px py pz
                 }
-                apply_pauli(s, q, word, bit, pauli);
+                pauli_into(x, z, stride, q, word, bit, pauli);
             } else {
                 uint32_t qa = in->targets[2 * grp] & QP_TARGET_VALUE_MASK;
                 uint32_t qb = in->targets[2 * grp + 1] & QP_TARGET_VALUE_MASK;
                 // Two-qubit Pauli index 1..15 = 4*first + second (I X Y Z = 0 1 2 3), which
                 // is also PAULI_CHANNEL_2's argument order IX IY IZ XI XX ... ZZ.
                 uint32_t k = g == QP_GATE_DEPOLARIZE2 ? 1 + below(&r, 15) : 1 + pick(&r, cum, 15);
-                apply_pauli(s, qa, word, bit, k >> 2);
-                apply_pauli(s, qb, word, bit, k & 3);
+                pauli_into(x, z, stride, qa, word, bit, k >> 2);
+                pauli_into(x, z, stride, qb, word, bit, k & 3);
             }
         }
         s->rng[b] = r;
@@ -429,7 +457,7 @@ static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
 
 // E / ELSE_CORRELATED_ERROR: the Pauli product (targets X0 Y1 ...) with probability p, for
 // ELSE only in shots where no earlier link of the chain fired. `fired` marks those shots.
-static void do_correlated(qp_frame_sim *s, const qp_instr *in) {
+RARE static void do_correlated(qp_frame_sim *s, const qp_instr *in) {
     int is_else = in->gate == QP_GATE_ELSE_CORRELATED_ERROR;
     if (!is_else) memset(s->fired, 0, s->stride * sizeof *s->fired);
     double p = in->args[0] > 1 ? 1 : in->args[0];
@@ -457,7 +485,7 @@ static void do_correlated(qp_frame_sim *s, const qp_instr *in) {
 // HERALDED_ERASE(p) / HERALDED_PAULI_CHANNEL_1(pi, px, py, pz): per target, with the total
 // probability the herald (a new result) reads 1 and a Pauli hits the qubit (erasure: I X Y Z
 // uniformly; the Pauli channel: in proportion to its arguments).
-static void do_heralded(qp_frame_sim *s, const qp_instr *in) {
+RARE static void do_heralded(qp_frame_sim *s, const qp_instr *in) {
     uint64_t first = s->num_meas;
     for (uint32_t t = 0; t < in->num_targets; t++)
         memset(rec_row(s, first + t), 0, s->stride * sizeof(uint64_t));
@@ -495,24 +523,26 @@ static void do_heralded(qp_frame_sim *s, const qp_instr *in) {
 // ---- resets and measurements ----
 
 // basis: 0 = Z, 1 = X, 2 = Y.
+// The new eigenstate absorbs one Pauli; randomising it keeps later anticommuting measurements
+// random, as in a real run. Rows are written block by block (a row is a few blocks: a
+// memset call per row cost more than the stores).
 static void reset_qubit(qp_frame_sim *s, uint32_t q, int basis) {
-    size_t n = s->stride;
-    uint64_t *x = xrow(s, q), *z = zrow(s, q);
-    memset(x, 0, n * sizeof *x);
-    memset(z, 0, n * sizeof *z);
-    if (!s->opt.randomize_gauge) return;
-    // The new eigenstate absorbs one Pauli; randomising it keeps later anticommuting
-    // measurements random, as in a real run.
-    if (basis == 0) xor_random(s, z);
-    else if (basis == 1) xor_random(s, x);
-    else {
-        xor_random(s, x);
-        memcpy(z, x, n * sizeof *z);
+    block_t *x = (block_t *)xrow(s, q), *z = (block_t *)zrow(s, q);
+    gauge_rng *g = (gauge_rng *)s->gauge;
+    const block_t zero = {0, 0, 0, 0};
+    if (!s->opt.randomize_gauge) {
+        for (uint32_t b = 0; b < s->num_blocks; b++) x[b] = z[b] = zero;
+        return;
+    }
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        block_t r = gauge_next(&g[b]);
+        x[b] = basis == 0 ? zero : r;
+        z[b] = basis == 1 ? zero : r;
     }
 }
 
 // Noisy results M(p), MPP(p), MPAD(p) ...: results first .. first+n-1 flip with probability p.
-static void flip_results(qp_frame_sim *s, uint64_t first, uint64_t n, double p) {
+RARE static void flip_results(qp_frame_sim *s, uint64_t first, uint64_t n, double p) {
     if (!(p > 0) || n == 0) return;
     if (p > 1) p = 1;
     double inv_log1mp = 1.0 / log1p(-p);
@@ -538,11 +568,12 @@ static void do_measure_reset(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     for (uint32_t t = 0; t < in->num_targets; t++) {
         uint32_t q = in->targets[t] & QP_TARGET_VALUE_MASK;
         if (is_meas) {
-            uint64_t *restrict m = rec_row(s, s->num_meas++);
-            const uint64_t *restrict x = xrow(s, q), *restrict z = zrow(s, q);
-            if (basis == 0) memcpy(m, x, n * sizeof *m);  // X and Y errors flip a Z measurement
-            else if (basis == 1) memcpy(m, z, n * sizeof *m);
-            else for (size_t i = 0; i < NBLK(n); i++) ((block_t *)m)[i] = ((const block_t *)x)[i] ^ ((const block_t *)z)[i];
+            block_t *restrict m = (block_t *)rec_row(s, s->num_meas++);
+            const block_t *restrict x = (const block_t *)xrow(s, q), *restrict z = (const block_t *)zrow(s, q);
+            // X and Y errors flip a Z measurement.
+            if (basis == 0) for (size_t i = 0; i < NBLK(n); i++) m[i] = x[i];
+            else if (basis == 1) for (size_t i = 0; i < NBLK(n); i++) m[i] = z[i];
+            else for (size_t i = 0; i < NBLK(n); i++) m[i] = x[i] ^ z[i];
         }
         if (is_reset) {
             reset_qubit(s, q, basis);
@@ -574,9 +605,15 @@ static int flush_detectors(qp_frame_sim *s, const qp_frame_sink *sink, qp_err *e
 static int do_detector(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *sink, qp_err *err) {
     if (s->det_fill == s->opt.chunk_dets && flush_detectors(s, sink, err)) return -1;
     size_t n = s->stride;
-    uint64_t *restrict d = s->det + s->det_fill * n;
-    memset(d, 0, n * sizeof *d);
-    for (uint32_t t = 0; t < in->num_targets; t++) xor_into(d, lookback_row(s, in->targets[t]), n);
+    block_t *restrict d = (block_t *)(s->det + s->det_fill * n);
+    if (in->num_targets == 0) {
+        const block_t zero = {0, 0, 0, 0};
+        for (size_t i = 0; i < NBLK(n); i++) d[i] = zero;
+    } else {  // the first measurement's row, then XOR the others
+        const block_t *first = (const block_t *)lookback_row(s, in->targets[0]);
+        for (size_t i = 0; i < NBLK(n); i++) d[i] = first[i];
+        for (uint32_t t = 1; t < in->num_targets; t++) xor_into((uint64_t *)d, lookback_row(s, in->targets[t]), n);
+    }
     s->det_fill++;
     return 0;
 }
@@ -597,15 +634,20 @@ static void do_observable(qp_frame_sim *s, const qp_instr *in) {
 
 // ---- the interpreter ----
 
-static int emit_results(qp_frame_sim *s, uint64_t first, const qp_frame_sink *sink, qp_err *err) {
-    if (!sink || !sink->measurements) return 0;
+RARE static int emit_rows(qp_frame_sim *s, uint64_t first, const qp_frame_sink *sink, qp_err *err) {
     // One row at a time: an instruction's rows may wrap around the ring.
     for (uint64_t m = first; m < s->num_meas; m++)
         if (sink->measurements(sink->ctx, s->batch_first_shot, m, 1, rec_row(s, m), s->stride, err)) return -1;
     return 0;
 }
 
-static int run_instr(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *sink, qp_err *err) {
+static inline int emit_results(qp_frame_sim *s, uint64_t first, const qp_frame_sink *sink, qp_err *err) {
+    if (!sink || !sink->measurements) return 0;
+    return emit_rows(s, first, sink, err);
+}
+
+// Every instruction the surface-code loop below does not name (table-driven).
+RARE static int run_other(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *sink, qp_err *err) {
     qp_gate g = in->gate;
     const qp_gate_info *gi = &qp_gate_table[g];
     uint64_t first = s->num_meas;
@@ -636,7 +678,8 @@ static int run_instr(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *s
         if (gi->is_measurement || gi->is_reset) do_measure_reset(s, g, in);
         else if (gi->is_noise) do_noise(s, g, in);
         else if (gi->flags & QP_GF_UNITARY) {
-            if (gi->num_qubits_per_target_group == 2) do_two(s, g, in);
+            if (g == QP_GATE_CX || g == QP_GATE_CY || g == QP_GATE_CZ) do_two(s, g, in);
+            else if (gi->num_qubits_per_target_group == 2) do_two_from_frame(s, g, in);
             else do_single(s, g, in);
         }
         if (!gi->is_measurement) return 0;  // TICK, QUBIT_COORDS, SHIFT_COORDS fall here too
@@ -645,15 +688,52 @@ static int run_instr(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *s
     return emit_results(s, first, sink, err);
 }
 
+// The gates of surface-code circuits are dispatched here directly, everything else through
+// run_other.
 static int run_block(qp_frame_sim *s, const qp_block *blk, const qp_frame_sink *sink, qp_err *err) {
     for (size_t i = 0; i < blk->num_instrs; i++) {
         const qp_instr *in = &blk->instrs[i];
-        if (in->gate == QP_GATE_REPEAT) {
+        qp_gate g = in->gate;
+        switch (g) {
+        case QP_GATE_REPEAT:
             if (in->body)
                 for (uint64_t k = 0; k < in->repeat_count; k++)
                     if (run_block(s, in->body, sink, err)) return -1;
-        } else if (run_instr(s, in, sink, err)) {
-            return -1;
+            break;
+        case QP_GATE_CX: case QP_GATE_CY: case QP_GATE_CZ:
+            do_two(s, g, in);
+            break;
+        case QP_GATE_H: case QP_GATE_S: case QP_GATE_S_DAG: case QP_GATE_SQRT_X: case QP_GATE_SQRT_X_DAG:
+            do_single(s, g, in);
+            break;
+        case QP_GATE_X_ERROR: case QP_GATE_Y_ERROR: case QP_GATE_Z_ERROR:
+        case QP_GATE_DEPOLARIZE1: case QP_GATE_DEPOLARIZE2:
+        case QP_GATE_PAULI_CHANNEL_1: case QP_GATE_PAULI_CHANNEL_2:
+            do_noise(s, g, in);
+            break;
+        case QP_GATE_R: case QP_GATE_RX: case QP_GATE_RY:
+            do_measure_reset(s, g, in);
+            break;
+        case QP_GATE_M: case QP_GATE_MX: case QP_GATE_MY:
+        case QP_GATE_MR: case QP_GATE_MRX: case QP_GATE_MRY: {
+            uint64_t first = s->num_meas;
+            do_measure_reset(s, g, in);
+            if (in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
+            if (emit_results(s, first, sink, err)) return -1;
+            break;
+        }
+        case QP_GATE_DETECTOR:
+            if (do_detector(s, in, sink, err)) return -1;
+            break;
+        case QP_GATE_OBSERVABLE_INCLUDE:
+            do_observable(s, in);
+            break;
+        case QP_GATE_I: case QP_GATE_X: case QP_GATE_Y: case QP_GATE_Z:  // signs only
+        case QP_GATE_TICK: case QP_GATE_QUBIT_COORDS: case QP_GATE_SHIFT_COORDS:
+            break;
+        default:
+            if (run_other(s, in, sink, err)) return -1;
+            break;
         }
     }
     return 0;
