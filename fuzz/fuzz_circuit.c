@@ -4,13 +4,15 @@
 // and noise stripping are exercised on small circuits too, and so is the error analysis of
 // every gate (strict and approximate): it either succeeds or fails with one line. Small
 // circuits also run through the samplers (reference tableau, Pauli-frame detectors and
-// measurement records), which read the same gate table.
+// measurement records), which read the same gate table, and through circuit_shape (the
+// observable walked backwards through every gate).
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workers/circuit/circuit.h"
 #include "workers/circuit/circuit_coords.h"
+#include "workers/circuit/circuit_shape.h"
 #include "workers/dem/error_analysis.h"
 #include "workers/sim/frame_sample.h"
 #include "workers/sim/reference_sample.h"
@@ -22,8 +24,8 @@ static uint64_t unrolled_work(const qp_block *b, uint64_t cap) {
     for (size_t i = 0; i < b->num_instrs && w < cap; i++) {
         const qp_instr *in = &b->instrs[i];
         if (in->gate == QP_GATE_REPEAT) {
-            uint64_t body = in->body ? unrolled_work(in->body, cap) : 0;
-            w += body && in->repeat_count > cap / body ? cap : body * in->repeat_count;
+            uint64_t body = 1 + (in->body ? unrolled_work(in->body, cap) : 0);  // a pass costs even when empty
+            w += in->repeat_count > cap / body ? cap : body * in->repeat_count;
         } else {
             w += 1 + in->num_targets;
         }
@@ -91,8 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     }
     if (c.num_qubits <= 64 && c.num_measurements <= 4096 && c.num_detectors <= 4096 &&
-        unrolled_work(&c.top, 100000) < 100000)
+        unrolled_work(&c.top, 100000) < 100000) {
         sample_small(&c);
+        qp_circuit_shape shape;  // redecode's reading of rounds, distance and basis
+        if (qp_circuit_shape_of(&c, &shape, &err) != 0 && strchr(err.msg, '\n')) abort();
+        if (shape.basis && shape.basis != 'x' && shape.basis != 'z') abort();
+    }
     qp_circuit_strip_noise(&c2);
     if (qp_circuit_finalize(&c2, &err) != 0) abort();  // removing noise keeps rec[-k] valid
     if (c2.num_measurements != c.num_measurements) abort();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What redecode believes about an archive folder (issue 19): distance, rounds and basis come
-# from the circuit, a folder name that contradicts it is a warning; a folder with only the
+# from the circuit (CX and CZ circuits alike), a folder name that contradicts it is a warning; a folder with only the
 # ideal (noiseless) circuit gets a clear error asking for a DEM; folders without
 # detection_events.b8 are named as skipped; odd characters in folder names stay valid JSON.
 set -u
@@ -36,6 +36,31 @@ check "LER per round uses the circuit's 3 rounds ($per, want $want)" '[ -n "$per
 folder honest/surface_code_bX_d3_r03_center_3_5
 mpi 2 "$bin" redecode honest --out honest.h5 --quiet > /dev/null 2> honest.log
 check "agreeing folder name: no warning" '! grep -q warning honest.log'
+
+# 8, the basis of CZ circuits: `qecpipe gen` circuits (uniform: CX; si1000: CZ with H layers
+# that rotate data qubits) in both bases, each in a folder whose name says the other basis.
+for noise in uniform si1000; do
+  for b in x z; do
+    named=$([ $b = x ] && echo Z || echo X)
+    f=cz/surface_code_b${named}_d3_r03_${noise}_$b
+    mkdir -p "$f"
+    "$bin" gen --basis $b --distance 3 --rounds 3 --noise $noise --p 0.002 --out "$f/circuit_noisy.stim"
+    "$bin" simulate --circuit "$f/circuit_noisy.stim" --shots 2000 --seed 3 --out "$f/detection_events.b8" \
+      --out-format b8 --obs-out "$f/obs_flips_actual.b8" --obs-out-format b8
+  done
+done
+mpi 2 "$bin" redecode cz --out cz.h5 --quiet > /dev/null 2> cz.log; st=$?
+"$bin" report cz.h5 --csv cz.csv > /dev/null
+check "gen circuits in lying folders: exit 0 ($(head -c 300 cz.log))" '[ $st -eq 0 ]'
+check "gen circuits in lying folders: one warning each, the circuit's basis named" \
+  '[ "$(grep -c warning cz.log)" -eq 4 ] && [ "$(grep -c "says basis z but the circuit has basis x" cz.log)" -eq 2 ] &&
+   [ "$(grep -c "says basis x but the circuit has basis z" cz.log)" -eq 2 ]'
+for noise in uniform si1000; do
+  for b in x z; do
+    check "$noise memory $b: json_metadata b $b" \
+      'grep "${noise}_$b" cz.csv | grep -q "\"\"b\"\":\"\"$b\"\",\"\"d\"\":3,\"\"r\"\":3"'
+  done
+done
 
 # 7. Only circuit_ideal.stim: a clear error asking for a DEM; with the DEM it decodes.
 mkdir -p ideal/e

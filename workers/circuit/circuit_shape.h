@@ -5,12 +5,14 @@
 //              measurement's at t + rounds;
 //   distance = how many distinct qubits logical observable 0 reads (a rotated surface code's
 //              logical operator is d qubits long);
-//   basis    = how those qubits are measured (MX: x, M: z), claimed only when no single-qubit
-//              gate (H, S, SQRT_X, ...) changed their frame since their reset, as in Stim's
-//              CX circuits; CZ circuits (SI1000, Google's) rotate data qubits with H, and
-//              their basis is left unknown rather than guessed.
+//   basis    = the Pauli type of logical observable 0 at the last round boundary: the
+//              observable walked backwards (Heisenberg picture) from its measurements to the
+//              last measurement of other qubits (the final round's ancillas), where the data
+//              qubits of CX and CZ circuits alike are in their plain frame: all X is memory X,
+//              all Z memory Z. So `H; M` on data counts as an X measurement, and SI1000 /
+//              Google-style CZ circuits get their basis as Stim's CX circuits do.
 // A figure the circuit does not determine is 0 ('\0' for the basis): no coordinates, no
-// observable, measurements in mixed or rotated bases.
+// observable, an observable of mixed X/Z/Y type at the boundary.
 #ifndef QP_CIRCUIT_CIRCUIT_SHAPE_H
 #define QP_CIRCUIT_CIRCUIT_SHAPE_H
 
