@@ -30,8 +30,9 @@ static void hash_json_string(qp_sha256 *h, const char *key, const char *s) {
     qp_sha256_update(h, "\",", 2);
 }
 
+// model_sha256: the hash of the decoder's model file (nn), "" for decoders built from the DEM.
 static void strong_id(const char *circuit, const char *dem, const char *dem_odd, const char *decoder,
-                      const char *json_metadata, char hex[65]) {
+                      const char *model_sha256, const char *json_metadata, char hex[65]) {
     qp_sha256 h;
     qp_sha256_init(&h);
     qp_sha256_update(&h, "{", 1);
@@ -39,6 +40,7 @@ static void strong_id(const char *circuit, const char *dem, const char *dem_odd,
     hash_json_string(&h, "decoder", decoder);
     hash_json_string(&h, "decoder_error_model", dem);
     if (dem_odd[0]) hash_json_string(&h, "decoder_error_model_odd_shots", dem_odd);
+    if (model_sha256[0]) hash_json_string(&h, "decoder_model_sha256", model_sha256);
     qp_sha256_update(&h, "\"json_metadata\":", 16);
     qp_sha256_update(&h, json_metadata, strlen(json_metadata));
     qp_sha256_update(&h, "}", 1);
@@ -159,7 +161,9 @@ int qp_report_collect(const char *path, qp_report_row **rows, size_t *n, qp_err 
             r->p = attr_f64(st, g, "p");
             r->seed = seed;
             r->stream = attr_u64(st, g, "stream");
-            strong_id(circuit, dem, dem_odd, decs[k], r->json_metadata, r->strong_id);
+            char model_sha256[80];
+            copy_attr_str(st, d, "model_sha256", model_sha256, sizeof model_sha256);
+            strong_id(circuit, dem, dem_odd, decs[k], model_sha256, r->json_metadata, r->strong_id);
         }
         qp_store_names_free(decs, num_decs);
         free(circuit);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # qecpipe report as sinter reads its CSV (issue 19): strong_id separates what sinter's does
-# (circuit, DEM, decoder, json_metadata); the same shots reported twice are counted once,
+# (circuit, DEM, decoder, json_metadata; for nn the model file's SHA-256); the same shots reported twice are counted once,
 # disjoint samples of one problem are summed; an unfinished .partial shows its journal.
 set -u
 bin=${QECPIPE_BIN:?}
@@ -61,6 +61,38 @@ ids twins.csv > twin_ids.txt
 check "the issue's cases: all ids distinct ($(sort case_ids.txt | uniq -d | wc -l) repeated)" \
   '[ "$(wc -l < case_ids.txt)" -eq 4 ] && [ -z "$(sort case_ids.txt | uniq -d)" ]'
 check "twin folders: two ids" '[ "$(wc -l < twin_ids.txt)" -eq 2 ] && [ -z "$(sort twin_ids.txt | uniq -d)" ]'
+# (d) The nn decoder with two model files (two tiny trainings, seeds 1 and 2): two ids; the
+# same model file under another name: the same id (the id hashes the file's bytes).
+for s in 1 2; do
+  cat > tiny$s.yaml <<YAML
+job: {name: tiny$s, seed: $s}
+train:
+  code: surface
+  distance: 3
+  rounds: 3
+  basis: x
+  noise: {model: uniform, p: 0.005}
+  steps: 10
+  batch_size: 32
+  warmup_steps: 2
+  hidden: 16
+  layers: 1
+  heads: 4
+  eval_every: 10
+  eval_shots: 256
+  checkpoint_every: 10
+  checkpoint: m$s.h5
+YAML
+  mpi 1 "$bin" train tiny$s.yaml > /dev/null 2>&1
+done
+cp m1.h5 m1_renamed.h5
+for m in m1 m2 m1_renamed; do
+  mpi 2 "$bin" redecode one --decoders nn --model $m.h5 --out nn_$m.h5 --quiet > /dev/null 2>&1
+  "$bin" report nn_$m.h5 --csv nn_$m.csv --quiet
+done
+check "nn: two models, two ids" '[ -n "$(ids nn_m1.csv)" ] && [ -n "$(ids nn_m2.csv)" ] && [ "$(ids nn_m1.csv)" != "$(ids nn_m2.csv)" ]'
+check "nn: one model under two names, one id" '[ -n "$(ids nn_m1.csv)" ] && [ "$(ids nn_m1.csv)" = "$(ids nn_m1_renamed.csv)" ]'
+
 # What sinter does not separate, neither do we: another seed, the same problem.
 sed 's/seed: 7/seed: 8/' named.yaml > named8.yaml
 mpi 2 "$bin" run named8.yaml --out named8.h5 --quiet > /dev/null 2>&1
