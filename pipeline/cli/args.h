@@ -11,6 +11,9 @@
 typedef enum { QP_OPT_STR, QP_OPT_U64, QP_OPT_SIZE, QP_OPT_INT, QP_OPT_DOUBLE, QP_OPT_FLAG } qp_opt_kind;
 
 #define QP_OPT_SIZE_MAX ((uint64_t)1 << 31)
+// Most shots one command samples: 2^40 (1.1e12, days of sampling even for a small code);
+// more is a typo or a wrapped negative number, refused before anything is opened.
+#define QP_SHOTS_MAX ((uint64_t)1 << 40)
 
 typedef struct {
     const char *name;     // without leading dashes, e.g. "out-format"

@@ -15,6 +15,7 @@
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cmd/cmd.h"
+#include "pipeline/formats/record_bits.h"
 #include "pipeline/output/output.h"
 #include "workers/circuit/repetition_code.h"
 #include "workers/circuit/surface_code.h"
@@ -33,7 +34,7 @@ int cmd_gen(int argc, char **argv) {
         {"code", QP_OPT_STR, &code, "NAME", "code family: surface (rotated surface code; default) or repetition"},
         {"basis", QP_OPT_STR, &basis, "x|z", "memory experiment basis (required for surface)"},
         {"distance", QP_OPT_INT, &distance, "D", "code distance (required): surface odd >= 3, repetition >= 2"},
-        {"rounds", QP_OPT_U64, &rounds, "R", "rounds of stabilizer measurement, >= 1 (required)"},
+        {"rounds", QP_OPT_U64, &rounds, "R", "rounds of stabilizer measurement, >= 1 (required; rounds x detectors per round <= 2^31)"},
         {"noise", QP_OPT_STR, &noise, "MODEL", "uniform (Stim's four knobs = p; default) or si1000"},
         {"p", QP_OPT_DOUBLE, &p, "P", "noise strength (default 0: noiseless)"},
         {"out", QP_OPT_STR, &out, "FILE", "output .stim file (default: stdout)"},
@@ -49,6 +50,15 @@ int cmd_gen(int argc, char **argv) {
         return qp_usage_error("gen", "unknown --code '%s' (supported: surface, repetition)", code);
     if (distance == 0) return qp_usage_error("gen", "--distance is required");
     if (rounds == 0) return qp_usage_error("gen", "--rounds is required (>= 1)");
+    // Detectors grow as rounds x (d^2 - 1) (surface) or (d - 1) (repetition); a circuit with
+    // more than a record holds cannot be sampled or decoded here: say so before generating.
+    uint64_t per_round = repetition ? (uint64_t)(distance > 1 ? distance - 1 : 1)
+                                    : (distance > 0 ? (uint64_t)distance * (uint64_t)distance - 1 : 1);
+    if (per_round > QP_RECORD_BITS_MAX || rounds > QP_RECORD_BITS_MAX / per_round)
+        return qp_usage_error("gen", "--distance %d --rounds %llu makes more detectors than a record holds "
+                                     "(%llu bits); at distance %d, --rounds is at most %llu",
+                              distance, (unsigned long long)rounds, (unsigned long long)QP_RECORD_BITS_MAX, distance,
+                              (unsigned long long)(QP_RECORD_BITS_MAX / per_round));
     qp_circuit c;
     qp_err err;
     char header[256];

@@ -71,7 +71,7 @@ int cmd_sample(int argc, char **argv) {
     uint64_t shots = UINT64_MAX;
     const qp_opt opts[] = {
         {"circuit", QP_OPT_STR, &o.circuit, "FILE", "Stim circuit to sample (required)"},
-        {"shots", QP_OPT_U64, &shots, "N", "number of shots (required)"},
+        {"shots", QP_OPT_U64, &shots, "N", "number of shots (required; at most 2^40)"},
         {"seed", QP_OPT_U64, &o.seed, "S", "random seed (default 0); same seed, same bytes"},
         {"stream", QP_OPT_U64, &o.stream, "ID", "random stream id within the seed (default 0)"},
         {"out", QP_OPT_STR, &o.out, "FILE", "measurement records (required; written as FILE.partial, then renamed; - for stdout)"},
@@ -87,6 +87,9 @@ int cmd_sample(int argc, char **argv) {
     if (!o.circuit) return qp_usage_error("sample", "--circuit is required");
     if (!o.out) return qp_usage_error("sample", "--out is required");
     if (shots == UINT64_MAX) return qp_usage_error("sample", "--shots is required");
+    if (shots > QP_SHOTS_MAX)
+        return qp_usage_error("sample", "--shots %llu is more than this command samples (at most 2^40 = %llu)",
+                              (unsigned long long)shots, (unsigned long long)QP_SHOTS_MAX);
     o.shots = shots;
     qp_shot_format fmt;
     if (qp_shot_format_parse(o.out_format, &fmt) != 0)

@@ -135,7 +135,7 @@ int cmd_simulate(int argc, char **argv) {
     const qp_opt opts[] = {
         {"circuit", QP_OPT_STR, &o.circuit, "FILE", "Stim circuit to sample (this or --dem is required)"},
         {"dem", QP_OPT_STR, &o.dem, "FILE", "sample a detector error model (.dem) instead of a circuit"},
-        {"shots", QP_OPT_U64, &shots, "N", "number of shots (required)"},
+        {"shots", QP_OPT_U64, &shots, "N", "number of shots (required; at most 2^40)"},
         {"seed", QP_OPT_U64, &o.seed, "S", "random seed (default 0); same seed, same bytes"},
         {"stream", QP_OPT_U64, &o.stream, "ID", "random stream id within the seed (default 0)"},
         {"out", QP_OPT_STR, &o.out, "FILE", "detection events (required; written as FILE.partial, then renamed)"},
@@ -162,6 +162,9 @@ int cmd_simulate(int argc, char **argv) {
     if (o.circuit && o.dem) return qp_usage_error("simulate", "give --circuit or --dem, not both");
     if (!o.out) return qp_usage_error("simulate", "--out is required");
     if (shots == UINT64_MAX) return qp_usage_error("simulate", "--shots is required");
+    if (shots > QP_SHOTS_MAX)
+        return qp_usage_error("simulate", "--shots %llu is more than this command samples (at most 2^40 = %llu)",
+                              (unsigned long long)shots, (unsigned long long)QP_SHOTS_MAX);
     o.shots = shots;
     qp_shot_format fmt, obs_fmt;
     if (qp_shot_format_parse(o.out_format, &fmt) != 0)

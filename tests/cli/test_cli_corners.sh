@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Corners a new user finds (issue 19): absurd sizes on the command line get one clear error
-# before anything is allocated; a closed stdout does not kill a job; CRLF 01 files read as
+# Corners a new user finds (issue 19): absurd sizes on the command line (record sizes, shots,
+# rounds) get one clear error before anything is allocated; a closed stdout does not kill a job; CRLF 01 files read as
 # Stim reads them; ptb64's multiple of 64 is checked before sampling; usage errors print once
 # under mpirun; a non-ASCII character in an error is printed whole.
 set -u
@@ -25,6 +25,24 @@ for fmt in 01 b8 ptb64; do
   check "--num-detectors 2^31-1 on a 10-byte $fmt file: exit 1 naming the file ($(head -c 200 big.log))" \
     '[ $st -eq 1 ] && [ "$(wc -l < big.log)" -eq 1 ] && grep -q "s.01" big.log'
 done
+# Shots and rounds: more shots than 2^40 (also a wrapped -2) and rounds whose detectors
+# overflow a record are usage errors, before any output file exists.
+for n in 1099511627777 18446744073709551614; do
+  for cmd in simulate sample; do
+    timeout 60 "$bin" $cmd --circuit "$data/surface_x_d3_r3_p0.003.stim" --shots $n --out shots.b8 --out-format b8 \
+      > /dev/null 2> shots.log; st=$?
+    check "$cmd --shots $n: exit 2, one line ($(head -c 200 shots.log))" \
+      '[ $st -eq 2 ] && [ "$(wc -l < shots.log)" -eq 1 ] && grep -q "at most 2^40" shots.log && [ ! -e shots.b8 ] && [ ! -e shots.b8.partial ]'
+  done
+done
+for args in "--basis x --distance 5 --rounds 89478486" "--basis z --distance 3 --rounds 18446744073709551615" \
+            "--code repetition --distance 5 --rounds 4611686018427387904"; do
+  timeout 60 "$bin" gen $args --out big.stim > /dev/null 2> rounds.log; st=$?
+  check "gen $args: exit 2, one line naming the largest --rounds ($(head -c 200 rounds.log))" \
+    '[ $st -eq 2 ] && [ "$(wc -l < rounds.log)" -eq 1 ] && grep -q "rounds is at most" rounds.log && [ ! -e big.stim ]'
+done
+"$bin" gen --basis x --distance 5 --rounds 89478485 --out edge.stim 2> edge.log; st=$?
+check "gen at the largest --rounds for d=5: exit 0 ($(head -c 200 edge.log))" '[ $st -eq 0 ] && grep -q "REPEAT 89478484 {" edge.stim'
 
 # 9. A closed stdout: the job finishes (exit 0, file renamed), it only stops printing.
 cat > two.yaml <<'YAML'
