@@ -3,7 +3,7 @@
 // several layouts (one segment; many segments with seams; C = W - depth) and piece sizes (1
 // detector at a time, odd sizes, the whole record at once), every shot's prediction and
 // weight are the same bit for bit; the memory a stream holds does not grow with the rounds
-// (a 300- and a 3,000-round model give the same figure); out-of-order, overlong and
+// (a 300- and a 30,000-round model give the same figure, below the latter's record size); out-of-order, overlong and
 // short shots are one error each.
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -88,7 +88,7 @@ static void rep_with_rounds(qp_dem *d, int rounds) {
 Test(window_stream, memory_independent_of_rounds) {
     qp_window_options o = {.window = 12, .commit = 6, .segment = 24};
     size_t bytes[2];
-    const int rounds[2] = {300, 3000};
+    const int rounds[2] = {300, 30000};
     for (int i = 0; i < 2; i++) {
         qp_dem d;
         rep_with_rounds(&d, rounds[i]);
@@ -103,13 +103,15 @@ Test(window_stream, memory_independent_of_rounds) {
         uint64_t obs;
         cr_assert_eq(qp_window_stream_finish(st, &obs, NULL, &err), 0, "%s", err.msg);
         bytes[i] = qp_window_stream_bytes(st);
-        cr_expect_lt(bytes[i], D / 8, "%d rounds: the stream holds %zu bytes, the record is %zu", rounds[i], bytes[i], D / 8);
+        if (i == 1)
+            cr_expect_lt(bytes[i], D / 8, "%d rounds: the stream holds %zu bytes, the record is %zu", rounds[i], bytes[i],
+                         D / 8);
         free(rec);
         qp_window_stream_free(st);
         qp_window_free(w);
         qp_dem_free(&d);
     }
-    cr_expect_eq(bytes[0], bytes[1], "stream bytes at 300 rounds %zu, at 3,000 rounds %zu", bytes[0], bytes[1]);
+    cr_expect_eq(bytes[0], bytes[1], "stream bytes at 300 rounds %zu, at 30,000 rounds %zu", bytes[0], bytes[1]);
 }
 
 Test(window_stream, bad_pieces) {

@@ -178,45 +178,43 @@ static void segment_core(const qp_window_layout *l, uint64_t s, int64_t *a, int6
     *e = s + 1 == l->num_segments ? (int64_t)l->iterations : (int64_t)(s * P + l->segment_its);
 }
 
-// Appends the windows of the plan (see window.h); spans may be NULL to count only.
-static size_t make_plan(const qp_window_layout *l, qp_window_span *spans) {
-    size_t n = 0;
+// The span after the cursor, in plan order (see window.h): segment s's windows, then the seam
+// after it. Returns 0 when the plan is exhausted. The span's decoder is not set.
+static int plan_step(const qp_window_layout *l, qp_window_cursor *c, qp_window_span *sp) {
+    if (c->done) return 0;
     if (l->iterations == 0) {  // one global window
         uint64_t D = l->num_detectors;
-        if (spans) spans[0] = (qp_window_span){.hi = D, .commit_end = D, .core_hi = D, .kind = QP_WINDOW_SLIDE};
+        *sp = (qp_window_span){.hi = D, .commit_end = D, .core_hi = D, .kind = QP_WINDOW_SLIDE};
+        c->done = 1;
         return 1;
     }
     int64_t W = (int64_t)l->window_its, C = (int64_t)l->commit_its, buf = (int64_t)l->buffer_its;
-    int64_t N = (int64_t)l->iterations;
-    for (uint64_t s = 0; s < l->num_segments; s++) {
-        int64_t a, e;
-        segment_core(l, s, &a, &e);
-        int64_t right = e < N ? buf : 0;
-        for (int64_t start = a;; start += C) {
-            int entry = start == a && a > 0;
-            int last = start + W >= e + right;
-            qp_window_span sp = {
-                .lo = det_at(l, entry ? a - buf : start),
-                .hi = det_at(l, last ? e + right : start + W),
-                .commit_end = det_at(l, last ? e : start + C),
-                .keep_from = det_at(l, entry ? a : start),
-                .core_hi = det_at(l, e),
-                .segment = (uint32_t)s,
-                .kind = entry ? QP_WINDOW_ENTRY : QP_WINDOW_SLIDE,
-            };
-            if (spans) spans[n] = sp;
-            n++;
-            if (last) break;
-        }
-        if (s + 1 < l->num_segments) {  // the seam to the next segment's core
-            uint64_t lo = det_at(l, e), hi = det_at(l, e + buf);
-            if (spans)
-                spans[n] = (qp_window_span){.lo = lo, .hi = hi, .commit_end = hi, .keep_from = lo, .core_hi = hi,
-                                            .segment = (uint32_t)s, .kind = QP_WINDOW_SEAM};
-            n++;
-        }
+    int64_t N = (int64_t)l->iterations, a, e;
+    segment_core(l, c->segment, &a, &e);
+    if (c->seam) {  // the seam to the next segment's core
+        uint64_t lo = det_at(l, e), hi = det_at(l, e + buf);
+        *sp = (qp_window_span){.lo = lo, .hi = hi, .commit_end = hi, .keep_from = lo, .core_hi = hi,
+                               .segment = (uint32_t)c->segment, .kind = QP_WINDOW_SEAM};
+        c->seam = 0, c->started = 0, c->segment++;
+        return 1;
     }
-    return n;
+    if (!c->started) c->start = a, c->started = 1;
+    int64_t start = c->start, right = e < N ? buf : 0;
+    int entry = start == a && a > 0;
+    int last = start + W >= e + right;
+    *sp = (qp_window_span){
+        .lo = det_at(l, entry ? a - buf : start),
+        .hi = det_at(l, last ? e + right : start + W),
+        .commit_end = det_at(l, last ? e : start + C),
+        .keep_from = det_at(l, entry ? a : start),
+        .core_hi = det_at(l, e),
+        .segment = (uint32_t)c->segment,
+        .kind = entry ? QP_WINDOW_ENTRY : QP_WINDOW_SLIDE,
+    };
+    if (!last) c->start += C;
+    else if (c->segment + 1 < l->num_segments) c->seam = 1;
+    else c->done = 1;
+    return 1;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,6 +305,39 @@ static int window_model(const qp_dem *dem, const qp_window_span *sp, qp_dem *out
 // ---------------------------------------------------------------------------------------
 // The windowed decoder
 
+// What a window decoder was built for: interior windows by (kind, size), others also by lo.
+typedef struct {
+    int interior;
+    qp_window_kind kind;
+    uint64_t lo, size;
+} qp_window_key;
+
+struct qp_window {
+    qp_window_layout layout;
+    main_repeat repeat;
+    uint32_t num_observables;
+    size_t num_spans;            // windows of a shot (the plan is walked, not stored)
+    qp_window_span *plan;        // the plan, only once qp_window_plan asked for it
+    qp_decoder **decoders;       // (num_decoders) one per distinct window
+    qp_window_key *keys;         // (num_decoders) what each was built for
+    uint32_t num_decoders;
+    uint64_t widest;             // detectors of the widest span
+    // Per-shot scratch.
+    uint8_t *events;             // (ceil(num_detectors/8)) the whole-record paths' events with the
+                                 // carries applied; allocated on first use
+    uint8_t *window_rec;         // (ceil(widest/8)) one window's b8 record
+    uint64_t *flips;             // (num_flips) seam detectors flipped by committed segment edges
+    size_t num_flips, cap_flips;
+    uint8_t pred[8];
+};
+
+uint64_t qp_window_widest(const qp_window *w) { return w->widest; }
+size_t qp_window_flips(const qp_window *w, const uint64_t **flips) {
+    *flips = w->flips;
+    return w->num_flips;
+}
+void qp_window_clear_flips(qp_window *w) { w->num_flips = 0; }
+
 // True when the span's model is a translate of every other interior span of the same kind and
 // size: the repeat passes whose errors reach [lo, hi) all exist, and no error outside the
 // repeat reaches it.
@@ -317,6 +348,25 @@ static int is_interior(const qp_window_layout *l, const main_repeat *m, const qp
     int64_t last = floor_div((int64_t)sp->hi - 1 - base - m->body.lo, k);
     return first >= 0 && last < (int64_t)l->iterations && m->head_hi < (int64_t)sp->lo &&
            m->tail_lo >= (int64_t)sp->hi;
+}
+
+// The decoder of a span: interior spans by (kind, size), the others by (kind, lo, size).
+// UINT32_MAX: none yet.
+static uint32_t find_decoder(const qp_window *w, const qp_window_span *sp) {
+    int interior = is_interior(&w->layout, &w->repeat, sp);
+    for (uint32_t i = 0; i < w->num_decoders; i++) {
+        const qp_window_key *k = &w->keys[i];
+        if (k->interior == interior && k->kind == sp->kind && k->size == sp->hi - sp->lo &&
+            (interior || k->lo == sp->lo))
+            return i;
+    }
+    return UINT32_MAX;
+}
+
+int qp_window_cursor_next(const qp_window *w, qp_window_cursor *c, qp_window_span *sp) {
+    if (!plan_step(&w->layout, c, sp)) return 0;
+    sp->decoder = find_decoder(w, sp);
+    return 1;
 }
 
 qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window_options *opt,
@@ -330,23 +380,18 @@ qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window
     qp_window *w = qp_calloc(1, sizeof *w);
     w->layout = l;
     w->num_observables = dem->num_observables;
-    w->num_spans = make_plan(&l, NULL);
-    w->plan = qp_malloc(w->num_spans * sizeof *w->plan);
-    make_plan(&l, w->plan);
-    // Shared decoders of interior spans, by kind: (size, decoder index) pairs.
-    struct { uint64_t size; uint32_t dec; int kind; } shared[16];
-    int num_shared = 0;
+    w->repeat = m;
+    // One decoder per distinct window: interior windows of one kind and size share one.
     uint64_t widest = 1;
-    for (size_t j = 0; j < w->num_spans; j++) {
-        qp_window_span *sp = &w->plan[j];
-        int interior = is_interior(&l, &m, sp), found = 0;
-        for (int i = 0; interior && i < num_shared && !found; i++)
-            if (shared[i].kind == sp->kind && shared[i].size == sp->hi - sp->lo) sp->decoder = shared[i].dec, found = 1;
-        if (found) continue;
-        if (sp->hi - sp->lo > widest) widest = sp->hi - sp->lo;
+    qp_window_cursor c = {0};
+    qp_window_span sp;
+    while (plan_step(&l, &c, &sp)) {
+        w->num_spans++;
+        if (find_decoder(w, &sp) != UINT32_MAX) continue;
+        if (sp.hi - sp.lo > widest) widest = sp.hi - sp.lo;
         qp_dem wd;
         qp_decoder *dec = NULL;
-        if (window_model(dem, sp, &wd, err) == 0) dec = qp_decoder_create(kind, &wd, err);
+        if (window_model(dem, &sp, &wd, err) == 0) dec = qp_decoder_create(kind, &wd, err);
         qp_dem_free(&wd);
         if (dec && qp_decoder_graph(dec)->has_base_flip) {
             qp_decoder_free(dec);
@@ -354,16 +399,16 @@ qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window
             qp_fail(err, "an error has probability above 0.5: windowed decoding does not support that");
         }
         if (!dec) {
-            qp_fail_prefix(err, "window of detectors %llu..%llu", (unsigned long long)sp->lo,
-                           (unsigned long long)sp->hi - 1);
+            qp_fail_prefix(err, "window of detectors %llu..%llu", (unsigned long long)sp.lo,
+                           (unsigned long long)sp.hi - 1);
             qp_window_free(w);
             return NULL;
         }
         w->decoders = qp_realloc(w->decoders, (w->num_decoders + 1) * sizeof *w->decoders);
         w->decoders[w->num_decoders] = dec;
-        sp->decoder = w->num_decoders++;
-        if (interior && num_shared < 16)
-            shared[num_shared++] = (typeof(shared[0])){sp->hi - sp->lo, sp->decoder, sp->kind};
+        w->keys = qp_realloc(w->keys, (w->num_decoders + 1) * sizeof *w->keys);
+        w->keys[w->num_decoders++] = (qp_window_key){.interior = is_interior(&l, &m, &sp), .kind = sp.kind,
+                                                     .lo = sp.lo, .size = sp.hi - sp.lo};
     }
     w->widest = widest;
     w->window_rec = qp_malloc((widest + 7) / 8 + 1);
@@ -374,6 +419,7 @@ void qp_window_free(qp_window *w) {
     if (!w) return;
     for (uint32_t i = 0; i < w->num_decoders; i++) qp_decoder_free(w->decoders[i]);
     free(w->decoders);
+    free(w->keys);
     free(w->plan);
     free(w->events);
     free(w->window_rec);
@@ -383,6 +429,12 @@ void qp_window_free(qp_window *w) {
 
 const qp_window_layout *qp_window_get_layout(const qp_window *w) { return &w->layout; }
 size_t qp_window_plan(const qp_window *w, const qp_window_span **spans) {
+    if (!w->plan) {  // materialised on request only (tests, tools): it grows with the rounds
+        qp_window *mw = (qp_window *)w;
+        mw->plan = qp_malloc((w->num_spans + 1) * sizeof *w->plan);
+        qp_window_cursor c = {0};
+        for (size_t j = 0; qp_window_cursor_next(w, &c, &mw->plan[j]); j++) {}
+    }
     *spans = w->plan;
     return w->num_spans;
 }
@@ -459,8 +511,10 @@ int qp_window_decode_segments(qp_window *w, const uint8_t *dets, uint64_t first,
     uint64_t obs = 0;
     double weight = 0;
     qp_window_events ev = {w->events, 0, UINT64_MAX};
-    for (size_t j = 0; j < w->num_spans; j++) {
-        const qp_window_span *sp = &w->plan[j];
+    qp_window_cursor c = {0};
+    qp_window_span span;
+    const qp_window_span *sp = &span;
+    while (qp_window_cursor_next(w, &c, &span)) {
         if (sp->kind == QP_WINDOW_SEAM || sp->segment < first || (sp->segment - first) % stride) continue;
         if (qp_window_decode_span(w, sp, &ev, &obs, &weight, err)) return -1;
     }
@@ -476,9 +530,10 @@ static int decode_seams(qp_window *w, uint64_t *obs_out, double *weight_out, qp_
     uint64_t obs = 0;
     double weight = 0;
     qp_window_events ev = {w->events, 0, UINT64_MAX};
-    for (size_t j = 0; j < w->num_spans; j++)
-        if (w->plan[j].kind == QP_WINDOW_SEAM && qp_window_decode_span(w, &w->plan[j], &ev, &obs, &weight, err))
-            return -1;
+    qp_window_cursor c = {0};
+    qp_window_span sp;
+    while (qp_window_cursor_next(w, &c, &sp))
+        if (sp.kind == QP_WINDOW_SEAM && qp_window_decode_span(w, &sp, &ev, &obs, &weight, err)) return -1;
     *obs_out = obs;
     if (weight_out) *weight_out = weight;
     return 0;

@@ -95,7 +95,9 @@ qp_window *qp_window_create(const char *kind, const qp_dem *dem, const qp_window
 void qp_window_free(qp_window *w);
 const qp_window_layout *qp_window_get_layout(const qp_window *w);
 
-// The plan: every window of a shot in decoding order (segments' windows, then seams).
+// The plan: every window of a shot in order (each segment's windows, then the seam after it).
+// The decoders walk the plan without storing it; this materialises it on the first call (one
+// entry per window: it grows with the rounds), for tests and tools. Valid until qp_window_free.
 size_t qp_window_plan(const qp_window *w, const qp_window_span **spans);
 
 // Layer one: decodes segments first, first + stride, ... of one shot (dets: its b8 record).

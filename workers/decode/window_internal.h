@@ -1,26 +1,28 @@
-// What window.c shares with window_stream.c (not a public interface): the windowed decoder's
-// state and the decoding of one span of its plan on an event buffer that may be a ring.
+// What window.c shares with window_stream.c (not a public interface): walking the plan one span
+// at a time and decoding one span on an event buffer that may be a ring.
 #ifndef QP_DECODE_WINDOW_INTERNAL_H
 #define QP_DECODE_WINDOW_INTERNAL_H
 
 #include "workers/decode/window.h"
 
-struct qp_window {
-    qp_window_layout layout;
-    uint32_t num_observables;
-    qp_window_span *plan;        // (num_spans) every window of a shot, in order
-    size_t num_spans;
-    qp_decoder **decoders;       // (num_decoders) interior windows of one kind and size share one
-    uint32_t num_decoders;
-    uint64_t widest;             // detectors of the widest span
-    // Per-shot scratch.
-    uint8_t *events;             // (ceil(num_detectors/8)) the whole-record paths' events with the
-                                 // carries applied; allocated on first use
-    uint8_t *window_rec;         // (ceil(widest/8)) one window's b8 record
-    uint64_t *flips;             // (num_flips) seam detectors flipped by committed segment edges
-    size_t num_flips, cap_flips;
-    uint8_t pred[8];
-};
+// A position in the plan (window.h): spans are produced one at a time, so no plan of a long
+// experiment is ever held. Start from {0}.
+typedef struct {
+    uint64_t segment;  // the segment whose windows (or the seam after it) come next
+    int64_t start;     // with started: the next window's first iteration
+    int started, seam, done;
+} qp_window_cursor;
+
+// The next span of w's plan, its decoder set, into *sp; 0 when the plan is exhausted.
+int qp_window_cursor_next(const qp_window *w, qp_window_cursor *c, qp_window_span *sp);
+
+// Detectors of w's widest span.
+uint64_t qp_window_widest(const qp_window *w);
+
+// The seam detectors committed edges have flipped since the last qp_window_clear_flips
+// (qp_window_decode_span appends to them; a detector may appear twice: flips XOR).
+size_t qp_window_flips(const qp_window *w, const uint64_t **flips);
+void qp_window_clear_flips(qp_window *w);
 
 // Where detector d's event is: bit (d - base) & mask of bits (a whole record: base 0,
 // mask all ones; a ring of 2^k bits: mask 2^k - 1).
@@ -31,7 +33,7 @@ typedef struct {
 
 // Decodes span sp on the events ev: XORs its committed edges' observables into *obs, adds their
 // weight to *weight, flips the carried detectors in ev and appends the seam detectors those
-// edges reach to w->flips.
+// edges reach to the flips (qp_window_flips).
 int qp_window_decode_span(qp_window *w, const qp_window_span *sp, const qp_window_events *ev, uint64_t *obs,
                           double *weight, qp_err *err);
 
