@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Benchmark of `qecpipe train` (data-parallel training over MPI ranks), one JSON line per figure:
-#   train_throughput  training samples/s per rank and the all-reduce share of step time, on 1
-#                     and 2 ranks (d=3 r=3 memory Z, uniform p=0.005, H=32 L=2, global batch
-#                     128; shots sampled on the fly; evaluation excluded from the timing)
+#   sgemm             single-thread cblas_sgemm GFLOP/s at 512^3 (build/bench/bench_sgemm), run
+#                     before, between and after the trainings: the best is the MFU denominator
+#   train_throughput  per model and rank count (1 and 2): training samples/s per rank (wall
+#                     and CPU time), the all-reduce share of step time, training FLOPs per
+#                     sample (workers/nn/nn_flops.h: forward + backward = 3x forward), GFLOP
+#                     per CPU-second per rank and MFU = that / sgemm. d=3 r=3 memory Z, uniform
+#                     p=0.005, global batch 128, shots sampled on the fly, evaluation excluded.
+#                     Models: "H32 L2" (the original architecture) and "H32 L2 layers" (the
+#                     AlphaQubit layers of configs/pretrain_d3.yaml: geometric bias, per-type
+#                     embedding, convolutions dilations 1 and 2, gated FFN, line readout).
+#                     "load" is the 1-minute load average when the run ended.
 #   train_vs_mwpm     a decoder trained for STEPS steps on 2 ranks: its LER on EVAL held-out
 #                     shots next to our MWPM's on exactly the same shots (re-sampled with
 #                     `qecpipe simulate` from the checkpoint's /circuit and /rng stream ids)
-# Usage: bench/bench_train.sh [STEPS] [EVAL]   (defaults 4000 and 100000; QECPIPE_BIN or
-#        build/qecpipe). Not a test: no assertions. A shell script because it drives the
+# Usage: bench/bench_train.sh [STEPS] [EVAL]   (defaults 4000 and 100000; STEPS 0 skips
+#        train_vs_mwpm; QECPIPE_BIN or build/qecpipe, BENCH_SGEMM or build/bench/bench_sgemm). Not a test: no assertions. A shell script because it drives the
 #        qecpipe binary under mpirun (bench_*.c programs link only the worker libraries).
 # Needs mpirun, h5dump.
 set -euo pipefail
@@ -15,11 +23,12 @@ steps=${1:-4000}
 eval_shots=${2:-100000}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${QECPIPE_BIN:-$here/build/qecpipe}
+sgemm_bin=${BENCH_SGEMM:-$here/build/bench/bench_sgemm}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-config() {  # config STEPS EVAL_SHOTS EVAL_EVERY
+config() {  # config STEPS EVAL_SHOTS EVAL_EVERY [EXTRA_TRAIN_KEYS]
   cat <<YAML
 job:
   name: bench_train
@@ -41,18 +50,48 @@ train:
   eval_shots: $2
   checkpoint_every: 0
   checkpoint: model.h5
+${4:-}
 YAML
 }
 
-# The "done:" line's figures: samples/s/rank and the all-reduce share.
+# The "done:" line's figures: samples/s/rank and the all-reduce share; the "compute:" line's:
+# FLOPs/sample, CPU s/rank, of which in MPI, samples/CPU-s/rank, GFLOP/CPU-s/rank, the same
+# outside MPI.
 figures() { sed -n 's/.*, \([0-9.]*\) samples\/s\/rank, all-reduce \([0-9.]*\)% of step time.*/\1 \2/p' "$1"; }
+compute() {
+  sed -n 's/.*compute: \([0-9.]*\) training FLOPs\/sample, \([0-9.]*\) CPU s\/rank in steps (\([0-9.]*\) in MPI), \([0-9.]*\) samples\/CPU-s\/rank, \([0-9.]*\) GFLOP\/CPU-s\/rank (\([0-9.]*\) outside MPI).*/\1 \2 \3 \4 \5 \6/p' "$1"
+}
+sgemm() {
+  "$sgemm_bin" 512 512 512 1 | tee -a sgemm.json | sed -n 's/.*"gflops":\([0-9.]*\).*/\1/p'
+}
 
-config 300 100 0 > tp.yaml
-for n in 1 2; do
-  mpirun --oversubscribe -n $n "$bin" train tp.yaml --checkpoint tp$n.h5 2> tp$n.log
-  read -r sps share < <(figures tp$n.log)
-  echo "{\"bench\":\"train_throughput\",\"ranks\":$n,\"batch_per_rank\":$((128 / n)),\"steps\":300,\"samples_per_s_per_rank\":$sps,\"allreduce_share\":$(awk -v s="$share" 'BEGIN {print s / 100}'),\"model\":\"H32 L2 d3 r3\"}"
+layers="  attention_bias: geometric
+  stabilizer_embedding: type
+  conv_dilations: [1, 2]
+  ffn: gated
+  readout: lines"
+config 300 100 0 > tp_plain.yaml
+config 300 100 0 "$layers" > tp_layers.yaml
+peak=$(sgemm)
+rows=()
+for model in plain layers; do
+  for n in 1 2; do
+    mpirun --oversubscribe -n $n "$bin" train tp_$model.yaml --checkpoint tp$n.h5 2> tp$n.log
+    read -r sps share < <(figures tp$n.log)
+    read -r flops cpu mpi sps_cpu gflops gflops_c < <(compute tp$n.log)
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    name="H32 L2"; [ $model = layers ] && name="H32 L2 layers"
+    rows+=("$n $sps $share $flops $cpu $mpi $sps_cpu $gflops $gflops_c $load $name")
+    p=$(sgemm); peak=$(awk -v a="$peak" -v b="$p" 'BEGIN {print (b > a ? b : a)}')
+  done
 done
+cat sgemm.json
+for row in "${rows[@]}"; do
+  read -r n sps share flops cpu mpi sps_cpu gflops gflops_c load name <<< "$row"
+  mfu() { awk -v g="$1" -v p="$peak" 'BEGIN {printf "%.4f", g / p}'; }
+  echo "{\"bench\":\"train_throughput\",\"model\":\"$name d3 r3\",\"ranks\":$n,\"batch_per_rank\":$((128 / n)),\"steps\":300,\"samples_per_s_per_rank\":$sps,\"samples_per_cpu_s_per_rank\":$sps_cpu,\"cpu_s_per_rank\":$cpu,\"mpi_cpu_s_per_rank\":$mpi,\"allreduce_share\":$(awk -v s="$share" 'BEGIN {print s / 100}'),\"train_flops_per_sample\":$flops,\"gflop_per_cpu_s_per_rank\":$gflops,\"sgemm_gflops\":$peak,\"mfu\":$(mfu "$gflops"),\"mfu_outside_mpi\":$(mfu "$gflops_c"),\"load\":$load}"
+done
+[ "$steps" -gt 0 ] || exit 0
 
 config "$steps" "$eval_shots" 0 > ler.yaml
 start=$(date +%s)

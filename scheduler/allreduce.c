@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "workers/util/alloc.h"
 
@@ -41,9 +42,15 @@ static int qp_allreduce_fixed_chunk(qp_allreduce_ctx *c, float *buf, int n, qp_e
     return 0;
 }
 
+static double thread_cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
 int qp_allreduce_sum(float *buf, size_t n, void *ctx, qp_err *err) {
     qp_allreduce_ctx *c = ctx;
-    double t0 = MPI_Wtime();
+    double t0 = MPI_Wtime(), c0 = thread_cpu_seconds();
     for (size_t at = 0; at < n; at += QP_ALLREDUCE_CHUNK) {
         int len = (int)(n - at < QP_ALLREDUCE_CHUNK ? n - at : QP_ALLREDUCE_CHUNK);
         if (c->mode == QP_ALLREDUCE_FIXED_ORDER) {
@@ -53,6 +60,7 @@ int qp_allreduce_sum(float *buf, size_t n, void *ctx, qp_err *err) {
         }
     }
     c->seconds += MPI_Wtime() - t0;
+    c->cpu_seconds += thread_cpu_seconds() - c0;
     c->calls++;
     return 0;
 }

@@ -10,7 +10,7 @@
 //                             0, 1, 2, ..., broadcast. The same inputs give the same bits on
 //                             every run and every rank, for bitwise reproducibility tests.
 // The context accumulates the wall time spent inside the calls (for the all-reduce share of
-// step time).
+// step time), and the calling thread's CPU time there (MPI busy-waits for the other ranks).
 #ifndef QP_SCHEDULER_ALLREDUCE_H
 #define QP_SCHEDULER_ALLREDUCE_H
 
@@ -28,6 +28,7 @@ typedef struct {
     float *gather;        // fixed-order mode: (size, chunk) receive buffer on rank 0
     size_t gather_cap;    // floats allocated in gather
     double seconds;       // wall time spent in qp_allreduce_sum so far
+    double cpu_seconds;   // CPU time of the calling thread in it (waiting spins count)
     long calls;
 } qp_allreduce_ctx;
 

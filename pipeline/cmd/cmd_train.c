@@ -34,7 +34,9 @@ int cmd_train(int argc, char **argv) {
                            "the MPI ranks (gradients all-reduced each step). Rank 0 evaluates on held-out shots "
                            "every train.eval_every steps and writes HDF5 checkpoints (atomically) every "
                            "train.checkpoint_every steps, at the end and on SIGTERM. Exit status 0 also when "
-                           "stopped by SIGTERM after the checkpoint was written: continue with --resume.",
+                           "stopped by SIGTERM after the checkpoint was written: continue with --resume. The last "
+                           "line gives the training FLOPs per sample of the model and the CPU time of the steps "
+                           "(samples and GFLOP per CPU-second per rank, the MFU numerator).",
                            "CONFIG.yaml [options]", opts, sizeof opts / sizeof opts[0], pos, 1, &npos);
     if (st == QP_ARGS_HELP) return 0;
     if (st != QP_ARGS_OK) return 2;

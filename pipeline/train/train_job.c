@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pipeline/store/store.h"
 #include "pipeline/train/checkpoint.h"
 #include "pipeline/train/train_circuit.h"
 #include "scheduler/allreduce.h"
 #include "scheduler/collectives.h"
+#include "workers/nn/nn_flops.h"
 #include "workers/nn/nn_layout.h"
 #include "workers/nn/nn_model.h"
 #include "workers/nn/nn_train.h"
@@ -34,6 +36,14 @@ static uint64_t stream_id(const char *name) {
     uint64_t h = 1469598103934665603ULL;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 1099511628211ULL;
     return qp_mix64(h);
+}
+
+// CPU seconds of the calling thread: the cost of the step itself on shared cores (OpenBLAS
+// runs on this thread; MPI's busy-waiting in the all-reduce counts too).
+static double thread_cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
 // rank 0's status and message reach every rank.
@@ -383,7 +393,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     qp_train_summary sum = {.start_step = start};
     eval_figures last_eval = {NAN, NAN, NAN};
     int64_t last_eval_step = 0;
-    double loss_first = 0, window_loss = 0, train_s = 0;
+    double loss_first = 0, window_loss = 0, train_s = 0, cpu_s = 0, agree_cpu_s = 0;
     int n_first = 0, window_n = 0;
     int64_t recorded = start;  // steps before this one have their loss in r.recent_losses
     double prev_loss = 0;
@@ -398,7 +408,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     for (;;) {
         int64_t step = r.trainer.step;
         int done = step >= stop;
-        double t0 = MPI_Wtime();
+        double t0 = MPI_Wtime(), c0 = thread_cpu_seconds();
         int sample_rc = 0;
         qp_err sample_err;
         if (!done)
@@ -407,7 +417,11 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
                                    (uint64_t)lb, r.dets, r.obs, &sample_err);
         // One tiny all-reduce per step: SIGTERM on any rank, a sampling failure, the last step's loss.
         double red[3] = {qp_train_sigterm_seen ? 1 : 0, sample_rc ? 1 : 0, prev_loss};
-        if (size > 1) MPI_Allreduce(MPI_IN_PLACE, red, 3, MPI_DOUBLE, MPI_SUM, comm);
+        if (size > 1) {
+            double c1 = thread_cpu_seconds();
+            MPI_Allreduce(MPI_IN_PLACE, red, 3, MPI_DOUBLE, MPI_SUM, comm);
+            if (!done) agree_cpu_s += thread_cpu_seconds() - c1;
+        }
         if (step > start) {
             double loss = red[2] / size;
             if (n_first < LOSS_WINDOW) loss_first += loss, n_first++;
@@ -436,6 +450,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         }
         prev_loss = st.loss;
         train_s += MPI_Wtime() - t0;
+        cpu_s += thread_cpu_seconds() - c0;
         int64_t now = r.trainer.step;
         if (now >= stop) continue;  // the end: evaluated and checkpointed after the loop
         if (tc->eval_every && now % (int64_t)tc->eval_every == 0 && rank == 0) {
@@ -490,6 +505,15 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         sum.train_seconds = train_s;
         sum.samples_per_s_per_rank = train_s > 0 ? (double)(now - start) * lb / train_s : 0;
         sum.allreduce_seconds = r.ar.seconds;
+        sum.flops_per_sample = nn_flops_train(&r.model.cfg, R, r.model.num_lines);
+        double cpu[2] = {cpu_s, agree_cpu_s + r.ar.cpu_seconds};  // means over the ranks
+        if (size > 1) MPI_Allreduce(MPI_IN_PLACE, cpu, 2, MPI_DOUBLE, MPI_SUM, comm);
+        sum.cpu_seconds = cpu[0] / size;
+        sum.mpi_cpu_seconds = cpu[1] / size;
+        double flops = (double)(now - start) * lb * sum.flops_per_sample;
+        sum.gflops_per_rank = sum.cpu_seconds > 0 ? flops / sum.cpu_seconds / 1e9 : 0;
+        double compute_s = sum.cpu_seconds - sum.mpi_cpu_seconds;
+        sum.gflops_per_rank_compute = compute_s > 0 ? flops / compute_s / 1e9 : 0;
         if (rc == 0 && rank == 0 && !opt->quiet) {
             if (sum.interrupted)
                 fprintf(stderr,
@@ -503,6 +527,13 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
                         (long long)now, sum.loss_first, sum.loss_last, (unsigned long long)sum.eval_shots,
                         sum.eval_loss, sum.eval_ler, sum.eval_noflip_ler, sum.samples_per_s_per_rank,
                         train_s > 0 ? 100 * sum.allreduce_seconds / train_s : 0, ckpath);
+            // The MFU numerator (bench/bench_train.sh divides by the sgemm rate of the same run).
+            fprintf(stderr,
+                    "qecpipe train: compute: %.0f training FLOPs/sample, %.2f CPU s/rank in steps (%.2f in MPI), "
+                    "%.0f samples/CPU-s/rank, %.2f GFLOP/CPU-s/rank (%.2f outside MPI)\n",
+                    sum.flops_per_sample, sum.cpu_seconds, sum.mpi_cpu_seconds,
+                    sum.cpu_seconds > 0 ? (double)(now - start) * lb / sum.cpu_seconds : 0, sum.gflops_per_rank,
+                    sum.gflops_per_rank_compute);
         }
         if (opt->summary) *opt->summary = sum;
     }

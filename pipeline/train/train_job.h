@@ -53,6 +53,11 @@ typedef struct qp_train_summary {
     double train_seconds;           // wall time in sampling + training steps
     double samples_per_s_per_rank;  // local batch * steps / train_seconds
     double allreduce_seconds;       // wall time inside the gradient all-reduce
+    double cpu_seconds;             // CPU time of the steps (thread of each rank), mean over the ranks
+    double flops_per_sample;        // training FLOPs per shot of the model (workers/nn/nn_flops.h)
+    double mpi_cpu_seconds;         // of cpu_seconds: inside MPI (gradient all-reduce, step agreement)
+    double gflops_per_rank;         // flops_per_sample * local batch * steps / cpu_seconds / 1e9
+    double gflops_per_rank_compute; // the same over cpu_seconds - mpi_cpu_seconds
 } qp_train_summary;
 
 typedef struct {

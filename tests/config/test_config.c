@@ -734,3 +734,71 @@ Test(config, repetition_code_experiments) {
                         "    noise: {model: uniform, p: 0.001}\n    max_shots: 1\n";
     expect_error_at(bad_d, "1\n", 0, "expected an integer in 2..");
 }
+
+// configs/pretrain_d3.yaml and pretrain_d5.yaml (the Slurm pretraining configs): sized for a
+// multi-node job, checkpointing and evaluating on the way, and d=5 able to warm-start from
+// the d=3 model as its header says (uncommenting `init:`), which needs a distance-portable
+// d=3 model with the same model keys.
+static void load_pretrain(const char *name, qp_config *cfg, char **text) {
+    char path[2048];
+    snprintf(path, sizeof path, "%s/../../configs/%s", qp_test_data_dir(), name);
+    qp_err err;
+    cr_assert_eq(qp_config_load_file(path, cfg, &err), 0, "%s", err.msg);
+    *text = qp_test_read_file(path, NULL);
+    cr_assert_not_null(*text, "%s", path);
+}
+
+Test(config, pretrain_configs_scale_and_warm_start) {
+    qp_config c3, c5;
+    char *t3, *t5;
+    load_pretrain("pretrain_d3.yaml", &c3, &t3);
+    load_pretrain("pretrain_d5.yaml", &c5, &t5);
+    const qp_train_config *a = &c3.train, *b = &c5.train;
+    cr_assert(a->present && b->present);
+    cr_expect_eq(a->distance, 3);
+    cr_expect_eq(b->distance, 5);
+    const qp_train_config *both[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        const qp_train_config *t = both[i];
+        cr_expect_geq(t->steps, 10000, "pretraining runs long");
+        cr_expect_eq(t->batch_size % 128, 0, "batch_size %llu splits over 128 ranks",
+                     (unsigned long long)t->batch_size);
+        cr_expect_geq(t->batch_size / 128, 16, "at least 16 shots per rank on 128 ranks");
+        cr_expect(t->checkpoint_every > 0 && t->checkpoint_every < t->steps / 10);
+        cr_expect(t->eval_every > 0 && t->eval_every < t->steps);
+        cr_expect_geq(t->eval_shots, 10000);
+        cr_expect_lt(t->warmup_steps, t->steps / 10);
+        cr_expect(t->attention_bias_geometric && t->stabilizer_embedding_type, "distance-portable");
+        cr_expect_eq(t->init[0], 0, "shipped without init: runnable on its own");
+    }
+    cr_expect_str_neq(a->checkpoint, b->checkpoint);
+    // The model keys train.init compares (besides the distance).
+    cr_expect_eq(a->code, b->code);
+    cr_expect_eq(a->basis, b->basis);
+    cr_expect_eq(a->hidden, b->hidden);
+    cr_expect_eq(a->layers, b->layers);
+    cr_expect_eq(a->heads, b->heads);
+    cr_expect_eq(a->attention_bias_radius, b->attention_bias_radius);
+    cr_expect_eq(a->num_conv_dilations, b->num_conv_dilations);
+    cr_expect_arr_eq(a->conv_dilations, b->conv_dilations, sizeof a->conv_dilations);
+    cr_expect_eq(a->ffn_gated, b->ffn_gated);
+    cr_expect_eq(a->readout_lines, b->readout_lines);
+    // The documented warm start: uncomment `init: <the d=3 checkpoint>` in a copy of the d=5 config.
+    char commented[1100], enabled[1100];
+    snprintf(commented, sizeof commented, "  # init: %s", a->checkpoint);
+    snprintf(enabled, sizeof enabled, "  init:   %s", a->checkpoint);
+    char *at = strstr(t5, commented);
+    cr_assert_not_null(at, "pretrain_d5.yaml has the line '%s'", commented);
+    memcpy(at, enabled, strlen(enabled));  // same length: "# init: " -> "init:   "
+    qp_config warm;
+    qp_err err;
+    cr_assert_eq(qp_config_load_text(t5, "run/pretrain_d5.yaml", &warm, &err), 0, "%s", err.msg);
+    char want[1100];
+    snprintf(want, sizeof want, "run/%s", a->checkpoint);
+    cr_expect_str_eq(warm.train.init, want);
+    qp_config_free(&warm);
+    free(t3);
+    free(t5);
+    qp_config_free(&c3);
+    qp_config_free(&c5);
+}
