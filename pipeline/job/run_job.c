@@ -182,6 +182,19 @@ static void keep_output(experiment_run *r, task_output *o) {
     r->outs[r->num_outs++] = *o;
 }
 
+// A task's output is kept when it succeeded (rc 0); otherwise freed, and the error names
+// the experiment and the task's shots.
+static int finish_task(experiment_run *r, task_output *o, int rc, qp_err *err) {
+    if (rc == 0) {
+        keep_output(r, o);
+        return 0;
+    }
+    task_output_free(o);
+    return qp_fail_prefix(err, "experiment %s, task %llu (shots %llu..%llu)", r->je->info.name,
+                          (unsigned long long)o->task, (unsigned long long)o->first_shot,
+                          (unsigned long long)(o->first_shot + o->shots - 1));
+}
+
 // counters: [0] shots, [1 + k] logical errors of the k-th decoder of the experiment. The
 // stopping rule stops once every decoder has max_errors errors (docs/config.md).
 static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
@@ -191,17 +204,7 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     uint64_t n = max_shots - first < r->spt ? max_shots - first : r->spt;
     task_output o = {.task = t, .first_shot = first, .shots = n};
     counters[0] = n;
-    if (streams(r)) {
-        int rc = sample_decode_streamed(r, &o, counters, err);
-        if (rc != 0) {
-            task_output_free(&o);
-            return qp_fail_prefix(err, "experiment %s, task %llu (shots %llu..%llu)", je->info.name,
-                                  (unsigned long long)t, (unsigned long long)first,
-                                  (unsigned long long)(first + n - 1));
-        }
-        keep_output(r, &o);
-        return 0;
-    }
+    if (streams(r)) return finish_task(r, &o, sample_decode_streamed(r, &o, counters, err), err);
     o.dets = qp_calloc(n * r->det_bytes + 1, 1);
     o.obs = qp_calloc(n * r->obs_bytes + 1, 1);
     int rc = je->archived
@@ -223,14 +226,7 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
             errors += memcmp(o.pred[k] + s * r->obs_bytes, o.obs + s * r->obs_bytes, r->obs_bytes) != 0;
         counters[1 + k] = errors;
     }
-    if (rc != 0) {
-        task_output_free(&o);
-        return qp_fail_prefix(err, "experiment %s, task %llu (shots %llu..%llu)", je->info.name,
-                              (unsigned long long)t, (unsigned long long)first,
-                              (unsigned long long)(first + n - 1));
-    }
-    keep_output(r, &o);
-    return 0;
+    return finish_task(r, &o, rc, err);
 }
 
 static void on_progress(uint64_t committed, const uint64_t *totals, void *ctx) {

@@ -3,15 +3,8 @@
 # from the circuit (CX and CZ circuits alike), a folder name that contradicts it is a warning; a folder with only the
 # ideal (noiseless) circuit gets a clear error asking for a DEM; folders without
 # detection_events.b8 are named as skipped; odd characters in folder names stay valid JSON.
-set -u
-bin=${QECPIPE_BIN:?}
+. "$(dirname "$0")/cli_lib.sh"
 data=${QECPIPE_TEST_DATA:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-mpi() { mpirun --oversubscribe -n "$@"; }
 v=$data/surface_x_d3_r3_p0.003
 folder() {  # DIR: a d=3, 3-round X-basis experiment (circuit, detection events, observables)
   mkdir -p "$1"
@@ -84,5 +77,4 @@ check "folder without detection_events.b8 named as skipped ($(head -c 300 odd.lo
   '[ $st -eq 0 ] && grep -q "skipping 1 folder with a circuit but no detection_events.b8: no_shots" odd.log'
 check "tab in a folder name escaped as \\t in json_metadata" 'grep -qF "\"\"name\"\":\"\"tab\\there\"\"" odd.csv'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -3,14 +3,8 @@
 # rounds) get one clear error before anything is allocated; a closed stdout does not kill a job; CRLF 01 files read as
 # Stim reads them; ptb64's multiple of 64 is checked before sampling; usage errors print once
 # under mpirun; a non-ASCII character in an error is printed whole.
-set -u
-bin=${QECPIPE_BIN:?}
+. "$(dirname "$0")/cli_lib.sh"
 data=${QECPIPE_TEST_DATA:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
 
 # 6. Sizes from the command line: a usage error (exit 2, one line), no abort; a size that
 # the input cannot hold is an error naming the file before a buffer of that size exists.
@@ -86,5 +80,4 @@ printf 'job:\n  name: caf\xc3\xa9\n  seed: 1\nexperiments:\n  - code: surface\n 
 check "non-ASCII name: exit 1 with the whole character in the message ($(head -c 200 utf.log))" \
   '[ $st -eq 1 ] && grep -q "$(printf "\xc3\xa9")" utf.log && iconv -f UTF-8 -t UTF-8 utf.log > /dev/null 2>&1'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

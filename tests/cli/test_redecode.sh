@@ -2,16 +2,8 @@
 # qecpipe redecode over a small archive in Google's layouts (built by make_archive.sh from the
 # reference vectors): on 2 ranks, the per-experiment mistake counts equal `qecpipe decode` run
 # on each folder alone; --dem-by-parity; bad archives get one clear error and exit 1.
-set -u
-bin=${QECPIPE_BIN:?}
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/cli_lib.sh"
 data=${QECPIPE_TEST_DATA:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-mpi() { mpirun --oversubscribe -n "$@"; }
 
 bash "$here/make_archive.sh" "$data" archive
 mpi 2 "$bin" redecode archive --decoders mwpm --shots-per-task 3000 --out r.h5 --quiet > out.txt 2> err.txt; st=$?
@@ -81,5 +73,4 @@ mpi 2 "$bin" redecode bad --out r.h5 --quiet > /dev/null 2> bad2.log; st=$?
 check "missing observables exits 1" '[ $st -eq 1 ] && grep -q "no obs_flips_actual" bad2.log'
 check "earlier result untouched" '[ "$(md5sum r.h5)" = "$sum" ] && [ ! -e r.h5.partial ]'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

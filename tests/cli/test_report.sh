@@ -2,16 +2,8 @@
 # qecpipe report as sinter reads its CSV (issue 19): strong_id separates what sinter's does
 # (circuit, DEM, decoder, json_metadata; for nn the model file's SHA-256); the same shots reported twice are counted once,
 # disjoint samples of one problem are summed; an unfinished .partial shows its journal.
-set -u
-bin=${QECPIPE_BIN:?}
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/cli_lib.sh"
 data=${QECPIPE_TEST_DATA:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-mpi() { mpirun --oversubscribe -n "$@"; }
 ids() { tail -n +2 "$1" | cut -d, -f6; }                 # the strong_id column
 col() { grep -F "$2" "$1" | cut -d, -f"$3" | tr -d ' '; }  # a column of the rows matching $2
 
@@ -169,5 +161,4 @@ if command -v gnuplot > /dev/null; then
     '[ $st -eq 0 ] && [ "$(grep -c "^3 " satplot_ler_per_round.dat)" -eq 1 ] && grep -q "1 saturated (LER >= 0.5) not shown" satplot_ler_per_round.gp'
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

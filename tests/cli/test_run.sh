@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
 # qecpipe run end to end: results independent of the rank count (with max_errors stopping),
 # resume after a rank is killed, bad input leaves existing results untouched, report output.
-set -u
-bin=${QECPIPE_BIN:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-mpi() { mpirun --oversubscribe -n "$@"; }
+. "$(dirname "$0")/cli_lib.sh"
 
 cat > job.yaml <<'YAML'
 job:
@@ -96,5 +89,4 @@ check "ml run: 1 vs 2 ranks identical" 'h5diff --exclude-path /run ml1.h5 ml2.h5
 e_mwpm=$(awk '$2 == "mwpm" {print $5}' ml2.txt); e_ml=$(awk '$2 == "ml" {print $5}' ml2.txt)
 check "ml mistakes $e_ml <= mwpm's $e_mwpm + 3 sd" '[ -n "$e_ml" ] && awk -v a="$e_ml" -v b="$e_mwpm" "BEGIN{exit !(a <= b + 3*sqrt(b+1))}"'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

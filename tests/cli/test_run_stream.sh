@@ -4,13 +4,7 @@
 # The streamed predictions and weights (mwpm and uf, 2,500 rounds: 3 segments of 1,200 rounds)
 # equal those of the whole-record path (store: [..., samples]), bit for bit, and the file is
 # the same on 1 and 2 ranks.
-set -u
-bin=${QECPIPE_BIN:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
+. "$(dirname "$0")/cli_lib.sh"
 
 cat > stream.yaml <<'YAML'
 job: {name: stream, seed: 5, shots_per_task: 50, store: [predictions, weights]}
@@ -33,5 +27,4 @@ for k in mwpm uf; do
 done
 check "streamed 1 vs 2 ranks: identical files" 'h5diff --exclude-path /run s1.h5 s2.h5 >/dev/null'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -5,14 +5,7 @@
 # train) refuse it with one line. "-" and /dev/stdout write to standard output; a FIFO is
 # written in place (a reader gets the bytes); a symlink to a file stays a link. Runs as root
 # (mknod); without the permission the device cases are skipped with a notice.
-set -u
-bin=${QECPIPE_BIN:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-mpi() { mpirun --oversubscribe -n "$@"; }
+. "$(dirname "$0")/cli_lib.sh"
 
 "$bin" gen --basis x --distance 3 --rounds 3 --p 0.002 --out c.stim
 "$bin" dem --circuit c.stim --decompose-errors --out c.dem
@@ -110,5 +103,4 @@ cp c.dem target.dem && ln -s target.dem link.dem
 "$bin" dem --circuit c.stim --out link.dem
 check "dem through a symlink: link kept, target rewritten" '[ -L link.dem ] && ! cmp -s target.dem c.dem && [ -s target.dem ]'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -12,14 +12,7 @@
 #     by max_errors in its first wave): the .partial is within 2x of its logical bytes (with
 #     chunks sized from max_shots = 10^8 alone it was 7x).
 #  4. A bad store item is one error at file:line:column, nothing written.
-set -u
-bin=${QECPIPE_BIN:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-mpi() { mpirun --oversubscribe -n "$@"; }
+. "$(dirname "$0")/cli_lib.sh"
 logical() { h5ls -rv "$1" | awk '/Storage:/ {n += $2} END {print n + 0}'; }
 raw() { h5stat -S "$1" | awk '/Raw data:/ {print $3}'; }
 has() { h5ls -r "$1" | grep -q "$2 "; }
@@ -103,5 +96,4 @@ mpi 1 "$bin" run bad.yaml --out bad.h5 --quiet > /dev/null 2> bad.err; st=$?
 check "bad store item: exit 1, one line at file:line:column: $(head -1 bad.err)" \
   '[ $st -eq 1 ] && [ "$(grep -c "^qecpipe" bad.err)" -eq 1 ] && grep -q "bad.yaml:4:24: job.store: expected one of predictions, weights, confidence, samples" bad.err && [ ! -e bad.h5 ] && [ ! -e bad.h5.partial ]'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -11,14 +11,7 @@
 #     final weights and Adam moments equal an uninterrupted run's bit for bit.
 #  3. Bad input: a bad config, a config without a train section, --resume with no checkpoint:
 #     exit 1 with one line; unknown flag: exit 2.
-set -u
-bin=${QECPIPE_BIN:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-attr() { h5dump -a "/$2" "$1" 2>/dev/null | awk '/\(0\):/ {print $2; exit}'; }
+. "$(dirname "$0")/cli_lib.sh"
 
 cat > learn.yaml <<'YAML'
 job:
@@ -163,5 +156,4 @@ check "unknown flag: exit 2" '[ $st -eq 2 ] && [ $(wc -l < usage.log) -eq 1 ]'
 "$bin" train > /dev/null 2>&1; st=$?
 check "no config: exit 2" '[ $st -eq 2 ]'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -11,14 +11,7 @@
 #     exit 0, one prediction per shot, and starts a d=5 training run (train.init). A model
 #     with the free bias table refuses both.
 #  3. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
-set -u
-bin=${QECPIPE_BIN:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0; pass=0
-check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
-attr() { h5dump -a "/$2" "$1" 2>/dev/null | awk '/\(0\):/ {print $2; exit}'; }
+. "$(dirname "$0")/cli_lib.sh"
 
 cat > layers.yaml <<'YAML'
 job:
@@ -103,5 +96,4 @@ sed 's/conv_dilations: \[1, 2\]/conv_dilations: [0]/' layers.yaml > bad2.yaml
 "$bin" train bad2.yaml > /dev/null 2> bad2.log; st=$?
 check "conv_dilations: [0]: exit 1, one line ($(cat bad2.log))" '[ $st -eq 1 ] && [ "$(wc -l < bad2.log)" -eq 1 ] && grep -q "train.conv_dilations" bad2.log'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
