@@ -12,6 +12,8 @@
 #   4. every script in slurm/ passes bash -n and shellcheck.
 #   5. slurm/redecode.sbatch over a small archive equals `mpirun -n 2 qecpipe
 #      redecode` (h5diff outside /run).
+#   6. pretrain.sbatch with a shipped config named as in the README (`pretrain_d3`) finds
+#      its checkpoint path (pretrain_d3.h5, so a requeue would resume it) and trains one step.
 # A cluster that cannot start is a failure, never a skip.
 # shellcheck disable=SC2016  # check() evals its single-quoted conditions later, on purpose
 set -u
@@ -229,6 +231,18 @@ YAML
     check "$d after requeue equals the uninterrupted run's (h5diff)" \
       'h5diff ref/model.h5 pre/model.h5 "$d" "$d" > h5diff_train.txt 2>&1' || head -20 h5diff_train.txt
   done
+
+  # 6. configs/pretrain_d3.yaml by its shipped name, stopped after one step (its schedule kept).
+  mkdir named
+  named_rc=0
+  (cd named && sbatch --wait -o named.out "$slurm_dir/pretrain.sbatch" pretrain_d3 --stop-after 1 \
+    > ../named.id 2> ../named.err) || named_rc=$?
+  check "sbatch --wait pretrain.sbatch pretrain_d3 --stop-after 1 exits 0 (got $named_rc)" \
+    '[ "$named_rc" -eq 0 ]' || show named/named.out named.err
+  check "pretrain.sbatch found the shipped config's checkpoint path" \
+    'grep -q "(checkpoint pretrain_d3.h5)" named/named.out' || show named/named.out
+  check "the shipped pretraining config trained one step" \
+    'h5dump -a /step named/pretrain_d3.h5 2> /dev/null | grep -q "(0): 1$"'
 fi
 
 echo "total $(elapsed)"
