@@ -121,6 +121,7 @@ static int decode_seams_before(qp_window_stream *s, uint64_t segment, qp_err *er
         if (qp_window_decode_span(s->w, sp, &ev, &s->seam_obs, &s->seam_weight, err)) return -1;
         st->used = 0;
     }
+    if (done == 0) return 0;  // also: pending may still be NULL (memmove's arguments must not be)
     memmove(s->pending, s->pending + done, (s->num_pending - done) * sizeof *s->pending);
     s->num_pending -= done;
     return 0;
