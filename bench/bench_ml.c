@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/test_support.h"
 #include "workers/decode/ml.h"
 #include "workers/dem/dem.h"
 
@@ -18,18 +19,6 @@ static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static unsigned char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    return buf;
 }
 
 static int bench_case(const char *dir, const char *name) {
@@ -46,11 +35,11 @@ static int bench_case(const char *dir, const char *name) {
     if (!ml) return fprintf(stderr, "bench_ml: %s\n", err.msg), 1;
     size_t len_dets, len_obs, len_pm;
     snprintf(path, sizeof path, "%s/%s.dets.b8", dir, name);
-    unsigned char *dets = read_all(path, &len_dets);
+    unsigned char *dets = (unsigned char *)qp_test_read_file(path, &len_dets);
     snprintf(path, sizeof path, "%s/%s.obs.b8", dir, name);
-    unsigned char *obs = read_all(path, &len_obs);
+    unsigned char *obs = (unsigned char *)qp_test_read_file(path, &len_obs);
     snprintf(path, sizeof path, "%s/%s.pymatching.01", dir, name);
-    unsigned char *pm = read_all(path, &len_pm);
+    unsigned char *pm = (unsigned char *)qp_test_read_file(path, &len_pm);
     if (!dets || !obs || !pm) return fprintf(stderr, "bench_ml: %s: missing files\n", name), 1;
     size_t bps = (qp_ml_num_detectors(ml) + 7) / 8, shots = len_dets / bps;
     uint64_t mistakes = 0, pm_mistakes = 0;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/sgemm_rate.h"
 #include "pipeline/cli/blas_setup.h"
 #include "workers/circuit/circuit.h"
 #include "workers/circuit/circuit_coords.h"
@@ -45,20 +46,6 @@ static int die(const char *what, const qp_err *err) {
     return 1;
 }
 
-static double sgemm_peak(void) {
-    int n = 512;
-    float *a = qp_malloc(sizeof(float) * n * n), *b = qp_malloc(sizeof(float) * n * n), *c = qp_malloc(sizeof(float) * n * n);
-    for (int i = 0; i < n * n; i++) a[i] = b[i] = (float)(i % 7) * 0.1f;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-    int reps = 0;
-    double t0 = now(), t;
-    do {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-        reps++;
-    } while ((t = now() - t0) < 1.0);
-    free(a), free(b), free(c);
-    return 2.0 * n * n * n * reps / t / 1e9;
-}
 
 // A generated surface-code memory experiment with its nn layout.
 typedef struct {
@@ -110,7 +97,7 @@ int main(int argc, char **argv) {
     qp_blas_setup(argv);  // AVX kernels where OpenBLAS would fall back to SSE3; one thread
     long steps = argc > 1 ? atol(argv[1]) : 3000;
     qp_err err;
-    double peak = sgemm_peak();
+    double peak = qp_bench_sgemm_gflops(512, 512, 512, 1.0, NULL, NULL);
     printf("{\"bench\":\"nn\",\"figure\":\"sgemm_peak\",\"n\":512,\"threads\":1,\"gflops\":%.2f}\n", peak);
     fflush(stdout);
 

@@ -5,19 +5,11 @@
 // Usage: bench_sgemm [M N K [SECONDS]]   (default 512 512 512 1; not a test, no assertions)
 // The same OpenBLAS kernels as qecpipe (qp_blas_setup), so the rate is the one the trainer's
 // GEMMs could reach.
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench/sgemm_rate.h"
 #include "pipeline/cli/blas_setup.h"
-#include "workers/util/alloc.h"
-
-static double thread_cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 int main(int argc, char **argv) {
     qp_blas_setup(argv);  // AVX kernels where OpenBLAS would fall back to SSE3; one thread
@@ -28,18 +20,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_sgemm [M N K [SECONDS]]\n");
         return 2;
     }
-    float *a = qp_malloc(sizeof(float) * m * k), *b = qp_malloc(sizeof(float) * k * n), *c = qp_malloc(sizeof(float) * m * n);
-    for (long i = 0; i < (long)m * k; i++) a[i] = (float)(i % 7) * 0.1f;
-    for (long i = 0; i < (long)k * n; i++) b[i] = (float)(i % 5) * 0.1f;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n);
-    long reps = 0;
-    double t0 = thread_cpu_seconds(), t;
-    do {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n);
-        reps++;
-    } while ((t = thread_cpu_seconds() - t0) < secs);
+    long reps;
+    double t, gflops = qp_bench_sgemm_gflops(m, n, k, secs, &reps, &t);
     printf("{\"bench\":\"sgemm\",\"m\":%d,\"n\":%d,\"k\":%d,\"threads\":1,\"reps\":%ld,\"cpu_s\":%.3f,\"gflops\":%.2f}\n", m, n,
-           k, reps, t, 2.0 * m * n * k * reps / t / 1e9);
-    free(a), free(b), free(c);
+           k, reps, t, gflops);
     return 0;
 }
