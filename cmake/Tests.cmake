@@ -34,7 +34,7 @@ set(QP_FOLDER_LIB_util qp_util)
 set(QP_FOLDER_LIB_circuit qp_circuit)
 set(QP_FOLDER_LIB_dem qp_dem)
 set(QP_FOLDER_LIB_sim qp_sim)
-set(QP_FOLDER_LIB_decode qp_decode)
+set(QP_FOLDER_LIB_decode qp_decode qp_sim)  # qp_sim: test_mwpm_soft samples its shots
 set(QP_FOLDER_LIB_nn qp_nn)
 set(QP_FOLDER_LIB_formats qp_formats)
 set(QP_FOLDER_LIB_output qp_output)

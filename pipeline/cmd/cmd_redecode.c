@@ -68,6 +68,8 @@ int cmd_redecode(int argc, char **argv) {
     uint32_t mask = parse_decoders(decoders);
     if (!mask) return 2;
     if ((mask & qp_decoder_model_kinds()) && !model) return qp_usage_error("redecode", "decoder nn needs --model FILE");
+    if (mask & qp_decoder_soft_kinds())
+        return qp_usage_error("redecode", "decoder mwpm-soft needs soft readout, which archives do not hold");
     uint32_t keep;
     qp_err kerr = {{0}};
     if (qp_keep_parse(store, &keep, &kerr) != 0) return qp_usage_error("redecode", "--store: %s", kerr.msg);

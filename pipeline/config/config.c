@@ -154,6 +154,8 @@ int qp_cfg_parse_redecode(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp
         return -1;
     rd->decoders = QP_DECODER_BIT(QP_DEC_MWPM);
     if ((n = qp_cfg_get(sec, "decoders")) && qp_cfg_decoders(c, n, "redecode.decoders", &rd->decoders)) return -1;
+    if (rd->decoders & qp_decoder_soft_kinds())
+        return qp_cfg_fail(c, n, "redecode.decoders", "decoder mwpm-soft needs soft readout, which archives do not hold");
     if ((n = qp_cfg_get(sec, "dem_name"))) {
         if (qp_cfg_string(c, n, "redecode.dem_name", rd->dem_name, sizeof rd->dem_name) != 0) return -1;
         if (!rd->dem_name[0] || strchr(rd->dem_name, '/'))

@@ -51,7 +51,7 @@ static int check_fit(const nn_layout *model_lay, const nn_layout *lay, int model
 static int nn_decode_batch(void *self, const uint8_t *dets_b8, size_t n, size_t bytes_per_shot,
                            uint8_t *obs_pred_b8, void *extra_out, qp_err *err);
 static void nn_free(void *self);
-static const qp_decoder_ops nn_ops = {nn_decode_batch, nn_free};
+static const qp_decoder_ops nn_ops = {nn_decode_batch, nn_free, NULL};
 
 int qp_nn_decoder_open(const char *model_path, const qp_circuit *circuit, qp_decoder **out, qp_err *err) {
     *out = NULL;

@@ -448,10 +448,13 @@ Test(config, error_wrong_type) {
                     "y\n", 0, "experiments[0].basis: expected one of x, z, got 'y'");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: {model: uniform, p: 0.001}\n    decoders: [mwpm, blossom]\n    max_shots: 1\n",
-                    "blossom", 0, "experiments[0].decoders: expected one of mwpm, mwpm-corr, uf, nn, ml, got 'blossom'");
+                    "blossom", 0, "experiments[0].decoders: expected one of mwpm, mwpm-corr, uf, nn, ml, mwpm-soft, got 'blossom'");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: {model: uniform, p: abc}\n    max_shots: 1\n",
                     "abc", 0, "experiments[0].noise.p: expected a number in (0, 0.5), got 'abc'");
+    expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
+                    "    noise: {model: si1000, p: 0.001}\n    decoders: [mwpm, mwpm-soft]\n    max_shots: 1\n",
+                    "[mwpm, mwpm-soft]", 0, "experiments[0].decoders: decoder mwpm-soft needs the shots' soft readout");
     expect_error_at("job: {name: my job, seed: 1}\nexperiments: []\n", "my job", 0,
                     "job.name: character ' ' not allowed in a name");
 }

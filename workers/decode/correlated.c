@@ -87,13 +87,6 @@ static long find_key(const qp_correlated *c, edge_key k) {
     return -1;
 }
 
-// Adjacency index of the edge u -> v, or -1.
-static long adj_index(const qp_matching_graph *g, uint32_t u, uint32_t v) {
-    for (uint32_t k = g->adj_start[u]; k < g->adj_start[u + 1]; k++)
-        if (g->adj_node[k] == v) return (long)k;
-    return -1;
-}
-
 // Where edge e's weight lives; 0 when the graph has no such edge.
 static int weight_slots_of(qp_matching_graph *g, edge_key e, weight_slots *out) {
     if (e.b == QP_MG_BOUNDARY) {
@@ -101,7 +94,7 @@ static int weight_slots_of(qp_matching_graph *g, edge_key e, weight_slots *out) 
         *out = (weight_slots){{&g->boundary_weight[e.a], NULL}};
         return 1;
     }
-    long ab = adj_index(g, e.a, e.b), ba = adj_index(g, e.b, e.a);
+    long ab = qp_matching_graph_adj_index(g, e.a, e.b), ba = qp_matching_graph_adj_index(g, e.b, e.a);
     if (ab < 0 || ba < 0) return 0;
     *out = (weight_slots){{&g->adj_weight[ab], &g->adj_weight[ba]}};
     return 1;
@@ -181,7 +174,7 @@ static void build_rules(qp_correlated *c, const qp_mg_edge *comps, const uint32_
             continue;
         }
         for (int side = 0; side < 2; side++) {
-            long slot = adj_index(g, side ? e.b : e.a, side ? e.a : e.b);
+            long slot = qp_matching_graph_adj_index(g, side ? e.b : e.a, side ? e.a : e.b);
             if (slot >= 0) c->slot_cause[slot] = (int32_t)k;
         }
     }
@@ -235,7 +228,7 @@ size_t qp_correlated_num_rules(const qp_correlated *c) { return c->rule_start[c-
 static void lower_implied(qp_correlated *c, uint32_t a, uint32_t b) {
     const qp_matching_graph *g = &c->graph;
     size_t num_adj = g->adj_start[g->num_detectors];
-    long slot = b == QP_MG_BOUNDARY ? (long)(num_adj + a) : adj_index(g, a, b);
+    long slot = b == QP_MG_BOUNDARY ? (long)(num_adj + a) : qp_matching_graph_adj_index(g, a, b);
     if (slot < 0 || c->slot_cause[slot] < 0) return;
     size_t id = (size_t)c->slot_cause[slot];
     for (size_t r = c->rule_start[id]; r < c->rule_start[id + 1]; r++) {

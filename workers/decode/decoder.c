@@ -9,6 +9,7 @@
 #include "workers/decode/matching_graph.h"
 #include "workers/decode/ml.h"
 #include "workers/decode/mwpm.h"
+#include "workers/decode/mwpm_soft.h"
 #include "workers/decode/union_find.h"
 #include "workers/util/alloc.h"
 
@@ -61,7 +62,7 @@ static void matching_free(void *self) {
     free(m);
 }
 
-static const qp_decoder_ops matching_ops = {matching_decode_batch, matching_free};
+static const qp_decoder_ops matching_ops = {matching_decode_batch, matching_free, NULL};
 
 static qp_decoder *wrap_matching(qp_decoder_id id, matching_decoder *m) {
     return qp_decoder_wrap(id, m, &matching_ops, m->g->num_detectors, m->g->num_observables);
@@ -148,12 +149,56 @@ static int ml_decode_batch(void *self, const uint8_t *dets_b8, size_t num_shots,
 
 static void ml_free(void *self) { qp_ml_free(self); }
 
-static const qp_decoder_ops ml_ops = {ml_decode_batch, ml_free};
+static const qp_decoder_ops ml_ops = {ml_decode_batch, ml_free, NULL};
 
 static qp_decoder *ml_from_dem(const qp_dem *dem, qp_err *err) {
     qp_ml *ml = qp_ml_create(dem, err);
     if (!ml) return NULL;
     return qp_decoder_wrap(QP_DEC_ML, ml, &ml_ops, qp_ml_num_detectors(ml), qp_ml_num_observables(ml));
+}
+
+// ---- mwpm-soft: matching with the shot's soft readout ---------------------------------------
+
+static int soft_hard_batch(void *self, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
+                           uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err) {
+    return qp_fail(err, "decoder mwpm-soft needs the soft readout of every shot (decode --soft-in FILE, or an "
+                        "experiment with noise.readout)");
+}
+
+static int soft_batch(void *self, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
+                      const qp_soft_batch *soft, uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err) {
+    qp_mwpm_soft *ms = self;
+    if (!soft) return soft_hard_batch(self, dets_b8, num_shots, bytes_per_shot, obs_pred_b8_out, extra_out, err);
+    const qp_matching_graph *g = qp_mwpm_soft_graph(ms);
+    size_t want = ((size_t)g->num_detectors + 7) / 8;
+    if (bytes_per_shot != want)
+        return qp_fail(err, "detector records have %zu bytes per shot but the model has %u detectors (%zu bytes per shot)",
+                       bytes_per_shot, g->num_detectors, want);
+    if (soft->num_measurements != qp_mwpm_soft_num_measurements(ms))
+        return qp_fail(err, "the soft readout has %llu measurements per shot but the circuit has %u",
+                       (unsigned long long)soft->num_measurements, qp_mwpm_soft_num_measurements(ms));
+    size_t obs_bytes = ((size_t)g->num_observables + 7) / 8;
+    double *weights_out = extra_out;
+    for (size_t s = 0; s < num_shots; s++) {
+        uint64_t obs;
+        double w;
+        if (qp_mwpm_soft_decode_b8(ms, dets_b8 + s * bytes_per_shot, soft->p1 + s * soft->stride, &obs, &w, err))
+            return qp_fail_prefix(err, "shot %zu", s);
+        for (size_t b = 0; b < obs_bytes; b++) obs_pred_b8_out[s * obs_bytes + b] = (uint8_t)(obs >> (8 * b));
+        if (weights_out) weights_out[s] = w;
+    }
+    return 0;
+}
+
+static void soft_free(void *self) { qp_mwpm_soft_free(self); }
+
+static const qp_decoder_ops soft_ops = {soft_hard_batch, soft_free, soft_batch};
+
+static qp_decoder *soft_from_circuit(const qp_dem *dem, const qp_circuit *c, qp_err *err) {
+    qp_mwpm_soft *ms = qp_mwpm_soft_create(dem, c, err);
+    if (!ms) return NULL;
+    const qp_matching_graph *g = qp_mwpm_soft_graph(ms);
+    return qp_decoder_wrap(QP_DEC_MWPM_SOFT, ms, &soft_ops, g->num_detectors, g->num_observables);
 }
 
 // ---- The table -------------------------------------------------------------------------------
@@ -167,6 +212,10 @@ static const qp_decoder_kind kinds[QP_NUM_DECODERS] = {
                    1, NULL},
     [QP_DEC_ML] = {"ml", "exact maximum likelihood (DEMs of at most 25 detectors + observables, e.g. d=3 with 3 rounds)",
                    QP_DECODER_WEIGHT, 0, ml_from_dem},
+    [QP_DEC_MWPM_SOFT] = {"mwpm-soft",
+                          "mwpm with measurement-error edges reweighted per shot by soft readout (needs the circuit and "
+                          "the shots' p1 values)",
+                          QP_DECODER_WEIGHT, 0, NULL, 1, soft_from_circuit},
 };
 
 const qp_decoder_kind *qp_decoder_kind_of(qp_decoder_id id) { return &kinds[id]; }
@@ -175,6 +224,13 @@ uint32_t qp_decoder_model_kinds(void) {
     uint32_t mask = 0;
     for (int k = 0; k < QP_NUM_DECODERS; k++)
         if (kinds[k].needs_model) mask |= 1u << k;
+    return mask;
+}
+
+uint32_t qp_decoder_soft_kinds(void) {
+    uint32_t mask = 0;
+    for (int k = 0; k < QP_NUM_DECODERS; k++)
+        if (kinds[k].needs_soft) mask |= 1u << k;
     return mask;
 }
 
@@ -216,16 +272,22 @@ size_t qp_decoder_last_correction(qp_decoder *dec, const uint32_t **edges) {
     return m ? m->last_correction(m->engine, edges) : 0;
 }
 
-qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) {
+qp_decoder *qp_decoder_create_from_circuit(const char *kind, const qp_dem *dem, const qp_circuit *c, qp_err *err) {
     int id = qp_decoder_from_name(kind);
-    if (id < 0 || !kinds[id].from_dem) {
+    if (id < 0 || kinds[id].needs_model || (!kinds[id].from_dem && !c)) {
         char names[256];
         qp_decoder_list_names(names, sizeof names);
         if (id < 0) qp_fail(err, "unknown decoder '%s' (available: %s)", kind, names);
-        else qp_fail(err, "decoder '%s' is built from a trained model, not from a detector error model", kind);
+        else if (kinds[id].needs_model)
+            qp_fail(err, "decoder '%s' is built from a trained model, not from a detector error model", kind);
+        else qp_fail(err, "decoder '%s' needs the circuit, not only its detector error model", kind);
         return NULL;
     }
-    return kinds[id].from_dem(dem, err);
+    return kinds[id].from_dem ? kinds[id].from_dem(dem, err) : kinds[id].from_circuit(dem, c, err);
+}
+
+qp_decoder *qp_decoder_create(const char *kind, const qp_dem *dem, qp_err *err) {
+    return qp_decoder_create_from_circuit(kind, dem, NULL, err);
 }
 
 void qp_decoder_free(qp_decoder *dec) {
@@ -242,4 +304,12 @@ uint32_t qp_decoder_num_observables(const qp_decoder *dec) { return dec->num_obs
 int qp_decoder_decode_batch(qp_decoder *dec, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
                             uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err) {
     return dec->ops->decode_batch(dec->self, dets_b8, num_shots, bytes_per_shot, obs_pred_b8_out, extra_out, err);
+}
+
+int qp_decoder_decode_batch_soft(qp_decoder *dec, const uint8_t *dets_b8, size_t num_shots, size_t bytes_per_shot,
+                                 const qp_soft_batch *soft, uint8_t *obs_pred_b8_out, void *extra_out, qp_err *err) {
+    if (!dec->ops->decode_batch_soft)
+        return dec->ops->decode_batch(dec->self, dets_b8, num_shots, bytes_per_shot, obs_pred_b8_out, extra_out, err);
+    return dec->ops->decode_batch_soft(dec->self, dets_b8, num_shots, bytes_per_shot, soft, obs_pred_b8_out, extra_out,
+                                       err);
 }

@@ -285,6 +285,12 @@ size_t qp_matching_graph_events_b8(const qp_matching_graph *g, const uint8_t *de
     return k;
 }
 
+long qp_matching_graph_adj_index(const qp_matching_graph *g, uint32_t u, uint32_t v) {
+    for (uint32_t k = g->adj_start[u]; k < g->adj_start[u + 1]; k++)
+        if (g->adj_node[k] == v) return (long)k;
+    return -1;
+}
+
 void qp_matching_graph_free(qp_matching_graph *g) {
     free(g->adj_start);
     free(g->adj_node);

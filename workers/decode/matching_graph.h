@@ -94,6 +94,10 @@ int qp_matching_graph_dem_components(const qp_dem *dem, qp_mg_edge **edges, uint
 // returns how many.
 size_t qp_matching_graph_events_b8(const qp_matching_graph *g, const uint8_t *dets, uint32_t *events);
 
+// Adjacency index k of the edge u -> v (adj_node[k] == v, k in u's range), or -1. Decoders
+// that change an edge's weight for one decode (correlated, mwpm-soft) find its entries so.
+long qp_matching_graph_adj_index(const qp_matching_graph *g, uint32_t u, uint32_t v);
+
 void qp_matching_graph_free(qp_matching_graph *g);
 
 #endif

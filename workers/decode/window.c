@@ -584,7 +584,7 @@ static int window_decode_batch(void *self, const uint8_t *dets_b8, size_t num_sh
 
 static void window_free_self(void *self) { qp_window_free(self); }
 
-static const qp_decoder_ops window_ops = {window_decode_batch, window_free_self};
+static const qp_decoder_ops window_ops = {window_decode_batch, window_free_self, NULL};
 
 qp_decoder *qp_decoder_create_windowed(const char *kind, const qp_dem *dem, const qp_window_options *opt,
                                        qp_err *err) {
