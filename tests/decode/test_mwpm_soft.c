@@ -5,7 +5,7 @@
 //     2*round(log((1-p')/p') * scale / 2)), p1 = 0/1 or e = q0 leave an edge alone, several
 //     measurements on one edge combine, weights are restored, bad p1 is one clear error;
 //   - the measurement map (workers/circuit/measurement_map.h) reproduces the frame sampler's
-//     detectors and observables from its measurement flips on SI1000 d=3 shots;
+//     detectors and observables from its measurement flips on every shot below (soft_shots.h);
 //   - with every e_m = q0 (and some p1 exactly 0 or 1) mwpm-soft equals mwpm bit for bit
 //     (predictions and weights) on SI1000 d=3 and d=5;
 //   - soft readout that varies: per shot and measurement e_m drawn log-uniformly in
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/decode/soft_shots.h"
 #include "tests/test_support.h"
 #include "workers/circuit/circuit.h"
 #include "workers/circuit/measurement_map.h"
@@ -228,103 +229,6 @@ Test(mwpm_soft, decoder_interface_needs_circuit_and_soft_input) {
 
 // ---- Surface-code shots with soft readout made here -----------------------------------------
 
-// Sets the flip probability of every measurement instruction (q < 0: removes it).
-static void set_measurement_flip(qp_block *b, double q) {
-    for (size_t i = 0; i < b->num_instrs; i++) {
-        qp_instr *in = &b->instrs[i];
-        if (in->gate == QP_GATE_REPEAT) {
-            set_measurement_flip(in->body, q);
-            continue;
-        }
-        const qp_gate_info *gi = &qp_gate_table[in->gate];
-        if (!(gi->flags & QP_GF_MEASUREMENT) || (gi->flags & QP_GF_NOISE)) continue;
-        if (q < 0) {
-            in->num_args = 0;
-        } else {
-            if (!in->num_args) in->args = realloc(in->args, sizeof *in->args);
-            in->num_args = 1;
-            in->args[0] = q;
-        }
-    }
-}
-
-typedef struct {
-    uint64_t shots;
-    size_t det_bytes, obs_bytes;
-    uint32_t M;
-    uint8_t *dets, *obs;  // (shots, det_bytes), (shots, obs_bytes): with the readout flips
-    float *p1;            // (shots, M)
-} soft_shots;
-
-static void soft_shots_free(soft_shots *s) {
-    free(s->dets);
-    free(s->obs);
-    free(s->p1);
-}
-
-static int bit(const uint8_t *r, uint64_t k) { return r[k / 8] >> (k % 8) & 1; }
-static void flip_bit(uint8_t *r, uint64_t k) { r[k / 8] ^= (uint8_t)(1u << (k % 8)); }
-
-// Samples `shots` shots of `sample_circuit` (the frame sampler) and adds readout: per shot and
-// measurement e drawn by draw_e (NULL: e = q_fixed), the result flipped with probability e,
-// p1 on the side of 1/2 of the (flipped) frame result. Also checks that the measurement map
-// turns the sampler's measurement flips into its detectors and observables.
-static soft_shots make_soft_shots(const qp_circuit *sample_circuit, uint64_t shots, uint64_t seed,
-                                  double (*draw_e)(qp_rng *), double q_fixed) {
-    qp_err err;
-    soft_shots s = {.shots = shots};
-    uint32_t D = (uint32_t)sample_circuit->num_detectors, K = sample_circuit->num_observables;
-    s.M = (uint32_t)sample_circuit->num_measurements;
-    s.det_bytes = (D + 7) / 8;
-    s.obs_bytes = (K + 7) / 8;
-    size_t mb = (s.M + 7) / 8;
-    s.dets = calloc(shots, s.det_bytes);
-    s.obs = calloc(shots, s.obs_bytes);
-    s.p1 = malloc(shots * s.M * sizeof *s.p1);
-    uint8_t *meas = calloc(shots, mb), *ref = calloc(mb, 1);
-    cr_assert_eq(qp_frame_sample_b8(sample_circuit, NULL, seed, 0, 0, shots, s.dets, s.obs, &err), 0, "%s", err.msg);
-    cr_assert_eq(qp_frame_sample_measurements_b8(sample_circuit, NULL, seed, 0, 0, shots, ref, meas, &err), 0, "%s",
-                 err.msg);
-    qp_measurement_map map;
-    cr_assert_eq(qp_measurement_map_build(&map, sample_circuit, &err), 0, "%s", err.msg);
-    uint8_t *d = malloc(s.det_bytes), *o = malloc(s.obs_bytes);
-    qp_rng rng;
-    qp_rng_stream(&rng, seed, 1, 0);
-    for (uint64_t t = 0; t < shots; t++) {
-        memset(d, 0, s.det_bytes);
-        memset(o, 0, s.obs_bytes);
-        uint8_t *mt = meas + t * mb, *dt = s.dets + t * s.det_bytes, *ot = s.obs + t * s.obs_bytes;
-        for (uint32_t m = 0; m < s.M; m++)
-            if (bit(mt, m)) {
-                for (uint32_t j = map.det_start[m]; j < map.det_start[m + 1]; j++) flip_bit(d, map.det[j]);
-                for (uint32_t k = 0; k < K; k++)
-                    if (map.obs[m] >> k & 1) flip_bit(o, k);
-            }
-        cr_assert(memcmp(d, dt, s.det_bytes) == 0, "shot %llu: the map's detectors differ from the sampler's",
-                  (unsigned long long)t);
-        cr_assert(memcmp(o, ot, s.obs_bytes) == 0, "shot %llu: observables differ", (unsigned long long)t);
-        for (uint32_t m = 0; m < s.M; m++) {
-            double e = draw_e ? draw_e(&rng) : q_fixed;
-            int result = bit(mt, m);
-            if (qp_rng_uniform(&rng) < e) {  // a readout error
-                result ^= 1;
-                for (uint32_t j = map.det_start[m]; j < map.det_start[m + 1]; j++) flip_bit(dt, map.det[j]);
-                for (uint32_t k = 0; k < K; k++)
-                    if (map.obs[m] >> k & 1) flip_bit(ot, k);
-            }
-            s.p1[t * s.M + m] = (float)(result ? 1 - e : e);
-        }
-    }
-    free(d);
-    free(o);
-    free(meas);
-    free(ref);
-    qp_measurement_map_free(&map);
-    return s;
-}
-
-static double log_uniform_e(qp_rng *r) { return 1e-4 * exp(qp_rng_uniform(r) * log(0.3 / 1e-4)); }
-
 static void si1000(qp_circuit *c, uint32_t d, double p) {
     qp_err err;
     qp_surface_params sp = qp_surface_params_si1000('z', d, d, p);
@@ -335,7 +239,7 @@ typedef struct {
     uint64_t soft_wrong, hard_wrong, discordant, identical;
 } comparison;
 
-static comparison compare(const qp_circuit *decode_circuit, const soft_shots *s, int require_identical) {
+static comparison compare(const qp_circuit *decode_circuit, const qp_soft_shots *s, int require_identical) {
     qp_dem dem;
     analyse(decode_circuit, &dem);
     qp_err err;
@@ -385,7 +289,9 @@ static void equal_when_readout_says_q0(uint32_t d) {
     qp_circuit c;
     si1000(&c, d, 0.002);  // M(0.01)
     uint64_t shots = qp_test_quick() ? 1000 : 4000;
-    soft_shots s = make_soft_shots(&c, shots, 7 + d, NULL, 0.0);  // sampled with the circuit's own M(0.01)
+    qp_soft_shots s;  // sampled with the circuit's own M(0.01), no readout flips added
+    qp_err err;
+    cr_assert_eq(qp_soft_shots_make(&s, &c, shots, 7 + d, NULL, 0.0, &err), 0, "%s", err.msg);
     for (uint64_t i = 0; i < shots * s.M; i++) {
         float q = 0.01f;
         if (i % 16 == 5) q = 0.0f;
@@ -396,7 +302,7 @@ static void equal_when_readout_says_q0(uint32_t d) {
     cr_assert(r.hard_wrong > 0, "d=%u: no mistakes at all: the comparison says nothing", d);
     printf("mwpm_soft d=%u, e_m = q0: %llu shots identical to mwpm (%llu mistakes each)\n", d,
            (unsigned long long)r.identical, (unsigned long long)r.hard_wrong);
-    soft_shots_free(&s);
+    qp_soft_shots_free(&s);
     qp_circuit_free(&c);
 }
 
@@ -405,14 +311,16 @@ Test(mwpm_soft, equals_mwpm_when_readout_says_q0_d5) { equal_when_readout_says_q
 
 // Spread readout errors: the soft decoder must make fewer mistakes than mwpm on the same shots.
 static void fewer_mistakes_with_soft_readout(uint32_t d) {
-    const double a = 1e-4, b = 0.3, mean_e = (b - a) / log(b / a);  // E[e] of the log-uniform law
+    const double mean_e = qp_soft_log_uniform_mean();
     qp_circuit sample, decode;
     si1000(&sample, d, 0.001);
-    set_measurement_flip(&sample.top, -1);  // readout errors come only from the soft draw
+    qp_soft_set_measurement_flip(&sample.top, -1);  // readout errors come only from the soft draw
     si1000(&decode, d, 0.001);
-    set_measurement_flip(&decode.top, mean_e);  // mwpm's best single flip probability
+    qp_soft_set_measurement_flip(&decode.top, mean_e);  // mwpm's best single flip probability
     uint64_t shots = qp_test_quick() ? 5000 : 20000;
-    soft_shots s = make_soft_shots(&sample, shots, 100 + d, log_uniform_e, 0);
+    qp_soft_shots s;
+    qp_err err;
+    cr_assert_eq(qp_soft_shots_make(&s, &sample, shots, 100 + d, qp_soft_log_uniform_e, 0, &err), 0, "%s", err.msg);
     comparison r = compare(&decode, &s, 0);
     double D = (double)r.hard_wrong - (double)r.soft_wrong, sd = sqrt((double)r.discordant), z = sd > 0 ? D / sd : 0;
     printf("mwpm_soft d=%u, e_m log-uniform [1e-4, 0.3] (mean %.4f), SI1000 p=0.001, %llu shots: mwpm %llu mistakes, "
@@ -421,7 +329,7 @@ static void fewer_mistakes_with_soft_readout(uint32_t d) {
            z, (unsigned long long)r.discordant);
     cr_assert(z > 5, "d=%u: mwpm-soft %llu mistakes vs mwpm %llu: only %.1f sd apart", d,
               (unsigned long long)r.soft_wrong, (unsigned long long)r.hard_wrong, z);
-    soft_shots_free(&s);
+    qp_soft_shots_free(&s);
     qp_circuit_free(&sample);
     qp_circuit_free(&decode);
 }
