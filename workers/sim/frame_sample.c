@@ -36,7 +36,7 @@ static int records_observables(void *ctx, uint64_t batch_first, uint32_t num_obs
 }
 
 qp_frame_sink qp_frame_records_sink(qp_frame_records *records) {
-    qp_frame_sink s = {records, records_detectors, records_observables, NULL};
+    qp_frame_sink s = {records, records_detectors, records_observables, NULL, NULL};
     return s;
 }
 
@@ -98,7 +98,7 @@ int qp_frame_sample_measurements_b8(const qp_circuit *c, const qp_frame_options 
     qp_frame_records rec = {.first_shot = first_shot, .end_shot = first_shot + num_shots, .dets = meas,
                             .dets_record_bytes = rb};
     memset(meas, 0, num_shots * rb);
-    qp_frame_sink sink = {&rec, NULL, NULL, records_measurements};
+    qp_frame_sink sink = {&rec, NULL, NULL, records_measurements, NULL};
     int rc = qp_frame_sim_run_shots(&sim, seed, stream_id, first_shot, first_shot + num_shots, &sink, err);
     qp_frame_sim_free(&sim);
     for (uint64_t s = 0; rc == 0 && s < num_shots; s++)

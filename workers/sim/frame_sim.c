@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workers/sim/frame_draw.h"
+#include "workers/sim/frame_leak.h"
 #include "workers/util/alloc.h"
 
 void qp_frame_options_default(qp_frame_options *opt) {
     opt->randomize_gauge = 1;
     opt->max_blocks = QP_FRAME_DEFAULT_BLOCKS;
     opt->chunk_dets = 0;  // chosen in init
+    opt->leakage.p = 0;   // off
+    opt->leakage.mean_rounds = 0;
 }
 
 // ---- validation: what the simulator can run, and how far back rec[-k] reaches ----
@@ -81,6 +85,10 @@ int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_opt
     sim->fired = qp_aligned_alloc(row_bytes);
     sim->rng = qp_calloc(sim->opt.max_blocks, sizeof *sim->rng);
     sim->gauge = qp_aligned_alloc((size_t)sim->opt.max_blocks * 16 * sizeof(uint64_t));
+    if (qp_frame_leak_init(sim, max_targets, err)) {
+        qp_frame_sim_free(sim);
+        return -1;
+    }
     return 0;
 }
 
@@ -95,6 +103,7 @@ void qp_frame_sim_free(qp_frame_sim *sim) {
     free(sim->products);
     free(sim->rng);
     free(sim->gauge);
+    qp_frame_leak_free(sim);
     memset(sim, 0, sizeof *sim);
 }
 
@@ -301,6 +310,24 @@ static void do_two(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     }
 }
 
+// Any two-qubit unitary with leakage on, pair by pair: a leaked qubit's frame is cleared
+// before its gate (nothing propagates from it) and its partner disturbed after (frame_leak.h);
+// then the instruction's qubits may leak.
+RARE static void do_two_leaky(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
+    qp_instr pair = *in;
+    pair.num_targets = 2;
+    for (uint32_t t = 0; t + 1 < in->num_targets; t += 2) {
+        pair.targets = in->targets + t;
+        uint32_t a = pair.targets[0], b = pair.targets[1];
+        int leaky = !((a | b) & BIT_TARGET) &&
+                    qp_frame_leak_before_pair(s, a & QP_TARGET_VALUE_MASK, b & QP_TARGET_VALUE_MASK);
+        if (g == QP_GATE_CX || g == QP_GATE_CY || g == QP_GATE_CZ) do_two(s, g, &pair);
+        else do_two_from_frame(s, g, &pair);
+        if (leaky) qp_frame_leak_disturb_pair(s, a & QP_TARGET_VALUE_MASK, b & QP_TARGET_VALUE_MASK);
+    }
+    qp_frame_leak_gate(s, in);
+}
+
 // ---- Pauli products: MPP, SPP/SPP_DAG, MXX/MYY/MZZ, OBSERVABLE_INCLUDE X0 ... ----
 
 // dst = the shots whose frame anticommutes with the product.
@@ -353,23 +380,7 @@ static void mpp_product(qp_frame_sim *s, const uint32_t *terms, uint32_t n, uint
 
 // ---- noise: geometric skipping over (target, shot) positions of one block ----
 
-// Advances *pos to the next position in [*pos, end) hit with probability p (inv_log1mp =
-// 1/log(1-p)); returns 0 when there is none.
-static inline int next_hit(qp_rng *r, double inv_log1mp, uint64_t *pos, uint64_t end) {
-    double u = (double)((qp_rng_u64(r) >> 11) + 1) * 0x1.0p-53;  // (0, 1]
-    double gap = log(u) * inv_log1mp;
-    if (!(gap < (double)(end - *pos))) {
-        *pos = end;
-        return 0;
-    }
-    *pos += (uint64_t)gap;
-    return 1;
-}
-
-// Uniform integer in [0, n) from one 64-bit draw (bias < 2^-32).
-static inline uint32_t below(qp_rng *r, uint32_t n) {
-    return (uint32_t)(((qp_rng_u64(r) >> 32) * n) >> 32);
-}
+// Geometric skipping (qp_draw_next_hit) and uniform integers (qp_draw_below): frame_draw.h.
 
 // Pauli codes 0..3 = I X Y Z as (x, z) bits.
 // Branch-free: the Pauli is random, so branches on it would mispredict.
@@ -424,7 +435,7 @@ static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     for (uint32_t b = 0; b < s->num_blocks; b++) {
         qp_rng r = s->rng[b];
         uint64_t pos = 0;
-        while (next_hit(&r, inv_log1mp, &pos, end)) {
+        while (qp_draw_next_hit(&r, inv_log1mp, &pos, end)) {
             uint64_t grp = pos / QP_FRAME_BLOCK_SHOTS;
             uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
             size_t word = (size_t)b * QP_FRAME_BLOCK_WORDS + shot / 64;
@@ -437,7 +448,7 @@ static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
                 case QP_GATE_X_ERROR: pauli = 1; break;
                 case QP_GATE_Y_ERROR: pauli = 2; break;
                 case QP_GATE_Z_ERROR: pauli = 3; break;
-                case QP_GATE_DEPOLARIZE1: pauli = 1 + below(&r, 3); break;
+                case QP_GATE_DEPOLARIZE1: pauli = 1 + qp_draw_below(&r, 3); break;
                 default: pauli = 1 + pick(&r, cum, 3); break;  // PAULI_CHANNEL_1 px py pz
                 }
                 pauli_into(x, z, stride, q, word, bit, pauli);
@@ -446,7 +457,7 @@ static void do_noise(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
                 uint32_t qb = in->targets[2 * grp + 1] & QP_TARGET_VALUE_MASK;
                 // Two-qubit Pauli index 1..15 = 4*first + second (I X Y Z = 0 1 2 3), which
                 // is also PAULI_CHANNEL_2's argument order IX IY IZ XI XX ... ZZ.
-                uint32_t k = g == QP_GATE_DEPOLARIZE2 ? 1 + below(&r, 15) : 1 + pick(&r, cum, 15);
+                uint32_t k = g == QP_GATE_DEPOLARIZE2 ? 1 + qp_draw_below(&r, 15) : 1 + pick(&r, cum, 15);
                 pauli_into(x, z, stride, qa, word, bit, k >> 2);
                 pauli_into(x, z, stride, qb, word, bit, k & 3);
             }
@@ -466,7 +477,7 @@ RARE static void do_correlated(qp_frame_sim *s, const qp_instr *in) {
     for (uint32_t b = 0; b < s->num_blocks; b++) {
         qp_rng r = s->rng[b];
         uint64_t pos = 0;
-        while (next_hit(&r, inv_log1mp, &pos, QP_FRAME_BLOCK_SHOTS)) {
+        while (qp_draw_next_hit(&r, inv_log1mp, &pos, QP_FRAME_BLOCK_SHOTS)) {
             size_t word = (size_t)b * QP_FRAME_BLOCK_WORDS + pos / 64;
             uint64_t bit = 1ULL << (pos % 64);
             pos++;
@@ -506,14 +517,14 @@ RARE static void do_heralded(qp_frame_sim *s, const qp_instr *in) {
     for (uint32_t b = 0; b < s->num_blocks; b++) {
         qp_rng r = s->rng[b];
         uint64_t pos = 0;
-        while (next_hit(&r, inv_log1mp, &pos, end)) {
+        while (qp_draw_next_hit(&r, inv_log1mp, &pos, end)) {
             uint64_t t = pos / QP_FRAME_BLOCK_SHOTS;
             uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
             size_t word = (size_t)b * QP_FRAME_BLOCK_WORDS + shot / 64;
             uint64_t bit = 1ULL << (shot % 64);
             pos++;
             rec_row(s, first + t)[word] |= bit;
-            uint32_t pauli = erase ? below(&r, 4) : pick(&r, cum, 4);  // I X Y Z
+            uint32_t pauli = erase ? qp_draw_below(&r, 4) : pick(&r, cum, 4);  // I X Y Z
             apply_pauli(s, in->targets[t] & QP_TARGET_VALUE_MASK, word, bit, pauli);
         }
         s->rng[b] = r;
@@ -550,7 +561,7 @@ RARE static void flip_results(qp_frame_sim *s, uint64_t first, uint64_t n, doubl
     for (uint32_t b = 0; b < s->num_blocks; b++) {
         qp_rng r = s->rng[b];
         uint64_t pos = 0;
-        while (next_hit(&r, inv_log1mp, &pos, end)) {
+        while (qp_draw_next_hit(&r, inv_log1mp, &pos, end)) {
             uint64_t t = pos / QP_FRAME_BLOCK_SHOTS;
             uint32_t shot = (uint32_t)(pos % QP_FRAME_BLOCK_SHOTS);
             pos++;
@@ -678,9 +689,13 @@ RARE static int run_other(qp_frame_sim *s, const qp_instr *in, const qp_frame_si
         if (gi->is_measurement || gi->is_reset) do_measure_reset(s, g, in);
         else if (gi->is_noise) do_noise(s, g, in);
         else if (gi->flags & QP_GF_UNITARY) {
-            if (g == QP_GATE_CX || g == QP_GATE_CY || g == QP_GATE_CZ) do_two(s, g, in);
+            if (s->leaked && gi->num_qubits_per_target_group == 2 && g != QP_GATE_II) do_two_leaky(s, g, in);
+            else if (g == QP_GATE_CX || g == QP_GATE_CY || g == QP_GATE_CZ) do_two(s, g, in);
             else if (gi->num_qubits_per_target_group == 2) do_two_from_frame(s, g, in);
-            else do_single(s, g, in);
+            else {
+                do_single(s, g, in);
+                if (s->leaked) qp_frame_leak_gate(s, in);
+            }
         }
         if (!gi->is_measurement) return 0;  // TICK, QUBIT_COORDS, SHIFT_COORDS fall here too
     }
@@ -701,10 +716,12 @@ static int run_block(qp_frame_sim *s, const qp_block *blk, const qp_frame_sink *
                     if (run_block(s, in->body, sink, err)) return -1;
             break;
         case QP_GATE_CX: case QP_GATE_CY: case QP_GATE_CZ:
-            do_two(s, g, in);
+            if (s->leaked) do_two_leaky(s, g, in);
+            else do_two(s, g, in);
             break;
         case QP_GATE_H: case QP_GATE_S: case QP_GATE_S_DAG: case QP_GATE_SQRT_X: case QP_GATE_SQRT_X_DAG:
             do_single(s, g, in);
+            if (s->leaked) qp_frame_leak_gate(s, in);
             break;
         case QP_GATE_X_ERROR: case QP_GATE_Y_ERROR: case QP_GATE_Z_ERROR:
         case QP_GATE_DEPOLARIZE1: case QP_GATE_DEPOLARIZE2:
@@ -718,8 +735,15 @@ static int run_block(qp_frame_sim *s, const qp_block *blk, const qp_frame_sink *
         case QP_GATE_MR: case QP_GATE_MRX: case QP_GATE_MRY: {
             uint64_t first = s->num_meas;
             do_measure_reset(s, g, in);
+            if (s->leaked) qp_frame_leak_measured(s, in, first);
             if (in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
             if (emit_results(s, first, sink, err)) return -1;
+            if (s->leaked) {
+                if (sink && sink->leaked &&
+                    sink->leaked(sink->ctx, s->batch_first_shot, first, s->num_meas - first, s->leak_meas, s->stride, err))
+                    return -1;
+                qp_frame_leak_layer(s);
+            }
             break;
         }
         case QP_GATE_DETECTOR:
@@ -728,7 +752,10 @@ static int run_block(qp_frame_sim *s, const qp_block *blk, const qp_frame_sink *
         case QP_GATE_OBSERVABLE_INCLUDE:
             do_observable(s, in);
             break;
-        case QP_GATE_I: case QP_GATE_X: case QP_GATE_Y: case QP_GATE_Z:  // signs only
+        case QP_GATE_X: case QP_GATE_Y: case QP_GATE_Z:  // signs only, but a physical gate: may leak
+            if (s->leaked) qp_frame_leak_gate(s, in);
+            break;
+        case QP_GATE_I:
         case QP_GATE_TICK: case QP_GATE_QUBIT_COORDS: case QP_GATE_SHIFT_COORDS:
             break;
         default:
@@ -757,6 +784,7 @@ int qp_frame_sim_run_batch(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
     // Every qubit starts in |0>.
     for (uint32_t q = 0; q < sim->num_qubits; q++) reset_qubit(sim, q, 0);
     memset(sim->obs, 0, (size_t)sim->num_observables * sim->stride * sizeof(uint64_t));
+    if (sim->leaked) qp_frame_leak_batch_start(sim);
     if (run_block(sim, &sim->circuit->top, sink, err)) return -1;
     if (flush_detectors(sim, sink, err)) return -1;
     if (sink && sink->observables &&

@@ -39,6 +39,13 @@
 // sampled by geometric skipping within a block over its (target, shot) positions: the cost is
 // one logarithm per error plus one per instruction per block, not one per qubit per shot.
 //
+// Leakage (off unless opt.leakage.p > 0; the model, precisely: frame_leak.h). A row per qubit
+// `leaked` (bit per shot) beside x/z: qubits leak at the unitary gates they take part in, stay
+// leaked for a geometric number of measurement layers, randomise the partners of their
+// two-qubit gates, read out as fair coins, and return maximally mixed. Its draws come from the
+// block's noise stream in circuit order like every noise channel, so the determinism above
+// holds; with leakage off no draw is made and the bytes are those of the sampler without it.
+//
 // Streaming. Detection events leave the simulator in chunks of whole detector rows through a
 // sink, so a 100,000-round experiment never holds more than one chunk of detectors.
 #ifndef QP_SIM_FRAME_SIM_H
@@ -73,13 +80,25 @@ typedef struct {
     // the noiseless reference (one instruction's results, in record order; may be NULL).
     int (*measurements)(void *ctx, uint64_t batch_first_shot, uint64_t first_meas, size_t num_meas,
                         const uint64_t *rows, size_t stride, qp_err *err);
+    // With leakage on: for the results of one single-qubit measurement instruction (right
+    // after `measurements` gets them), whether the measured qubit was leaked when measured,
+    // bit per shot, one row per result in record order (may be NULL).
+    int (*leaked)(void *ctx, uint64_t batch_first_shot, uint64_t first_meas, size_t num_meas,
+                  const uint64_t *rows, size_t stride, qp_err *err);
 } qp_frame_sink;
+
+// Leakage parameters (frame_leak.h). p = 0 turns leakage off.
+typedef struct {
+    double p;            // probability that a qubit leaks at a unitary gate it takes part in
+    double mean_rounds;  // mean number of measurement layers a leaked qubit stays leaked (>= 1)
+} qp_frame_leakage;
 
 typedef struct {
     int randomize_gauge;  // 1 (default): gauge randomisation as described above; 0: skip it
                           // (faster, identical results for deterministic detectors)
     uint32_t max_blocks;  // blocks per batch (default QP_FRAME_DEFAULT_BLOCKS)
     size_t chunk_dets;    // detector rows per sink call (default: about 1 MB of rows)
+    qp_frame_leakage leakage;  // default {0, 0}: off
 } qp_frame_options;
 
 typedef struct {
@@ -104,6 +123,12 @@ typedef struct {
     uint32_t num_blocks;   // blocks in the current batch
     uint64_t batch_first_shot;
     uint64_t num_meas;     // measurements so far in this batch
+    uint64_t *leaked;      // leakage on: (num_qubits, stride) bit = qubit leaked in that shot;
+                           // NULL when off
+    uint64_t *leak_meas;   // leakage on: (most targets of one instruction, stride) leaked rows
+                           // of the qubits of the current measurement instruction
+    double leak_inv_log1mp;  // 1 / log(1 - leakage.p)
+    double leak_return;      // 1 / mean_rounds: a leaked qubit's return probability per layer
     uint64_t det_base;     // detector index of det row 0
     size_t det_fill;       // rows filled in det
 } qp_frame_sim;

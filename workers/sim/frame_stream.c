@@ -107,7 +107,7 @@ static int run_spilled(qp_frame_sim *sim, const qp_frame_stream_params *p, const
     uint8_t *recs = qp_malloc(64 * sh->rb + 1);
     uint8_t *obs = qp_malloc(64 * sh->ob + 1);
     int rc = 0;
-    qp_frame_sink sink = {&s, spill_detectors, spill_observables, NULL};
+    qp_frame_sink sink = {&s, spill_detectors, spill_observables, NULL, NULL};
     for (uint64_t done = 0; done < p->num_shots && rc == 0;) {
         s.num_chunks = 0;
         rewind(s.tmp);
@@ -167,6 +167,7 @@ int qp_frame_stream(const qp_circuit *c, const qp_frame_stream_params *p, qp_fra
     qp_frame_options opt;
     qp_frame_options_default(&opt);
     opt.randomize_gauge = p->randomize_gauge;
+    opt.leakage = p->leakage;
     opt.max_blocks = spill ? 1
                          : (uint32_t)(budget / block_bytes < QP_FRAME_DEFAULT_BLOCKS ? budget / block_bytes
                                                                                      : QP_FRAME_DEFAULT_BLOCKS);

@@ -31,6 +31,7 @@ typedef struct {
     int want_observables;        // also emit separate observable records
     size_t record_budget;        // bytes of records held at once (0: 16 MiB)
     int randomize_gauge;         // see qp_frame_options
+    qp_frame_leakage leakage;    // see qp_frame_options (zero: off)
 } qp_frame_stream_params;
 
 int qp_frame_stream(const qp_circuit *c, const qp_frame_stream_params *p, qp_frame_emit_fn emit, void *ctx,
