@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "pipeline/cli/args.h"
+#include "pipeline/cli/leakage_arg.h"
 #include "pipeline/cmd/cmd.h"
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_writer.h"
@@ -21,9 +22,10 @@
 #include "workers/util/alloc.h"
 
 typedef struct {
-    const char *circuit, *dem, *out, *out_format, *obs_out, *obs_out_format;
+    const char *circuit, *dem, *out, *out_format, *obs_out, *obs_out_format, *leakage;
     uint64_t shots, seed, stream, record_budget;
     int append_observables, no_gauge;
+    qp_frame_leakage leak;
 } simulate_options;
 
 typedef struct {
@@ -95,7 +97,7 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
         qp_frame_stream_params p = {.seed = o->seed, .stream_id = o->stream, .num_shots = o->shots,
                                     .append_observables = o->append_observables,
                                     .want_observables = o->obs_out != NULL, .record_budget = o->record_budget,
-                                    .randomize_gauge = !o->no_gauge};
+                                    .randomize_gauge = !o->no_gauge, .leakage = o->leak};
         if (qp_frame_stream(&c, &p, emit_records, &w, err) != 0) {
             qp_fail_prefix(err, "%s", src);
             goto done;
@@ -148,13 +150,15 @@ int cmd_simulate(int argc, char **argv) {
          "skip gauge randomisation (faster; same results when all detectors are deterministic)"},
         {"record-budget", QP_OPT_U64, &o.record_budget, "BYTES",
          "memory for shot records at once; beyond it records spill to a temporary file (default 16 MiB)"},
+        {"leakage", QP_OPT_STR, &o.leakage, "p=P,mean_rounds=R",
+         "leakage (README, Leakage): qubits leak with probability P per unitary gate, stay leaked R measurement layers on average"},
     };
     int rc = qp_args_parse(argc, argv, "simulate",
                            "Sample detection events and observable flips from a Stim circuit (Pauli-frame "
                            "simulation,\nlike `stim detect`) or from a detector error model (--dem, like `stim "
                            "sample_dem`).\nObservables are dropped unless --obs-out or --append-observables is given.",
                            "--circuit F.stim | --dem F.dem  --shots N [--seed S] --out FILE [--out-format FMT] "
-                           "[--obs-out FILE] [--append-observables]",
+                           "[--obs-out FILE] [--append-observables] [--leakage p=P,mean_rounds=R]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
     if (rc == QP_ARGS_HELP) return 0;
     if (rc != QP_ARGS_OK) return 2;
@@ -176,6 +180,10 @@ int cmd_simulate(int argc, char **argv) {
     if (o.obs_out && strcmp(o.obs_out, o.out) == 0)
         return qp_usage_error("simulate", "--out and --obs-out name the same file '%s'", o.out);
     if (o.record_budget == 0) return qp_usage_error("simulate", "--record-budget must be positive");
+    char why[256];
+    if (o.leakage && qp_leakage_arg_parse(o.leakage, &o.leak, why, sizeof why) != 0)
+        return qp_usage_error("simulate", "%s", why);
+    if (o.leakage && o.dem) return qp_usage_error("simulate", "--leakage needs --circuit (a DEM has no gates to leak at)");
     // ptb64 stores groups of 64 shots: say so before sampling, not after.
     if ((fmt == QP_FORMAT_PTB64 || (o.obs_out && obs_fmt == QP_FORMAT_PTB64)) && shots % 64 != 0)
         return qp_usage_error("simulate", "ptb64 output needs a multiple of 64 shots, got --shots %llu",

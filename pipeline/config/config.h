@@ -85,6 +85,8 @@ typedef struct {
     qp_basis basis;        // memory basis; QP_BASIS_Z (unused) for circuit experiments
     qp_noise_model noise;  // noise model; QP_NOISE_NONE for circuit experiments
     double p;              // physical error rate in (0, 0.5) (si1000: (0, 0.1)); 0 for circuit experiments
+    double leak_p, leak_mean_rounds;  // noise.leakage (workers/sim/frame_leak.h); 0, 0: no leakage.
+                                      // With leakage the name ends in _leak<p>_m<mean_rounds>
     char circuit[QP_CONFIG_PATH_MAX];  // circuit experiments: resolved path of the .stim file; "" otherwise
     uint32_t decoders;     // bitmask of QP_DECODER_BIT(qp_decoder_id); never 0
     uint64_t max_shots;    // stopping rule: stop after this many shots (>= 1)
@@ -134,6 +136,7 @@ typedef struct {
     qp_basis basis;
     qp_noise_model noise;
     double p;
+    double leak_p, leak_mean_rounds;  // noise.leakage as in qp_experiment (the data name too)
     char circuit[QP_CONFIG_PATH_MAX];  // resolved path, "" when generated
     char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the training data (same naming rule)
     // Optimisation:

@@ -191,6 +191,13 @@ int qp_cfg_parse_experiments(const qp_cfg_ctx *c, const qp_yaml_node *list, qp_c
                             ex->p = spec->p[ip];
                             qp_experiment_generated_name(ex->code, ex->basis, ex->distance, ex->rounds, ex->noise, ex->p,
                                                          ex->name, sizeof ex->name);
+                            ex->leak_p = spec->leak_p;
+                            ex->leak_mean_rounds = spec->leak_mean_rounds;
+                            if (ex->leak_p > 0) {  // its own shots and HDF5 group beside the same code without
+                                size_t len = strlen(ex->name);
+                                snprintf(ex->name + len, sizeof ex->name - len, "_leak%.6g_m%.6g", ex->leak_p,
+                                         ex->leak_mean_rounds);
+                            }
                             ex->stream = name_stream(ex->name);
                         }
                 }

@@ -22,6 +22,7 @@ typedef struct {
     qp_noise_model noise[2];
     int num_p;
     double p[QP_CONFIG_MAX_LIST];
+    double leak_p, leak_mean_rounds;            // noise.leakage {p, mean_rounds}; 0, 0: absent
 } qp_cfg_spec;
 
 // Valid keys of a circuit spec, for building a section's key list.

@@ -85,8 +85,25 @@ static int parse_enum_list(const qp_cfg_ctx *c, const qp_yaml_node *n, const cha
     return 0;
 }
 
+// noise.leakage: {p: P, mean_rounds: R} (workers/sim/frame_leak.h), single values.
+static int parse_leakage(const qp_cfg_ctx *c, const qp_yaml_node *leak, const char *nwhere, qp_cfg_spec *spec) {
+    static const char *const keys[] = {"p", "mean_rounds", NULL};
+    char lwhere[300], key[320];
+    snprintf(lwhere, sizeof lwhere, "%s.leakage", nwhere);
+    if (qp_cfg_check_map(c, leak, lwhere, keys) != 0) return -1;
+    const qp_yaml_node *p, *m;
+    if (qp_cfg_require(c, leak, lwhere, "p", &p) != 0) return -1;
+    if (qp_cfg_require(c, leak, lwhere, "mean_rounds", &m) != 0) return -1;
+    snprintf(key, sizeof key, "%s.p", lwhere);
+    if (qp_cfg_double(c, p, key, 0.0, false, 1.0, false, &spec->leak_p) != 0) return -1;
+    snprintf(key, sizeof key, "%s.mean_rounds", lwhere);
+    if (qp_cfg_double(c, m, key, 1.0, false, 1e12, false, &spec->leak_mean_rounds) != 0) return -1;
+    if (spec->leak_p == 0) spec->leak_mean_rounds = 0;  // off: the experiment as without the key
+    return 0;
+}
+
 static int parse_noise(const qp_cfg_ctx *c, const qp_yaml_node *noise, const char *where, qp_cfg_spec *spec) {
-    static const char *const keys[] = {"model", "p", NULL};
+    static const char *const keys[] = {"model", "p", "leakage", NULL};
     char nwhere[256], key[300];
     snprintf(nwhere, sizeof nwhere, "%s.noise", where);
     if (qp_cfg_check_map(c, noise, nwhere, keys) != 0) return -1;
@@ -114,7 +131,8 @@ static int parse_noise(const qp_cfg_ctx *c, const qp_yaml_node *noise, const cha
         for (int j = 0; j < i; j++)
             if (spec->p[j] == spec->p[i]) return qp_cfg_fail(c, item, key, "p = %s is listed twice", item->text);
     }
-    return 0;
+    const qp_yaml_node *leak = qp_cfg_get(noise, "leakage");
+    return leak ? parse_leakage(c, leak, nwhere, spec) : 0;
 }
 
 int qp_cfg_parse_spec(const qp_cfg_ctx *c, const qp_yaml_node *entry, const char *where, qp_cfg_spec *spec) {

@@ -122,9 +122,16 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
             t->noise = spec->noise[0];
             t->p = spec->p[0];
             rc = qp_cfg_spec_rounds(c, spec, "train", 0, t->distance, &t->rounds);
+            t->leak_p = spec->leak_p;
+            t->leak_mean_rounds = spec->leak_mean_rounds;
             if (rc == 0)
                 qp_experiment_generated_name(t->code, t->basis, t->distance, t->rounds, t->noise, t->p, t->data_name,
                                              sizeof t->data_name);
+            if (rc == 0 && t->leak_p > 0) {  // as an experiment's name (experiments.c)
+                size_t len = strlen(t->data_name);
+                snprintf(t->data_name + len, sizeof t->data_name - len, "_leak%.6g_m%.6g", t->leak_p,
+                         t->leak_mean_rounds);
+            }
         }
     }
     free(spec);

@@ -149,6 +149,8 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     in->distance = (uint64_t)exp->distance;
     in->rounds = (uint64_t)exp->rounds;
     in->p = exp->p;
+    in->leak_p = exp->leak_p;
+    in->leak_mean_rounds = exp->leak_mean_rounds;
     in->stream = exp->stream;
     in->max_shots = exp->max_shots;
     in->max_errors = exp->max_errors == UINT64_MAX ? 0 : exp->max_errors;
@@ -222,6 +224,9 @@ void qp_job_json_metadata(const qp_experiment_info *in, char *buf, size_t cap) {
     if (in->rounds && j < cap) j += snprintf(buf + j, cap - j, ",\"r\":%llu", (unsigned long long)in->rounds);
     if (in->p > 0 && j < cap) j += snprintf(buf + j, cap - j, ",\"p\":%s", shortest_double(in->p, num, sizeof num));
     if (in->noise[0] && j < cap) j += snprintf(buf + j, cap - j, ",\"noise\":\"%s\"", in->noise);
+    if (in->leak_p > 0 && j < cap) j += snprintf(buf + j, cap - j, ",\"leakage_p\":%s", shortest_double(in->leak_p, num, sizeof num));
+    if (in->leak_p > 0 && j < cap)
+        j += snprintf(buf + j, cap - j, ",\"leakage_mean_rounds\":%s", shortest_double(in->leak_mean_rounds, num, sizeof num));
     if (j < cap) snprintf(buf + j, cap - j, "}");
 }
 

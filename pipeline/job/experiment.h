@@ -27,6 +27,7 @@ typedef struct {
     char code[32], basis[8], noise[32];
     uint64_t distance, rounds;    // 0 when unknown
     double p;                     // 0 when unknown
+    double leak_p, leak_mean_rounds;  // noise.leakage; 0, 0: none (sampled experiments)
     char source_path[QP_CONFIG_PATH_MAX];  // circuit file or archive folder; "generated" otherwise
     uint64_t stream;              // random stream id (sampled experiments)
     uint64_t max_shots;           // shots to sample, or the shots in the archive's file

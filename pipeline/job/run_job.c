@@ -142,6 +142,13 @@ static int streams(const experiment_run *r) {
     return 1;
 }
 
+// The sampler's options for an experiment: the defaults, and its noise.leakage.
+static void frame_options(const qp_job_experiment *je, qp_frame_options *fo) {
+    qp_frame_options_default(fo);
+    fo->leakage.p = je->info.leak_p;
+    fo->leakage.mean_rounds = je->info.leak_mean_rounds;
+}
+
 // The streamed task: predictions, weights and error counts into o and counters.
 static int sample_decode_streamed(experiment_run *r, task_output *o, uint64_t *counters, qp_err *err) {
     qp_job_experiment *je = r->je;
@@ -153,7 +160,9 @@ static int sample_decode_streamed(experiment_run *r, task_output *o, uint64_t *c
         o->pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
         o->weight[k] = qp_malloc((n + 1) * sizeof(double));
     }
-    int rc = qp_sample_decode_windows(&je->circuit, NULL, r->seed, je->info.stream, o->first_shot, n, wins,
+    qp_frame_options fo;
+    frame_options(je, &fo);
+    int rc = qp_sample_decode_windows(&je->circuit, &fo, r->seed, je->info.stream, o->first_shot, n, wins,
                                       je->num_decoders, obs, o->pred, o->weight, err);
     for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
         uint64_t errors = 0;
@@ -207,9 +216,11 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     if (streams(r)) return finish_task(r, &o, sample_decode_streamed(r, &o, counters, err), err);
     o.dets = qp_calloc(n * r->det_bytes + 1, 1);
     o.obs = qp_calloc(n * r->obs_bytes + 1, 1);
+    qp_frame_options fo;
+    frame_options(je, &fo);
     int rc = je->archived
                  ? read_archived_shots(je, first, n, o.dets, o.obs, err)
-                 : qp_frame_sample_b8(&je->circuit, NULL, r->seed, je->info.stream, first, n, o.dets, o.obs, err);
+                 : qp_frame_sample_b8(&je->circuit, &fo, r->seed, je->info.stream, first, n, o.dets, o.obs, err);
     for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
         o.pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
         void *extra;
@@ -344,6 +355,9 @@ static int create_experiment(qp_store *store, const qp_job_experiment *je, qp_er
         if (qp_store_attr_set_u64(store, g, nums[i].k, nums[i].v, err) != 0) return -1;
     if (qp_store_attr_set_f64(store, g, "p", in->p, err) != 0 ||
         qp_store_attr_set_i64(store, g, "index", in->index, err) != 0)
+        return -1;
+    if (in->leak_p > 0 && (qp_store_attr_set_f64(store, g, "leakage_p", in->leak_p, err) != 0 ||
+                           qp_store_attr_set_f64(store, g, "leakage_mean_rounds", in->leak_mean_rounds, err) != 0))
         return -1;
     snprintf(p, sizeof p, "%s/circuit", g);
     if (qp_store_text_write(store, p, "stim", je->circuit_text, err) != 0) return -1;

@@ -80,7 +80,8 @@ typedef struct {
     double loss, ler, noflip_ler;
 } eval_figures;
 
-static int eval_set_init(eval_set *ev, const qp_circuit *c, const nn_layout *lay, const nn_config *mc, uint64_t seed,
+static int eval_set_init(eval_set *ev, const qp_circuit *c, const qp_frame_options *fo, const nn_layout *lay,
+                         const nn_config *mc, uint64_t seed,
                          uint64_t stream, uint64_t n, qp_err *err) {
     memset(ev, 0, sizeof *ev);
     ev->n = n;
@@ -88,7 +89,7 @@ static int eval_set_init(eval_set *ev, const qp_circuit *c, const nn_layout *lay
     ev->obs_bytes = (c->num_observables + 7) / 8;
     ev->dets = qp_malloc(n * ev->det_bytes + 1);
     ev->obs = qp_malloc(n * ev->obs_bytes + 1);
-    if (qp_frame_sample_b8(c, NULL, seed, stream, 0, n, ev->dets, ev->obs, err))
+    if (qp_frame_sample_b8(c, fo, seed, stream, 0, n, ev->dets, ev->obs, err))
         return qp_fail_prefix(err, "sampling the held-out shots");
     int eb = n < EVAL_BATCH ? (int)n : EVAL_BATCH;
     nn_geometry geo = nn_layout_geometry(lay);
@@ -342,6 +343,10 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     const char *ckpath = opt->checkpoint ? opt->checkpoint : tc->checkpoint;
     uint64_t seed = cfg->job.seed, G = tc->batch_size;
     uint64_t train_stream = stream_id("qecpipe.train"), eval_stream = stream_id("qecpipe.train-eval");
+    qp_frame_options fo;  // the sampler's defaults and the training data's noise.leakage
+    qp_frame_options_default(&fo);
+    fo.leakage.p = tc->leak_p;
+    fo.leakage.mean_rounds = tc->leak_mean_rounds;
 
     // Claim the checkpoint before reading or writing anything; rank 0 holds it to the end.
     int given = rank == 0 && opt->claim;
@@ -362,7 +367,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     int lb = r.model.max_batch, R = r.lay.num_rounds;
     nn_allreduce ar = {qp_allreduce_sum, &r.ar, size};
     int rc =
-        rank == 0 ? eval_set_init(&r.ev, &r.circuit, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots, err) : 0;
+        rank == 0 ? eval_set_init(&r.ev, &r.circuit, &fo, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots, err) : 0;
     if (agree_root(comm, rc, err)) {
         train_run_free(&r);
         qp_output_release(own);
@@ -413,7 +418,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         qp_err sample_err;
         if (!done)
             sample_rc =
-                qp_frame_sample_b8(&r.circuit, NULL, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
+                qp_frame_sample_b8(&r.circuit, &fo, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
                                    (uint64_t)lb, r.dets, r.obs, &sample_err);
         // One tiny all-reduce per step: SIGTERM on any rank, a sampling failure, the last step's loss.
         double red[3] = {qp_train_sigterm_seen ? 1 : 0, sample_rc ? 1 : 0, prev_loss};

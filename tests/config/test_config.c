@@ -384,7 +384,7 @@ Test(config, error_unknown_key_lists_valid_keys) {
                     "redecode: unknown key 'noise'");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: {model: uniform, p: 0.001, q: 2}\n    max_shots: 1\n",
-                    "q: 2", 0, "experiments[0].noise: unknown key 'q' (valid keys: model, p)");
+                    "q: 2", 0, "experiments[0].noise: unknown key 'q' (valid keys: model, p, leakage)");
 }
 
 Test(config, job_store_and_deflate) {
@@ -438,7 +438,7 @@ Test(config, error_wrong_type) {
                     "experiments: expected a non-empty list of experiments, got a mapping");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: [uniform]\n    max_shots: 1\n",
-                    "[uniform]", 0, "experiments[0].noise: expected a mapping with keys model, p, got a list");
+                    "[uniform]", 0, "experiments[0].noise: expected a mapping with keys model, p, leakage, got a list");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: [3, [5]]\n    basis: x\n"
                     "    noise: {model: uniform, p: 0.1}\n    max_shots: 1\n",
                     "[5]", 0, "expected a single value as list item, got a list");
@@ -457,6 +457,39 @@ Test(config, error_wrong_type) {
                     "[mwpm, mwpm-soft]", 0, "experiments[0].decoders: decoder mwpm-soft needs the shots' soft readout");
     expect_error_at("job: {name: my job, seed: 1}\nexperiments: []\n", "my job", 0,
                     "job.name: character ' ' not allowed in a name");
+}
+
+// noise.leakage: its own experiment name (and so stream and group), the values carried through,
+// p = 0 the experiment without leakage, bad values one error at their position.
+Test(config, noise_leakage) {
+    const char *head = "job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n";
+    char yaml[1024];
+    qp_config cfg;
+    snprintf(yaml, sizeof yaml,
+             "%s    noise: {model: si1000, p: 0.002, leakage: {p: 2e-4, mean_rounds: 5}}\n    max_shots: 1\n"
+             "  - code: surface\n    distance: 3\n    basis: x\n    noise: {model: si1000, p: 0.002}\n    max_shots: 1\n"
+             "  - code: surface\n    distance: 5\n    basis: x\n"
+             "    noise: {model: si1000, p: 0.002, leakage: {p: 0, mean_rounds: 5}}\n    max_shots: 1\n",
+             head);
+    load_ok(yaml, &cfg);
+    cr_assert_eq(cfg.num_experiments, 3);
+    cr_expect_str_eq(cfg.experiments[0].name, "surface_x_d3_r3_si1000_p0.002_leak0.0002_m5");
+    cr_expect_eq(cfg.experiments[0].leak_p, 2e-4);
+    cr_expect_eq(cfg.experiments[0].leak_mean_rounds, 5);
+    cr_expect_str_eq(cfg.experiments[1].name, "surface_x_d3_r3_si1000_p0.002");
+    cr_expect_eq(cfg.experiments[1].leak_p, 0);
+    cr_expect_neq(cfg.experiments[0].stream, cfg.experiments[1].stream);
+    cr_expect_str_eq(cfg.experiments[2].name, "surface_x_d5_r5_si1000_p0.002");
+    cr_expect_eq(cfg.experiments[2].leak_mean_rounds, 0);
+    qp_config_free(&cfg);
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: si1000, p: 0.002, leakage: {p: 1.5, mean_rounds: 5}}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "1.5", 0, "experiments[0].noise.leakage.p: 1.5 is out of range (expected a number in [0, 1])");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: si1000, p: 0.002, leakage: {p: 0.01, mean_rounds: 0.5}}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "0.5", 0, "experiments[0].noise.leakage.mean_rounds: 0.5 is out of range");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: si1000, p: 0.002, leakage: {p: 0.01}}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "{p: 0.01}", 0, "experiments[0].noise.leakage: missing required key 'mean_rounds'");
+    snprintf(yaml, sizeof yaml, "%s    noise: {model: si1000, p: 0.002, leakage: {p: 0.01, mean: 3}}\n    max_shots: 1\n", head);
+    expect_error_at(yaml, "mean: 3", 0, "experiments[0].noise.leakage: unknown key 'mean' (valid keys: p, mean_rounds)");
 }
 
 Test(config, error_out_of_range) {

@@ -89,16 +89,37 @@ static int records_measurements(void *ctx, uint64_t batch_first, uint64_t first_
     return 0;
 }
 
+// Leaked rows of measured qubits into the leaked records, bit = measurement index.
+static int records_leaked(void *ctx, uint64_t batch_first, uint64_t first_meas, size_t num_meas,
+                          const uint64_t *rows, size_t stride, qp_err *err) {
+    (void)err;
+    qp_frame_records *r = ctx;
+    uint64_t lo, hi;
+    if (!r->leaked || !clip(r, batch_first, stride, &lo, &hi)) return 0;
+    qp_bits_rows_to_records(rows, num_meas, stride, lo - batch_first, hi - batch_first,
+                            r->leaked + (lo - r->first_shot) * r->dets_record_bytes, r->dets_record_bytes,
+                            first_meas);
+    return 0;
+}
+
 int qp_frame_sample_measurements_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
                                     uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
                                     const uint8_t *ref, uint8_t *meas, qp_err *err) {
+    return qp_frame_sample_measurements_leaked_b8(c, opt, seed, stream_id, first_shot, num_shots, ref, meas, NULL,
+                                                  err);
+}
+
+int qp_frame_sample_measurements_leaked_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
+                                           uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
+                                           const uint8_t *ref, uint8_t *meas, uint8_t *leaked, qp_err *err) {
     qp_frame_sim sim;
     if (qp_frame_sim_init(&sim, c, opt, err)) return -1;
     size_t rb = (c->num_measurements + 7) / 8;
     qp_frame_records rec = {.first_shot = first_shot, .end_shot = first_shot + num_shots, .dets = meas,
-                            .dets_record_bytes = rb};
+                            .dets_record_bytes = rb, .leaked = leaked};
     memset(meas, 0, num_shots * rb);
-    qp_frame_sink sink = {&rec, NULL, NULL, records_measurements, NULL};
+    if (leaked) memset(leaked, 0, num_shots * rb);
+    qp_frame_sink sink = {&rec, NULL, NULL, records_measurements, records_leaked};
     int rc = qp_frame_sim_run_shots(&sim, seed, stream_id, first_shot, first_shot + num_shots, &sink, err);
     qp_frame_sim_free(&sim);
     for (uint64_t s = 0; rc == 0 && s < num_shots; s++)

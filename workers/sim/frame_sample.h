@@ -24,6 +24,10 @@ typedef struct {
     uint8_t *obs;
     size_t obs_record_bytes;
     size_t obs_first_bit;
+    // Measurement records only (qp_frame_sample_measurements_b8): (end_shot - first_shot,
+    // dets_record_bytes); bit m of a shot's record = the qubit of measurement m was leaked when
+    // measured (leakage on; NULL: dropped).
+    uint8_t *leaked;
 } qp_frame_records;
 
 qp_frame_sink qp_frame_records_sink(qp_frame_records *records);
@@ -43,6 +47,11 @@ int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_
 int qp_frame_sample_measurements_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
                                     uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
                                     const uint8_t *ref, uint8_t *meas, qp_err *err);
+// The same, and with leakage on (opt->leakage) `leaked` (NULL, or like meas) receives per shot
+// bit m = the qubit of measurement m was leaked when measured (frame_leak.h); fully overwritten.
+int qp_frame_sample_measurements_leaked_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
+                                           uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
+                                           const uint8_t *ref, uint8_t *meas, uint8_t *leaked, qp_err *err);
 
 // Runs every batch covering shots [first_shot, end_shot) through the sink (the sink sees whole
 // batches and keeps what it needs). The shared loop behind qp_frame_sample_b8 and the CLI.
