@@ -13,6 +13,7 @@ trap 'rm -rf "$scratch"' EXIT
 run() { echo "== $*" >&2; "$@"; }
 
 run "$build/bench/bench_frame"                   # circuit sampling shots/s (vs Stim detect)
+run "$build/bench/bench_leak"                    # sampling with leakage vs without, shots per CPU s
 run "$build/bench/bench_dem"                     # DEM sampling, error analysis (vs Stim)
 run "$build/bench/bench_formats" 1000000         # shot-format encode/decode MB/s
 run "$build/bench/bench_mwpm" 100000             # MWPM µs/shot (vs PyMatching)

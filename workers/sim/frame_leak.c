@@ -61,13 +61,24 @@ static inline void pauli_at(qp_frame_sim *s, uint32_t q, size_t w, uint64_t bit,
 }
 
 void qp_frame_leak_disturb_pair(qp_frame_sim *s, uint32_t qa, uint32_t qb) {
+    size_t n = s->stride;
     const uint64_t *la = leak_row(s, qa), *lb = leak_row(s, qb);
+    uint64_t *xa = s->x + (size_t)qa * n, *za = s->z + (size_t)qa * n;
+    uint64_t *xb = s->x + (size_t)qb * n, *zb = s->z + (size_t)qb * n;
     for (uint32_t b = 0; b < s->num_blocks; b++) {
         qp_rng r = s->rng[b];
         for (size_t w = (size_t)b * QP_FRAME_BLOCK_WORDS; w < (size_t)(b + 1) * QP_FRAME_BLOCK_WORDS; w++) {
+            // A uniform Pauli per shot of the mask: fair-coin X and Z bits, two draws per word.
             // Partner b is disturbed where a alone is leaked, then a where b alone is.
-            for (uint64_t m = la[w] & ~lb[w]; m; m &= m - 1) pauli_at(s, qb, w, m & -m, qp_draw_below(&r, 4));
-            for (uint64_t m = lb[w] & ~la[w]; m; m &= m - 1) pauli_at(s, qa, w, m & -m, qp_draw_below(&r, 4));
+            uint64_t ma = la[w] & ~lb[w], mb = lb[w] & ~la[w];
+            if (ma) {
+                xb[w] ^= ma & qp_rng_u64(&r);
+                zb[w] ^= ma & qp_rng_u64(&r);
+            }
+            if (mb) {
+                xa[w] ^= mb & qp_rng_u64(&r);
+                za[w] ^= mb & qp_rng_u64(&r);
+            }
         }
         s->rng[b] = r;
     }
