@@ -89,6 +89,16 @@ Test(sample_decode, small_batches_and_chunks_across_blocks) {
     check(&fo, 230, 60, &(qp_window_options){.window = 12, .commit = 6, .segment = 24});
 }
 
+// With leakage (run's windowed path for noise.leakage experiments): still the same bits.
+Test(sample_decode, same_with_leakage) {
+    qp_frame_options fo;
+    qp_frame_options_default(&fo);
+    fo.max_blocks = 2;
+    fo.leakage.p = 2e-5;  // about 0.3 leaks per 150-round shot: the decoders still correct
+    fo.leakage.mean_rounds = 3;
+    check(&fo, 250, 40, &(qp_window_options){.window = 12, .commit = 6, .segment = 24});
+}
+
 Test(sample_decode, decoder_of_another_model) {
     qp_circuit c, c2;
     qp_dem d, d2;
