@@ -84,6 +84,37 @@ void qp_frame_leak_disturb_pair(qp_frame_sim *s, uint32_t qa, uint32_t qb) {
     }
 }
 
+void qp_frame_leak_pauli_gate(qp_frame_sim *s, qp_gate g, uint32_t qa, uint32_t qb) {
+    size_t n = s->stride;
+    const uint64_t *la = leak_row(s, qa), *lb = leak_row(s, qb);
+    uint64_t *xa = s->x + (size_t)qa * n, *za = s->z + (size_t)qa * n;
+    uint64_t *xb = s->x + (size_t)qb * n, *zb = s->z + (size_t)qb * n;
+    for (uint32_t b = 0; b < s->num_blocks; b++) {
+        qp_rng r = s->rng[b];
+        for (size_t w = (size_t)b * QP_FRAME_BLOCK_WORDS; w < (size_t)(b + 1) * QP_FRAME_BLOCK_WORDS; w++) {
+            uint64_t ka = ~la[w], kb = ~lb[w];
+            uint64_t xa_ = xa[w] & ka, za_ = za[w] & ka, xb_ = xb[w] & kb, zb_ = zb[w] & kb;
+            switch (g) {
+            case QP_GATE_CX: xb_ ^= xa_, za_ ^= zb_; break;
+            case QP_GATE_CZ: za_ ^= xb_, zb_ ^= xa_; break;
+            default: za_ ^= xb_ ^ zb_, xb_ ^= xa_, zb_ ^= xa_; break;  // CY
+            }
+            // The draws of qp_frame_leak_disturb_pair, in its order.
+            uint64_t ma = la[w] & kb, mb = lb[w] & ka;
+            if (ma) {
+                xb_ ^= ma & qp_rng_u64(&r);
+                zb_ ^= ma & qp_rng_u64(&r);
+            }
+            if (mb) {
+                xa_ ^= mb & qp_rng_u64(&r);
+                za_ ^= mb & qp_rng_u64(&r);
+            }
+            xa[w] = xa_, za[w] = za_, xb[w] = xb_, zb[w] = zb_;
+        }
+        s->rng[b] = r;
+    }
+}
+
 void qp_frame_leak_gate(qp_frame_sim *s, const qp_instr *in) {
     uint64_t end = (uint64_t)in->num_targets * QP_FRAME_BLOCK_SHOTS;
     for (uint32_t b = 0; b < s->num_blocks; b++) {

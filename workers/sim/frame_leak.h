@@ -53,6 +53,10 @@ int qp_frame_leak_before_pair(qp_frame_sim *s, uint32_t qa, uint32_t qb);
 // After that gate: a random Pauli on the other qubit where exactly one member was leaked.
 void qp_frame_leak_disturb_pair(qp_frame_sim *s, uint32_t qa, uint32_t qb);
 
+// CX, CY or CZ on the pair (qa, qb) with the two calls above around it, in one pass over the
+// rows (the same draws in the same order: the same bytes).
+void qp_frame_leak_pauli_gate(qp_frame_sim *s, qp_gate g, uint32_t qa, uint32_t qb);
+
 // After a unitary gate instruction: its qubit targets leak with probability p.
 void qp_frame_leak_gate(qp_frame_sim *s, const qp_instr *in);
 

@@ -319,6 +319,10 @@ RARE static void do_two_leaky(qp_frame_sim *s, qp_gate g, const qp_instr *in) {
     for (uint32_t t = 0; t + 1 < in->num_targets; t += 2) {
         pair.targets = in->targets + t;
         uint32_t a = pair.targets[0], b = pair.targets[1];
+        if (!((a | b) & BIT_TARGET) && (g == QP_GATE_CX || g == QP_GATE_CY || g == QP_GATE_CZ)) {
+            qp_frame_leak_pauli_gate(s, g, a & QP_TARGET_VALUE_MASK, b & QP_TARGET_VALUE_MASK);
+            continue;
+        }
         int leaky = !((a | b) & BIT_TARGET) &&
                     qp_frame_leak_before_pair(s, a & QP_TARGET_VALUE_MASK, b & QP_TARGET_VALUE_MASK);
         if (g == QP_GATE_CX || g == QP_GATE_CY || g == QP_GATE_CZ) do_two(s, g, &pair);
