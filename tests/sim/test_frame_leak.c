@@ -189,10 +189,12 @@ Test(frame_leak, lifetime_in_measurement_layers_and_mixed_return) {
 // qubit 1 is leaked at M (a fair coin) or qubit 0 was leaked at the CZ (a random Pauli on
 // qubit 1, X or Y flip it): e_k = (1 - (1 - a_k)^2 (1 - p)) / 2. Checked round by round; the
 // rates without the disturbance term, (a_k + (1 - a_k) p) / 2, must be rejected.
-Test(frame_leak, leaked_partner_raises_detector_rates_as_predicted) {
+// CZ runs through the fused CX/CY/CZ kernel, SQRT_ZZ (also diagonal: Z measurements of qubit 1
+// see only the disturbance) through the generic two-qubit path.
+static void partner_rates(const char *gate) {
     const int rounds = 40;
     char text[256];
-    sprintf(text, "REPEAT %d {\n R 1\n CZ 0 1\n M 1\n DETECTOR rec[-1]\n}\n", rounds);
+    sprintf(text, "REPEAT %d {\n R 1\n %s 0 1\n M 1\n DETECTOR rec[-1]\n}\n", rounds, gate);
     qp_circuit c;
     parse(&c, text);
     const double p = 0.02, mean = 4, r_ret = 1 / mean;
@@ -204,17 +206,22 @@ Test(frame_leak, leaked_partner_raises_detector_rates_as_predicted) {
         for (uint64_t s = 0; s < shots; s++) fired += r.det[s * rounds + k];
         double e = (1 - (1 - a) * (1 - a) * (1 - p)) / 2, e0 = (a + (1 - a) * p) / 2;
         char what[64];
-        sprintf(what, "round %d detection events", k + 1);
+        sprintf(what, "%s: round %d detection events", gate, k + 1);
         expect_binomial(fired, shots, e, what);
         double z0 = ((double)fired - shots * e0) / sqrt(shots * e0 * (1 - e0));
         chi_without += z0 * z0;
         a = (a + (1 - a) * p) * (1 - r_ret);
     }
     // Without the disturbance, the 40 rounds would sit about 15 standard deviations off each.
-    cr_expect_gt(chi_without, rounds * Z_MAX * Z_MAX, "the detector rates do not show the disturbance (chi2 %.0f)",
-                 chi_without);
+    cr_expect_gt(chi_without, rounds * Z_MAX * Z_MAX, "%s: the detector rates do not show the disturbance (chi2 %.0f)",
+                 gate, chi_without);
     collect_free(&r);
     qp_circuit_free(&c);
+}
+
+Test(frame_leak, leaked_partner_raises_detector_rates_as_predicted) {
+    partner_rates("CZ");
+    partner_rates("SQRT_ZZ");
 }
 
 static void sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t first, uint64_t n, uint8_t *d,
