@@ -33,4 +33,25 @@ for bad in p=0.1 p=2,mean_rounds=3 p=0.1,mean_rounds=0.5 q=1,mean_rounds=2 p=x,m
 done
 "$bin" sample --circuit "$circ" --shots 10 --out bad.01 --leaked-out l2.01 2>err.txt
 check "--leaked-out without --leakage exits 2" '[ $? -eq 2 ] && [ ! -e l2.01 ]'
+
+# noise.leakage in a config: its own experiment beside the leakage-free twin, attributes, and
+# the same file on 1 and 2 ranks (tasks of 500 shots: the ranks share each experiment).
+cat > leak.yaml <<'YAML'
+job: {name: leak, seed: 3, shots_per_task: 500, store: [predictions, samples]}
+experiments:
+  - {code: surface, distance: 3, rounds: 3, basis: z, decoders: [mwpm], max_shots: 2000,
+     noise: {model: si1000, p: 0.002}}
+  - {code: surface, distance: 3, rounds: 3, basis: z, decoders: [mwpm], max_shots: 2000,
+     noise: {model: si1000, p: 0.002, leakage: {p: 1e-3, mean_rounds: 3}}}
+YAML
+mpi 2 "$bin" run leak.yaml --out two.h5 --quiet > /dev/null 2> run2.log
+check "run with noise.leakage exits 0" '[ $? -eq 0 ]'
+mpi 1 "$bin" run leak.yaml --out one.h5 --quiet > /dev/null 2> run1.log
+check "1 rank == 2 ranks" 'h5diff --exclude-path /run one.h5 two.h5 > /dev/null'
+g=experiments/surface_z_d3_r3_si1000_p0.002_leak0.001_m3
+check "leakage experiment named _leak<p>_m<mean>" '[ "$(attr two.h5 $g/rounds)" = 3 ]'
+check "leakage_p attribute" '[ "$(attr two.h5 $g/leakage_p)" = 0.001 ]'
+check "no leakage attribute on the twin" '! h5dump -a /experiments/surface_z_d3_r3_si1000_p0.002/leakage_p two.h5 > /dev/null 2>&1'
+h5diff two.h5 two.h5 /$g/detectors /experiments/surface_z_d3_r3_si1000_p0.002/detectors > /dev/null 2>&1
+check "the twins' detection events differ (h5diff status 1, not 2: both exist)" '[ $? -eq 1 ]'
 finish
