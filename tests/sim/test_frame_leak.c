@@ -61,7 +61,7 @@ static collect run(const qp_circuit *circ, double p, double mean_rounds, uint32_
     c.flip = calloc(shots * c.M + 1, 1);
     c.leak = calloc(shots * c.M + 1, 1);
     c.det = calloc(shots * c.D + 1, 1);
-    qp_frame_sink sink = {&c, on_dets, NULL, on_meas, on_leak};
+    qp_frame_sink sink = {&c, on_dets, NULL, on_meas, on_leak, NULL};
     cr_assert_eq(qp_frame_sim_run_shots(&sim, seed, 3, 0, shots, &sink, &err), 0, "%s", err.msg);
     qp_frame_sim_free(&sim);
     return c;

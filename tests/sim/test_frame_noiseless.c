@@ -31,7 +31,7 @@ Test(frame_noiseless, every_reference_circuit_is_quiet, .timeout = 300) {
         cr_assert_eq(qp_frame_sim_init(&sim, &c, NULL, &err), 0, "%s", err.msg);
         uint64_t shots = 10000;
         frame_counts fc = {shots, calloc(c.num_detectors + 1, 8), calloc(c.num_observables + 1, 8)};
-        qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL};
+        qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL, NULL};
         cr_assert_eq(qp_frame_sim_run_shots(&sim, 2026, 0, 0, shots, &sink, &err), 0, "%s", err.msg);
         uint64_t fired = 0;
         for (uint64_t k = 0; k < c.num_detectors; k++) fired += fc.det[k];
@@ -62,7 +62,7 @@ Test(frame_noiseless, generated_si1000_circuits_are_quiet) {
             qp_frame_sim sim;
             cr_assert_eq(qp_frame_sim_init(&sim, &c, NULL, &err), 0, "%s", err.msg);
             frame_counts fc = {10000, calloc(c.num_detectors + 1, 8), calloc(c.num_observables + 1, 8)};
-            qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL};
+            qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL, NULL};
             cr_assert_eq(qp_frame_sim_run_shots(&sim, 5, 0, 0, fc.num_shots, &sink, &err), 0, "%s", err.msg);
             uint64_t fired = 0;
             for (uint64_t k = 0; k < c.num_detectors; k++) fired += fc.det[k];

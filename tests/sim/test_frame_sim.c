@@ -18,7 +18,7 @@ static uint64_t *count(const char *text, uint64_t shots, uint64_t *num_dets, uin
     qp_frame_sim sim;
     cr_assert_eq(qp_frame_sim_init(&sim, &c, NULL, &err), 0, "%s", err.msg);
     frame_counts fc = {shots, calloc(c.num_detectors + 1, 8), calloc(c.num_observables + 1, 8)};
-    qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL};
+    qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL, NULL};
     cr_assert_eq(qp_frame_sim_run_shots(&sim, 7, 0, 0, shots, &sink, &err), 0, "%s", err.msg);
     *num_dets = c.num_detectors;
     qp_frame_sim_free(&sim);

@@ -46,7 +46,7 @@ static void compare_one(const char *dir, const char *name) {
     qp_frame_sim sim;
     cr_assert_eq(qp_frame_sim_init(&sim, &c, NULL, &err), 0, "%s", err.msg);
     frame_counts fc = {n_ours, calloc(nd + 1, 8), calloc(no + 1, 8)};
-    qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL};
+    qp_frame_sink sink = {&fc, frame_counts_dets, frame_counts_obs, NULL, NULL, NULL};
     cr_assert_eq(qp_frame_sim_run_shots(&sim, 99, 0, 0, n_ours, &sink, &err), 0, "%s", err.msg);
 
     double worst = 0, sum_z2 = 0;

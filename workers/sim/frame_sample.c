@@ -35,8 +35,20 @@ static int records_observables(void *ctx, uint64_t batch_first, uint32_t num_obs
     return 0;
 }
 
+static int records_soft(void *ctx, uint64_t batch_first, uint64_t first_meas, size_t num_meas, const float *p1,
+                        const float *pleak, size_t stride, qp_err *err) {
+    qp_frame_records *r = ctx;
+    uint64_t lo, hi;
+    if (!r->soft || !clip(r, batch_first, stride, &lo, &hi)) return 0;
+    size_t per_row = stride * 64;
+    for (size_t k = 0; k < num_meas; k++)
+        for (uint64_t s = lo; s < hi; s++)
+            r->soft[(s - r->first_shot) * r->soft_per_shot + first_meas + k] = p1[k * per_row + (s - batch_first)];
+    return 0;
+}
+
 qp_frame_sink qp_frame_records_sink(qp_frame_records *records) {
-    qp_frame_sink s = {records, records_detectors, records_observables, NULL, NULL};
+    qp_frame_sink s = {records, records_detectors, records_observables, NULL, NULL, records->soft ? records_soft : NULL};
     return s;
 }
 
@@ -67,6 +79,30 @@ int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_
         .obs = obs,
         .obs_record_bytes = (c->num_observables + 7) / 8,
         .obs_first_bit = 0,
+    };
+    if (dets) memset(dets, 0, num_shots * rec.dets_record_bytes);
+    if (obs) memset(obs, 0, num_shots * rec.obs_record_bytes);
+    qp_frame_sink sink = qp_frame_records_sink(&rec);
+    int rc = qp_frame_sim_run_shots(&sim, seed, stream_id, first_shot, first_shot + num_shots, &sink, err);
+    qp_frame_sim_free(&sim);
+    return rc;
+}
+
+int qp_frame_sample_soft(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed, uint64_t stream_id,
+                         uint64_t first_shot, uint64_t num_shots, uint8_t *dets, uint8_t *obs, float *soft,
+                         qp_err *err) {
+    if (!opt || !opt->readout) return qp_fail(err, "qp_frame_sample_soft needs a readout model");
+    qp_frame_sim sim;
+    if (qp_frame_sim_init(&sim, c, opt, err)) return -1;
+    qp_frame_records rec = {
+        .first_shot = first_shot,
+        .end_shot = first_shot + num_shots,
+        .dets = dets,
+        .dets_record_bytes = (c->num_detectors + 7) / 8,
+        .obs = obs,
+        .obs_record_bytes = (c->num_observables + 7) / 8,
+        .soft = soft,
+        .soft_per_shot = c->num_measurements,
     };
     if (dets) memset(dets, 0, num_shots * rec.dets_record_bytes);
     if (obs) memset(obs, 0, num_shots * rec.obs_record_bytes);
@@ -119,7 +155,7 @@ int qp_frame_sample_measurements_leaked_b8(const qp_circuit *c, const qp_frame_o
                             .dets_record_bytes = rb, .leaked = leaked};
     memset(meas, 0, num_shots * rb);
     if (leaked) memset(leaked, 0, num_shots * rb);
-    qp_frame_sink sink = {&rec, NULL, NULL, records_measurements, records_leaked};
+    qp_frame_sink sink = {&rec, NULL, NULL, records_measurements, records_leaked, NULL};
     int rc = qp_frame_sim_run_shots(&sim, seed, stream_id, first_shot, first_shot + num_shots, &sink, err);
     qp_frame_sim_free(&sim);
     for (uint64_t s = 0; rc == 0 && s < num_shots; s++)

@@ -28,6 +28,11 @@ typedef struct {
     // dets_record_bytes); bit m of a shot's record = the qubit of measurement m was leaked when
     // measured (leakage on; NULL: dropped).
     uint8_t *leaked;
+    // Soft readout only (qp_frame_options.readout): soft is (end_shot - first_shot,
+    // soft_per_shot) floats, p1 of measurement m of shot s at soft[(s - first_shot) *
+    // soft_per_shot + m] (soft_per_shot = the circuit's measurements; NULL: dropped).
+    float *soft;
+    size_t soft_per_shot;
 } qp_frame_records;
 
 qp_frame_sink qp_frame_records_sink(qp_frame_records *records);
@@ -52,6 +57,12 @@ int qp_frame_sample_measurements_b8(const qp_circuit *c, const qp_frame_options 
 int qp_frame_sample_measurements_leaked_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
                                            uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
                                            const uint8_t *ref, uint8_t *meas, uint8_t *leaked, qp_err *err);
+
+// Like qp_frame_sample_b8 with a readout model in opt (required), also writing p1 of every
+// measurement of every shot: soft is (num_shots, num_measurements) floats (NULL: dropped).
+int qp_frame_sample_soft(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed, uint64_t stream_id,
+                         uint64_t first_shot, uint64_t num_shots, uint8_t *dets, uint8_t *obs, float *soft,
+                         qp_err *err);
 
 // Runs every batch covering shots [first_shot, end_shot) through the sink (the sink sees whole
 // batches and keeps what it needs). The shared loop behind qp_frame_sample_b8 and the CLI.

@@ -8,9 +8,11 @@
 
 #include "workers/sim/frame_draw.h"
 #include "workers/sim/frame_leak.h"
+#include "workers/sim/soft_readout.h"
 #include "workers/util/alloc.h"
 
 void qp_frame_options_default(qp_frame_options *opt) {
+    memset(opt, 0, sizeof *opt);
     opt->randomize_gauge = 1;
     opt->max_blocks = QP_FRAME_DEFAULT_BLOCKS;
     opt->chunk_dets = 0;  // chosen in init
@@ -85,6 +87,7 @@ int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_opt
     sim->fired = qp_aligned_alloc(row_bytes);
     sim->rng = qp_calloc(sim->opt.max_blocks, sizeof *sim->rng);
     sim->gauge = qp_aligned_alloc((size_t)sim->opt.max_blocks * 16 * sizeof(uint64_t));
+    if (sim->opt.readout) sim->soft = qp_malloc(64 * sim->max_stride * sizeof *sim->soft);
     if (qp_frame_leak_init(sim, max_targets, err)) {
         qp_frame_sim_free(sim);
         return -1;
@@ -103,6 +106,7 @@ void qp_frame_sim_free(qp_frame_sim *sim) {
     free(sim->products);
     free(sim->rng);
     free(sim->gauge);
+    free(sim->soft);
     qp_frame_leak_free(sim);
     memset(sim, 0, sizeof *sim);
 }
@@ -661,6 +665,26 @@ static inline int emit_results(qp_frame_sim *s, uint64_t first, const qp_frame_s
     return emit_rows(s, first, sink, err);
 }
 
+// A measurement instruction's results first .. num_meas-1 under soft readout: the readout
+// model's signals for the measurements it applies to (instead of the M(p) argument), the
+// circuit's flip argument for the others (flip_arg), then p1 and the results to the sink.
+RARE static int soft_results(qp_frame_sim *s, const qp_instr *in, uint64_t first, int flip_arg,
+                             const qp_frame_sink *sink, qp_err *err) {
+    const qp_soft_readout *ro = s->opt.readout;
+    int model = qp_soft_readout_applies(in->gate);
+    if (!model && flip_arg && in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
+    int want = sink && sink->soft;
+    for (uint64_t m = first; m < s->num_meas; m++) {
+        uint64_t *row = rec_row(s, m);
+        // With leakage on, the measured qubits' leaked rows (frame_leak.h) go to the hook.
+        const uint64_t *leaked = model && s->leaked ? s->leak_meas + (size_t)(m - first) * s->stride : NULL;
+        if (model) qp_soft_readout_measure(ro, m, row, leaked, s->stride, s->rng, s->num_blocks, want ? s->soft : NULL, NULL);
+        else if (want) qp_soft_readout_exact(ro, m, row, s->stride, s->soft);
+        if (want && sink->soft(sink->ctx, s->batch_first_shot, m, 1, s->soft, NULL, s->stride, err)) return -1;
+    }
+    return emit_results(s, first, sink, err);
+}
+
 // Every instruction the surface-code loop below does not name (table-driven).
 RARE static int run_other(qp_frame_sim *s, const qp_instr *in, const qp_frame_sink *sink, qp_err *err) {
     qp_gate g = in->gate;
@@ -686,6 +710,7 @@ RARE static int run_other(qp_frame_sim *s, const qp_instr *in, const qp_frame_si
         return 0;
     case QP_GATE_HERALDED_ERASE: case QP_GATE_HERALDED_PAULI_CHANNEL_1:
         do_heralded(s, in);
+        if (s->opt.readout) return soft_results(s, in, first, 0, sink, err);
         return emit_results(s, first, sink, err);
     case QP_GATE_I_ERROR: case QP_GATE_II_ERROR:
         return 0;
@@ -703,6 +728,7 @@ RARE static int run_other(qp_frame_sim *s, const qp_instr *in, const qp_frame_si
         }
         if (!gi->is_measurement) return 0;  // TICK, QUBIT_COORDS, SHIFT_COORDS fall here too
     }
+    if (s->opt.readout) return soft_results(s, in, first, 1, sink, err);
     if (in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
     return emit_results(s, first, sink, err);
 }
@@ -740,8 +766,12 @@ static int run_block(qp_frame_sim *s, const qp_block *blk, const qp_frame_sink *
             uint64_t first = s->num_meas;
             do_measure_reset(s, g, in);
             if (s->leaked) qp_frame_leak_measured(s, in, first);
-            if (in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
-            if (emit_results(s, first, sink, err)) return -1;
+            if (s->opt.readout) {
+                if (soft_results(s, in, first, 1, sink, err)) return -1;
+            } else {
+                if (in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
+                if (emit_results(s, first, sink, err)) return -1;
+            }
             if (s->leaked) {
                 if (sink && sink->leaked &&
                     sink->leaked(sink->ctx, s->batch_first_shot, first, s->num_meas - first, s->leak_meas, s->stride, err))

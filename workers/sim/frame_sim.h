@@ -31,6 +31,11 @@
 // sample to XOR them with is workers/sim/reference_sample.h). Deliberately not here: a
 // tableau simulator (the reference sample is not needed for detectors, see above).
 //
+// Soft readout (opt.readout, workers/sim/soft_readout.h): single-qubit measurements draw an
+// analog signal per shot instead of flipping with their M(p) argument; the hard result (the
+// posterior thresholded at 1/2) flows on through the record as a flip, and every result's
+// posterior p1 goes to sink->soft. Without a readout model nothing changes, bit for bit.
+//
 // Randomness. Block b (shots b*256 .. b*256+255 of the run) draws from its own stream
 // qp_rng_stream(seed, stream_id, b), block by block in circuit order, so the bytes sampled for
 // a shot depend only on (seed, stream_id, shot), never on how many blocks a batch holds or how
@@ -85,6 +90,13 @@ typedef struct {
     // bit per shot, one row per result in record order (may be NULL).
     int (*leaked)(void *ctx, uint64_t batch_first_shot, uint64_t first_meas, size_t num_meas,
                   const uint64_t *rows, size_t stride, qp_err *err);
+    // Soft values of measurements first_meas .. +num_meas, only when a readout model is set
+    // (may be NULL): p1 is (num_meas, 64 * stride) floats, P(result 1 | signal) of each shot
+    // (soft_readout.h; exactly 0 or 1 for results the model does not apply to); pleak likewise
+    // P(leaked | signal), or NULL when the sampler runs without leakage. Called before the
+    // same results go to `measurements`.
+    int (*soft)(void *ctx, uint64_t batch_first_shot, uint64_t first_meas, size_t num_meas, const float *p1,
+                const float *pleak, size_t stride, qp_err *err);
 } qp_frame_sink;
 
 // Leakage parameters (frame_leak.h). p = 0 turns leakage off.
@@ -99,6 +111,10 @@ typedef struct {
     uint32_t max_blocks;  // blocks per batch (default QP_FRAME_DEFAULT_BLOCKS)
     size_t chunk_dets;    // detector rows per sink call (default: about 1 MB of rows)
     qp_frame_leakage leakage;  // default {0, 0}: off
+    // Soft readout (soft_readout.h), borrowed, or NULL (default): single-qubit measurements draw
+    // analog signals instead of flipping with their M(p) argument, and the sink's `soft` gets
+    // every result's p1. NULL leaves every output bit-identical to a simulator without it.
+    const struct qp_soft_readout *readout;
 } qp_frame_options;
 
 typedef struct {
@@ -118,6 +134,7 @@ typedef struct {
     uint64_t *fired;       // (stride): shots in which the current E/ELSE chain fired
     qp_product *products;  // (most targets of one instruction) Pauli products of MPP/SPP...
     qp_rng *rng;           // (max_blocks) streams of the current batch's blocks (noise)
+    float *soft;           // (64 * max_stride) p1 of one result, when opt.readout is set
     uint64_t *gauge;       // (max_blocks, 16) per block: 4 xoshiro256** states side by side,
                            // seeded from the block's stream, for gauge randomisation
     uint32_t num_blocks;   // blocks in the current batch

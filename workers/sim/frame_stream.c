@@ -107,7 +107,7 @@ static int run_spilled(qp_frame_sim *sim, const qp_frame_stream_params *p, const
     uint8_t *recs = qp_malloc(64 * sh->rb + 1);
     uint8_t *obs = qp_malloc(64 * sh->ob + 1);
     int rc = 0;
-    qp_frame_sink sink = {&s, spill_detectors, spill_observables, NULL, NULL};
+    qp_frame_sink sink = {&s, spill_detectors, spill_observables, NULL, NULL, NULL};
     for (uint64_t done = 0; done < p->num_shots && rc == 0;) {
         s.num_chunks = 0;
         rewind(s.tmp);

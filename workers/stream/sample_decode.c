@@ -80,7 +80,7 @@ int qp_sample_decode_windows(const qp_circuit *c, const qp_frame_options *opt, u
     for (int k = 0; k < num_windows; k++)
         for (size_t s = 0; s < sd.batch_shots; s++) sd.streams[(size_t)k * sd.batch_shots + s] = qp_window_stream_create(windows[k]);
     if (obs) memset(obs, 0, num_shots * ob);
-    qp_frame_sink sink = {&sd, on_detectors, on_observables, NULL, NULL};
+    qp_frame_sink sink = {&sd, on_detectors, on_observables, NULL, NULL, NULL};
     int rc = 0;
     uint64_t block = first_shot / QP_FRAME_BLOCK_SHOTS;
     uint64_t end_block = (first_shot + num_shots + QP_FRAME_BLOCK_SHOTS - 1) / QP_FRAME_BLOCK_SHOTS;

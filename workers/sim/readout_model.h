@@ -1,0 +1,87 @@
+// Analog ("soft") qubit readout, as in AlphaQubit's simulations (Bausch et al., Nature 2024,
+// Methods): a measurement yields a 1-D signal y instead of a bit, and the decoder sees the
+// posterior P(|1> | y). Pure math: densities, distribution functions, the posterior and its
+// distribution, the implied flip probability of hard decisions, and signal draws.
+//
+// The model (all in units where the two states' signals are 1 apart):
+//   |0>: y ~ N(0, sigma^2)
+//   |1>: the qubit may decay to |0> during the integration window (amplitude damping at rate
+//        1/T1). With the decay at time t = u T_int, the integrated signal's mean is u (the
+//        fraction of the window spent in |1>, moving linearly towards |0>'s mean 0); without a
+//        decay in the window (probability e^-r) it is 1. u ~ Exp(r) with r = T_int/T1, so
+//          f1(y) = e^-r N(y; 1, sigma^2) + int_0^1 r e^-ru N(y; u, sigma^2) du
+//   sigma = 1/snr: snr is the separation of the two means over the noise's standard deviation.
+//   t1_over_tint = T1/T_int > 0 (INFINITY: no decay).
+// The integral has a closed form (completing the square):
+//   int_0^1 r e^-ru N(y; u, s^2) du = r exp(-r y + r^2 s^2 / 2) [Phi((1-m)/s) - Phi(-m/s)],
+//   m = y - r s^2,
+// and so has the distribution function F1(y) = P(Y <= y | 1) (integration by parts):
+//   F1(y) = Phi(y/s) - exp(-r y + r^2 s^2 / 2) [Phi((1-m)/s) - Phi(-m/s)].
+//
+// Prior: equal, P(|0>) = P(|1>) = 1/2. The posterior is p1(y) = f1/(f0+f1), increasing in y
+// (every term of f1/f0 is), so "p1 > 1/2" is "y > y*" for the unique y* with f1(y*) = f0(y*).
+// Equal priors are exact in the sampler: it symmetrises readout (soft_readout.h: a random X
+// before each measurement, undone classically), so the measured state is |0> or |1> with
+// probability 1/2 each whatever the circuit's state.
+//
+// Hard decisions err with eps0 = P(y > y* | 0) = Q(y*/s) and eps1 = F1(y*), and the implied
+// flip probability is M = (eps0 + eps1) / 2 (= P(hard != true state) for a uniformly random
+// state; under symmetrisation it is that probability for every state). Without decay M =
+// Q(snr/2) = erfc(snr / (2 sqrt 2)) / 2.
+//
+// Accuracy: everything is evaluated in closed form with erfc/exp/expm1 in double precision
+// (the tails as Q(x) = erfc(x/sqrt2)/2, never 1 - Phi), so relative errors are a few 1e-15
+// for moderate arguments; y* is found by bisection to the last bit (70 halvings of a bracket
+// of width <= 2^10). tests/sim/test_readout_model.c checks the closed forms against numerical
+// quadrature (agreement to 1e-9 relative) and Monte-Carlo draws.
+#ifndef QP_SIM_READOUT_MODEL_H
+#define QP_SIM_READOUT_MODEL_H
+
+#include "workers/util/err.h"
+#include "workers/util/rng.h"
+
+typedef struct {
+    double snr, t1_over_tint;  // the parameters (t1_over_tint may be INFINITY)
+    double sigma;              // 1 / snr
+    double rate;               // r = 1 / t1_over_tint (0: no decay)
+    double threshold;          // y*: p1(y) > 1/2 exactly when y > y*
+    double eps0, eps1;         // P(hard 1 | |0>), P(hard 0 | |1>)
+    double flip;               // M = (eps0 + eps1) / 2
+} qp_readout_model;
+
+// snr > 0 and finite, t1_over_tint > 0 (INFINITY allowed). Fails with a message otherwise.
+int qp_readout_model_init(qp_readout_model *m, double snr, double t1_over_tint, qp_err *err);
+
+// Density and distribution function of the signal of state 0 or 1.
+double qp_readout_density(const qp_readout_model *m, int state, double y);
+double qp_readout_cdf(const qp_readout_model *m, int state, double y);
+
+// log(f1(y) / f0(y)), finite wherever the signal is within ~37 sigma of [0, 1]
+// (beyond, +-INFINITY when both densities underflow).
+double qp_readout_llr(const qp_readout_model *m, double y);
+// P(|1> | y) with equal priors.
+double qp_readout_posterior(const qp_readout_model *m, double y);
+// The signal whose posterior is q (0 < q < 1): the inverse of qp_readout_posterior.
+double qp_readout_signal_of_posterior(const qp_readout_model *m, double q);
+// Distribution of the posterior: P(p1(Y) <= q | state), for 0 <= q <= 1.
+double qp_readout_posterior_cdf(const qp_readout_model *m, int state, double q);
+
+// The signal of a qubit in `state` (0 or 1) from a standard normal draw and, for |1>, a
+// standard exponential draw e (decay at u = e / r; ignored without decay).
+static inline double qp_readout_signal(const qp_readout_model *m, int state, double normal, double e) {
+    double mean = 0;
+    if (state) {
+        double u = m->rate > 0 ? e / m->rate : 1;
+        mean = u < 1 ? u : 1;
+    }
+    return mean + m->sigma * normal;
+}
+
+// Draws the signal of a qubit in `state` (0 or 1) with fresh draws from r (for tests and
+// tools; the sampler draws in bulk, soft_readout.c).
+double qp_readout_draw(const qp_readout_model *m, int state, qp_rng *r);
+
+// Upper tail of the standard normal, Q(x) = P(N(0,1) > x).
+double qp_normal_q(double x);
+
+#endif
