@@ -7,6 +7,10 @@
 // the CZ form of the schedule (workers/circuit/surface_code.h). Writes to stdout, or to
 // --out F as pipeline/output promises (F.partial renamed when complete; a device or FIFO
 // written in place; - is stdout).
+// `--readout snr=S,t1_over_tint=T` writes the hard-equivalent circuit of soft readout
+// (workers/sim/soft_readout.h): every single-qubit measurement flips with the readout
+// model's implied probability M instead of the noise model's, so DEMs and matching weights
+// match what `simulate --readout` samples.
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,19 +18,22 @@
 #include <string.h>
 
 #include "pipeline/cli/args.h"
+#include "pipeline/cli/readout_arg.h"
 #include "pipeline/cmd/cmd.h"
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/output/output.h"
 #include "workers/circuit/repetition_code.h"
 #include "workers/circuit/surface_code.h"
+#include "workers/sim/soft_readout.h"
 
-static int write_circuit(const qp_circuit *c, const char *header, FILE *f, qp_err *err) {
+static int write_circuit(const qp_circuit *c, const char *header, const char *readout_line, FILE *f, qp_err *err) {
     fprintf(f, "%s\n", header);
+    if (readout_line[0]) fprintf(f, "%s\n", readout_line);
     return qp_circuit_write(c, f, err);
 }
 
 int cmd_gen(int argc, char **argv) {
-    const char *code = "surface", *basis = NULL, *noise = "uniform", *out = NULL;
+    const char *code = "surface", *basis = NULL, *noise = "uniform", *out = NULL, *readout = NULL;
     int distance = 0;
     uint64_t rounds = 0;
     double p = 0;
@@ -38,9 +45,12 @@ int cmd_gen(int argc, char **argv) {
         {"noise", QP_OPT_STR, &noise, "MODEL", "uniform (Stim's four knobs = p; default) or si1000"},
         {"p", QP_OPT_DOUBLE, &p, "P", "noise strength (default 0: noiseless)"},
         {"out", QP_OPT_STR, &out, "FILE", "output .stim file (default: stdout)"},
+        {"readout", QP_OPT_STR, &readout, "snr=S,t1_over_tint=T",
+         "soft readout's hard-equivalent circuit: measurements flip with the readout model's implied M"},
     };
     int rc = qp_args_parse(argc, argv, "gen", "Generate a memory-experiment circuit in Stim's circuit format.",
-                           "[--code surface] --basis x|z --distance D --rounds R [--noise uniform|si1000] [--p P] [--out F.stim]\n"
+                           "[--code surface] --basis x|z --distance D --rounds R [--noise uniform|si1000] [--p P]\n"
+                           "       [--readout snr=S,t1_over_tint=T] [--out F.stim]\n"
                            "       qecpipe gen --code repetition --distance D --rounds R [--p P] [--out F.stim]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
     if (rc == QP_ARGS_HELP) return 0;
@@ -59,8 +69,19 @@ int cmd_gen(int argc, char **argv) {
                                      "(%llu bits); at distance %d, --rounds is at most %llu",
                               distance, (unsigned long long)rounds, (unsigned long long)QP_RECORD_BITS_MAX, distance,
                               (unsigned long long)(QP_RECORD_BITS_MAX / per_round));
-    qp_circuit c;
     qp_err err;
+    qp_readout_model rm;
+    char readout_line[256] = "";
+    if (readout) {
+        double snr = 0, t1 = 0;
+        if (qp_readout_arg_parse(readout, &snr, &t1, &err) || qp_readout_model_init(&rm, snr, t1, &err))
+            return qp_usage_error("gen", "%s", err.msg);
+        snprintf(readout_line, sizeof readout_line,
+                 "# Soft readout snr %g, t1_over_tint %g: single-qubit measurements flip with the implied M = %.10g "
+                 "(hard-equivalent circuit)",
+                 snr, t1, rm.flip);
+    }
+    qp_circuit c;
     char header[256];
     if (repetition) {
         if (basis) return qp_usage_error("gen", "--basis is for surface codes (a repetition code is a Z memory)");
@@ -94,11 +115,19 @@ int cmd_gen(int argc, char **argv) {
             return 1;
         }
     }
+    if (readout) {
+        qp_soft_readout_hard_equivalent(&c, rm.flip);
+        if (qp_circuit_finalize(&c, &err)) {
+            fprintf(stderr, "qecpipe gen: %s\n", err.msg);
+            qp_circuit_free(&c);
+            return 1;
+        }
+    }
     qp_output *o = NULL;
     FILE *f = NULL;
     rc = qp_output_claim(out ? out : "-", &o, &err);
     if (rc == 0 && !(f = qp_output_fopen(o, &err))) rc = -1;
-    if (rc == 0) rc = write_circuit(&c, header, f, &err);
+    if (rc == 0) rc = write_circuit(&c, header, readout_line, f, &err);
     if (rc == 0)
         rc = qp_output_finish(o, f, &err);
     else

@@ -4,6 +4,9 @@
 // each record (--append-observables); with neither they are dropped, as in Stim. Output files
 // appear only when complete. Circuit records stream through workers/sim/frame_stream.h, which
 // bounds memory for very long experiments (100,000 rounds) with a temporary spill file.
+// --readout snr=S,t1_over_tint=T samples analog readout (workers/sim/soft_readout.h): single-
+// qubit measurements draw signals instead of flipping with M(p), detection events come from the
+// hard decisions, and --soft-out F writes every shot's posteriors p1 (pipeline/formats/soft_file.h).
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +15,22 @@
 
 #include "pipeline/cli/args.h"
 #include "pipeline/cli/leakage_arg.h"
+#include "pipeline/cli/readout_arg.h"
 #include "pipeline/cmd/cmd.h"
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_writer.h"
+#include "pipeline/formats/soft_file.h"
 #include "workers/circuit/circuit.h"
 #include "workers/dem/dem.h"
 #include "workers/sim/dem_sampler.h"
 #include "workers/sim/frame_stream.h"
+#include "workers/sim/reference_sample.h"
+#include "workers/sim/soft_readout.h"
 #include "workers/util/alloc.h"
 
 typedef struct {
-    const char *circuit, *dem, *out, *out_format, *obs_out, *obs_out_format, *leakage;
+    const char *circuit, *dem, *out, *out_format, *obs_out, *obs_out_format, *leakage, *readout, *soft_out;
+    double snr, t1_over_tint;
     uint64_t shots, seed, stream, record_budget;
     int append_observables, no_gauge;
     qp_frame_leakage leak;
@@ -30,7 +38,13 @@ typedef struct {
 
 typedef struct {
     qp_shot_writer *out, *obs_out;
+    qp_soft_writer *soft_out;
 } simulate_outputs;
+
+static int emit_soft(void *ctx, const float *p1, size_t n, qp_err *err) {
+    simulate_outputs *w = ctx;
+    return qp_soft_writer_write(w->soft_out, p1, n, err);
+}
 
 static int emit_records(void *ctx, const uint8_t *recs, const uint8_t *obs, size_t n, qp_err *err) {
     simulate_outputs *w = ctx;
@@ -74,6 +88,8 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
     qp_dem_init(&d);
     int rc = -1;
     simulate_outputs w = {0};
+    uint8_t *ref = NULL;
+    qp_soft_readout ro;
     uint64_t D, K;
     if (o->circuit) {
         if (qp_circuit_parse_file(&c, o->circuit, err) != 0) goto done;
@@ -92,12 +108,21 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
         goto done;
     }
     if (qp_shot_writer_open(&w.out, o->out, fmt, D, o->append_observables ? K : 0, err) != 0) goto done;
+    if (o->readout) {
+        ref = qp_calloc(c.num_measurements / 8 + 1, 1);
+        if (qp_reference_sample(&c, ref, err) != 0 || qp_soft_readout_init(&ro, o->snr, o->t1_over_tint, ref, err) != 0) {
+            qp_fail_prefix(err, "%s", src);
+            goto done;
+        }
+    }
     if (o->obs_out && qp_shot_writer_open(&w.obs_out, o->obs_out, obs_fmt, 0, K, err) != 0) goto done;
+    if (o->soft_out && qp_soft_writer_open(&w.soft_out, o->soft_out, c.num_measurements, err) != 0) goto done;
     if (o->circuit) {
         qp_frame_stream_params p = {.seed = o->seed, .stream_id = o->stream, .num_shots = o->shots,
                                     .append_observables = o->append_observables,
                                     .want_observables = o->obs_out != NULL, .record_budget = o->record_budget,
-                                    .randomize_gauge = !o->no_gauge, .leakage = o->leak};
+                                    .randomize_gauge = !o->no_gauge, .leakage = o->leak,
+                                    .readout = o->readout ? &ro : NULL, .emit_soft = o->soft_out ? emit_soft : NULL};
         if (qp_frame_stream(&c, &p, emit_records, &w, err) != 0) {
             qp_fail_prefix(err, "%s", src);
             goto done;
@@ -105,6 +130,11 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
     } else if (sample_dem(&d, o, &w, err) != 0) {
         qp_fail_prefix(err, "%s", src);
         goto done;
+    }
+    if (w.soft_out) {
+        qp_soft_writer *x = w.soft_out;
+        w.soft_out = NULL;
+        if (qp_soft_writer_close(x, err) != 0) goto done;
     }
     if (w.obs_out) {
         qp_shot_writer *x = w.obs_out;
@@ -119,6 +149,7 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
             // stdout (written in place: never removed).
             struct stat st;
             if (o->obs_out && lstat(o->obs_out, &st) == 0 && S_ISREG(st.st_mode)) remove(o->obs_out);
+            if (o->soft_out && lstat(o->soft_out, &st) == 0 && S_ISREG(st.st_mode)) remove(o->soft_out);
             goto done;
         }
     }
@@ -126,6 +157,8 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
 done:
     qp_shot_writer_abort(w.out);
     qp_shot_writer_abort(w.obs_out);
+    qp_soft_writer_abort(w.soft_out);
+    free(ref);
     qp_circuit_free(&c);
     qp_dem_free(&d);
     return rc;
@@ -148,6 +181,10 @@ int cmd_simulate(int argc, char **argv) {
          "append observable flips to each record of --out"},
         {"no-gauge", QP_OPT_FLAG, &o.no_gauge, NULL,
          "skip gauge randomisation (faster; same results when all detectors are deterministic)"},
+        {"readout", QP_OPT_STR, &o.readout, "snr=S,t1_over_tint=T",
+         "soft readout: single-qubit measurements draw analog signals (replacing their M(p) flips)"},
+        {"soft-out", QP_OPT_STR, &o.soft_out, "FILE",
+         "with --readout: each shot's P(result 1 | signal) per measurement, raw little-endian float32"},
         {"record-budget", QP_OPT_U64, &o.record_budget, "BYTES",
          "memory for shot records at once; beyond it records spill to a temporary file (default 16 MiB)"},
         {"leakage", QP_OPT_STR, &o.leakage, "p=P,mean_rounds=R",
@@ -158,7 +195,8 @@ int cmd_simulate(int argc, char **argv) {
                            "simulation,\nlike `stim detect`) or from a detector error model (--dem, like `stim "
                            "sample_dem`).\nObservables are dropped unless --obs-out or --append-observables is given.",
                            "--circuit F.stim | --dem F.dem  --shots N [--seed S] --out FILE [--out-format FMT] "
-                           "[--obs-out FILE] [--append-observables] [--leakage p=P,mean_rounds=R]",
+                           "[--obs-out FILE] [--append-observables] [--leakage p=P,mean_rounds=R]\n"
+                           "       [--readout snr=S,t1_over_tint=T [--soft-out FILE]]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
     if (rc == QP_ARGS_HELP) return 0;
     if (rc != QP_ARGS_OK) return 2;
@@ -184,6 +222,17 @@ int cmd_simulate(int argc, char **argv) {
     if (o.leakage && qp_leakage_arg_parse(o.leakage, &o.leak, why, sizeof why) != 0)
         return qp_usage_error("simulate", "%s", why);
     if (o.leakage && o.dem) return qp_usage_error("simulate", "--leakage needs --circuit (a DEM has no gates to leak at)");
+    if (o.soft_out && !o.readout) return qp_usage_error("simulate", "--soft-out needs --readout snr=S,t1_over_tint=T");
+    if (o.readout && o.dem) return qp_usage_error("simulate", "--readout needs --circuit (a DEM has no measurements)");
+    if (o.readout) {
+        qp_err rerr;
+        qp_readout_model rm;
+        if (qp_readout_arg_parse(o.readout, &o.snr, &o.t1_over_tint, &rerr) ||
+            qp_readout_model_init(&rm, o.snr, o.t1_over_tint, &rerr))
+            return qp_usage_error("simulate", "%s", rerr.msg);
+    }
+    if (o.soft_out && (strcmp(o.soft_out, o.out) == 0 || (o.obs_out && strcmp(o.soft_out, o.obs_out) == 0)))
+        return qp_usage_error("simulate", "--soft-out names the same file as --out or --obs-out: '%s'", o.soft_out);
     // ptb64 stores groups of 64 shots: say so before sampling, not after.
     if ((fmt == QP_FORMAT_PTB64 || (o.obs_out && obs_fmt == QP_FORMAT_PTB64)) && shots % 64 != 0)
         return qp_usage_error("simulate", "ptb64 output needs a multiple of 64 shots, got --shots %llu",

@@ -14,6 +14,7 @@ typedef struct {
     uint64_t D, K;
     size_t rb, ob;  // bytes per emitted record, per observable record
     int append, want_obs;
+    uint64_t M;     // floats of soft values per shot (0: none)
 } stream_shape;
 
 // Copies the K observable bits of each of n obs records to bit D onwards of the records.
@@ -37,21 +38,25 @@ static int run_in_memory(qp_frame_sim *sim, const qp_frame_stream_params *p, con
     // padding bits, never written, are read back -- and they stay 0.
     uint8_t *recs = qp_calloc(batch_shots * sh->rb + 1, 1);
     uint8_t *obs = qp_calloc(batch_shots * sh->ob + 1, 1);
+    float *soft = sh->M ? qp_malloc(batch_shots * sh->M * sizeof *soft) : NULL;
     int need_obs = sh->K && (sh->append || sh->want_obs);
     int rc = 0;
     for (uint64_t done = 0; done < p->num_shots && rc == 0;) {
         uint64_t n = p->num_shots - done < batch_shots ? p->num_shots - done : batch_shots;
         qp_frame_records r = {.first_shot = done, .end_shot = done + n, .dets = recs, .dets_record_bytes = sh->rb,
-                              .obs = need_obs ? obs : NULL, .obs_record_bytes = sh->ob, .obs_first_bit = 0};
+                              .obs = need_obs ? obs : NULL, .obs_record_bytes = sh->ob, .obs_first_bit = 0,
+                              .soft = soft, .soft_per_shot = sh->M};
         qp_frame_sink sink = qp_frame_records_sink(&r);
         uint32_t nb = (uint32_t)((n + QP_FRAME_BLOCK_SHOTS - 1) / QP_FRAME_BLOCK_SHOTS);
         rc = qp_frame_sim_run_batch(sim, p->seed, p->stream_id, done / QP_FRAME_BLOCK_SHOTS, nb, &sink, err);
         if (rc == 0 && sh->append) append_obs(sh, recs, obs, (size_t)n);
+        if (rc == 0 && soft) rc = p->emit_soft(ctx, soft, (size_t)n, err);
         if (rc == 0) rc = emit(ctx, recs, sh->want_obs ? obs : NULL, (size_t)n, err);
         done += n;
     }
     free(recs);
     free(obs);
+    free(soft);
     return rc;
 }
 
@@ -157,17 +162,23 @@ static int run_spilled(qp_frame_sim *sim, const qp_frame_stream_params *p, const
 int qp_frame_stream(const qp_circuit *c, const qp_frame_stream_params *p, qp_frame_emit_fn emit, void *ctx,
                     qp_err *err) {
     stream_shape sh = {.D = c->num_detectors, .K = c->num_observables, .append = p->append_observables,
-                       .want_obs = p->want_observables && c->num_observables > 0};
+                       .want_obs = p->want_observables && c->num_observables > 0,
+                       .M = p->readout && p->emit_soft ? c->num_measurements : 0};
     sh.rb = (size_t)((sh.D + (sh.append ? sh.K : 0) + 7) / 8);
     sh.ob = (size_t)((sh.K + 7) / 8);
     if (sh.rb == 0 && !sh.want_obs) return qp_fail(err, "the circuit has no detectors or observables to sample");
     size_t budget = p->record_budget ? p->record_budget : (size_t)16 << 20;
-    size_t block_bytes = (size_t)QP_FRAME_BLOCK_SHOTS * (sh.rb + sh.ob);
+    size_t block_bytes = (size_t)QP_FRAME_BLOCK_SHOTS * (sh.rb + sh.ob + sh.M * sizeof(float));
     int spill = block_bytes > budget;
+    if (spill && sh.M)
+        return qp_fail(err, "the soft values of one block of %d shots (%llu measurements each) need %.1f MB, more than "
+                            "the record budget of %.1f MB",
+                       QP_FRAME_BLOCK_SHOTS, (unsigned long long)sh.M, block_bytes / 1e6, budget / 1e6);
     qp_frame_options opt;
     qp_frame_options_default(&opt);
     opt.randomize_gauge = p->randomize_gauge;
     opt.leakage = p->leakage;
+    opt.readout = p->readout;
     opt.max_blocks = spill ? 1
                          : (uint32_t)(budget / block_bytes < QP_FRAME_DEFAULT_BLOCKS ? budget / block_bytes
                                                                                      : QP_FRAME_DEFAULT_BLOCKS);
