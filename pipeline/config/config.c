@@ -16,7 +16,7 @@ static const char *const job_keys[] = {"name",           "seed",   "output",  "s
 static const char *const redecode_keys[] = {"archive", "decoders", "dem_name", "dem_by_parity", "model", NULL};
 static const char *const stage_names[] = {"train", "simulate", "decode", "redecode", "report", NULL};
 
-const char *const qp_keep_names[] = {"predictions", "weights", "confidence", "samples", NULL};
+const char *const qp_keep_names[] = {"predictions", "weights", "confidence", "samples", "soft", NULL};
 
 int qp_keep_parse(const char *list, uint32_t *bits, qp_err *err) {
     *bits = 0;
@@ -25,7 +25,7 @@ int qp_keep_parse(const char *list, uint32_t *bits, qp_err *err) {
         int k = 0;
         while (qp_keep_names[k] && !(strlen(qp_keep_names[k]) == len && strncmp(at, qp_keep_names[k], len) == 0)) k++;
         if (!qp_keep_names[k])
-            return qp_fail(err, "unknown per-shot dataset '%.*s' (valid: predictions, weights, confidence, samples)",
+            return qp_fail(err, "unknown per-shot dataset '%.*s' (valid: predictions, weights, confidence, samples, soft)",
                            (int)len, at);
         *bits |= 1u << k;
         at += len + (at[len] == ',');

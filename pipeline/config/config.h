@@ -92,6 +92,8 @@ typedef struct {
     uint64_t max_shots;    // stopping rule: stop after this many shots (>= 1)
     uint64_t max_errors;   // stopping rule: stop once every decoder in the mask has seen at least this
                            // many logical errors (>= 1); UINT64_MAX when not set (no limit)
+    double readout_snr;    // noise.readout (soft readout, workers/sim/soft_readout.h): snr, 0 = none
+    double readout_t1;     // noise.readout.t1_over_tint (INFINITY: no decay); 0 without readout
     char model[QP_CONFIG_PATH_MAX];  // nn decoder's model .h5 (resolved path); "" when nn is not used or uses the shipped model
     uint64_t window;       // `window:` rounds per decoding window (workers/decode/window.h); 0 = not
                            // set: global matching for small models, windows for long ones (job)
@@ -106,8 +108,10 @@ typedef struct {
 #define QP_KEEP_WEIGHTS (1u << 1)      // decoders/<decoder>/weights (matching decoders, ml)
 #define QP_KEEP_CONFIDENCE (1u << 2)   // decoders/nn/confidence
 #define QP_KEEP_SAMPLES (1u << 3)      // detectors and observables
+#define QP_KEEP_SOFT (1u << 4)         // soft: p1 per measurement (experiments with noise.readout)
 #define QP_KEEP_DEFAULT QP_KEEP_PREDICTIONS
-// The names of the bits, in bit order, NULL-terminated: predictions, weights, confidence, samples.
+// The names of the bits, in bit order, NULL-terminated: predictions, weights, confidence, samples,
+// soft.
 extern const char *const qp_keep_names[];
 // A comma-separated list of those names ("" keeps nothing per shot) -> bits. On an unknown name:
 // -1 with err naming it and the valid names.

@@ -198,6 +198,13 @@ int qp_cfg_parse_experiments(const qp_cfg_ctx *c, const qp_yaml_node *list, qp_c
                                 snprintf(ex->name + len, sizeof ex->name - len, "_leak%.6g_m%.6g", ex->leak_p,
                                          ex->leak_mean_rounds);
                             }
+                            if (spec->readout_snr > 0) {  // soft readout: "..._snr8_t40"
+                                ex->readout_snr = spec->readout_snr;
+                                ex->readout_t1 = spec->readout_t1;
+                                size_t len = strlen(ex->name);
+                                snprintf(ex->name + len, sizeof ex->name - len, "_snr%.6g_t%.6g", ex->readout_snr,
+                                         ex->readout_t1);
+                            }
                             ex->stream = name_stream(ex->name);
                         }
                 }

@@ -23,6 +23,7 @@ typedef struct {
     int num_p;
     double p[QP_CONFIG_MAX_LIST];
     double leak_p, leak_mean_rounds;            // noise.leakage {p, mean_rounds}; 0, 0: absent
+    double readout_snr, readout_t1;  // noise.readout: snr (0: absent) and t1_over_tint
 } qp_cfg_spec;
 
 // Valid keys of a circuit spec, for building a section's key list.

@@ -1,5 +1,6 @@
 // The circuit spec shared by experiments entries and the train section: either a generated
 // memory experiment (code: surface or repetition; distance, rounds, basis, noise) or a circuit file.
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,8 +103,29 @@ static int parse_leakage(const qp_cfg_ctx *c, const qp_yaml_node *leak, const ch
     return 0;
 }
 
+// noise.readout: {snr: S, t1_over_tint: T} (T may be .inf/inf: no decay), the analog readout
+// model of workers/sim/readout_model.h.
+static int parse_readout(const qp_cfg_ctx *c, const qp_yaml_node *ro, const char *nwhere, qp_cfg_spec *spec) {
+    static const char *const keys[] = {"snr", "t1_over_tint", NULL};
+    char rwhere[300], key[320];
+    snprintf(rwhere, sizeof rwhere, "%s.readout", nwhere);
+    if (qp_cfg_check_map(c, ro, rwhere, keys) != 0) return -1;
+    const qp_yaml_node *snr, *t1;
+    if (qp_cfg_require(c, ro, rwhere, "snr", &snr) != 0 || qp_cfg_require(c, ro, rwhere, "t1_over_tint", &t1) != 0)
+        return -1;
+    snprintf(key, sizeof key, "%s.snr", rwhere);
+    if (qp_cfg_double(c, snr, key, 0.0, true, 1e6, false, &spec->readout_snr) != 0) return -1;
+    snprintf(key, sizeof key, "%s.t1_over_tint", rwhere);
+    const char *t = t1->text ? t1->text : "";
+    if (strcmp(t, ".inf") == 0 || strcmp(t, "inf") == 0 || strcmp(t, ".Inf") == 0 || strcmp(t, ".INF") == 0)
+        spec->readout_t1 = INFINITY;
+    else if (qp_cfg_double(c, t1, key, 0.0, true, 1e300, false, &spec->readout_t1) != 0)
+        return -1;
+    return 0;
+}
+
 static int parse_noise(const qp_cfg_ctx *c, const qp_yaml_node *noise, const char *where, qp_cfg_spec *spec) {
-    static const char *const keys[] = {"model", "p", "leakage", NULL};
+    static const char *const keys[] = {"model", "p", "leakage", "readout", NULL};
     char nwhere[256], key[300];
     snprintf(nwhere, sizeof nwhere, "%s.noise", where);
     if (qp_cfg_check_map(c, noise, nwhere, keys) != 0) return -1;
@@ -131,6 +153,8 @@ static int parse_noise(const qp_cfg_ctx *c, const qp_yaml_node *noise, const cha
         for (int j = 0; j < i; j++)
             if (spec->p[j] == spec->p[i]) return qp_cfg_fail(c, item, key, "p = %s is listed twice", item->text);
     }
+    const qp_yaml_node *ro = qp_cfg_get(noise, "readout");
+    if (ro && parse_readout(c, ro, nwhere, spec) != 0) return -1;
     const qp_yaml_node *leak = qp_cfg_get(noise, "leakage");
     return leak ? parse_leakage(c, leak, nwhere, spec) : 0;
 }

@@ -105,6 +105,9 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
 
     qp_cfg_spec *spec = qp_calloc(1, sizeof *spec);
     int rc = qp_cfg_parse_spec(c, sec, "train", spec);
+    if (rc == 0 && spec->readout_snr > 0)  // the trainer samples hard shots only (so far)
+        rc = qp_cfg_fail(c, qp_cfg_get(qp_cfg_get(sec, "noise"), "readout"), "train.noise.readout",
+                         "soft readout is not supported in training yet (experiments take it)");
     if (rc == 0 && spec->code == QP_CODE_REPETITION)
         rc = qp_cfg_fail(c, qp_cfg_get(sec, "code"), "train.code",
                          "the neural decoder trains on surface codes (code: surface) or a circuit file");

@@ -1,6 +1,7 @@
 #include "pipeline/job/experiment.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "workers/circuit/repetition_code.h"
 #include "workers/circuit/surface_code.h"
 #include "workers/dem/error_analysis.h"
+#include "workers/sim/reference_sample.h"
 #include "workers/util/alloc.h"
 #include "workers/util/rng.h"
 
@@ -65,6 +67,12 @@ int qp_job_experiment_circuit_text(const qp_experiment *exp, char **text, qp_err
                                        : qp_surface_params_uniform(basis, d, r, exp->p);
         rc = qp_surface_code_generate(&c, &params, err);
     }
+    if (rc == 0 && exp->readout_snr > 0) {  // soft readout: the hard-equivalent circuit
+        qp_readout_model m;
+        rc = qp_readout_model_init(&m, exp->readout_snr, exp->readout_t1, err);
+        if (rc == 0) qp_soft_readout_hard_equivalent(&c, m.flip);
+        if (rc == 0) rc = qp_circuit_finalize(&c, err);
+    }
     if (rc == 0) {
         *text = qp_circuit_to_text(&c, err);
         if (!*text) rc = -1;
@@ -110,6 +118,14 @@ static int finish_setup(qp_job_experiment *je, uint32_t decoder_mask, MPI_Comm c
     if (rc == 0 && je->dem_odd_text) rc = qp_dem_parse(&dem_odd, je->dem_odd_text, name, err);
     je->num_detectors = je->circuit.num_detectors;
     je->num_observables = je->circuit.num_observables;
+    if (rc == 0 && je->info.readout_snr > 0) {
+        je->reference = qp_calloc(je->circuit.num_measurements / 8 + 1, 1);
+        je->readout = qp_calloc(1, sizeof *je->readout);
+        rc = qp_reference_sample(&je->circuit, je->reference, err);
+        if (rc == 0)
+            rc = qp_soft_readout_init(je->readout, je->info.readout_snr, je->info.readout_t1, je->reference, err);
+        if (rc != 0) qp_fail_prefix(err, "experiment %s: soft readout", name);
+    }
     qp_job_window_choice(&je->info.window, &je->info.commit, je->info.distance, je->dem.num_detectors);
     qp_window_options wo = {.window = je->info.window, .commit = je->info.commit};
     for (int k = 0; rc == 0 && k < QP_NUM_DECODERS; k++) {
@@ -157,6 +173,8 @@ int qp_job_experiment_setup(qp_job_experiment *je, const qp_experiment *exp, MPI
     in->window = exp->window;
     in->commit = exp->commit;
     snprintf(in->model, sizeof in->model, "%s", exp->model);
+    in->readout_snr = exp->readout_snr;
+    in->readout_t1 = exp->readout_t1;
 
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -227,6 +245,13 @@ void qp_job_json_metadata(const qp_experiment_info *in, char *buf, size_t cap) {
     if (in->leak_p > 0 && j < cap) j += snprintf(buf + j, cap - j, ",\"leakage_p\":%s", shortest_double(in->leak_p, num, sizeof num));
     if (in->leak_p > 0 && j < cap)
         j += snprintf(buf + j, cap - j, ",\"leakage_mean_rounds\":%s", shortest_double(in->leak_mean_rounds, num, sizeof num));
+    if (in->readout_snr > 0 && j < cap) {
+        j += snprintf(buf + j, cap - j, ",\"readout_snr\":%s", shortest_double(in->readout_snr, num, sizeof num));
+        if (j < cap)
+            j += isinf(in->readout_t1) ? snprintf(buf + j, cap - j, ",\"readout_t1_over_tint\":\"inf\"")
+                                       : snprintf(buf + j, cap - j, ",\"readout_t1_over_tint\":%s",
+                                                  shortest_double(in->readout_t1, num, sizeof num));
+    }
     if (j < cap) snprintf(buf + j, cap - j, "}");
 }
 
@@ -379,4 +404,8 @@ void qp_job_experiment_free(qp_job_experiment *je) {
     free(je->dem_text);
     free(je->dem_odd_text);
     je->circuit_text = je->dem_text = je->dem_odd_text = NULL;
+    free(je->readout);
+    free(je->reference);
+    je->readout = NULL;
+    je->reference = NULL;
 }

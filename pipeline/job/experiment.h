@@ -16,6 +16,7 @@
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
 #include "workers/dem/dem.h"
+#include "workers/sim/soft_readout.h"
 #include "workers/util/err.h"
 
 #define QP_JOB_NAME_MAX 512
@@ -36,6 +37,7 @@ typedef struct {
     char model[QP_CONFIG_PATH_MAX];  // the nn decoder's model file ("" when nn is not used)
     uint64_t window, commit;      // matching decoders' window and commit in rounds (0, 0: global
                                   // matching); see qp_job_window_choice
+    double readout_snr, readout_t1;  // soft readout (noise.readout); snr 0: none
 } qp_experiment_info;
 
 // Where an archived experiment's shots are.
@@ -61,6 +63,10 @@ typedef struct {
     qp_decoder *decoders[QP_NUM_DECODERS];
     qp_decoder *decoders_odd[QP_NUM_DECODERS];   // with --dem-by-parity, for kinds built
                                                  // from a DEM; else NULL
+    // Soft readout (info.readout_snr > 0): the circuit is the hard-equivalent one (measurements
+    // flip with the model's M, so the DEM weighs them right) and the sampler draws signals.
+    qp_soft_readout *readout;    // NULL without soft readout
+    uint8_t *reference;          // the circuit's reference sample (orients p1)
 } qp_job_experiment;
 
 // Models with more detectors than this are decoded in windows by default (global matching's

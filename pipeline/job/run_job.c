@@ -56,6 +56,7 @@ typedef struct {
     double *weight[QP_NUM_DECODERS];  // (shots) matching weight (matching decoders)
     float *confidence[QP_NUM_DECODERS]; // (shots, num_obs) P(flipped) (the neural decoder)
     uint8_t *dets, *obs;              // (shots, det_bytes), (shots, obs_bytes) if stored
+    float *soft;                      // (shots, num_measurements) p1, soft readout with job.store soft
 } task_output;
 
 typedef struct {
@@ -76,7 +77,12 @@ static void task_output_free(task_output *o) {
     }
     free(o->dets);
     free(o->obs);
+    free(o->soft);
 }
+
+// Whether the experiment's soft values are stored (soft readout and job.store: soft).
+static int keeps_soft(uint32_t store, const qp_job_experiment *je) { return (store & QP_KEEP_SOFT) && je->readout; }
+
 
 // Shots [first, first+n) of an archived experiment: detection events and observables.
 static int read_archived_shots(const qp_job_experiment *je, uint64_t first, uint64_t n,
@@ -136,17 +142,18 @@ static int decode_by_parity(experiment_run *r, int k, uint64_t first, uint64_t n
 // its windows. The predictions are those of the whole-record path, bit for bit.
 static int streams(const experiment_run *r) {
     const qp_job_experiment *je = r->je;
-    if (je->archived || (r->store & QP_KEEP_SAMPLES) || je->num_decoders == 0) return 0;
+    if (je->archived || (r->store & QP_KEEP_SAMPLES) || keeps_soft(r->store, je) || je->num_decoders == 0) return 0;
     for (int k = 0; k < je->num_decoders; k++)
         if (je->decoders_odd[k] || !qp_decoder_window(je->decoders[k])) return 0;
     return 1;
 }
 
-// The sampler's options for an experiment: the defaults, and its noise.leakage.
+// The sampler's options for an experiment: the defaults, its noise.leakage and its soft readout.
 static void frame_options(const qp_job_experiment *je, qp_frame_options *fo) {
     qp_frame_options_default(fo);
     fo->leakage.p = je->info.leak_p;
     fo->leakage.mean_rounds = je->info.leak_mean_rounds;
+    fo->readout = je->readout;  // soft readout, or NULL
 }
 
 // The streamed task: predictions, weights and error counts into o and counters.
@@ -182,6 +189,7 @@ static void keep_output(experiment_run *r, task_output *o) {
         free(o->obs);
         o->dets = o->obs = NULL;
     }
+    if (!keeps_soft(r->store, r->je)) free(o->soft), o->soft = NULL;
     for (int k = 0; k < r->je->num_decoders; k++) {
         if (!(r->store & QP_KEEP_PREDICTIONS)) free(o->pred[k]), o->pred[k] = NULL;
         if (!(r->store & QP_KEEP_WEIGHTS)) free(o->weight[k]), o->weight[k] = NULL;
@@ -218,9 +226,11 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     o.obs = qp_calloc(n * r->obs_bytes + 1, 1);
     qp_frame_options fo;
     frame_options(je, &fo);
-    int rc = je->archived
-                 ? read_archived_shots(je, first, n, o.dets, o.obs, err)
-                 : qp_frame_sample_b8(&je->circuit, &fo, r->seed, je->info.stream, first, n, o.dets, o.obs, err);
+    if (keeps_soft(r->store, je)) o.soft = qp_malloc((n * je->circuit.num_measurements + 1) * sizeof *o.soft);
+    int rc = je->archived   ? read_archived_shots(je, first, n, o.dets, o.obs, err)
+             : je->readout ? qp_frame_sample_soft(&je->circuit, &fo, r->seed, je->info.stream, first, n, o.dets, o.obs,
+                                                  o.soft, err)
+                           : qp_frame_sample_b8(&je->circuit, &fo, r->seed, je->info.stream, first, n, o.dets, o.obs, err);
     for (int k = 0; rc == 0 && k < je->num_decoders; k++) {
         o.pred[k] = qp_calloc(n * r->obs_bytes + 1, 1);
         void *extra;
@@ -258,6 +268,7 @@ static const void *field_weight(const task_output *o, int k) { return o->weight[
 static const void *field_confidence(const task_output *o, int k) { return o->confidence[k]; }
 static const void *field_dets(const task_output *o, int k) { return o->dets; }
 static const void *field_obs(const task_output *o, int k) { return o->obs; }
+static const void *field_soft(const task_output *o, int k) { return o->soft; }
 
 static int write_rows(qp_store_dset *d, const experiment_run *r, size_t committed_here,
                       uint64_t total_shots, field_fn field, int k, qp_err *err) {
@@ -282,6 +293,7 @@ static int write_rows(qp_store_dset *d, const experiment_run *r, size_t committe
 typedef struct {
     int open;                                   // created (at the first wave) or reopened
     qp_store_dset *dets, *obs;                  // samples
+    qp_store_dset *soft;                        // soft readout's p1 (job.store: soft)
     qp_store_dset *pred[QP_NUM_DECODERS];       // predictions, per decoder of the experiment
     qp_store_dset *extra[QP_NUM_DECODERS];      // weights (matching) or confidence (nn)
 } experiment_dsets;
@@ -306,6 +318,7 @@ static int create_per_shot(qp_store *store, const char *path, uint64_t bits, qp_
 static void dsets_close(experiment_dsets *ds) {
     qp_store_dset_close(ds->dets);
     qp_store_dset_close(ds->obs);
+    qp_store_dset_close(ds->soft);
     for (int k = 0; k < QP_NUM_DECODERS; k++) {
         qp_store_dset_close(ds->pred[k]);
         qp_store_dset_close(ds->extra[k]);
@@ -359,6 +372,12 @@ static int create_experiment(qp_store *store, const qp_job_experiment *je, qp_er
     if (in->leak_p > 0 && (qp_store_attr_set_f64(store, g, "leakage_p", in->leak_p, err) != 0 ||
                            qp_store_attr_set_f64(store, g, "leakage_mean_rounds", in->leak_mean_rounds, err) != 0))
         return -1;
+    if (je->readout &&  // soft readout: the model and its implied measurement flip probability
+        (qp_store_attr_set_f64(store, g, "readout_snr", in->readout_snr, err) != 0 ||
+         qp_store_attr_set_f64(store, g, "readout_t1_over_tint", in->readout_t1, err) != 0 ||
+         qp_store_attr_set_f64(store, g, "readout_m", je->readout->model.flip, err) != 0 ||
+         qp_store_attr_set_u64(store, g, "num_measurements", je->circuit.num_measurements, err) != 0))
+        return -1;
     snprintf(p, sizeof p, "%s/circuit", g);
     if (qp_store_text_write(store, p, "stim", je->circuit_text, err) != 0) return -1;
     snprintf(p, sizeof p, "%s/dem", g);
@@ -402,6 +421,11 @@ static int create_per_shot_dsets(qp_store *store, const qp_job_experiment *je, c
         snprintf(p, sizeof p, "%s/observables", g);
         if (create_per_shot(store, p, K, 0, 0, max_rows, job, &ds->obs, err) != 0) return -1;
     }
+    if (keeps_soft(job->store, je)) {  // float32 (shots, num_measurements)
+        snprintf(p, sizeof p, "%s/soft", g);
+        if (create_per_shot(store, p, 0, QP_STORE_F32, je->circuit.num_measurements, max_rows, job, &ds->soft, err) != 0)
+            return -1;
+    }
     for (int k = 0; k < je->num_decoders; k++) {
         char dg[QP_JOB_NAME_MAX + 64];
         snprintf(dg, sizeof dg, "%s/decoders/%s", g, qp_decoder_name(je->decoder_ids[k]));
@@ -428,13 +452,14 @@ static int reopen_experiment(qp_store *store, const qp_job_experiment *je, uint3
                              uint64_t shots, experiment_dsets *ds, qp_err *err) {
     char g[QP_JOB_NAME_MAX + 32];
     snprintf(g, sizeof g, "/experiments/%s", je->info.group);
-    struct { qp_store_dset **d; } list[2 + 2 * QP_NUM_DECODERS];
+    struct { qp_store_dset **d; } list[3 + 2 * QP_NUM_DECODERS];
     int n = 0;
-    char names[2 + 2 * QP_NUM_DECODERS][QP_JOB_NAME_MAX + 128];
+    char names[3 + 2 * QP_NUM_DECODERS][QP_JOB_NAME_MAX + 128];
     if (keep & QP_KEEP_SAMPLES) {
         snprintf(names[n], sizeof names[n], "%s/detectors", g), list[n].d = &ds->dets, n++;
         snprintf(names[n], sizeof names[n], "%s/observables", g), list[n].d = &ds->obs, n++;
     }
+    if (keeps_soft(keep, je)) snprintf(names[n], sizeof names[n], "%s/soft", g), list[n].d = &ds->soft, n++;
     for (int k = 0; k < je->num_decoders; k++) {
         const char *dn = qp_decoder_name(je->decoder_ids[k]);
         if (keep & QP_KEEP_PREDICTIONS)
@@ -461,6 +486,7 @@ static int write_wave(const experiment_dsets *ds, const experiment_run *r, uint6
     if (ds->dets && (write_rows(ds->dets, r, here, total_shots, field_dets, 0, err) != 0 ||
                      write_rows(ds->obs, r, here, total_shots, field_obs, 0, err) != 0))
         return -1;
+    if (ds->soft && write_rows(ds->soft, r, here, total_shots, field_soft, 0, err) != 0) return -1;
     for (int k = 0; k < r->je->num_decoders; k++)
         if ((ds->pred[k] && write_rows(ds->pred[k], r, here, total_shots, field_pred, k, err) != 0) ||
             (ds->extra[k] && write_rows(ds->extra[k], r, here, total_shots,

@@ -2,6 +2,7 @@
 // rounds expressions, one test per error class checking the file:line:column in the message
 // (positions found independently by searching the YAML text), and that configs/*.yaml load.
 #include <criterion/criterion.h>
+#include <math.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,40 @@ Test(config, window_and_commit) {
     expect_error_at(yaml, "0}", 0, "experiments[0].window");
 }
 
+// noise.readout (soft readout, issue 15): both keys, T may be .inf; the experiment name says
+// so; job.store takes `soft`; training refuses it.
+Test(config, soft_readout) {
+    const char *head = "job: {name: t, seed: 1, store: [predictions, soft]}\nexperiments:\n"
+                       "  - {code: surface, distance: 3, basis: z, max_shots: 10, noise: {model: si1000, p: 0.002, ";
+    char yaml[512];
+    qp_config cfg;
+    snprintf(yaml, sizeof yaml, "%sreadout: {snr: 8, t1_over_tint: 40}}}\n", head);
+    load_ok(yaml, &cfg);
+    cr_expect_eq(cfg.experiments[0].readout_snr, 8);
+    cr_expect_eq(cfg.experiments[0].readout_t1, 40);
+    cr_expect_str_eq(cfg.experiments[0].name, "surface_z_d3_r3_si1000_p0.002_snr8_t40");
+    cr_expect_eq(cfg.job.store, QP_KEEP_PREDICTIONS | QP_KEEP_SOFT);
+    qp_config_free(&cfg);
+    snprintf(yaml, sizeof yaml, "%sreadout: {t1_over_tint: .inf, snr: 6.5}}}\n", head);
+    load_ok(yaml, &cfg);
+    cr_expect(isinf(cfg.experiments[0].readout_t1));
+    cr_expect_str_eq(cfg.experiments[0].name, "surface_z_d3_r3_si1000_p0.002_snr6.5_tinf");
+    qp_config_free(&cfg);
+    snprintf(yaml, sizeof yaml, "%s}}\n", head);
+    load_ok(yaml, &cfg);
+    cr_expect_eq(cfg.experiments[0].readout_snr, 0, "no readout key: hard readout");
+    qp_config_free(&cfg);
+    snprintf(yaml, sizeof yaml, "%sreadout: {snr: 8}}}\n", head);
+    expect_error_at(yaml, "{snr", 0, "missing required key 't1_over_tint'");
+    snprintf(yaml, sizeof yaml, "%sreadout: {snr: -2, t1_over_tint: 3}}}\n", head);
+    expect_error_at(yaml, "-2", 0, "experiments[0].noise.readout.snr");
+    snprintf(yaml, sizeof yaml, "%sreadout: {snr: 2, t1_over_tint: 3, t2: 1}}}\n", head);
+    expect_error_at(yaml, "t2", 0, "unknown key 't2' (valid keys: snr, t1_over_tint)");
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+                    "noise: {model: si1000, p: 0.001, readout: {snr: 8, t1_over_tint: 40}}}\n",
+                    "{snr: 8", 0, "train.noise.readout: soft readout is not supported in training yet");
+}
+
 Test(config, error_unknown_key_lists_valid_keys) {
     const char *yaml = "job:\n  name: t\n  seed: 1\n"
                        "experiments:\n"
@@ -384,7 +419,7 @@ Test(config, error_unknown_key_lists_valid_keys) {
                     "redecode: unknown key 'noise'");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: {model: uniform, p: 0.001, q: 2}\n    max_shots: 1\n",
-                    "q: 2", 0, "experiments[0].noise: unknown key 'q' (valid keys: model, p, leakage)");
+                    "q: 2", 0, "experiments[0].noise: unknown key 'q' (valid keys: model, p, leakage, readout)");
 }
 
 Test(config, job_store_and_deflate) {
@@ -408,7 +443,7 @@ Test(config, job_store_and_deflate) {
     qp_config_free(&cfg);
 
     expect_error_at("job: {name: t, seed: 1, store: [predictions, wieghts]}\n", "wieghts", 0,
-                    "job.store: expected one of predictions, weights, confidence, samples, got 'wieghts'");
+                    "job.store: expected one of predictions, weights, confidence, samples, soft, got 'wieghts'");
     expect_error_at("job: {name: t, seed: 1, store: [samples, samples]}\n", "samples]", 0,
                     "job.store: 'samples' is listed twice");
     expect_error_at("job: {name: t, seed: 1, store: [predictions], store_samples: true}\n", "true", 0,
@@ -438,7 +473,7 @@ Test(config, error_wrong_type) {
                     "experiments: expected a non-empty list of experiments, got a mapping");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: 3\n    basis: x\n"
                     "    noise: [uniform]\n    max_shots: 1\n",
-                    "[uniform]", 0, "experiments[0].noise: expected a mapping with keys model, p, leakage, got a list");
+                    "[uniform]", 0, "experiments[0].noise: expected a mapping with keys model, p, leakage, readout, got a list");
     expect_error_at("job: {name: t, seed: 1}\nexperiments:\n  - code: surface\n    distance: [3, [5]]\n    basis: x\n"
                     "    noise: {model: uniform, p: 0.1}\n    max_shots: 1\n",
                     "[5]", 0, "expected a single value as list item, got a list");
