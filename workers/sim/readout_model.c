@@ -93,6 +93,44 @@ double qp_readout_posterior_cdf(const qp_readout_model *m, int state, double q) 
     return qp_readout_cdf(m, state, qp_readout_signal_of_posterior(m, q));
 }
 
+
+// Cubic interpolation through nodes j-1 .. j+2 (table[j] .. table[j+3]) at j + s.
+static inline double interpolate(const double *t, double s) {
+    double a = -s * (s - 1) * (s - 2) / 6, b = (s + 1) * (s - 1) * (s - 2) / 2;
+    double c = -(s + 1) * s * (s - 2) / 2, d = (s + 1) * s * (s - 1) / 6;
+    return a * t[0] + b * t[1] + c * t[2] + d * t[3];
+}
+
+double qp_readout_llr_fast(const qp_readout_model *m, double y) {
+    if (m->table_on) {
+        double t = (y - m->table_lo) * m->table_inv_h;
+        if (t >= 0 && t < QP_READOUT_TABLE) {
+            int j = (int)t;
+            return interpolate(m->table + j, t - j);
+        }
+    }
+    return qp_readout_llr(m, y);
+}
+
+// Fills the table and checks it at every interval's midpoint (where |llr| < 35: beyond, e is
+// below float32's 2^-24 floor anyway).
+static void build_table(qp_readout_model *m) {
+    m->table_on = 0;
+    m->table_lo = -8 * m->sigma;
+    m->table_h = (1 + 16 * m->sigma) / QP_READOUT_TABLE;
+    m->table_inv_h = 1 / m->table_h;
+    for (int j = 0; j < QP_READOUT_TABLE + 3; j++) m->table[j] = qp_readout_llr(m, m->table_lo + (j - 1) * m->table_h);
+    double worst = 0;
+    for (int j = 0; j < QP_READOUT_TABLE; j++) {
+        double exact = qp_readout_llr(m, m->table_lo + (j + 0.5) * m->table_h);
+        if (!(fabs(exact) < 35)) continue;
+        double d = fabs(interpolate(m->table + j, 0.5) - exact);
+        if (!(d <= worst)) worst = d;  // NaN counts as worst
+    }
+    m->table_error = worst;
+    m->table_on = worst <= 1e-7;
+}
+
 int qp_readout_model_init(qp_readout_model *m, double snr, double t1_over_tint, qp_err *err) {
     if (!(snr > 0) || !isfinite(snr)) return qp_fail(err, "readout snr must be positive and finite, got %g", snr);
     if (!(t1_over_tint > 0) || isnan(t1_over_tint))
@@ -101,17 +139,12 @@ int qp_readout_model_init(qp_readout_model *m, double snr, double t1_over_tint, 
     m->t1_over_tint = t1_over_tint;
     m->sigma = 1 / snr;
     m->rate = isinf(t1_over_tint) ? 0 : 1 / t1_over_tint;
+    m->no_decay = exp(-m->rate);
     m->threshold = solve_llr(m, 0);
     m->eps0 = qp_normal_q(m->threshold / m->sigma);
     m->eps1 = qp_readout_cdf(m, 1, m->threshold);
     m->flip = 0.5 * (m->eps0 + m->eps1);
+    qp_ziggurat_init(&m->zig);
+    build_table(m);
     return 0;
-}
-
-double qp_readout_draw(const qp_readout_model *m, int state, qp_rng *r) {
-    double u1 = (double)((qp_rng_u64(r) >> 11) + 1) * 0x1.0p-53;  // (0, 1]
-    double u2 = qp_rng_uniform(r);
-    double normal = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-    double u3 = (double)((qp_rng_u64(r) >> 11) + 1) * 0x1.0p-53;
-    return qp_readout_signal(m, state, normal, -log(u3));
 }

@@ -37,16 +37,30 @@
 #ifndef QP_SIM_READOUT_MODEL_H
 #define QP_SIM_READOUT_MODEL_H
 
+#include <math.h>
+
 #include "workers/util/err.h"
 #include "workers/util/rng.h"
+#include "workers/util/ziggurat.h"
+
+// Nodes of the interpolation table of the log-likelihood ratio (qp_readout_llr_fast).
+#define QP_READOUT_TABLE 4096
 
 typedef struct {
     double snr, t1_over_tint;  // the parameters (t1_over_tint may be INFINITY)
     double sigma;              // 1 / snr
     double rate;               // r = 1 / t1_over_tint (0: no decay)
+    double no_decay;           // e^-r: P(no decay within the window)
     double threshold;          // y*: p1(y) > 1/2 exactly when y > y*
     double eps0, eps1;         // P(hard 1 | |0>), P(hard 0 | |1>)
     double flip;               // M = (eps0 + eps1) / 2
+    qp_ziggurat zig;           // normal draws
+    // llr on nodes lo + (j - 1) h, j = 0 .. QP_READOUT_TABLE + 2, for y in [lo, lo + N h)
+    // = [-8 sigma, 1 + 8 sigma]; used when its cubic interpolation is within table_error
+    // <= 1e-7 of the exact llr at every interval's midpoint (else table_on = 0).
+    int table_on;
+    double table_lo, table_h, table_inv_h, table_error;
+    double table[QP_READOUT_TABLE + 3];
 } qp_readout_model;
 
 // snr > 0 and finite, t1_over_tint > 0 (INFINITY allowed). Fails with a message otherwise.
@@ -59,6 +73,9 @@ double qp_readout_cdf(const qp_readout_model *m, int state, double y);
 // log(f1(y) / f0(y)), finite wherever the signal is within ~37 sigma of [0, 1]
 // (beyond, +-INFINITY when both densities underflow).
 double qp_readout_llr(const qp_readout_model *m, double y);
+// qp_readout_llr by cubic (4-node Lagrange) interpolation of the table where it is on and y is
+// in its range (|error| <= table_error there), else exactly: the sampler's posterior.
+double qp_readout_llr_fast(const qp_readout_model *m, double y);
 // P(|1> | y) with equal priors.
 double qp_readout_posterior(const qp_readout_model *m, double y);
 // The signal whose posterior is q (0 < q < 1): the inverse of qp_readout_posterior.
@@ -66,20 +83,21 @@ double qp_readout_signal_of_posterior(const qp_readout_model *m, double q);
 // Distribution of the posterior: P(p1(Y) <= q | state), for 0 <= q <= 1.
 double qp_readout_posterior_cdf(const qp_readout_model *m, int state, double q);
 
-// The signal of a qubit in `state` (0 or 1) from a standard normal draw and, for |1>, a
-// standard exponential draw e (decay at u = e / r; ignored without decay).
-static inline double qp_readout_signal(const qp_readout_model *m, int state, double normal, double e) {
-    double mean = 0;
-    if (state) {
-        double u = m->rate > 0 ? e / m->rate : 1;
-        mean = u < 1 ? u : 1;
-    }
-    return mean + m->sigma * normal;
+// The mean signal of |1> from a uniform u in (0, 1]: the decay time is -ln(u)/r, within the
+// window (mean = that time) when u > e^-r, else no decay (mean 1). Only the fraction 1 - e^-r
+// of draws that decay needs the logarithm.
+static inline double qp_readout_mean1(const qp_readout_model *m, double u) {
+    return u > m->no_decay ? -log(u) / m->rate : 1.0;
 }
 
-// Draws the signal of a qubit in `state` (0 or 1) with fresh draws from r (for tests and
-// tools; the sampler draws in bulk, soft_readout.c).
-double qp_readout_draw(const qp_readout_model *m, int state, qp_rng *r);
+// Draws the signal of a qubit in `state` (0 or 1) from r: a ziggurat normal, then (finite T1)
+// one uniform for the decay time, drawn whatever the state. The sampler (soft_readout.c) draws
+// the same way, in this order.
+static inline double qp_readout_draw(const qp_readout_model *m, int state, qp_rng *r) {
+    double y = m->sigma * qp_ziggurat_normal(&m->zig, r);
+    double mean1 = m->rate > 0 ? qp_readout_mean1(m, (double)((qp_rng_u64(r) >> 11) + 1) * 0x1.0p-53) : 1.0;
+    return y + (state ? mean1 : 0.0);
+}
 
 // Upper tail of the standard normal, Q(x) = P(N(0,1) > x).
 double qp_normal_q(double x);

@@ -46,6 +46,7 @@ void qp_soft_readout_measure(const qp_soft_readout *ro, uint64_t m, uint64_t *ro
     const qp_readout_model *md = &ro->model;
     uint64_t ref = ref_bit(ro, m) ? ~0ULL : 0;
     int decays = md->rate > 0;
+    double sigma = md->sigma, threshold = md->threshold;
     for (uint32_t b = 0; b < num_blocks; b++) {
         qp_rng r = rng[b];
         for (int wi = 0; wi < BLOCK_WORDS; wi++) {
@@ -53,21 +54,19 @@ void qp_soft_readout_measure(const qp_soft_readout *ro, uint64_t m, uint64_t *ro
             uint64_t tau = ro->symmetrize ? qp_rng_u64(&r) : 0;
             uint64_t phys = (ref ^ row[w]) ^ tau;  // the measured state per shot
             uint64_t err_bits = 0;
-            for (int k = 0; k < 64; k += 2) {
-                double rad = sqrt(-2 * log(open_uniform(&r))), ang = 2 * M_PI * qp_rng_uniform(&r);
-                double normal[2] = {rad * cos(ang), rad * sin(ang)};
-                for (int j = 0; j < 2; j++) {
-                    int bit = k + j;
-                    int state = (int)((phys >> bit) & 1);
-                    double e = state && decays ? -log(open_uniform(&r)) : 0;
-                    double y = qp_readout_signal(md, state, normal[j], e);
-                    int hard = y > md->threshold;
-                    err_bits |= (uint64_t)(hard ^ state) << bit;
-                    if (p1) {
-                        float ev = error_value(qp_readout_llr(md, y));
-                        int result = hard ^ (int)((tau >> bit) & 1);
-                        p1[w * 64 + bit] = result ? 1.0f - ev : ev;
-                    }
+            for (int bit = 0; bit < 64; bit++) {
+                int state = (int)((phys >> bit) & 1);
+                // As qp_readout_draw: the normal, then the decay time (drawn for |0> too: a
+                // branch on the random state would mispredict half the time).
+                double y = sigma * qp_ziggurat_normal(&md->zig, &r);
+                double mean1 = decays ? qp_readout_mean1(md, open_uniform(&r)) : 1.0;
+                y += state ? mean1 : 0.0;
+                int hard = y > threshold;
+                err_bits |= (uint64_t)(hard ^ state) << bit;
+                if (p1) {
+                    float ev = error_value(qp_readout_llr_fast(md, y));
+                    int result = hard ^ (int)((tau >> bit) & 1);
+                    p1[w * 64 + bit] = result ? 1.0f - ev : ev;
                 }
             }
             row[w] ^= err_bits;

@@ -25,8 +25,10 @@
 // Randomness: block b's draws come from its noise stream (the frame simulator's rng[b]), in
 // circuit order, words in order, shots in order, so values depend only on (seed, stream, shot)
 // like everything else the sampler produces. Per word: one 64-bit draw for the tau's
-// (symmetrised), then per pair of shots two draws for a Box-Muller pair of normals, then one
-// draw per physical |1> for its decay time (when T1 is finite).
+// (symmetrised), then per shot a ziggurat normal (one draw in ~99 % of cases) and, with finite
+// T1, one draw for the decay time (used by a physical |1>; qp_readout_draw's order).
+// The posterior comes from qp_readout_llr_fast (table interpolation within 1e-7 of the exact
+// log-likelihood ratio where the table is on; readout_model.h).
 #ifndef QP_SIM_SOFT_READOUT_H
 #define QP_SIM_SOFT_READOUT_H
 
