@@ -14,6 +14,7 @@ run() { echo "== $*" >&2; "$@"; }
 
 run "$build/bench/bench_frame"                   # circuit sampling shots/s (vs Stim detect)
 run "$build/bench/bench_leak"                    # sampling with leakage vs without, shots per CPU s
+run "$build/bench/bench_soft"                    # soft readout vs hard sampling, CPU ns per measurement
 run "$build/bench/bench_dem"                     # DEM sampling, error analysis (vs Stim)
 run "$build/bench/bench_formats" 1000000         # shot-format encode/decode MB/s
 run "$build/bench/bench_mwpm" 100000             # MWPM µs/shot (vs PyMatching)
