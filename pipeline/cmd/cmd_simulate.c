@@ -116,7 +116,10 @@ static int run_simulate(const simulate_options *o, qp_shot_format fmt, qp_shot_f
         }
     }
     if (o->obs_out && qp_shot_writer_open(&w.obs_out, o->obs_out, obs_fmt, 0, K, err) != 0) goto done;
-    if (o->soft_out && qp_soft_writer_open(&w.soft_out, o->soft_out, c.num_measurements, err) != 0) goto done;
+    // Per shot M p1 values, then with leakage M pleak values (SOFT_INTERFACE.md item 3).
+    if (o->soft_out &&
+        qp_soft_writer_open(&w.soft_out, o->soft_out, c.num_measurements * (o->leak.p > 0 ? 2 : 1), err) != 0)
+        goto done;
     if (o->circuit) {
         qp_frame_stream_params p = {.seed = o->seed, .stream_id = o->stream, .num_shots = o->shots,
                                     .append_observables = o->append_observables,
@@ -184,7 +187,8 @@ int cmd_simulate(int argc, char **argv) {
         {"readout", QP_OPT_STR, &o.readout, "snr=S,t1_over_tint=T",
          "soft readout: single-qubit measurements draw analog signals (replacing their M(p) flips)"},
         {"soft-out", QP_OPT_STR, &o.soft_out, "FILE",
-         "with --readout: each shot's P(result 1 | signal) per measurement, raw little-endian float32"},
+         "with --readout: each shot's P(result 1 | signal) per measurement (then, with --leakage, P(leaked | "
+         "signal) per measurement), raw little-endian float32"},
         {"record-budget", QP_OPT_U64, &o.record_budget, "BYTES",
          "memory for shot records at once; beyond it records spill to a temporary file (default 16 MiB)"},
         {"leakage", QP_OPT_STR, &o.leakage, "p=P,mean_rounds=R",

@@ -56,7 +56,7 @@ typedef struct {
     double *weight[QP_NUM_DECODERS];  // (shots) matching weight (matching decoders)
     float *confidence[QP_NUM_DECODERS]; // (shots, num_obs) P(flipped) (the neural decoder)
     uint8_t *dets, *obs;              // (shots, det_bytes), (shots, obs_bytes) if stored
-    float *soft;                      // (shots, num_measurements) p1, soft readout with job.store soft
+    float *soft;                      // (shots, soft_columns) p1 (then pleak), soft readout with job.store soft
 } task_output;
 
 typedef struct {
@@ -78,6 +78,11 @@ static void task_output_free(task_output *o) {
     free(o->dets);
     free(o->obs);
     free(o->soft);
+}
+
+// Columns of the soft dataset: p1 per measurement, then with leakage pleak per measurement.
+static uint64_t soft_columns(const qp_job_experiment *je) {
+    return je->circuit.num_measurements * (je->info.leak_p > 0 ? 2 : 1);
 }
 
 // Whether the experiment's soft values are stored (soft readout and job.store: soft).
@@ -226,7 +231,7 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     o.obs = qp_calloc(n * r->obs_bytes + 1, 1);
     qp_frame_options fo;
     frame_options(je, &fo);
-    if (keeps_soft(r->store, je)) o.soft = qp_malloc((n * je->circuit.num_measurements + 1) * sizeof *o.soft);
+    if (keeps_soft(r->store, je)) o.soft = qp_malloc((n * soft_columns(je) + 1) * sizeof *o.soft);
     int rc = je->archived   ? read_archived_shots(je, first, n, o.dets, o.obs, err)
              : je->readout ? qp_frame_sample_soft(&je->circuit, &fo, r->seed, je->info.stream, first, n, o.dets, o.obs,
                                                   o.soft, err)
@@ -421,9 +426,9 @@ static int create_per_shot_dsets(qp_store *store, const qp_job_experiment *je, c
         snprintf(p, sizeof p, "%s/observables", g);
         if (create_per_shot(store, p, K, 0, 0, max_rows, job, &ds->obs, err) != 0) return -1;
     }
-    if (keeps_soft(job->store, je)) {  // float32 (shots, num_measurements)
+    if (keeps_soft(job->store, je)) {  // float32 (shots, M) or with leakage (shots, 2 M)
         snprintf(p, sizeof p, "%s/soft", g);
-        if (create_per_shot(store, p, 0, QP_STORE_F32, je->circuit.num_measurements, max_rows, job, &ds->soft, err) != 0)
+        if (create_per_shot(store, p, 0, QP_STORE_F32, soft_columns(je), max_rows, job, &ds->soft, err) != 0)
             return -1;
     }
     for (int k = 0; k < je->num_decoders; k++) {

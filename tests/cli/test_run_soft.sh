@@ -39,4 +39,11 @@ sed 's/store: \[predictions, samples, soft\]/store: [predictions, samples]/' sof
 mpi 1 "$bin" run hard.yaml --out h.h5 --quiet > /dev/null 2>&1
 check "without job.store soft: no soft dataset, same detectors" '! h5dump -H -d $g/soft h.h5 >/dev/null 2>&1 &&
     h5diff r1.h5 h.h5 $g/detectors $g/detectors >/dev/null'
+
+# With leakage too: p1 then pleak per measurement, (shots, 2 x 33).
+sed 's/readout: {snr: 5, t1_over_tint: 15}}/readout: {snr: 5, t1_over_tint: 15}, leakage: {p: 0.002, mean_rounds: 3}}/; s/max_shots: 2000/max_shots: 500/' soft.yaml > leak.yaml
+mpi 1 "$bin" run leak.yaml --out l.h5 --quiet > /dev/null 2> lerr.txt; st=$?
+gl=/experiments/surface_z_d3_r3_si1000_p0.002_leak0.002_m3_snr5_t15
+check "leakage + soft readout run exits 0 ($(head -c 300 lerr.txt))" '[ $st -eq 0 ]'
+check "its soft dataset is (500, 66): p1 then pleak" 'h5dump -H -d $gl/soft l.h5 | grep -q "( 500, 66 )"'
 finish

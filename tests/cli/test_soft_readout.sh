@@ -29,6 +29,10 @@ check "soft values do not change the detection events" 'cmp -s d.b8 d3.b8'
 "$bin" simulate --circuit plain.stim --shots 500 --seed 4 --out d4.b8 --out-format b8
 check "readout changes them (vs M(5p) flips)" '! cmp -s d.b8 d4.b8'
 
+"$bin" simulate --circuit plain.stim --shots 300 --seed 4 --readout snr=8,t1_over_tint=40 --leakage p=0.002,mean_rounds=3 \
+    --soft-out l.f32 --out l.b8 --out-format b8
+check "with --leakage each shot holds p1 then pleak: 300 x 2 x $meas float32" '[ "$(stat -c %s l.f32)" -eq $((300 * 2 * meas * 4)) ]'
+
 "$bin" simulate --circuit plain.stim --shots 10 --soft-out x.f32 --out x.b8 2>err.txt
 check "--soft-out without --readout is a usage error" '[ $? -eq 2 ] && [ ! -e x.f32 ] && [ ! -e x.b8 ] && grep -q "needs --readout" err.txt'
 "$bin" simulate --circuit plain.stim --shots 10 --readout snr=8,t1=3 --out x.b8 2>err.txt

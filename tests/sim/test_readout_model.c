@@ -148,3 +148,21 @@ Test(readout_model, limits) {
     cr_expect_eq(qp_readout_model_init(&m, 5, -1, &err), -1);
     cr_expect_eq(qp_readout_model_init(&m, NAN, 10, &err), -1);
 }
+
+// P(leaked | y) against the three densities directly: prior QP_READOUT_LEAK_PRIOR for |2>
+// (N(2, sigma^2)), the rest split between |0> and |1>.
+Test(readout_model, leak_posterior_matches_the_three_state_formula) {
+    for (size_t k = 0; k < NPARAMS; k++) {
+        qp_readout_model m = model(params[k][0], params[k][1]);
+        double prev = 0;
+        for (double y = -0.5; y <= 2.6; y += 0.01) {
+            double f0 = qp_readout_density(&m, 0, y), f1 = qp_readout_density(&m, 1, y);
+            double t = (y - QP_READOUT_LEAK_MEAN) / m.sigma, f2 = exp(-0.5 * t * t) / (m.sigma * sqrt(2 * M_PI));
+            double pi = QP_READOUT_LEAK_PRIOR, direct = pi * f2 / (pi * f2 + (1 - pi) / 2 * (f0 + f1));
+            double p = qp_readout_leak_posterior(&m, y, qp_readout_llr(&m, y));
+            if (f0 + f1 + f2 > 1e-250) cr_expect(fabs(p - direct) < 1e-9, "y %g: %.12g vs %.12g", y, p, direct);
+            if (y > 1) cr_expect(p >= prev - 1e-15, "not increasing beyond |1> at y %g", y);
+            prev = p;
+        }
+    }
+}

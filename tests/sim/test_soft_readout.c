@@ -222,3 +222,47 @@ Test(soft_readout, hard_equivalent_rewrites_single_qubit_measurements_only) {
     cr_expect(in[0].num_args == 0 && in[3].num_args == 0 && in[2].num_args == 1);
     qp_circuit_free(&c);
 }
+
+// With leakage on (frame_leak.h) a leaked qubit reads at the |2> level: P(leaked | signal)
+// follows each shot after its p1 values, is > 1/2 for nearly every leaked result and < 1/2 for
+// nearly every other one (a 0/1 signal beyond the 1-vs-2 boundary is rare), a leaked result is
+// a fair coin under symmetrisation (|z| < 5), and p1 > 1/2 is still the hard result bit for bit.
+Test(soft_readout, leaked_qubits_read_at_the_third_level) {
+    qp_surface_params sp = qp_surface_params_si1000('z', 3, 5, 0.002);
+    soft_setup s;
+    setup_soft(&s, &sp, 6, 30);
+    s.opt.leakage.p = 5e-3;
+    s.opt.leakage.mean_rounds = 3;
+    uint64_t n = 4000, M = s.c.num_measurements;
+    size_t rb = (M + 7) / 8;
+    float *soft = malloc(n * 2 * M * sizeof *soft);
+    uint8_t *meas = malloc(n * rb), *leaked = malloc(n * rb);
+    qp_err err = {{0}};
+    cr_assert_eq(qp_frame_sample_soft(&s.c, &s.opt, 8, 0, 0, n, NULL, NULL, soft, &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_frame_sample_measurements_leaked_b8(&s.c, &s.opt, 8, 0, 0, n, s.ref, meas, leaked, &err), 0, "%s",
+                 err.msg);
+    uint64_t nl = 0, ones_l = 0, high_l = 0, n0 = 0, high_0 = 0;
+    for (uint64_t sh = 0; sh < n; sh++)
+        for (uint64_t m = 0; m < M; m++) {
+            int bit = (meas[sh * rb + m / 8] >> (m % 8)) & 1, lk = (leaked[sh * rb + m / 8] >> (m % 8)) & 1;
+            float p1 = soft[sh * 2 * M + m], pl = soft[sh * 2 * M + M + m];
+            cr_assert_eq(p1 > 0.5f, bit, "shot %lu measurement %lu: p1 %.9g, result %d", (unsigned long)sh,
+                         (unsigned long)m, p1, bit);
+            cr_assert(pl >= 0 && pl <= 1);
+            if (lk) nl++, ones_l += bit, high_l += pl > 0.5f;
+            else n0++, high_0 += pl > 0.5f;
+        }
+    double z = (ones_l - 0.5 * nl) / sqrt(0.25 * nl);
+    cr_log_info("%lu leaked results: %lu read 1 (z = %.2f), %lu with pleak > 1/2; %lu of %lu others with pleak > 1/2",
+                (unsigned long)nl, (unsigned long)ones_l, z, (unsigned long)high_l, (unsigned long)high_0,
+                (unsigned long)n0);
+    cr_assert_gt(nl, 500, "too few leaked results (%lu) to test", (unsigned long)nl);
+    cr_expect(fabs(z) < 5, "leaked results are not fair coins: %lu of %lu read 1", (unsigned long)ones_l, (unsigned long)nl);
+    // Expected: P(y > the 1-vs-2 boundary, 1.5 + sigma^2 ln(49.5) = 1.61 | |2>) = 99 %.
+    cr_expect(high_l >= 0.97 * nl, "pleak > 1/2 in only %lu of %lu leaked results", (unsigned long)high_l, (unsigned long)nl);
+    cr_expect(high_0 <= 0.001 * n0, "pleak > 1/2 in %lu of %lu unleaked results", (unsigned long)high_0, (unsigned long)n0);
+    free(soft);
+    free(meas);
+    free(leaked);
+    free_soft(&s);
+}

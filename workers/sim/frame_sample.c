@@ -44,6 +44,11 @@ static int records_soft(void *ctx, uint64_t batch_first, uint64_t first_meas, si
     for (size_t k = 0; k < num_meas; k++)
         for (uint64_t s = lo; s < hi; s++)
             r->soft[(s - r->first_shot) * r->soft_per_shot + first_meas + k] = p1[k * per_row + (s - batch_first)];
+    if (pleak)  // after the shot's p1 values (soft_per_shot = 2 M)
+        for (size_t k = 0; k < num_meas; k++)
+            for (uint64_t s = lo; s < hi; s++)
+                r->soft[(s - r->first_shot) * r->soft_per_shot + r->soft_per_shot / 2 + first_meas + k] =
+                    pleak[k * per_row + (s - batch_first)];
     return 0;
 }
 
@@ -102,7 +107,7 @@ int qp_frame_sample_soft(const qp_circuit *c, const qp_frame_options *opt, uint6
         .obs = obs,
         .obs_record_bytes = (c->num_observables + 7) / 8,
         .soft = soft,
-        .soft_per_shot = c->num_measurements,
+        .soft_per_shot = c->num_measurements * (opt->leakage.p > 0 ? 2 : 1),
     };
     if (dets) memset(dets, 0, num_shots * rec.dets_record_bytes);
     if (obs) memset(obs, 0, num_shots * rec.obs_record_bytes);

@@ -30,7 +30,8 @@ typedef struct {
     uint8_t *leaked;
     // Soft readout only (qp_frame_options.readout): soft is (end_shot - first_shot,
     // soft_per_shot) floats, p1 of measurement m of shot s at soft[(s - first_shot) *
-    // soft_per_shot + m] (soft_per_shot = the circuit's measurements; NULL: dropped).
+    // soft_per_shot + m] (soft_per_shot = the circuit's measurements M; with leakage on 2 M,
+    // pleak of measurement m at M + m; NULL: dropped).
     float *soft;
     size_t soft_per_shot;
 } qp_frame_records;
@@ -59,7 +60,8 @@ int qp_frame_sample_measurements_leaked_b8(const qp_circuit *c, const qp_frame_o
                                            const uint8_t *ref, uint8_t *meas, uint8_t *leaked, qp_err *err);
 
 // Like qp_frame_sample_b8 with a readout model in opt (required), also writing p1 of every
-// measurement of every shot: soft is (num_shots, num_measurements) floats (NULL: dropped).
+// measurement of every shot: soft is (num_shots, M) floats, M = num_measurements, or with
+// leakage on (num_shots, 2 M): each shot's M p1 values, then its M pleak values (NULL: dropped).
 int qp_frame_sample_soft(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed, uint64_t stream_id,
                          uint64_t first_shot, uint64_t num_shots, uint8_t *dets, uint8_t *obs, float *soft,
                          qp_err *err);

@@ -87,7 +87,8 @@ int qp_frame_sim_init(qp_frame_sim *sim, const qp_circuit *c, const qp_frame_opt
     sim->fired = qp_aligned_alloc(row_bytes);
     sim->rng = qp_calloc(sim->opt.max_blocks, sizeof *sim->rng);
     sim->gauge = qp_aligned_alloc((size_t)sim->opt.max_blocks * 16 * sizeof(uint64_t));
-    if (sim->opt.readout) sim->soft = qp_malloc(64 * sim->max_stride * sizeof *sim->soft);
+    // p1, then (leakage on) pleak of one result.
+    if (sim->opt.readout) sim->soft = qp_malloc(2 * 64 * sim->max_stride * sizeof *sim->soft);
     if (qp_frame_leak_init(sim, max_targets, err)) {
         qp_frame_sim_free(sim);
         return -1;
@@ -674,13 +675,16 @@ RARE static int soft_results(qp_frame_sim *s, const qp_instr *in, uint64_t first
     int model = qp_soft_readout_applies(in->gate);
     if (!model && flip_arg && in->num_args) flip_results(s, first, s->num_meas - first, in->args[0]);
     int want = sink && sink->soft;
+    float *pleak = want && s->leaked ? s->soft + 64 * s->stride : NULL;  // leakage on: P(leaked | signal)
     for (uint64_t m = first; m < s->num_meas; m++) {
         uint64_t *row = rec_row(s, m);
         // With leakage on, the measured qubits' leaked rows (frame_leak.h) go to the hook.
         const uint64_t *leaked = model && s->leaked ? s->leak_meas + (size_t)(m - first) * s->stride : NULL;
-        if (model) qp_soft_readout_measure(ro, m, row, leaked, s->stride, s->rng, s->num_blocks, want ? s->soft : NULL, NULL);
-        else if (want) qp_soft_readout_exact(ro, m, row, s->stride, s->soft);
-        if (want && sink->soft(sink->ctx, s->batch_first_shot, m, 1, s->soft, NULL, s->stride, err)) return -1;
+        if (model)
+            qp_soft_readout_measure(ro, m, row, leaked, s->stride, s->rng, s->num_blocks, want ? s->soft : NULL, pleak);
+        else if (want)
+            qp_soft_readout_exact(ro, m, row, s->stride, s->soft, pleak);
+        if (want && sink->soft(sink->ctx, s->batch_first_shot, m, 1, s->soft, pleak, s->stride, err)) return -1;
     }
     return emit_results(s, first, sink, err);
 }

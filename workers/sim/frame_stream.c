@@ -163,7 +163,7 @@ int qp_frame_stream(const qp_circuit *c, const qp_frame_stream_params *p, qp_fra
                     qp_err *err) {
     stream_shape sh = {.D = c->num_detectors, .K = c->num_observables, .append = p->append_observables,
                        .want_obs = p->want_observables && c->num_observables > 0,
-                       .M = p->readout && p->emit_soft ? c->num_measurements : 0};
+                       .M = p->readout && p->emit_soft ? c->num_measurements * (p->leakage.p > 0 ? 2 : 1) : 0};
     sh.rb = (size_t)((sh.D + (sh.append ? sh.K : 0) + 7) / 8);
     sh.ob = (size_t)((sh.K + 7) / 8);
     if (sh.rb == 0 && !sh.want_obs) return qp_fail(err, "the circuit has no detectors or observables to sample");

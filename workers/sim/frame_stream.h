@@ -25,7 +25,8 @@
 // Padding bits are zero. Return 0, or -1 with err set to stop.
 typedef int (*qp_frame_emit_fn)(void *ctx, const uint8_t *recs, const uint8_t *obs, size_t n, qp_err *err);
 // Receives the soft values of the same n shots just before their records: p1 is (n, M)
-// floats, M = the circuit's measurements (soft_readout.h). Return 0, or -1 with err set.
+// floats, M = the circuit's measurements (soft_readout.h), or with leakage on (n, 2 M): p1
+// then pleak per shot. Return 0, or -1 with err set.
 typedef int (*qp_frame_soft_fn)(void *ctx, const float *p1, size_t n, qp_err *err);
 
 typedef struct {

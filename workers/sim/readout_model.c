@@ -62,6 +62,13 @@ double qp_readout_llr(const qp_readout_model *m, double y) {
     return hi + log1p(exp(lo - hi));
 }
 
+double qp_readout_leak_posterior(const qp_readout_model *m, double y, double llr) {
+    double s = m->sigma, mu = QP_READOUT_LEAK_MEAN;
+    double softplus = llr > 0 ? llr + log1p(exp(-llr)) : log1p(exp(llr));  // log(1 + f1/f0)
+    double odds = log(2 * QP_READOUT_LEAK_PRIOR / (1 - QP_READOUT_LEAK_PRIOR)) + (2 * mu * y - mu * mu) / (2 * s * s) - softplus;
+    return odds >= 0 ? 1 / (1 + exp(-odds)) : exp(odds) / (1 + exp(odds));
+}
+
 double qp_readout_posterior(const qp_readout_model *m, double y) {
     double l = qp_readout_llr(m, y);
     if (l >= 0) return 1 / (1 + exp(-l));

@@ -43,6 +43,13 @@
 #include "workers/util/rng.h"
 #include "workers/util/ziggurat.h"
 
+// A leaked qubit (|2>, with leakage on: frame_leak.h) reads at a third level, as far beyond |1>
+// as |1> is from |0>: y ~ N(2, sigma^2) (its own decay during the window is not modelled).
+// P(leaked | y) takes the prior QP_READOUT_LEAK_PRIOR for |2> and splits the rest equally
+// between |0> and |1> (qp_readout_leak_posterior).
+#define QP_READOUT_LEAK_MEAN 2.0
+#define QP_READOUT_LEAK_PRIOR 0.01
+
 // Nodes of the interpolation table of the log-likelihood ratio (qp_readout_llr_fast).
 #define QP_READOUT_TABLE 4096
 
@@ -76,6 +83,9 @@ double qp_readout_llr(const qp_readout_model *m, double y);
 // qp_readout_llr by cubic (4-node Lagrange) interpolation of the table where it is on and y is
 // in its range (|error| <= table_error there), else exactly: the sampler's posterior.
 double qp_readout_llr_fast(const qp_readout_model *m, double y);
+// P(|2> | y) with prior QP_READOUT_LEAK_PRIOR (see above), from y and its llr = log f1/f0:
+// log odds = log(prior / ((1 - prior)/2)) + log(f2/f0) - log(1 + f1/f0).
+double qp_readout_leak_posterior(const qp_readout_model *m, double y, double llr);
 // P(|1> | y) with equal priors.
 double qp_readout_posterior(const qp_readout_model *m, double y);
 // The signal whose posterior is q (0 < q < 1): the inverse of qp_readout_posterior.

@@ -42,7 +42,6 @@ static inline float error_value(double llr) {
 
 void qp_soft_readout_measure(const qp_soft_readout *ro, uint64_t m, uint64_t *row, const uint64_t *leaked,
                              size_t stride, qp_rng *rng, uint32_t num_blocks, float *p1, float *pleak) {
-    (void)leaked;
     const qp_readout_model *md = &ro->model;
     uint64_t ref = ref_bit(ro, m) ? ~0ULL : 0;
     int decays = md->rate > 0;
@@ -53,6 +52,7 @@ void qp_soft_readout_measure(const qp_soft_readout *ro, uint64_t m, uint64_t *ro
             size_t w = (size_t)b * BLOCK_WORDS + wi;
             uint64_t tau = ro->symmetrize ? qp_rng_u64(&r) : 0;
             uint64_t phys = (ref ^ row[w]) ^ tau;  // the measured state per shot
+            uint64_t leak = leaked ? leaked[w] : 0;   // shots whose qubit is in |2>
             uint64_t err_bits = 0;
             for (int bit = 0; bit < 64; bit++) {
                 int state = (int)((phys >> bit) & 1);
@@ -60,23 +60,28 @@ void qp_soft_readout_measure(const qp_soft_readout *ro, uint64_t m, uint64_t *ro
                 // branch on the random state would mispredict half the time).
                 double y = sigma * qp_ziggurat_normal(&md->zig, &r);
                 double mean1 = decays ? qp_readout_mean1(md, open_uniform(&r)) : 1.0;
-                y += state ? mean1 : 0.0;
+                y += (leak >> bit) & 1 ? QP_READOUT_LEAK_MEAN : state ? mean1 : 0.0;
                 int hard = y > threshold;
+                // The result is hard ^ tau (for a leaked qubit too: X leaves |2> alone, so its
+                // result is a fair coin, as frame_leak.h has it); the record holds true ^ err.
                 err_bits |= (uint64_t)(hard ^ state) << bit;
                 if (p1) {
-                    float ev = error_value(qp_readout_llr_fast(md, y));
+                    double llr = qp_readout_llr_fast(md, y);
+                    float ev = error_value(llr);
                     int result = hard ^ (int)((tau >> bit) & 1);
                     p1[w * 64 + bit] = result ? 1.0f - ev : ev;
+                    if (pleak) pleak[w * 64 + bit] = (float)qp_readout_leak_posterior(md, y, llr);
                 }
             }
             row[w] ^= err_bits;
         }
         rng[b] = r;
     }
-    if (pleak) memset(pleak, 0, stride * 64 * sizeof *pleak);
 }
 
-void qp_soft_readout_exact(const qp_soft_readout *ro, uint64_t m, const uint64_t *row, size_t stride, float *p1) {
+void qp_soft_readout_exact(const qp_soft_readout *ro, uint64_t m, const uint64_t *row, size_t stride, float *p1,
+                           float *pleak) {
+    if (pleak) memset(pleak, 0, stride * 64 * sizeof *pleak);
     uint64_t ref = ref_bit(ro, m) ? ~0ULL : 0;
     for (size_t w = 0; w < stride; w++) {
         uint64_t res = row[w] ^ ref;

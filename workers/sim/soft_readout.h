@@ -54,14 +54,16 @@ int qp_soft_readout_applies(qp_gate g);
 
 // Measurement m (record index in the run) of a batch of num_blocks 256-shot blocks: `row`
 // (stride words) holds its flips against the reference before readout and receives the
-// readout errors; rng[b] is block b's stream. leaked: reserved for the leakage model (NULL).
-// p1 (64 * stride floats, or NULL) receives P(result 1 | signal) per shot; pleak (or NULL)
-// receives P(leaked | signal) (0 until leakage reads out).
+// readout errors; rng[b] is block b's stream. leaked (stride words, or NULL without leakage):
+// the shots whose qubit is leaked (frame_leak.h), which read at the |2> level
+// (readout_model.h). p1 (64 * stride floats, or NULL) receives P(result 1 | signal) per shot
+// (the 0/1 posterior, as without leakage); pleak (or NULL; only with p1) P(leaked | signal).
 void qp_soft_readout_measure(const qp_soft_readout *ro, uint64_t m, uint64_t *row, const uint64_t *leaked,
                              size_t stride, qp_rng *rng, uint32_t num_blocks, float *p1, float *pleak);
 
-// p1 of a result the model does not apply to: exactly the result, 0 or 1.
-void qp_soft_readout_exact(const qp_soft_readout *ro, uint64_t m, const uint64_t *row, size_t stride, float *p1);
+// p1 of a result the model does not apply to: exactly the result, 0 or 1; pleak (or NULL): 0.
+void qp_soft_readout_exact(const qp_soft_readout *ro, uint64_t m, const uint64_t *row, size_t stride, float *p1,
+                           float *pleak);
 
 // The hard-equivalent circuit: every measurement the model applies to gets flip probability
 // `flip` (the model's M), replacing its argument. Other instructions are untouched.
