@@ -106,7 +106,7 @@ static inline double qp_readout_mean1(const qp_readout_model *m, double u) {
 static inline double qp_readout_draw(const qp_readout_model *m, int state, qp_rng *r) {
     double y = m->sigma * qp_ziggurat_normal(&m->zig, r);
     double mean1 = m->rate > 0 ? qp_readout_mean1(m, (double)((qp_rng_u64(r) >> 11) + 1) * 0x1.0p-53) : 1.0;
-    return y + (state ? mean1 : 0.0);
+    return y + (double)state * mean1;
 }
 
 // Upper tail of the standard normal, Q(x) = P(N(0,1) > x).

@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "workers/util/rng.h"
 
@@ -35,14 +36,18 @@ void qp_ziggurat_init(qp_ziggurat *z);
 // The slow path (wedges and tail), out of line.
 double qp_ziggurat_slow(const qp_ziggurat *z, qp_rng *r, unsigned layer, double x);
 
-// One standard normal draw.
+// One standard normal draw. The sign (bit 7) is applied branch-free: a branch on a random bit
+// mispredicts half the time, which cost more than the rest of the draw.
 static inline double qp_ziggurat_normal(const qp_ziggurat *z, qp_rng *r) {
     uint64_t bits = qp_rng_u64(r);
     unsigned layer = (unsigned)(bits & (QP_ZIGGURAT_LAYERS - 1));
-    double sign = (bits >> 7) & 1 ? -1.0 : 1.0;
     double x = (double)(bits >> 11) * 0x1.0p-53 * z->w[layer];
-    if (x < z->inner[layer]) return sign * x;
-    return sign * qp_ziggurat_slow(z, r, layer, x);
+    if (!(x < z->inner[layer])) x = qp_ziggurat_slow(z, r, layer, x);
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    u ^= (bits & 0x80) << 56;
+    memcpy(&x, &u, sizeof x);
+    return x;
 }
 
 #endif
