@@ -22,6 +22,7 @@
 #include "pipeline/cmd/cmd.h"
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/output/output.h"
+#include "workers/circuit/device_noise.h"
 #include "workers/circuit/repetition_code.h"
 #include "workers/circuit/surface_code.h"
 #include "workers/sim/soft_readout.h"
@@ -36,7 +37,9 @@ int cmd_gen(int argc, char **argv) {
     const char *code = "surface", *basis = NULL, *noise = "uniform", *out = NULL, *readout = NULL;
     int distance = 0;
     uint64_t rounds = 0;
-    double p = 0;
+    double p = 0, spread = 0;  // 0: --device-spread not given (2 with --device-seed)
+    const char *device_seed_arg = NULL;
+    uint64_t device_seed = 0;
     const qp_opt opts[] = {
         {"code", QP_OPT_STR, &code, "NAME", "code family: surface (rotated surface code; default) or repetition"},
         {"basis", QP_OPT_STR, &basis, "x|z", "memory experiment basis (required for surface)"},
@@ -44,17 +47,34 @@ int cmd_gen(int argc, char **argv) {
         {"rounds", QP_OPT_U64, &rounds, "R", "rounds of stabilizer measurement, >= 1 (required; rounds x detectors per round <= 2^31)"},
         {"noise", QP_OPT_STR, &noise, "MODEL", "uniform (Stim's four knobs = p; default) or si1000"},
         {"p", QP_OPT_DOUBLE, &p, "P", "noise strength (default 0: noiseless)"},
+        {"device-seed", QP_OPT_STR, &device_seed_arg, "S",
+         "a test device: per-qubit and per-coupler error rates drawn once around the noise model "
+         "(log-normal multipliers, a few outliers; workers/circuit/device_noise.h), deterministic in S"},
+        {"device-spread", QP_OPT_DOUBLE, &spread, "X",
+         "with --device-seed: the multipliers' geometric standard deviation (default 2; 1 = the plain model)"},
         {"out", QP_OPT_STR, &out, "FILE", "output .stim file (default: stdout)"},
         {"readout", QP_OPT_STR, &readout, "snr=S,t1_over_tint=T",
          "soft readout's hard-equivalent circuit: measurements flip with the readout model's implied M"},
     };
     int rc = qp_args_parse(argc, argv, "gen", "Generate a memory-experiment circuit in Stim's circuit format.",
                            "[--code surface] --basis x|z --distance D --rounds R [--noise uniform|si1000] [--p P]\n"
-                           "       [--readout snr=S,t1_over_tint=T] [--out F.stim]\n"
+                           "       [--readout snr=S,t1_over_tint=T] [--device-seed S [--device-spread X]] [--out F.stim]\n"
                            "       qecpipe gen --code repetition --distance D --rounds R [--p P] [--out F.stim]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
     if (rc == QP_ARGS_HELP) return 0;
     if (rc != QP_ARGS_OK) return 2;
+    int have_device = device_seed_arg != NULL;
+    if (have_device) {
+        char *end;
+        errno = 0;
+        device_seed = strtoull(device_seed_arg, &end, 10);
+        if (errno || end == device_seed_arg || *end || device_seed_arg[0] == '-')
+            return qp_usage_error("gen", "--device-seed expects an unsigned integer, got '%s'", device_seed_arg);
+    }
+    if (spread != 0 && !have_device) return qp_usage_error("gen", "--device-spread needs --device-seed");
+    if (spread == 0) spread = 2;
+    if (have_device && !(spread >= 1 && spread <= 100))
+        return qp_usage_error("gen", "--device-spread must be in [1, 100], got %g", spread);
     int repetition = strcmp(code, "repetition") == 0 || strcmp(code, "repetition_code") == 0;
     if (!repetition && strcmp(code, "surface") != 0 && strcmp(code, "surface_code") != 0)
         return qp_usage_error("gen", "unknown --code '%s' (supported: surface, repetition)", code);
@@ -82,7 +102,7 @@ int cmd_gen(int argc, char **argv) {
                  snr, t1, rm.flip);
     }
     qp_circuit c;
-    char header[256];
+    char header[512];
     if (repetition) {
         if (basis) return qp_usage_error("gen", "--basis is for surface codes (a repetition code is a Z memory)");
         if (strcmp(noise, "uniform") != 0)
@@ -118,6 +138,16 @@ int cmd_gen(int argc, char **argv) {
     if (readout) {
         qp_soft_readout_hard_equivalent(&c, rm.flip);
         if (qp_circuit_finalize(&c, &err)) {
+            fprintf(stderr, "qecpipe gen: %s\n", err.msg);
+            qp_circuit_free(&c);
+            return 1;
+        }
+    }
+    if (have_device) {
+        size_t at = strlen(header);
+        snprintf(header + at, sizeof header - at, "\n# Test device: --device-seed %llu --device-spread %g "
+                 "(per-qubit and per-coupler rates; qecpipe gen --help)", (unsigned long long)device_seed, spread);
+        if (qp_circuit_apply_device(&c, device_seed, spread, &err)) {
             fprintf(stderr, "qecpipe gen: %s\n", err.msg);
             qp_circuit_free(&c);
             return 1;

@@ -1,5 +1,6 @@
 // qecpipe train CONFIG.yaml [--resume] [--steps N] [--stop-after N] [--checkpoint PATH]
 //                           [--fixed-order] [--quiet]          (under mpirun / srun)
+// qecpipe train CONFIG.yaml --export-holdout DIR   (train.archive runs: the held-out shots)
 // Trains the neural decoder of the config's `train:` section on all MPI ranks
 // (pipeline/train/train_job.h). Exit status: 0 when training finished, and also when it
 // stopped early on SIGTERM (or --stop-after) after writing its checkpoint (the last stderr
@@ -17,6 +18,7 @@
 int cmd_train(int argc, char **argv) {
     qp_train_job_options o = {0};
     uint64_t steps = 0, stop_after = 0;
+    const char *export_holdout = NULL;
     const qp_opt opts[] = {
         {"resume", QP_OPT_FLAG, &o.resume, NULL, "continue from the checkpoint (bit for bit on 1 rank or with --fixed-order)"},
         {"steps", QP_OPT_U64, &steps, "N", "train N steps in total (overrides train.steps; sets the LR schedule)"},
@@ -25,6 +27,9 @@ int cmd_train(int argc, char **argv) {
         {"fixed-order", QP_OPT_FLAG, &o.fixed_order, NULL,
          "sum gradients in rank order (bitwise reproducible runs and resumes; slower)"},
         {"quiet", QP_OPT_FLAG, &o.quiet, NULL, "no progress lines on stderr"},
+        {"export-holdout", QP_OPT_STR, &export_holdout, "DIR",
+         "train.archive runs: do not train; write the held-out shots of the split recorded in the checkpoint "
+         "as an archive under DIR (for qecpipe redecode)"},
     };
     const char *pos[1];
     int npos = 0;
@@ -56,7 +61,13 @@ int cmd_train(int argc, char **argv) {
     if (rc == 0 && steps && steps < cfg.train.warmup_steps)
         rc = qp_fail(&err, "--steps %llu is shorter than train.warmup_steps %llu", (unsigned long long)steps,
                      (unsigned long long)cfg.train.warmup_steps);
-    if (rc == 0) rc = qp_train_job(&cfg, &o, MPI_COMM_WORLD, &err);
+    if (rc == 0 && export_holdout) {
+        if (rank == 0)
+            rc = qp_train_export_holdout(&cfg, o.checkpoint ? o.checkpoint : cfg.train.checkpoint, export_holdout, &err);
+        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    } else if (rc == 0) {
+        rc = qp_train_job(&cfg, &o, MPI_COMM_WORLD, &err);
+    }
     if (rc != 0 && rank == 0) fprintf(stderr, "qecpipe train: %s\n", err.msg);
     qp_config_free(&cfg);
     MPI_Finalize();

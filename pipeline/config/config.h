@@ -168,6 +168,12 @@ typedef struct {
     uint64_t checkpoint_every; // checkpoint every N steps; 0 = only at the end and on SIGTERM (default 100)
     char checkpoint[QP_CONFIG_PATH_MAX];  // checkpoint / final model path, as written (default "model.h5")
     char init[QP_CONFIG_PATH_MAX];        // start from this model (fine-tuning), resolved; "" = random init
+    // Training on archived shots (fine-tuning on device data) instead of sampled ones:
+    char archive[QP_CONFIG_PATH_MAX];     // archive root in Google's layout, resolved; "" = sample shots.
+                                          // Excludes code/circuit/distance/rounds/basis/noise (code is then
+                                          // QP_CODE_CIRCUIT with circuit "": the archive's circuit is used)
+    double holdout_fraction;   // shots held out for evaluation, the last part of each folder (default 0.1)
+    uint64_t holdout_shots;    // or this many in all (split over the folders by size); 0 = use the fraction
 } qp_train_config;
 
 // `redecode:` section: decode an archive of experiments in Google's published layout.

@@ -12,7 +12,7 @@ static const char *const train_keys[] = {QP_CFG_SPEC_KEYS, "steps",        "batc
                                          "layers",         "heads",        "eval_every", "eval_shots",
                                          "checkpoint_every", "checkpoint", "init",       "attention_bias",
                                          "attention_bias_radius", "stabilizer_embedding", "conv_dilations",
-                                         "ffn", "readout", NULL};
+                                         "ffn", "readout", "archive", "holdout_fraction", "holdout_shots", NULL};
 
 // Training uses one circuit: a list with more than one value is an error.
 static int require_single(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *key) {
@@ -88,6 +88,11 @@ static int parse_structure(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_trai
     return 0;
 }
 
+static int parse_archive(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp_yaml_node *arch,
+                         qp_train_config *t);
+static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t);
+static int parse_rest(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t);
+
 int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
     memset(t, 0, sizeof *t);
     if (qp_cfg_check_map(c, sec, "train", train_keys) != 0) return -1;
@@ -97,6 +102,50 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
         snprintf(key, sizeof key, "train.%s", single[k]);
         if (require_single(c, qp_cfg_get(sec, single[k]), key) != 0) return -1;
     }
+    const qp_yaml_node *arch = qp_cfg_get(sec, "archive");
+    if (arch) {
+        static const char *const excluded[] = {"code", "circuit", "distance", "rounds", "basis", "noise", NULL};
+        for (int k = 0; excluded[k]; k++) {
+            const qp_yaml_node *n = qp_cfg_get(sec, excluded[k]);
+            if (n)
+                return qp_cfg_fail(c, n, "train.archive",
+                                   "train.archive trains on the archive's shots and circuit: remove train.%s",
+                                   excluded[k]);
+        }
+        if (parse_archive(c, sec, arch, t) != 0) return -1;
+    } else {
+        static const char *const need_archive[] = {"holdout_fraction", "holdout_shots", NULL};
+        for (int k = 0; need_archive[k]; k++) {
+            const qp_yaml_node *n = qp_cfg_get(sec, need_archive[k]);
+            char key[64];
+            snprintf(key, sizeof key, "train.%s", need_archive[k]);
+            if (n) return qp_cfg_fail(c, n, key, "only with train.archive (sampled shots need no split)");
+        }
+    }
+    return arch ? parse_rest(c, sec, t) : parse_sampled(c, sec, t);
+}
+
+// The split of an archive: a fraction (default 0.1) or a count of held-out shots.
+static int parse_archive(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp_yaml_node *arch,
+                         qp_train_config *t) {
+    if (qp_cfg_path(c, arch, "train.archive", true, t->archive, sizeof t->archive) != 0) return -1;
+    const qp_yaml_node *f = qp_cfg_get(sec, "holdout_fraction"), *n = qp_cfg_get(sec, "holdout_shots");
+    if (f && n)
+        return qp_cfg_fail(c, n, "train.holdout_shots", "give train.holdout_fraction or train.holdout_shots, not both");
+    t->holdout_fraction = 0.1;
+    if (f && qp_cfg_double(c, f, "train.holdout_fraction", 0, true, 1, true, &t->holdout_fraction) != 0) return -1;
+    if (n && qp_cfg_u64(c, n, "train.holdout_shots", 1, UINT64_C(1) << 40, &t->holdout_shots) != 0) return -1;
+    if (n) t->holdout_fraction = 0;
+    t->code = QP_CODE_CIRCUIT;
+    t->basis = QP_BASIS_Z;
+    t->noise = QP_NOISE_NONE;
+    const char *base = strrchr(t->archive, '/');
+    base = base && base[1] ? base + 1 : t->archive;
+    snprintf(t->data_name, sizeof t->data_name, "archive %.100s", base);
+    return 0;
+}
+
+static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
     const qp_yaml_node *noise = qp_cfg_get(sec, "noise");
     if (noise && noise->kind == QP_YAML_MAP &&
         (require_single(c, qp_cfg_get(noise, "model"), "train.noise.model") != 0 ||
@@ -139,7 +188,11 @@ int qp_cfg_parse_train(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_co
     }
     free(spec);
     if (rc != 0) return -1;
+    return parse_rest(c, sec, t);
+}
 
+// Everything after what the training shots are: optimiser, model, evaluation, checkpoints.
+static int parse_rest(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
     if (opt_u64(c, sec, "steps", 1, UINT64_C(1) << 40, 1000, &t->steps) != 0 ||
         opt_u64(c, sec, "batch_size", 1, 1u << 20, 64, &t->batch_size) != 0 ||
         opt_double(c, sec, "learning_rate", 0, true, 1, false, 1e-3, &t->learning_rate) != 0 ||

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pipeline/formats/archive_walk.h"
 #include "pipeline/formats/shot_reader.h"
 #include "pipeline/job/progress.h"
 #include "pipeline/store/store.h"

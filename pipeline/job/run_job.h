@@ -58,10 +58,4 @@ int qp_run_job(const qp_config *cfg, const qp_run_options *opt, MPI_Comm comm, q
 int qp_redecode_job(const char *archive, const qp_archive_options *aopt, uint64_t shots_per_task,
                     const char *command_text, const qp_run_options *opt, MPI_Comm comm, qp_err *err);
 
-// Relative paths of the experiment folders under archive, sorted (rank 0 only; not collective);
-// *skipped lists the folders holding circuit_noisy.stim or circuit_ideal.stim but no
-// detection_events.b8. Both lists are malloc'd, as are their strings.
-int qp_archive_list(const char *archive, char ***rels, size_t *n, char ***skipped, size_t *num_skipped,
-                    qp_err *err);
-
 #endif

@@ -169,6 +169,7 @@ static int write_all(qp_store *s, const qp_nn_checkpoint *ck, qp_err *err) {
         return -1;
     if (ck->config_text && qp_store_text_write(s, "/config", "yaml", ck->config_text, err)) return -1;
     if (ck->circuit_text && qp_store_text_write(s, "/circuit", "stim", ck->circuit_text, err)) return -1;
+    if (ck->archive_split && qp_store_text_write(s, "/archive_split", "tsv", ck->archive_split, err)) return -1;
     return 0;
 }
 
@@ -283,6 +284,9 @@ static int read_all(qp_store *s, int with_moments, qp_nn_checkpoint *ck, qp_err 
     if (qp_store_exists(s, "/config") && qp_store_text_read(s, "/config", &ck->config_text, NULL, NULL, err)) return -1;
     if (qp_store_exists(s, "/circuit") && qp_store_text_read(s, "/circuit", &ck->circuit_text, NULL, NULL, err))
         return -1;
+    if (qp_store_exists(s, "/archive_split") &&
+        qp_store_text_read(s, "/archive_split", &ck->archive_split, NULL, NULL, err))
+        return -1;
     return 0;
 }
 
@@ -310,6 +314,7 @@ void qp_nn_checkpoint_free(qp_nn_checkpoint *ck) {
     free(ck->stab_xy);
     free(ck->config_text);
     free(ck->circuit_text);
+    free(ck->archive_split);
     memset(ck, 0, sizeof *ck);
 }
 

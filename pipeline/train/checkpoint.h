@@ -19,6 +19,8 @@
 //   /layout/stabilizer_xy    float64 (S,2)
 //   /config            text (yaml)  the job config the run was started from
 //   /circuit           text (stim)  the training circuit
+//   /archive_split     text (tsv)   runs on an archive (train.archive) only: the folders, their
+//                                   shots, held-out counts and file hashes (train/archive_shots.h)
 //   attributes on "/": format = "qecpipe-nn-model", version = 1, step, total_steps, batch_size,
 //     ranks, complete (1 when step == total_steps), model config (num_stabs, num_features,
 //     num_obs, hidden, layers, heads, ffn_hidden, readout_hidden, state_scale, aux_weight),
@@ -55,6 +57,7 @@ typedef struct {
     int64_t ranks;
     char *config_text;   // may be NULL when writing
     char *circuit_text;  // may be NULL when writing
+    char *archive_split; // NULL: not trained on an archive
     double train_loss, eval_loss, eval_ler, eval_noflip_ler;
     double recent_losses[QP_NN_RECENT_LOSSES];  // see /recent_losses; all NaN when absent
     uint64_t eval_shots;

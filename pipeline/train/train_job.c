@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "pipeline/store/store.h"
+#include "pipeline/train/archive_shots.h"
 #include "pipeline/train/checkpoint.h"
 #include "pipeline/train/train_circuit.h"
 #include "scheduler/allreduce.h"
@@ -80,16 +81,25 @@ typedef struct {
     double loss, ler, noflip_ler;
 } eval_figures;
 
+// With an archive (arch != NULL) the held-out shots are n of the archive's held-out ones,
+// evenly spaced (all of them when n >= their number), so every folder is represented.
 static int eval_set_init(eval_set *ev, const qp_circuit *c, const qp_frame_options *fo, const nn_layout *lay,
-                         const nn_config *mc, uint64_t seed,
-                         uint64_t stream, uint64_t n, qp_err *err) {
+                         const nn_config *mc, uint64_t seed, uint64_t stream, uint64_t n,
+                         const qp_archive_shots *arch, qp_err *err) {
     memset(ev, 0, sizeof *ev);
+    if (arch && n > arch->num_heldout) n = arch->num_heldout;
     ev->n = n;
     ev->det_bytes = (c->num_detectors + 7) / 8;
     ev->obs_bytes = (c->num_observables + 7) / 8;
     ev->dets = qp_malloc(n * ev->det_bytes + 1);
     ev->obs = qp_malloc(n * ev->obs_bytes + 1);
-    if (qp_frame_sample_b8(c, fo, seed, stream, 0, n, ev->dets, ev->obs, err))
+    if (arch) {
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t i = (uint64_t)((unsigned __int128)j * arch->num_heldout / n);
+            memcpy(ev->dets + j * ev->det_bytes, arch->held_dets + i * arch->det_bytes, ev->det_bytes);
+            memcpy(ev->obs + j * ev->obs_bytes, arch->held_obs + i * arch->obs_bytes, ev->obs_bytes);
+        }
+    } else if (qp_frame_sample_b8(c, fo, seed, stream, 0, n, ev->dets, ev->obs, err))
         return qp_fail_prefix(err, "sampling the held-out shots");
     int eb = n < EVAL_BATCH ? (int)n : EVAL_BATCH;
     nn_geometry geo = nn_layout_geometry(lay);
@@ -175,6 +185,9 @@ typedef struct {
     float *inputs;        // (lb,R,S,1)
     float *targets;       // (lb,O)
     qp_nn_checkpoint loaded;
+    qp_archive_shots arch;  // train.archive: the shots (have_arch), and their split as text
+    int have_arch;
+    char *split_text;
 } train_run;
 
 static void train_run_free(train_run *r) {
@@ -191,6 +204,8 @@ static void train_run_free(train_run *r) {
     free(r->inputs);
     free(r->targets);
     qp_nn_checkpoint_free(&r->loaded);
+    if (r->have_arch) qp_archive_shots_free(&r->arch);
+    free(r->split_text);
 }
 
 // Checkpoint contents pointing into the run (nothing copied).
@@ -217,6 +232,7 @@ static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, 
     ck.ranks = ranks;
     ck.config_text = cfg->text;
     ck.circuit_text = r->circuit_text;
+    ck.archive_split = r->split_text;
     ck.train_loss = train_loss;
     memcpy(ck.recent_losses, r->recent_losses, sizeof ck.recent_losses);
     ck.eval_loss = ef->loss;
@@ -249,7 +265,33 @@ static int check_loaded(const qp_nn_checkpoint *ck, const train_run *r, int resu
     if (resume && ck->rng[0] != seed)
         return qp_fail(err, "job.seed: checkpoint %llu, config %llu (a resumed run must keep it)",
                        (unsigned long long)ck->rng[0], (unsigned long long)seed);
+    if (resume && r->have_arch && !ck->archive_split)
+        return qp_fail(err, "it was trained on sampled shots, the config trains on train.archive %s", r->arch.root);
+    if (resume && !r->have_arch && ck->archive_split)
+        return qp_fail(err, "it was trained on an archive (its /archive_split), the config on sampled shots");
     return 0;
+}
+
+// Every rank's status; rank 0's message when it failed, else a generic one.
+static int agree_all(MPI_Comm comm, int rc, qp_err *err) {
+    int bad = rc != 0, any = bad, root_bad;
+    MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm);
+    if (!any) return 0;
+    root_bad = bad;
+    MPI_Bcast(&root_bad, 1, MPI_INT, 0, comm);
+    if (root_bad) MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, 0, comm);
+    else if (!bad) qp_fail(err, "reading train.archive failed on another rank");
+    return -1;
+}
+
+// train.archive: every rank reads the archive (the same files) and splits it as configured.
+static int open_archive(train_run *r, const qp_train_config *tc, MPI_Comm comm, qp_err *err) {
+    r->have_arch = 1;
+    int rc = qp_archive_shots_open(&r->arch, tc->archive, err);
+    if (rc == 0) rc = qp_archive_shots_split(&r->arch, tc->holdout_fraction, tc->holdout_shots, err);
+    if (rc == 0) rc = qp_archive_shots_load(&r->arch, err);
+    if (rc == 0) r->split_text = qp_archive_split_text(&r->arch);
+    return agree_all(comm, rc, err);
 }
 
 // Sets up circuit, layout, model, trainer and buffers on every rank. Collective.
@@ -264,8 +306,11 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
         return qp_fail(err, "train.batch_size %llu is not a multiple of the %d ranks", (unsigned long long)G, size);
     int lb = (int)(G / (uint64_t)size);
 
+    if (tc->archive[0] && open_archive(r, tc, comm, err)) return -1;
     // The circuit: rank 0 builds the text (it may read a file), every rank parses it.
-    int rc = rank == 0 ? qp_train_circuit_text(tc, &r->circuit_text, err) : 0;
+    int rc = 0;
+    if (rank == 0 && r->have_arch) r->circuit_text = qp_strdup(r->arch.circuit_text);
+    else if (rank == 0) rc = qp_train_circuit_text(tc, &r->circuit_text, err);
     if (agree_root(comm, rc, err)) return -1;
     qp_bcast_string(comm, &r->circuit_text);
     if (qp_circuit_parse(&r->circuit, r->circuit_text, tc->data_name, err)) return -1;
@@ -302,6 +347,11 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
             if (rc == 0 && check_loaded(&r->loaded, r, opt->resume, G, cfg->job.seed, err)) {
                 qp_fail_prefix(err, "%s %s does not fit this config", opt->resume ? "checkpoint" : "train.init", from);
                 rc = -1;
+            }
+            if (rc == 0 && opt->resume && r->have_arch) {
+                char what[QP_CONFIG_PATH_MAX + 16];
+                snprintf(what, sizeof what, "checkpoint %s", from);
+                rc = qp_archive_split_check(&r->arch, r->loaded.archive_split, what, err);
             }
         }
         if (agree_root(comm, rc, err)) return -1;
@@ -366,8 +416,9 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     }
     int lb = r.model.max_batch, R = r.lay.num_rounds;
     nn_allreduce ar = {qp_allreduce_sum, &r.ar, size};
-    int rc =
-        rank == 0 ? eval_set_init(&r.ev, &r.circuit, &fo, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots, err) : 0;
+    int rc = rank == 0 ? eval_set_init(&r.ev, &r.circuit, &fo, &r.lay, &r.model.cfg, seed, eval_stream,
+                                       tc->eval_shots, r.have_arch ? &r.arch : NULL, err)
+                       : 0;
     if (agree_root(comm, rc, err)) {
         train_run_free(&r);
         qp_output_release(own);
@@ -416,7 +467,10 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         double t0 = MPI_Wtime(), c0 = thread_cpu_seconds();
         int sample_rc = 0;
         qp_err sample_err;
-        if (!done)
+        if (!done && r.have_arch)
+            qp_archive_shots_batch(&r.arch, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
+                                   (uint64_t)lb, r.dets, r.obs);
+        else if (!done)
             sample_rc =
                 qp_frame_sample_b8(&r.circuit, &fo, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
                                    (uint64_t)lb, r.dets, r.obs, &sample_err);
@@ -546,5 +600,30 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     sigaction(SIGTERM, &old_term, NULL);
     train_run_free(&r);
     qp_output_release(own);
+    return rc;
+}
+
+int qp_train_export_holdout(const qp_config *cfg, const char *checkpoint, const char *dest, qp_err *err) {
+    const qp_train_config *tc = &cfg->train;
+    if (!tc->archive[0]) return qp_fail(err, "%s: --export-holdout needs train.archive in the config", cfg->source);
+    qp_nn_checkpoint ck;
+    if (qp_nn_checkpoint_read(checkpoint, 0, &ck, err)) return -1;
+    int rc = 0;
+    if (!ck.archive_split)
+        rc = qp_fail(err, "checkpoint %s has no /archive_split: it was not trained on an archive", checkpoint);
+    qp_archive_shots a;
+    int have = 0;
+    char what[QP_CONFIG_PATH_MAX + 16];
+    snprintf(what, sizeof what, "checkpoint %s", checkpoint);
+    if (rc == 0) {
+        have = 1;
+        rc = qp_archive_shots_open(&a, tc->archive, err);
+    }
+    if (rc == 0) rc = qp_archive_split_apply(&a, ck.archive_split, err);
+    if (rc == 0) rc = qp_archive_split_check(&a, ck.archive_split, what, err);
+    if (rc == 0) rc = qp_archive_shots_load(&a, err);
+    if (rc == 0) rc = qp_archive_shots_export_holdout(&a, dest, err);
+    if (have) qp_archive_shots_free(&a);
+    qp_nn_checkpoint_free(&ck);
     return rc;
 }

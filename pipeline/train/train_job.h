@@ -6,6 +6,13 @@
 //   train.batch_size; rank r of N samples and trains on its contiguous slice
 //   [s*G + r*G/N, s*G + (r+1)*G/N). So the global set of shots per step does not depend on N,
 //   and N ranks reach the weights of 1 rank up to float rounding. G must be a multiple of N.
+// - With train.archive (fine-tuning on archived device data, train/archive_shots.h): the
+//   training samples are the archive's training shots, epoch after epoch, each epoch in a
+//   permutation from (job.seed, the same stream id, epoch); sample k of the run is what shot
+//   k of the sampled stream would be, so the slicing over ranks is the same. The held-out set
+//   is eval_shots of the archive's held-out shots (evenly spaced; all when fewer). The split is
+//   stored in the checkpoint (/archive_split); a resume checks the archive (shots, SHA-256) and
+//   the config's split against it and refuses a difference.
 // - Same weights everywhere: every rank initialises from job.seed (or train.init, or the
 //   checkpoint), and one all-reduce of the single gradient buffer per step
 //   (scheduler/allreduce.h) keeps them equal. AdamW, warmup + cosine, clipping: workers/nn.
@@ -74,5 +81,12 @@ typedef struct {
 
 // Collective over comm. cfg must have a train section.
 int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm comm, qp_err *err);
+
+// `qecpipe train CONFIG --export-holdout DIR`: the held-out shots of an archive run, as the
+// checkpoint at `checkpoint` recorded its split, written as an archive under dest (the same
+// folders, their circuits and DEMs, only the held-out shots), for `qecpipe redecode` to decode
+// them with any decoder. Not collective (one process; MPI initialised). Refuses a checkpoint
+// without a split and an archive that changed since (train/archive_shots.h).
+int qp_train_export_holdout(const qp_config *cfg, const char *checkpoint, const char *dest, qp_err *err);
 
 #endif

@@ -754,6 +754,12 @@ Test(config, configs_directory_loads) {
             for (int i = 0; i < cfg.num_experiments; i++)
                 cr_assert_eq(cfg.experiments[i].code, QP_CODE_SURFACE, "%s", cfg.experiments[i].name);
         }
+        if (strcmp(ent->d_name, "finetune.yaml") == 0) {  // trains on an archive, next to the config
+            const char *a = cfg.train.archive, *tail = "/device_archive";
+            cr_assert(strlen(a) > strlen(tail) && strcmp(a + strlen(a) - strlen(tail), tail) == 0, "%s", a);
+            cr_assert_eq(cfg.train.holdout_shots, 400000);
+            cr_assert(cfg.train.init[0]);
+        }
         if (strcmp(ent->d_name, "threshold.yaml") == 0) {
             threshold = 1;
             cr_assert_eq(cfg.num_experiments, 110);

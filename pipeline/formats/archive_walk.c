@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pipeline/job/run_job.h"
+#include "pipeline/formats/archive_walk.h"
+
+#include "pipeline/config/config.h"
 #include "workers/util/alloc.h"
 
 typedef struct {
@@ -79,4 +81,9 @@ int qp_archive_list(const char *archive, char ***rels, size_t *n, char ***skippe
     *skipped = s.rels;
     *num_skipped = s.n;
     return 0;
+}
+
+void qp_archive_list_free(char **rels, size_t n) {
+    for (size_t i = 0; i < n; i++) free(rels[i]);
+    free(rels);
 }
