@@ -9,6 +9,9 @@
 // QP_JOB_GLOBAL_MAX_DETECTORS detectors gets the job's automatic window (W = 100, C = 50
 // rounds: the DEM does not say d). Under mpirun the ranks share each shot's segments and rank
 // 0 writes; a global decoder runs on rank 0 only.
+// --decoder mwpm-soft reads each shot's soft readout from --soft-in (pipeline/formats/soft_file.h:
+// p1 per measurement, then pleak when the sampler ran with leakage, which the file's size tells)
+// and needs --circuit (which edge each measurement's flip is).
 #include <math.h>
 #include <mpi.h>
 #include <stdint.h>
@@ -22,6 +25,7 @@
 #include "pipeline/formats/record_bits.h"
 #include "pipeline/formats/shot_reader.h"
 #include "pipeline/formats/shot_writer.h"
+#include "pipeline/formats/soft_file.h"
 #include "pipeline/job/window_ranks.h"
 #include "pipeline/job/decoder_open.h"
 #include "pipeline/job/experiment.h"
@@ -38,10 +42,12 @@ enum { DECODE_BATCH = 4096 };
 typedef struct {
     const char *dem, *circuit, *in, *in_format, *out, *out_format, *obs_in, *obs_in_format, *decoder;
     const char *model;  // --decoder nn: the trained model (with --circuit for the layout)
+    const char *soft_in;  // --decoder mwpm-soft: the shots' soft readout
     uint64_t window, commit, segment;  // --window W [--commit C] [--segment S] rounds (0: global matching)
 } decode_options;
 
-static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
+// The DEM (--dem, or the --circuit's); *circuit_out (may be NULL) keeps the parsed circuit.
+static int load_model(const decode_options *o, qp_dem *dem, qp_circuit *circuit_out, qp_err *err) {
     qp_dem_init(dem);
     if (o->dem) return qp_dem_parse_file(dem, o->dem, err);
     qp_circuit c;
@@ -52,7 +58,8 @@ static int load_model(const decode_options *o, qp_dem *dem, qp_err *err) {
     qp_error_analysis_options eo = {.decompose_errors = 1, .fold_loops = 1};
     int rc = qp_error_analysis(&c, &eo, dem, err);
     if (rc) qp_fail_prefix(err, "%s", o->circuit);
-    qp_circuit_free(&c);
+    if (rc == 0 && circuit_out) *circuit_out = c;
+    else qp_circuit_free(&c);
     return rc;
 }
 
@@ -70,14 +77,46 @@ static qp_decoder *open_decoder(const decode_options *o, qp_decoder_id id, qp_er
         return dec;
     }
     qp_dem dem;
-    if (load_model(o, &dem, err) == 0) {
+    qp_circuit c;
+    qp_circuit_init(&c);
+    int from_circuit = qp_decoder_kind_of(id)->from_circuit != NULL;  // mwpm-soft: global, with the circuit
+    if (load_model(o, &dem, from_circuit ? &c : NULL, err) == 0) {
         qp_window_options wo = {.window = o->window, .commit = o->commit, .segment = o->segment};
-        qp_job_window_choice(&wo.window, &wo.commit, 0, dem.num_detectors);
-        qp_decoder_inputs in = {&dem, NULL, NULL, &wo};
+        if (!from_circuit) qp_job_window_choice(&wo.window, &wo.commit, 0, dem.num_detectors);
+        qp_decoder_inputs in = {&dem, from_circuit ? &c : NULL, NULL, &wo};
         if (qp_decoder_open(id, &in, &dec, err) != 0) qp_fail_prefix(err, "%s", o->dem ? o->dem : o->circuit);
     }
+    qp_circuit_free(&c);
     qp_dem_free(&dem);
     return dec;
+}
+
+// Opens --soft-in for num_shots shots of the decoder's circuit. A file of twice as many
+// p1-only shots as --in has is the sampler's p1-then-pleak layout (leakage on).
+static int open_soft_in(const decode_options *o, uint64_t num_shots, qp_soft_reader **r, qp_soft_batch *soft,
+                        qp_err *err) {
+    qp_circuit c;
+    if (qp_circuit_parse_file(&c, o->circuit, err) != 0) {
+        qp_circuit_free(&c);
+        return -1;
+    }
+    uint64_t M = c.num_measurements;
+    qp_circuit_free(&c);
+    if (qp_soft_reader_open(r, o->soft_in, M, 0, err) != 0) return -1;
+    uint64_t n = qp_soft_reader_num_shots(*r);
+    int leak = n != UINT64_MAX && n != num_shots && n == 2 * num_shots;
+    if (leak) {
+        qp_soft_reader_close(*r);
+        if (qp_soft_reader_open(r, o->soft_in, M, 1, err) != 0) return -1;
+    } else if (n != UINT64_MAX && n != num_shots) {
+        qp_fail(err, "%s holds %llu shots of %llu measurements (p1 only; twice that with leakage) but %s has %llu shots",
+                o->soft_in, (unsigned long long)n, (unsigned long long)M, o->in, (unsigned long long)num_shots);
+        qp_soft_reader_close(*r);
+        *r = NULL;
+        return -1;
+    }
+    *soft = (qp_soft_batch){NULL, NULL, (size_t)M * (leak ? 2 : 1), M};
+    return 0;
 }
 
 static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format in_fmt, qp_shot_format out_fmt,
@@ -88,6 +127,9 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
     uint32_t K = qp_decoder_num_observables(dec);
     qp_shot_reader *in = NULL;
     qp_shot_writer *out = NULL;
+    qp_soft_reader *soft_in = NULL;
+    qp_soft_batch soft = {0};
+    float *soft_values = NULL;
     uint8_t *records = NULL, *dets = NULL, *actual = NULL, *pred = NULL;
     int rc = -1;
     uint64_t shots = 0, errors = 0;
@@ -112,6 +154,7 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
             goto done;
         }
     }
+    if (o->soft_in && open_soft_in(o, num_dets_records, &soft_in, &soft, err)) goto done;
     if (o->obs_in ? qp_shot_reader_open_split(&in, o->in, in_fmt, o->obs_in, obs_fmt, D, K, err)
                   : qp_shot_reader_open(&in, o->in, in_fmt, D, 0, err))
         goto done;
@@ -146,14 +189,24 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
     dets = qp_malloc(DECODE_BATCH * (dbytes ? dbytes : 1));
     actual = qp_malloc(DECODE_BATCH * obytes);
     pred = qp_calloc(DECODE_BATCH, obytes);
+    if (soft_in) soft.p1 = soft_values = qp_malloc(DECODE_BATCH * soft.stride * sizeof *soft_values);
     for (;;) {
         int64_t got = qp_shot_reader_read(in, records, DECODE_BATCH, err);
         if (got < 0) goto done;
+        if (soft_in) {  // the same shots' soft readout
+            int64_t sgot = qp_soft_reader_read(soft_in, soft_values, (size_t)(got ? got : 1), err);
+            if (sgot < 0) goto done;
+            if (sgot != (got ? got : 0)) {
+                qp_fail(err, "%s ends at shot %llu but %s goes on", sgot < got ? o->soft_in : o->in,
+                        (unsigned long long)(shots + (uint64_t)(sgot < got ? sgot : got)), sgot < got ? o->in : o->soft_in);
+                goto done;
+            }
+        }
         if (got == 0) break;
         if (KK) qp_records_split(records, (size_t)got, D, K, dets, actual);
         else memcpy(dets, records, (size_t)got * dbytes);
         if (size > 1 ? qp_job_window_decode_batch(dec, dets, (size_t)got, dbytes, pred, MPI_COMM_WORLD, err)
-                     : qp_decoder_decode_batch(dec, dets, (size_t)got, dbytes, pred, NULL, err)) {
+                     : qp_decoder_decode_batch_soft(dec, dets, (size_t)got, dbytes, soft_in ? &soft : NULL, pred, NULL, err)) {
             qp_fail_prefix(err, "%s: shots %llu..", o->in, (unsigned long long)shots);
             goto done;
         }
@@ -177,6 +230,8 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
 done:
     qp_shot_writer_abort(out);
     qp_shot_reader_close(in);
+    qp_soft_reader_close(soft_in);
+    free(soft_values);
     free(records);
     free(dets);
     free(actual);
@@ -200,6 +255,8 @@ int cmd_decode(int argc, char **argv) {
         {"obs-in", QP_OPT_STR, &o.obs_in, "FILE", "actual observable flips: count mistakes, print shots/errors/LER"},
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
         {"decoder", QP_OPT_STR, &o.decoder, "NAME", decoder_help},
+        {"soft-in", QP_OPT_STR, &o.soft_in, "FILE",
+         "with --decoder mwpm-soft: the shots' soft readout (float32 p1 per measurement, as simulate --soft-out writes)"},
         {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train, or the name of a shipped model (default: the shipped model covering --circuit)"},
         {"window", QP_OPT_U64, &o.window, "W", "decode in sliding windows of W rounds (long experiments; default: global)"},
         {"commit", QP_OPT_U64, &o.commit, "C", "with --window: rounds committed per window (default W/2)"},
@@ -212,7 +269,9 @@ int cmd_decode(int argc, char **argv) {
                            "ml (exact maximum likelihood, the optimum, for tiny models: at most 25 detectors + observables,\n"
                            "e.g. d=3 with 3 rounds; it builds a 256 MB table for seconds first);\n"
                            "or with the neural decoder: --decoder nn --circuit F.stim [--model M.h5] (without --model: the shipped\n"
-                           "model, models/, whose distance, basis, noise family and p cover the circuit).\n"
+                           "model, models/, whose distance, basis, noise family and p cover the circuit);\n"
+                           "or mwpm-soft --circuit F.stim --soft-in F.f32: mwpm with each shot's measurement-error edges reweighted\n"
+                           "by its soft readout (p1 per measurement, from simulate --readout ... --soft-out F.f32).\n"
                            "With --obs-in, prints: shots N errors E ler X ci95 [lo, hi] (Wilson interval).",
                            "(--dem F | --circuit F) --in dets.b8 [--out pred.01] [--obs-in obs.b8] [--decoder mwpm]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
@@ -227,6 +286,15 @@ int cmd_decode(int argc, char **argv) {
     if (needs_model && !o.circuit)
         return qp_usage_error("decode", "--decoder %s needs --circuit FILE (the model's layout)", o.decoder);
     if (!needs_model && o.model) return qp_usage_error("decode", "--model is only for --decoder nn");
+    int needs_soft = qp_decoder_kind_of((qp_decoder_id)id)->needs_soft;
+    if (needs_soft && !o.soft_in)
+        return qp_usage_error("decode", "--decoder %s needs --soft-in FILE (the shots' soft readout, from simulate --soft-out)",
+                              o.decoder);
+    if (!needs_soft && o.soft_in) return qp_usage_error("decode", "--soft-in is only for --decoder mwpm-soft");
+    if (needs_soft && !o.circuit)
+        return qp_usage_error("decode", "--decoder %s needs --circuit FILE (which edge each measurement's flip is)",
+                              o.decoder);
+    if (needs_soft && o.window) return qp_usage_error("decode", "--decoder %s decodes globally: no --window", o.decoder);
     if ((o.commit || o.segment) && !o.window) return qp_usage_error("decode", "--commit and --segment need --window");
     if (needs_model && o.window) return qp_usage_error("decode", "--window is for the matching decoders");
     qp_shot_format fmts[3];
