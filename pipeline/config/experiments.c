@@ -59,7 +59,7 @@ static int parse_extras(const qp_cfg_ctx *c, const qp_yaml_node *entry, const ch
         x->decoders = QP_DECODER_BIT(QP_DEC_MWPM);
     }
     // mwpm-soft decodes with each shot's soft readout, which only a readout model produces.
-    if (x->decoders & qp_decoder_soft_kinds())
+    if ((x->decoders & qp_decoder_soft_kinds()) && !(spec->readout_snr > 0))
         return qp_cfg_fail(c, n, key,
                            "decoder mwpm-soft needs the shots' soft readout, and this experiment's noise has no "
                            "readout model (noise.readout)");

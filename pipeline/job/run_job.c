@@ -89,6 +89,12 @@ static uint64_t soft_columns(const qp_job_experiment *je) {
 // Whether the experiment's soft values are stored (soft readout and job.store: soft).
 static int keeps_soft(uint32_t store, const qp_job_experiment *je) { return (store & QP_KEEP_SOFT) && je->readout; }
 
+// Whether a decoder of the experiment decodes with the shots' soft readout (mwpm-soft).
+static int decodes_soft(const qp_job_experiment *je) {
+    for (int k = 0; k < je->num_decoders; k++)
+        if (qp_decoder_kind_of(je->decoder_ids[k])->needs_soft) return 1;
+    return 0;
+}
 
 // Shots [first, first+n) of an archived experiment: detection events and observables.
 static int read_archived_shots(const qp_job_experiment *je, uint64_t first, uint64_t n,
@@ -232,7 +238,11 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     o.obs = qp_calloc(n * r->obs_bytes + 1, 1);
     qp_frame_options fo;
     frame_options(je, &fo);
-    if (keeps_soft(r->store, je)) o.soft = qp_malloc((n * soft_columns(je) + 1) * sizeof *o.soft);
+    uint64_t M = je->circuit.num_measurements, cols = soft_columns(je);
+    if (keeps_soft(r->store, je) || (je->readout && decodes_soft(je)))
+        o.soft = qp_malloc((n * cols + 1) * sizeof *o.soft);
+    // What mwpm-soft decodes with: each shot's M p1 values (then, with leakage, its M pleak).
+    qp_soft_batch soft = {o.soft, o.soft && cols > M ? o.soft + M : NULL, cols, M};
     int rc = je->archived   ? read_archived_shots(je, first, n, o.dets, o.obs, err)
              : je->readout ? qp_frame_sample_soft(&je->circuit, &fo, r->seed, je->info.stream, first, n, o.dets, o.obs,
                                                   o.soft, err)
@@ -246,7 +256,8 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
             extra = o.weight[k] = qp_malloc((n + 1) * sizeof(double));
         rc = je->decoders_odd[k]
                  ? decode_by_parity(r, k, first, n, o.dets, o.pred[k], o.weight[k], err)
-                 : qp_decoder_decode_batch(je->decoders[k], o.dets, n, r->det_bytes, o.pred[k], extra, err);
+                 : qp_decoder_decode_batch_soft(je->decoders[k], o.dets, n, r->det_bytes, o.soft ? &soft : NULL,
+                                                o.pred[k], extra, err);
         if (rc != 0) qp_fail_prefix(err, "%s", qp_decoder_name(je->decoder_ids[k]));
         uint64_t errors = 0;
         for (uint64_t s = 0; rc == 0 && s < n; s++)
