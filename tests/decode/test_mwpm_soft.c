@@ -85,40 +85,6 @@ static const char *tiny_circuit =
     "DETECTOR rec[-2] rec[-1]\n"
     "M(0.1) 3\n";
 
-Test(mwpm_soft, measurement_map_of_the_tiny_circuit) {
-    qp_circuit c;
-    parse_circuit(&c, tiny_circuit);
-    qp_measurement_map map;
-    qp_err err;
-    cr_assert_eq(qp_measurement_map_build(&map, &c, &err), 0, "%s", err.msg);
-    cr_assert_eq(map.num_measurements, 7);
-    cr_assert_eq(map.num_detectors, 5);
-    const uint32_t want_n[7] = {2, 2, 1, 1, 1, 1, 0};
-    const uint32_t want_first[6] = {0, 1, 2, 3, 4, 4};
-    const double want_flip[7] = {0.02, 0.02, 0.04, 0.04, 0.01, 0.02, 0.1};
-    for (uint32_t m = 0; m < 7; m++) {
-        cr_assert_eq(map.det_start[m + 1] - map.det_start[m], want_n[m], "m%u", m);
-        if (want_n[m]) cr_assert_eq(map.det[map.det_start[m]], want_first[m], "m%u", m);
-        cr_assert_eq(map.flip[m], want_flip[m], "m%u", m);
-        cr_assert_eq(map.obs[m], m == 3 ? 1u : 0u, "m%u", m);
-    }
-    cr_assert_eq(map.det[map.det_start[0] + 1], 2);
-    cr_assert_eq(map.det[map.det_start[1] + 1], 3);
-    qp_measurement_map_free(&map);
-    qp_circuit_free(&c);
-    // A measurement named twice by one detector cancels; feedback is refused, naming the line.
-    parse_circuit(&c, "M 0 1\nDETECTOR rec[-1] rec[-2] rec[-1]\n");
-    cr_assert_eq(qp_measurement_map_build(&map, &c, &err), 0, "%s", err.msg);
-    cr_assert_eq(map.det_start[1] - map.det_start[0], 1);
-    cr_assert_eq(map.det_start[2] - map.det_start[1], 0);
-    qp_measurement_map_free(&map);
-    qp_circuit_free(&c);
-    parse_circuit(&c, "M 0\nCX rec[-1] 1\nM 1\nDETECTOR rec[-1] rec[-2]\n");
-    cr_assert_neq(qp_measurement_map_build(&map, &c, &err), 0);
-    cr_assert(strstr(err.msg, "line 2") && strstr(err.msg, "feedback"), "%s", err.msg);
-    qp_circuit_free(&c);
-}
-
 Test(mwpm_soft, reweighted_weights_follow_the_formula) {
     qp_circuit c;
     parse_circuit(&c, tiny_circuit);
