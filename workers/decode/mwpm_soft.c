@@ -277,9 +277,8 @@ int qp_mwpm_soft_apply(qp_mwpm_soft *s, const float *p1, qp_err *err) {
         for (uint32_t j = s->meas_start[e]; j < s->meas_start[e + 1]; j++)
             p = xor_prob(p, error_of(s, s->meas[j], p1[s->meas[j]], &informative));
         if (p < 1e-300) p = 1e-300;
-        double w = log((1 - p) / p);
-        int64_t iw = 2 * (int64_t)llround(w * scale / 2);
-        if (iw < 0) iw = 0;
+        double w = log((1 - p) / p);  // p <= 1/2: w >= 0, so rounding half up is llround
+        int64_t iw = w > 0 ? 2 * (int64_t)(w * scale / 2 + 0.5) : 0;
         *s->slot[0][e] = iw;
         if (s->slot[1][e]) *s->slot[1][e] = iw;
     }
