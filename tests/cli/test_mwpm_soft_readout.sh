@@ -7,7 +7,9 @@
 #     mwpm-soft mistakes, sd = sqrt(discordant shots); asserted D > 4 sd for each distance
 #     (seed fixed: 5.4 and 5.8 sd when written);
 #   - qecpipe run with noise.readout and decoders [mwpm, mwpm-soft]: mwpm-soft has fewer errors
-#     than mwpm in both experiments (the counts the result file records).
+#     than mwpm in both experiments (the counts the result file records);
+#   - with leakage too, soft files hold p1 then pleak per shot: decode reads them (the p1 half)
+#     and run decodes such experiments (counts recorded; no margin asserted on 5,000 shots).
 source "$(dirname "$0")/cli_lib.sh"
 
 ro=snr=5,t1_over_tint=20
@@ -45,4 +47,16 @@ for d in 3 5; do
     soft=$(attr soft.h5 $g/mwpm-soft/errors)
     check "run d=$d: mwpm-soft $soft errors < mwpm $hard" '[ -n "$soft" ] && [ -n "$hard" ] && [ "$soft" -lt "$hard" ]'
 done
+# With leakage: 2 M floats per shot.
+"$bin" simulate --circuit c3.stim --readout $ro --leakage p=0.0005,mean_rounds=3 --shots 5000 --seed 3 \
+    --out ld.b8 --out-format b8 --obs-out lo.b8 --obs-out-format b8 --soft-out ls.f32
+check "leakage: the soft file holds 2 x 33 floats per shot" '[ $(stat -c %s ls.f32) -eq $((5000 * 66 * 4)) ]'
+"$bin" decode --circuit c3.stim --in ld.b8 --obs-in lo.b8 --decoder mwpm-soft --soft-in ls.f32 > leak.txt 2>&1
+check "leakage: decode reads the p1 half ($(cat leak.txt))" 'grep -q "^shots 5000 errors" leak.txt'
+sed -e 's/output: soft.h5/output: leak.h5/' -e 's/distance: \[3, 5\]/distance: 3/' -e 's/max_shots: 20000/max_shots: 5000/' \
+    -e 's/t1_over_tint: 20}}/t1_over_tint: 20}, leakage: {p: 0.0005, mean_rounds: 3}}/' soft.yaml > leak.yaml
+mpi 2 "$bin" run leak.yaml > run_leak.txt 2>&1
+g=experiments/surface_z_d3_r3_si1000_p0.001_leak0.0005_m3_snr5_t20/decoders
+soft=$(attr leak.h5 $g/mwpm-soft/errors)
+check "leakage: run decodes with mwpm-soft ($soft errors; $(grep -c errors run_leak.txt) result lines)" '[ -n "$soft" ]'
 finish
