@@ -1,9 +1,15 @@
 // Dilated 3x3 convolution on the stabilizer grid (see nn_conv2d.h). Float here, double in nn_f64.c.
 #include "workers/nn/nn_conv2d.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "workers/nn/nn_linear.h"
+
+#ifndef NN_F64
+#include "workers/nn/nn_small_gemm.h"
+#include "workers/util/alloc.h"
+#endif
 
 void NN(nn_conv2d_neighbours)(int *nbr, const int *row, const int *col, int S, int dil) {
     for (int k = 0; k < 9; k++)
@@ -28,8 +34,44 @@ static void NN(nn_conv2d_gather)(nn_real *col, const nn_real *inp, const int *nb
         }
 }
 
+#ifndef NN_F64
+// Float forward over the taps that hold a stabilizer only (at d=3 half of them with dilation
+// 1, a fifth with dilation 2; the others multiply zero padding): per stabilizer s, its n_s
+// taps' inputs gathered into (B, n_s*C) rows and one small GEMM against the matching
+// columns of w, transposed to (n_s*C, C). The same sums as the im2col GEMM below, without
+// the zeros (the double build, for the finite-difference tests, keeps im2col).
+static void nn_conv2d_forward_taps(float *out, float *col, const float *inp, const int *nbr, const float *w,
+                                   const float *bias, int B, int S, int C) {
+    float *wt = qp_malloc(sizeof(float) * 9 * (size_t)C * C);
+    for (int s = 0; s < S; s++) {
+        int taps[9], nt = 0;
+        for (int k = 0; k < 9; k++)
+            if (nbr[k * S + s] >= 0) taps[nt++] = k;  // the centre tap (s itself) always is
+        for (int i = 0; i < nt; i++)
+            for (int c = 0; c < C; c++)
+                for (int o = 0; o < C; o++)
+                    wt[((size_t)i * C + c) * C + o] = w[(size_t)o * 9 * C + (size_t)taps[i] * C + c];
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < nt; i++) {
+                const float *src = inp + ((size_t)b * S + nbr[taps[i] * S + s]) * C;
+                float *dst = col + ((size_t)b * nt + i) * C;
+#pragma omp simd
+                for (int c = 0; c < C; c++) dst[c] = src[c];
+            }
+        nn_small_gemm(out + (size_t)s * C, S * C, col, nt * C, wt, C, bias, 0, B, nt * C, C);
+    }
+    free(wt);
+}
+#endif
+
 void NN(nn_conv2d_forward)(nn_real *out, nn_real *col, const nn_real *inp, const int *nbr, const nn_real *w,
                            const nn_real *bias, int B, int S, int C) {
+#ifndef NN_F64
+    if (nn_small_gemm_fits(C)) {
+        nn_conv2d_forward_taps(out, col, inp, nbr, w, bias, B, S, C);
+        return;
+    }
+#endif
     NN(nn_conv2d_gather)(col, inp, nbr, B, S, C);
     NN(nn_linear_forward)(out, col, w, bias, B * S, 9 * C, C);
 }

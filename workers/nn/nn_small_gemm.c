@@ -1,0 +1,87 @@
+// Register-blocked float GEMM for thin shapes (see nn_small_gemm.h).
+// GCC vector extensions, so one source serves AVX-512 (16-float vectors) and other x86-64
+// builds (8 floats; 2 SSE registers without AVX). Blocks of NR rows x NV vectors of columns
+// keep NR*NV accumulators in registers; NR and NV are literals in every instantiation, so
+// the block loops unroll and the accumulators never spill.
+#include "workers/nn/nn_small_gemm.h"
+
+#include <string.h>
+
+typedef float nn_sg_vec __attribute__((vector_size(NN_SG_WIDTH * sizeof(float))));
+
+// Unaligned loads and stores (memcpy compiles to one vmovups).
+static inline nn_sg_vec nn_sg_load(const float *p) {
+    nn_sg_vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void nn_sg_store(float *p, nn_sg_vec v) { memcpy(p, &v, sizeof v); }
+
+// One block: rows [0, NR) of out/a, columns [0, NV*W) of out/b. A macro, not a function
+// of NR and NV, so the accumulator array has constant bounds (a VLA would live on the stack).
+#define NN_SG_BLOCK(NR, NV)                                                                               \
+    static void nn_sg_block_##NR##_##NV(float *out, int ldo, const float *a, int lda, const float *b,  \
+                                        int ldb, const float *bias, int accumulate, int K) {            \
+        enum { W = NN_SG_WIDTH };                                                                        \
+        nn_sg_vec acc[NR][NV];                                                                           \
+        for (int r = 0; r < NR; r++)                                                                     \
+            for (int v = 0; v < NV; v++)                                                                 \
+                acc[r][v] = accumulate ? nn_sg_load(out + (size_t)r * ldo + v * W)                       \
+                            : bias     ? nn_sg_load(bias + v * W)                                        \
+                                       : (nn_sg_vec){0};                                                 \
+        for (int k = 0; k < K; k++) {                                                                    \
+            nn_sg_vec bk[NV];                                                                            \
+            for (int v = 0; v < NV; v++) bk[v] = nn_sg_load(b + (size_t)k * ldb + v * W);                \
+            for (int r = 0; r < NR; r++) {                                                               \
+                float ark = a[(size_t)r * lda + k];                                                      \
+                for (int v = 0; v < NV; v++) acc[r][v] += ark * bk[v];                                   \
+            }                                                                                            \
+        }                                                                                                \
+        for (int r = 0; r < NR; r++)                                                                     \
+            for (int v = 0; v < NV; v++) nn_sg_store(out + (size_t)r * ldo + v * W, acc[r][v]);         \
+    }
+
+// All N rows for one panel of NV vectors of columns: blocks of NR rows (enough independent
+// accumulators to cover the FMA latency), then single rows.
+#define NN_SG_PANEL(NR, NV)                                                                               \
+    NN_SG_BLOCK(NR, NV)                                                                                  \
+    NN_SG_BLOCK(1, NV)                                                                                   \
+    static void nn_sg_panel_##NV(float *out, int ldo, const float *a, int lda, const float *b, int ldb, \
+                                 const float *bias, int accumulate, int N, int K) {                     \
+        int n = 0;                                                                                       \
+        for (; n + NR <= N; n += NR)                                                                     \
+            nn_sg_block_##NR##_##NV(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, b, ldb, bias,  \
+                                    accumulate, K);                                                      \
+        for (; n < N; n++)                                                                               \
+            nn_sg_block_1_##NV(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, b, ldb, bias,       \
+                               accumulate, K);                                                           \
+    }
+
+// Register budget: NR*NV accumulators + NV rows of b + 1 broadcast (32 zmm, 16 ymm).
+#if NN_SG_WIDTH == 16
+NN_SG_PANEL(8, 1)
+NN_SG_PANEL(8, 2)
+NN_SG_PANEL(4, 3)
+NN_SG_PANEL(4, 4)
+#else
+NN_SG_PANEL(8, 1)
+NN_SG_PANEL(4, 2)
+#endif
+
+void nn_small_gemm(float *out, int ldo, const float *a, int lda, const float *b, int ldb, const float *bias,
+                   int accumulate, int N, int K, int M) {
+    enum { W = NN_SG_WIDTH, MAXV = NN_SG_WIDTH == 16 ? 4 : 2 };  // widest panel (vectors)
+    for (int j = 0; j < M; j += MAXV * W) {
+        int nv = (M - j) / W < MAXV ? (M - j) / W : MAXV;
+        float *o = out + j;
+        const float *bj = b + j, *biasj = bias ? bias + j : NULL;
+        switch (nv) {
+        case 1: nn_sg_panel_1(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
+        case 2: nn_sg_panel_2(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
+#if NN_SG_WIDTH == 16
+        case 3: nn_sg_panel_3(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
+        case 4: nn_sg_panel_4(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
+#endif
+        }
+    }
+}
