@@ -36,29 +36,23 @@ static void NN(nn_conv2d_gather)(nn_real *col, const nn_real *inp, const int *nb
 
 #ifndef NN_F64
 // Float forward over the taps that hold a stabilizer only (at d=3 half of them with dilation
-// 1, a fifth with dilation 2; the others multiply zero padding): per stabilizer s, its n_s
-// taps' inputs gathered into (B, n_s*C) rows and one small GEMM against the matching
-// columns of w, transposed to (n_s*C, C). The same sums as the im2col GEMM below, without
-// the zeros (the double build, for the finite-difference tests, keeps im2col).
-static void nn_conv2d_forward_taps(float *out, float *col, const float *inp, const int *nbr, const float *w,
+// 1, a fifth with dilation 2; the others multiply zero padding): per stabilizer s, one small
+// GEMM over its n_s taps, whose inputs it reads in place (a shot's rows are S*C apart, each
+// tap a segment at its stabilizer's offset), against the matching columns of w transposed
+// to (n_s*C, C). The same sums as the im2col GEMM below without the zeros and the copy (the
+// double build, for the finite-difference tests, keeps im2col).
+static void nn_conv2d_forward_taps(float *out, const float *inp, const int *nbr, const float *w,
                                    const float *bias, int B, int S, int C) {
     float *wt = qp_malloc(sizeof(float) * 9 * (size_t)C * C);
     for (int s = 0; s < S; s++) {
-        int taps[9], nt = 0;
+        int taps[9], seg[9], nt = 0;
         for (int k = 0; k < 9; k++)
-            if (nbr[k * S + s] >= 0) taps[nt++] = k;  // the centre tap (s itself) always is
+            if (nbr[k * S + s] >= 0) taps[nt] = k, seg[nt++] = nbr[k * S + s] * C;  // the centre tap always is
         for (int i = 0; i < nt; i++)
             for (int c = 0; c < C; c++)
                 for (int o = 0; o < C; o++)
                     wt[((size_t)i * C + c) * C + o] = w[(size_t)o * 9 * C + (size_t)taps[i] * C + c];
-        for (int b = 0; b < B; b++)
-            for (int i = 0; i < nt; i++) {
-                const float *src = inp + ((size_t)b * S + nbr[taps[i] * S + s]) * C;
-                float *dst = col + ((size_t)b * nt + i) * C;
-#pragma omp simd
-                for (int c = 0; c < C; c++) dst[c] = src[c];
-            }
-        nn_small_gemm(out + (size_t)s * C, S * C, col, nt * C, wt, C, bias, 0, B, nt * C, C);
+        nn_small_gemm_segments(out + (size_t)s * C, S * C, inp, S * C, seg, nt, C, wt, C, bias, 0, B, C);
     }
     free(wt);
 }
@@ -68,7 +62,7 @@ void NN(nn_conv2d_forward)(nn_real *out, nn_real *col, const nn_real *inp, const
                            const nn_real *bias, int B, int S, int C) {
 #ifndef NN_F64
     if (nn_small_gemm_fits(C)) {
-        nn_conv2d_forward_taps(out, col, inp, nbr, w, bias, B, S, C);
+        nn_conv2d_forward_taps(out, inp, nbr, w, bias, B, S, C);
         return;
     }
 #endif

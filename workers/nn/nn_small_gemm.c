@@ -20,8 +20,9 @@ static inline void nn_sg_store(float *p, nn_sg_vec v) { memcpy(p, &v, sizeof v);
 // One block: rows [0, NR) of out/a, columns [0, NV*W) of out/b. A macro, not a function
 // of NR and NV, so the accumulator array has constant bounds (a VLA would live on the stack).
 #define NN_SG_BLOCK(NR, NV)                                                                               \
-    static void nn_sg_block_##NR##_##NV(float *out, int ldo, const float *a, int lda, const float *b,  \
-                                        int ldb, const float *bias, int accumulate, int K) {            \
+    static void nn_sg_block_##NR##_##NV(float *out, int ldo, const float *a, int lda, const int *seg,   \
+                                        int nseg, int seg_len, const float *b, int ldb, const float *bias, \
+                                        int accumulate) {                                               \
         enum { W = NN_SG_WIDTH };                                                                        \
         nn_sg_vec acc[NR][NV];                                                                           \
         for (int r = 0; r < NR; r++)                                                                     \
@@ -29,12 +30,15 @@ static inline void nn_sg_store(float *p, nn_sg_vec v) { memcpy(p, &v, sizeof v);
                 acc[r][v] = accumulate ? nn_sg_load(out + (size_t)r * ldo + v * W)                       \
                             : bias     ? nn_sg_load(bias + v * W)                                        \
                                        : (nn_sg_vec){0};                                                 \
-        for (int k = 0; k < K; k++) {                                                                    \
-            nn_sg_vec bk[NV];                                                                            \
-            for (int v = 0; v < NV; v++) bk[v] = nn_sg_load(b + (size_t)k * ldb + v * W);                \
-            for (int r = 0; r < NR; r++) {                                                               \
-                float ark = a[(size_t)r * lda + k];                                                      \
-                for (int v = 0; v < NV; v++) acc[r][v] += ark * bk[v];                                   \
+        for (int g = 0; g < nseg; g++) {                                                                 \
+            const float *ag = a + seg[g], *bg = b + (size_t)g * seg_len * ldb;                           \
+            for (int k = 0; k < seg_len; k++) {                                                          \
+                nn_sg_vec bk[NV];                                                                        \
+                for (int v = 0; v < NV; v++) bk[v] = nn_sg_load(bg + (size_t)k * ldb + v * W);           \
+                for (int r = 0; r < NR; r++) {                                                           \
+                    float ark = ag[(size_t)r * lda + k];                                                 \
+                    for (int v = 0; v < NV; v++) acc[r][v] += ark * bk[v];                               \
+                }                                                                                        \
             }                                                                                            \
         }                                                                                                \
         for (int r = 0; r < NR; r++)                                                                     \
@@ -46,15 +50,16 @@ static inline void nn_sg_store(float *p, nn_sg_vec v) { memcpy(p, &v, sizeof v);
 #define NN_SG_PANEL(NR, NV)                                                                               \
     NN_SG_BLOCK(NR, NV)                                                                                  \
     NN_SG_BLOCK(1, NV)                                                                                   \
-    static void nn_sg_panel_##NV(float *out, int ldo, const float *a, int lda, const float *b, int ldb, \
-                                 const float *bias, int accumulate, int N, int K) {                     \
+    static void nn_sg_panel_##NV(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, \
+                                 int seg_len, const float *b, int ldb, const float *bias, int accumulate,  \
+                                 int N) {                                                                \
         int n = 0;                                                                                       \
         for (; n + NR <= N; n += NR)                                                                     \
-            nn_sg_block_##NR##_##NV(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, b, ldb, bias,  \
-                                    accumulate, K);                                                      \
+            nn_sg_block_##NR##_##NV(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, seg, nseg,     \
+                                    seg_len, b, ldb, bias, accumulate);                                  \
         for (; n < N; n++)                                                                               \
-            nn_sg_block_1_##NV(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, b, ldb, bias,       \
-                               accumulate, K);                                                           \
+            nn_sg_block_1_##NV(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, seg, nseg, seg_len, \
+                               b, ldb, bias, accumulate);                                                \
     }
 
 // Register budget: NR*NV accumulators + NV rows of b + 1 broadcast (32 zmm, 16 ymm).
@@ -68,20 +73,26 @@ NN_SG_PANEL(8, 1)
 NN_SG_PANEL(4, 2)
 #endif
 
-void nn_small_gemm(float *out, int ldo, const float *a, int lda, const float *b, int ldb, const float *bias,
-                   int accumulate, int N, int K, int M) {
+void nn_small_gemm_segments(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
+                            const float *b, int ldb, const float *bias, int accumulate, int N, int M) {
     enum { W = NN_SG_WIDTH, MAXV = NN_SG_WIDTH == 16 ? 4 : 2 };  // widest panel (vectors)
     for (int j = 0; j < M; j += MAXV * W) {
         int nv = (M - j) / W < MAXV ? (M - j) / W : MAXV;
         float *o = out + j;
         const float *bj = b + j, *biasj = bias ? bias + j : NULL;
         switch (nv) {
-        case 1: nn_sg_panel_1(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
-        case 2: nn_sg_panel_2(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
+        case 1: nn_sg_panel_1(o, ldo, a, lda, seg, nseg, seg_len, bj, ldb, biasj, accumulate, N); break;
+        case 2: nn_sg_panel_2(o, ldo, a, lda, seg, nseg, seg_len, bj, ldb, biasj, accumulate, N); break;
 #if NN_SG_WIDTH == 16
-        case 3: nn_sg_panel_3(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
-        case 4: nn_sg_panel_4(o, ldo, a, lda, bj, ldb, biasj, accumulate, N, K); break;
+        case 3: nn_sg_panel_3(o, ldo, a, lda, seg, nseg, seg_len, bj, ldb, biasj, accumulate, N); break;
+        case 4: nn_sg_panel_4(o, ldo, a, lda, seg, nseg, seg_len, bj, ldb, biasj, accumulate, N); break;
 #endif
         }
     }
+}
+
+void nn_small_gemm(float *out, int ldo, const float *a, int lda, const float *b, int ldb, const float *bias,
+                   int accumulate, int N, int K, int M) {
+    const int whole[1] = {0};
+    nn_small_gemm_segments(out, ldo, a, lda, whole, 1, K, b, ldb, bias, accumulate, N, M);
 }
