@@ -23,8 +23,8 @@ Test(nn_fast_math, exp_relative_error) {
     cr_assert(nn_exp(0.0f) == 1.0f);
 }
 
-Test(nn_fast_math, attention_forward_matches_definition) {
-    enum { B = 19, S = 5, H = 12, NH = 3 };  // 19 = one full tile of 16 + 3
+// One shape: B shots of S stabilizers, width H, NH heads.
+static void check_attention(int B, int S, int H, int NH) {
     int hs = H / NH;
     float *qkv = malloc(sizeof(float) * B * S * 3 * H), *bias = malloc(sizeof(float) * NH * S * S);
     float *out = malloc(sizeof(float) * B * S * H), *att = malloc(sizeof(float) * B * NH * S * S);
@@ -37,7 +37,7 @@ Test(nn_fast_math, attention_forward_matches_definition) {
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             for (int i = 0; i < S; i++) {
-                double score[S], mx = -INFINITY, sum = 0;
+                double score[64], mx = -INFINITY, sum = 0;
                 for (int j = 0; j < S; j++) {
                     double dot = 0;
                     for (int d = 0; d < hs; d++)
@@ -60,4 +60,11 @@ Test(nn_fast_math, attention_forward_matches_definition) {
                 }
             }
     free(qkv), free(bias), free(out), free(att), free(out2);
+}
+
+Test(nn_fast_math, attention_forward_matches_definition) {
+    check_attention(19, 5, 12, 3);   // 19 = one full tile of 16 + 3; element-wise gather (3H = 36)
+    check_attention(35, 8, 16, 2);   // d=3 shape: full tiles move 16x16 blocks, then a partial tile
+    check_attention(32, 24, 32, 4);  // d=5, H=32: two 16-column blocks per output row
+    check_attention(16, 6, 48, 1);   // hs = 48: the generic head width
 }

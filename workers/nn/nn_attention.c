@@ -37,24 +37,84 @@ static inline NN(nn_att_vec) NN(nn_att_load)(const nn_real *p) {
 }
 static inline void NN(nn_att_store)(nn_real *p, NN(nn_att_vec) v) { memcpy(p, &v, sizeof v); }
 
-// q, k, v of head h for shots b0..b0+nb-1 as (S,hs,T); zero past nb.
+#ifdef NN_F64
+typedef int64_t NN(nn_att_ivec) __attribute__((vector_size(NN_ATT_TILE * sizeof(nn_real))));
+#else
+typedef int32_t NN(nn_att_ivec) __attribute__((vector_size(NN_ATT_TILE * sizeof(nn_real))));
+#endif
+
+// v[r][c] <- v[c][r] for a 16x16 block in 16 vectors: four stages, each swapping one bit of
+// the row index with the same bit of the column index (two-source shuffles, vpermt2ps).
+#define NN_ATT_STAGE(D, LO, HI)                                                      \
+    for (int i = 0; i < 16; i++)                                                     \
+        if (!(i & (D))) {                                                            \
+            NN(nn_att_vec) a_ = v[i], b_ = v[i | (D)];                               \
+            v[i] = __builtin_shuffle(a_, b_, (NN(nn_att_ivec)){LO});                 \
+            v[i | (D)] = __builtin_shuffle(a_, b_, (NN(nn_att_ivec)){HI});           \
+        }
+static inline void NN(nn_att_transpose16)(NN(nn_att_vec) v[16]) {
+#define LIST(...) __VA_ARGS__
+    NN_ATT_STAGE(8, LIST(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+                 LIST(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+    NN_ATT_STAGE(4, LIST(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+                 LIST(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31));
+    NN_ATT_STAGE(2, LIST(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
+                 LIST(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31));
+    NN_ATT_STAGE(1, LIST(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
+                 LIST(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31));
+#undef LIST
+}
+#undef NN_ATT_STAGE
+
+// q, k, v of every head for shots b0..b0+nb-1, each (NH,S,hs,T): head h of q at qt + h*S*hs*T;
+// zero past nb. A full tile with 3H a multiple of 16 moves 16x16 blocks through
+// nn_att_transpose16 instead of one element at a time.
 static void NN(nn_attention_gather)(nn_real *qt, nn_real *kt, nn_real *vt, const nn_real *qkv, int b0, int nb,
-                                    int S, int H, int h, int hs) {
+                                    int S, int H, int hs) {
     enum { T = NN_ATT_TILE };
+    nn_real *part[3] = {qt, kt, vt};
+    if (nb == T && 3 * H % 16 == 0 && T == 16) {
+        for (int s = 0; s < S; s++)
+            for (int c0 = 0; c0 < 3 * H; c0 += 16) {
+                NN(nn_att_vec) v[16];
+                for (int t = 0; t < 16; t++) v[t] = NN(nn_att_load)(qkv + ((size_t)(b0 + t) * S + s) * 3 * H + c0);
+                NN(nn_att_transpose16)(v);
+                for (int e = 0; e < 16; e++) {
+                    int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
+                    NN(nn_att_store)(part[w] + (((size_t)h * S + s) * hs + d) * T, v[e]);
+                }
+            }
+        return;
+    }
     if (nb < T) {
-        size_t n = (size_t)S * hs * T;
+        size_t n = (size_t)S * H * T;
         memset(qt, 0, n * sizeof(nn_real)), memset(kt, 0, n * sizeof(nn_real)), memset(vt, 0, n * sizeof(nn_real));
     }
     for (int t = 0; t < nb; t++)
         for (int s = 0; s < S; s++) {
-            const nn_real *x = qkv + ((size_t)(b0 + t) * S + s) * 3 * H + h * hs;
-            size_t at = (size_t)s * hs * T + t;
-            for (int d = 0; d < hs; d++) {
-                qt[at + (size_t)d * T] = x[d];
-                kt[at + (size_t)d * T] = x[H + d];
-                vt[at + (size_t)d * T] = x[2 * H + d];
-            }
+            const nn_real *x = qkv + ((size_t)(b0 + t) * S + s) * 3 * H;
+            for (int w = 0; w < 3; w++)
+                for (int col = 0; col < H; col++)
+                    part[w][(((size_t)(col / hs) * S + s) * hs + col % hs) * T + t] = x[w * H + col];
         }
+}
+
+// Rows i of out (B,S,H) for shots b0..b0+nb-1 from ob (H,T), the output of query i (all heads).
+static void NN(nn_attention_scatter)(nn_real *out, const nn_real *ob, int b0, int nb, int S, int H, int i) {
+    enum { T = NN_ATT_TILE };
+    if (nb == T && H % 16 == 0 && T == 16) {
+        for (int c0 = 0; c0 < H; c0 += 16) {
+            NN(nn_att_vec) v[16];
+            for (int e = 0; e < 16; e++) v[e] = NN(nn_att_load)(ob + (size_t)(c0 + e) * T);
+            NN(nn_att_transpose16)(v);
+            for (int t = 0; t < 16; t++) NN(nn_att_store)(out + ((size_t)(b0 + t) * S + i) * H + c0, v[t]);
+        }
+        return;
+    }
+    for (int t = 0; t < nb; t++) {
+        nn_real *o = out + ((size_t)(b0 + t) * S + i) * H;
+        for (int c = 0; c < H; c++) o[c] = ob[(size_t)c * T + t];
+    }
 }
 
 // Softmax over j of the scores sc (S,T) in place, per shot lane.
@@ -134,32 +194,32 @@ void NN(nn_attention_forward)(nn_real *out, nn_real *att, const nn_real *qkv, co
     enum { T = NN_ATT_TILE };
     int hs = H / NH;
     nn_real scale = 1 / sqrt((nn_real)hs);
-    size_t tile = (size_t)S * hs * T;
-    nn_real *qt = qp_malloc(sizeof(nn_real) * (3 * tile + (size_t)S * T + (size_t)hs * T));
-    nn_real *kt = qt + tile, *vt = kt + tile;  // (S,hs,T) each
+    size_t tile = (size_t)S * H * T;
+    nn_real *qt = qp_malloc(sizeof(nn_real) * (4 * tile + (size_t)S * T));
+    nn_real *kt = qt + tile, *vt = kt + tile;  // (NH,S,hs,T) each
     nn_real *sc = vt + tile;                   // (S,T) scores, then probabilities, of query i
-    nn_real *ot = sc + (size_t)S * T;          // (hs,T) output of query i
+    nn_real *ob = sc + (size_t)S * T;          // (S,H,T) output, all heads
+    size_t head = (size_t)S * hs * T;
     for (int b0 = 0; b0 < B; b0 += T) {
         int nb = B - b0 < T ? B - b0 : T;
-        for (int h = 0; h < NH; h++) {
-            NN(nn_attention_gather)(qt, kt, vt, qkv, b0, nb, S, H, h, hs);
+        NN(nn_attention_gather)(qt, kt, vt, qkv, b0, nb, S, H, hs);
+        for (int h = 0; h < NH; h++)  // head by head: its k and v (S*hs*T each) stay in L1
             for (int i = 0; i < S; i++) {
                 const nn_real *bi = bias + ((size_t)h * S + i) * S;
-                if (hs == 4) NN(nn_attention_query4)(ot, sc, qt, kt, vt, bi, scale, S, i, hs);
-                else if (hs == 8) NN(nn_attention_query8)(ot, sc, qt, kt, vt, bi, scale, S, i, hs);
-                else if (hs == 16) NN(nn_attention_query16)(ot, sc, qt, kt, vt, bi, scale, S, i, hs);
-                else if (hs == 32) NN(nn_attention_query32)(ot, sc, qt, kt, vt, bi, scale, S, i, hs);
-                else NN(nn_attention_query_any)(ot, sc, qt, kt, vt, bi, scale, S, i, hs);
-                for (int t = 0; t < nb; t++) {
-                    if (att) {
+                const nn_real *q = qt + h * head, *k = kt + h * head, *v = vt + h * head;
+                nn_real *ot = ob + ((size_t)i * H + h * hs) * T;
+                if (hs == 4) NN(nn_attention_query4)(ot, sc, q, k, v, bi, scale, S, i, hs);
+                else if (hs == 8) NN(nn_attention_query8)(ot, sc, q, k, v, bi, scale, S, i, hs);
+                else if (hs == 16) NN(nn_attention_query16)(ot, sc, q, k, v, bi, scale, S, i, hs);
+                else if (hs == 32) NN(nn_attention_query32)(ot, sc, q, k, v, bi, scale, S, i, hs);
+                else NN(nn_attention_query_any)(ot, sc, q, k, v, bi, scale, S, i, hs);
+                if (att)
+                    for (int t = 0; t < nb; t++) {
                         nn_real *a = att + (((size_t)(b0 + t) * NH + h) * S + i) * S;
                         for (int j = 0; j < S; j++) a[j] = sc[j * T + t];
                     }
-                    nn_real *o = out + ((size_t)(b0 + t) * S + i) * H + h * hs;
-                    for (int d = 0; d < hs; d++) o[d] = ot[d * T + t];
-                }
             }
-        }
+        for (int i = 0; i < S; i++) NN(nn_attention_scatter)(out, ob + (size_t)i * H * T, b0, nb, S, H, i);
     }
     free(qt);
 }
