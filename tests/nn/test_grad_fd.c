@@ -125,10 +125,12 @@ static double att_loss(void *p) {
     nn_attention_forward_f64(c->out, c->att, c->qkv, c->bias, c->B, c->S, c->H, c->NH);
     return dot(c->out, c->G, (size_t)c->B * c->S * c->H);
 }
-Test(nn_fd, attention) {
+// One shape; the second covers a full tile of 16 shots with 3H a multiple of 16 (the forward
+// and backward move 16x16 blocks by in-register transposes) and a partial tile.
+static void attention_fd(int B, int S, int H, int NH, uint64_t seed) {
     qp_rng rng;
-    qp_rng_stream(&rng, 3, 0, 0);
-    att_ctx c = {.B = 2, .S = 5, .H = 8, .NH = 2};
+    qp_rng_stream(&rng, seed, 0, 0);
+    att_ctx c = {.B = B, .S = S, .H = H, .NH = NH};
     size_t nq = (size_t)c.B * c.S * 3 * c.H, nb = (size_t)c.NH * c.S * c.S, no = (size_t)c.B * c.S * c.H;
     c.qkv = malloc(nq * 8); c.bias = malloc(nb * 8); c.att = malloc((size_t)c.B * nb * 8);
     c.out = malloc(no * 8); c.G = malloc(no * 8);
@@ -140,6 +142,10 @@ Test(nn_fd, attention) {
     check_fd("attention.qkv", c.qkv, dq, nq, att_loss, &c);
     check_fd("attention.bias", c.bias, dbias, nb, att_loss, &c);
     free(c.qkv); free(c.bias); free(c.att); free(c.out); free(c.G); free(dq); free(dbias);
+}
+Test(nn_fd, attention) {
+    attention_fd(2, 5, 8, 2, 3);
+    attention_fd(19, 4, 16, 2, 31);
 }
 
 // ---- feed-forward (fc1, GELU, fc2) ----

@@ -66,18 +66,19 @@ static inline void NN(nn_att_transpose16)(NN(nn_att_vec) v[16]) {
 }
 #undef NN_ATT_STAGE
 
-// q, k, v of every head for shots b0..b0+nb-1, each (NH,S,hs,T): head h of q at qt + h*S*hs*T;
-// zero past nb. A full tile with 3H a multiple of 16 moves 16x16 blocks through
-// nn_att_transpose16 instead of one element at a time.
-static void NN(nn_attention_gather)(nn_real *qt, nn_real *kt, nn_real *vt, const nn_real *qkv, int b0, int nb,
-                                    int S, int H, int hs) {
+// The np parts (q, k, v: np = 3; an output gradient: np = 1) of every head for shots
+// b0..b0+nb-1 from rows of np*H columns, each part as (NH,S,hs,T): head h of part w at
+// part[w] + h*S*hs*T; zero past nb. A full tile with np*H a multiple of 16 moves 16x16 blocks
+// through nn_att_transpose16 instead of one element at a time.
+static void NN(nn_attention_gather)(nn_real *const *part, int np, const nn_real *x, int b0, int nb, int S, int H,
+                                    int hs) {
     enum { T = NN_ATT_TILE };
-    nn_real *part[3] = {qt, kt, vt};
-    if (nb == T && 3 * H % 16 == 0 && T == 16) {
+    int width = np * H;
+    if (nb == T && width % 16 == 0 && T == 16) {
         for (int s = 0; s < S; s++)
-            for (int c0 = 0; c0 < 3 * H; c0 += 16) {
+            for (int c0 = 0; c0 < width; c0 += 16) {
                 NN(nn_att_vec) v[16];
-                for (int t = 0; t < 16; t++) v[t] = NN(nn_att_load)(qkv + ((size_t)(b0 + t) * S + s) * 3 * H + c0);
+                for (int t = 0; t < 16; t++) v[t] = NN(nn_att_load)(x + ((size_t)(b0 + t) * S + s) * width + c0);
                 NN(nn_att_transpose16)(v);
                 for (int e = 0; e < 16; e++) {
                     int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
@@ -86,16 +87,44 @@ static void NN(nn_attention_gather)(nn_real *qt, nn_real *kt, nn_real *vt, const
             }
         return;
     }
-    if (nb < T) {
-        size_t n = (size_t)S * H * T;
-        memset(qt, 0, n * sizeof(nn_real)), memset(kt, 0, n * sizeof(nn_real)), memset(vt, 0, n * sizeof(nn_real));
+    if (nb < T)
+        for (int w = 0; w < np; w++) memset(part[w], 0, (size_t)S * H * T * sizeof(nn_real));
+    for (int t = 0; t < nb; t++)
+        for (int s = 0; s < S; s++) {
+            const nn_real *row = x + ((size_t)(b0 + t) * S + s) * width;
+            for (int w = 0; w < np; w++)
+                for (int col = 0; col < H; col++)
+                    part[w][(((size_t)(col / hs) * S + s) * hs + col % hs) * T + t] = row[w * H + col];
+        }
+}
+
+// The inverse, adding: rows of x (np*H columns) += the parts, for shots b0..b0+nb-1.
+static void NN(nn_attention_scatter_add)(nn_real *x, nn_real *const *part, int np, int b0, int nb, int S, int H,
+                                         int hs) {
+    enum { T = NN_ATT_TILE };
+    int width = np * H;
+    if (nb == T && width % 16 == 0 && T == 16) {
+        for (int s = 0; s < S; s++)
+            for (int c0 = 0; c0 < width; c0 += 16) {
+                NN(nn_att_vec) v[16];
+                for (int e = 0; e < 16; e++) {
+                    int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
+                    v[e] = NN(nn_att_load)(part[w] + (((size_t)h * S + s) * hs + d) * T);
+                }
+                NN(nn_att_transpose16)(v);
+                for (int t = 0; t < 16; t++) {
+                    nn_real *row = x + ((size_t)(b0 + t) * S + s) * width + c0;
+                    NN(nn_att_store)(row, NN(nn_att_load)(row) + v[t]);
+                }
+            }
+        return;
     }
     for (int t = 0; t < nb; t++)
         for (int s = 0; s < S; s++) {
-            const nn_real *x = qkv + ((size_t)(b0 + t) * S + s) * 3 * H;
-            for (int w = 0; w < 3; w++)
+            nn_real *row = x + ((size_t)(b0 + t) * S + s) * width;
+            for (int w = 0; w < np; w++)
                 for (int col = 0; col < H; col++)
-                    part[w][(((size_t)(col / hs) * S + s) * hs + col % hs) * T + t] = x[w * H + col];
+                    row[w * H + col] += part[w][(((size_t)(col / hs) * S + s) * hs + col % hs) * T + t];
         }
 }
 
@@ -202,7 +231,8 @@ void NN(nn_attention_forward)(nn_real *out, nn_real *att, const nn_real *qkv, co
     size_t head = (size_t)S * hs * T;
     for (int b0 = 0; b0 < B; b0 += T) {
         int nb = B - b0 < T ? B - b0 : T;
-        NN(nn_attention_gather)(qt, kt, vt, qkv, b0, nb, S, H, hs);
+        nn_real *const qkv_t[3] = {qt, kt, vt};
+        NN(nn_attention_gather)(qkv_t, 3, qkv, b0, nb, S, H, hs);
         for (int h = 0; h < NH; h++)  // head by head: its k and v (S*hs*T each) stay in L1
             for (int i = 0; i < S; i++) {
                 const nn_real *bi = bias + ((size_t)h * S + i) * S;
@@ -224,8 +254,107 @@ void NN(nn_attention_forward)(nn_real *out, nn_real *att, const nn_real *qkv, co
     free(qt);
 }
 
+// Backward of query i of one tile and head. With a = its probabilities ap (S,T) and
+// g = dout_i (hs,T):  datt_j = g . v_j;  dscore_j = a_j (datt_j - sum_j a_j datt_j);
+// dbias_ij += dscore_j (lanes summed by the caller);  dq_i += scale sum_j dscore_j k_j;
+// dk_j += scale dscore_j q_i;  dv_j += a_j g. Padding lanes have g = 0 and a = 0, so
+// they add nothing. HS literal as in NN_ATT_QUERY.
+#define NN_ATT_QUERY_BACK(NAME, HS)                                                                             \
+    static void NN(NAME)(nn_real *dqt, nn_real *dkt, nn_real *dvt, nn_real *dbt, nn_real *datt,                \
+                         const nn_real *ap, const nn_real *gt, const nn_real *qt, const nn_real *kt,           \
+                         const nn_real *vt, nn_real scale, int S, int i, int hs) {                            \
+        enum { T = NN_ATT_TILE };                                                                               \
+        typedef NN(nn_att_vec) vec;                                                                             \
+        vec g[HS], q[HS], dq[HS], ad = {0};                                                                     \
+        for (int d = 0; d < hs; d++) {                                                                          \
+            g[d] = NN(nn_att_load)(gt + ((size_t)i * hs + d) * T);                                              \
+            q[d] = NN(nn_att_load)(qt + ((size_t)i * hs + d) * T);                                              \
+            dq[d] = (vec){0};                                                                                   \
+        }                                                                                                       \
+        for (int j = 0; j < S; j++) {                                                                           \
+            const nn_real *v = vt + (size_t)j * hs * T;                                                         \
+            vec acc = {0};                                                                                      \
+            for (int d = 0; d < hs; d++) acc += g[d] * NN(nn_att_load)(v + (size_t)d * T);                      \
+            NN(nn_att_store)(datt + (size_t)j * T, acc);                                                        \
+            ad += NN(nn_att_load)(ap + (size_t)j * T) * acc;                                                    \
+        }                                                                                                       \
+        for (int j = 0; j < S; j++) {                                                                           \
+            vec a = NN(nn_att_load)(ap + (size_t)j * T);                                                        \
+            vec ds = a * (NN(nn_att_load)(datt + (size_t)j * T) - ad);                                          \
+            NN(nn_att_store)(dbt + (size_t)j * T, NN(nn_att_load)(dbt + (size_t)j * T) + ds);                   \
+            ds *= scale;                                                                                        \
+            const nn_real *k = kt + (size_t)j * hs * T;                                                         \
+            nn_real *dk = dkt + (size_t)j * hs * T, *dv = dvt + (size_t)j * hs * T;                             \
+            for (int d = 0; d < hs; d++) {                                                                      \
+                dq[d] += ds * NN(nn_att_load)(k + (size_t)d * T);                                               \
+                NN(nn_att_store)(dk + (size_t)d * T, NN(nn_att_load)(dk + (size_t)d * T) + ds * q[d]);          \
+                NN(nn_att_store)(dv + (size_t)d * T, NN(nn_att_load)(dv + (size_t)d * T) + a * g[d]);           \
+            }                                                                                                   \
+        }                                                                                                       \
+        for (int d = 0; d < hs; d++) {                                                                          \
+            nn_real *p = dqt + ((size_t)i * hs + d) * T;                                                        \
+            NN(nn_att_store)(p, NN(nn_att_load)(p) + dq[d]);                                                    \
+        }                                                                                                       \
+    }
+NN_ATT_QUERY_BACK(nn_attention_back4, 4)
+NN_ATT_QUERY_BACK(nn_attention_back8, 8)
+NN_ATT_QUERY_BACK(nn_attention_back16, 16)
+NN_ATT_QUERY_BACK(nn_attention_back32, 32)
+NN_ATT_QUERY_BACK(nn_attention_back64, 64)
+
+// Backward runs over the same shot tiles as forward (see there); widths above 64 per head
+// take the per-shot loops below.
+static void NN(nn_attention_backward_tiles)(nn_real *dqkv, nn_real *dbias, const nn_real *dout, const nn_real *qkv,
+                                            const nn_real *att, int B, int S, int H, int NH) {
+    enum { T = NN_ATT_TILE };
+    int hs = H / NH;
+    nn_real scale = 1 / sqrt((nn_real)hs);
+    size_t tile = (size_t)S * H * T, head = (size_t)S * hs * T;
+    // q, k, v, dout, dq, dk, dv (NH,S,hs,T); probabilities, datt (S,T); dbias lanes (NH,S,S,T).
+    nn_real *buf = qp_malloc(sizeof(nn_real) * (7 * tile + 2 * (size_t)S * T + (size_t)NH * S * S * T));
+    nn_real *qt = buf, *kt = qt + tile, *vt = kt + tile, *gt = vt + tile;
+    nn_real *dqt = gt + tile, *dkt = dqt + tile, *dvt = dkt + tile;
+    nn_real *ap = dvt + tile, *datt = ap + (size_t)S * T, *dbt = datt + (size_t)S * T;
+    memset(dbt, 0, sizeof(nn_real) * (size_t)NH * S * S * T);
+    for (int b0 = 0; b0 < B; b0 += T) {
+        int nb = B - b0 < T ? B - b0 : T;
+        nn_real *const qkv_t[3] = {qt, kt, vt}, *const g_t[1] = {gt}, *const d_t[3] = {dqt, dkt, dvt};
+        NN(nn_attention_gather)(qkv_t, 3, qkv, b0, nb, S, H, hs);
+        NN(nn_attention_gather)(g_t, 1, dout, b0, nb, S, H, hs);
+        memset(dqt, 0, sizeof(nn_real) * 3 * tile);
+        if (nb < T) memset(ap, 0, sizeof(nn_real) * (size_t)S * T);
+        for (int h = 0; h < NH; h++)
+            for (int i = 0; i < S; i++) {
+                for (int t = 0; t < nb; t++) {
+                    const nn_real *a = att + (((size_t)(b0 + t) * NH + h) * S + i) * S;
+                    for (int j = 0; j < S; j++) ap[j * T + t] = a[j];
+                }
+                size_t o = h * head;
+                nn_real *db = dbt + ((size_t)h * S + i) * S * T;
+#define NN_ATT_BACK_ARGS dqt + o, dkt + o, dvt + o, db, datt, ap, gt + o, qt + o, kt + o, vt + o, scale, S, i, hs
+                if (hs <= 4) NN(nn_attention_back4)(NN_ATT_BACK_ARGS);
+                else if (hs <= 8) NN(nn_attention_back8)(NN_ATT_BACK_ARGS);
+                else if (hs <= 16) NN(nn_attention_back16)(NN_ATT_BACK_ARGS);
+                else if (hs <= 32) NN(nn_attention_back32)(NN_ATT_BACK_ARGS);
+                else NN(nn_attention_back64)(NN_ATT_BACK_ARGS);
+#undef NN_ATT_BACK_ARGS
+            }
+        NN(nn_attention_scatter_add)(dqkv, d_t, 3, b0, nb, S, H, hs);
+    }
+    for (size_t e = 0; e < (size_t)NH * S * S; e++) {
+        nn_real sum = 0;
+        for (int t = 0; t < T; t++) sum += dbt[e * T + t];
+        dbias[e] += sum;
+    }
+    free(buf);
+}
+
 void NN(nn_attention_backward)(nn_real *dqkv, nn_real *dbias, const nn_real *dout, const nn_real *qkv,
                                const nn_real *att, int B, int S, int H, int NH) {
+    if (H / NH <= 64) {
+        NN(nn_attention_backward_tiles)(dqkv, dbias, dout, qkv, att, B, S, H, NH);
+        return;
+    }
     int hs = H / NH;
     nn_real scale = 1 / sqrt((nn_real)hs);
     nn_real *vt = qp_malloc(sizeof(nn_real) * ((size_t)hs * S + 2 * (size_t)S));  // (hs,S) values

@@ -58,6 +58,34 @@ static void nn_conv2d_forward_taps(float *out, const float *inp, const int *nbr,
 }
 #endif
 
+#ifndef NN_F64
+// dinp += the input gradient over the occupied taps: per stabilizer s, dcol (B, n_s*C) =
+// dout[:, s, :] . w[:, taps of s] (the tap blocks of w's rows, copied side by side), then
+// each tap's block added to the row of the stabilizer it read.
+static void nn_conv2d_backward_input_taps(float *dinp, float *dcol, const float *dout, const int *nbr,
+                                          const float *w, int B, int S, int C) {
+    float *wsel = qp_malloc(sizeof(float) * 9 * (size_t)C * C);
+    for (int s = 0; s < S; s++) {
+        int taps[9], nt = 0;
+        for (int k = 0; k < 9; k++)
+            if (nbr[k * S + s] >= 0) taps[nt++] = k;
+        for (int o = 0; o < C; o++)
+            for (int i = 0; i < nt; i++)
+                memcpy(wsel + ((size_t)o * nt + i) * C, w + (size_t)o * 9 * C + (size_t)taps[i] * C,
+                       sizeof(float) * C);
+        nn_small_gemm(dcol, nt * C, dout + (size_t)s * C, S * C, wsel, nt * C, NULL, 0, B, C, nt * C);
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < nt; i++) {
+                float *dst = dinp + ((size_t)b * S + nbr[taps[i] * S + s]) * C;
+                const float *src = dcol + ((size_t)b * nt + i) * C;
+#pragma omp simd
+                for (int c = 0; c < C; c++) dst[c] += src[c];
+            }
+    }
+    free(wsel);
+}
+#endif
+
 void NN(nn_conv2d_forward)(nn_real *out, nn_real *col, const nn_real *inp, const int *nbr, const nn_real *w,
                            const nn_real *bias, int B, int S, int C) {
 #ifndef NN_F64
@@ -75,6 +103,13 @@ void NN(nn_conv2d_backward)(nn_real *dinp, nn_real *dw, nn_real *dbias, const nn
     size_t n = (size_t)B * S * 9 * C;
     nn_real *col = scratch, *dcol = scratch + n;
     NN(nn_conv2d_gather)(col, inp, nbr, B, S, C);  // recomputed: cheaper than storing per round
+#ifndef NN_F64
+    if (nn_small_gemm_fits(C)) {  // dinp over the occupied taps only, as in the forward
+        NN(nn_linear_backward)(NULL, dw, dbias, dout, col, w, B * S, 9 * C, C);
+        nn_conv2d_backward_input_taps(dinp, dcol, dout, nbr, w, B, S, C);
+        return;
+    }
+#endif
     memset(dcol, 0, n * sizeof(nn_real));
     NN(nn_linear_backward)(dcol, dw, dbias, dout, col, w, B * S, 9 * C, C);
     for (int b = 0; b < B; b++)
