@@ -25,11 +25,14 @@ static inline void nn_sg_store(float *p, nn_sg_vec v) { memcpy(p, &v, sizeof v);
                                         int accumulate) {                                               \
         enum { W = NN_SG_WIDTH };                                                                        \
         nn_sg_vec acc[NR][NV];                                                                           \
-        for (int r = 0; r < NR; r++)                                                                     \
-            for (int v = 0; v < NV; v++)                                                                 \
-                acc[r][v] = accumulate ? nn_sg_load(out + (size_t)r * ldo + v * W)                       \
-                            : bias     ? nn_sg_load(bias + v * W)                                        \
-                                       : (nn_sg_vec){0};                                                 \
+        if (accumulate)                                                                                  \
+            for (int r = 0; r < NR; r++)                                                                 \
+                for (int v = 0; v < NV; v++) acc[r][v] = nn_sg_load(out + (size_t)r * ldo + v * W);     \
+        else                                                                                             \
+            for (int v = 0; v < NV; v++) {                                                               \
+                nn_sg_vec init = bias ? nn_sg_load(bias + v * W) : (nn_sg_vec){0};                       \
+                for (int r = 0; r < NR; r++) acc[r][v] = init;                                           \
+            }                                                                                            \
         for (int g = 0; g < nseg; g++) {                                                                 \
             const float *ag = a + seg[g], *bg = b + (size_t)g * seg_len * ldb;                           \
             for (int k = 0; k < seg_len; k++) {                                                          \
@@ -62,14 +65,54 @@ static inline void nn_sg_store(float *p, nn_sg_vec v) { memcpy(p, &v, sizeof v);
                                b, ldb, bias, accumulate);                                                \
     }
 
+// The most common block (outputs 16 wide: projections, fc2, convolutions) written out with
+// named accumulators: GCC keeps the array form's accumulators on the stack between the
+// initialisation and the k loop (the array is scalarised only after the loops unroll).
+static void nn_sg_block_8_1_named(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
+                                  const float *b, int ldb, const float *bias, int accumulate) {
+    nn_sg_vec c0, c1, c2, c3, c4, c5, c6, c7;
+    if (accumulate) {
+        c0 = nn_sg_load(out), c1 = nn_sg_load(out + ldo), c2 = nn_sg_load(out + 2 * (size_t)ldo);
+        c3 = nn_sg_load(out + 3 * (size_t)ldo), c4 = nn_sg_load(out + 4 * (size_t)ldo);
+        c5 = nn_sg_load(out + 5 * (size_t)ldo), c6 = nn_sg_load(out + 6 * (size_t)ldo);
+        c7 = nn_sg_load(out + 7 * (size_t)ldo);
+    } else {
+        c0 = bias ? nn_sg_load(bias) : (nn_sg_vec){0};
+        c1 = c2 = c3 = c4 = c5 = c6 = c7 = c0;
+    }
+    for (int g = 0; g < nseg; g++) {
+        const float *ag = a + seg[g], *bg = b + (size_t)g * seg_len * ldb;
+        for (int k = 0; k < seg_len; k++) {
+            nn_sg_vec bk = nn_sg_load(bg + (size_t)k * ldb);
+            const float *ak = ag + k;
+            c0 += ak[0] * bk, c1 += ak[lda] * bk, c2 += ak[2 * (size_t)lda] * bk, c3 += ak[3 * (size_t)lda] * bk;
+            c4 += ak[4 * (size_t)lda] * bk, c5 += ak[5 * (size_t)lda] * bk, c6 += ak[6 * (size_t)lda] * bk;
+            c7 += ak[7 * (size_t)lda] * bk;
+        }
+    }
+    nn_sg_store(out, c0), nn_sg_store(out + ldo, c1), nn_sg_store(out + 2 * (size_t)ldo, c2);
+    nn_sg_store(out + 3 * (size_t)ldo, c3), nn_sg_store(out + 4 * (size_t)ldo, c4);
+    nn_sg_store(out + 5 * (size_t)ldo, c5), nn_sg_store(out + 6 * (size_t)ldo, c6);
+    nn_sg_store(out + 7 * (size_t)ldo, c7);
+}
+NN_SG_BLOCK(1, 1)
+static void nn_sg_panel_1(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
+                          const float *b, int ldb, const float *bias, int accumulate, int N) {
+    int n = 0;
+    for (; n + 8 <= N; n += 8)
+        nn_sg_block_8_1_named(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, seg, nseg, seg_len, b, ldb,
+                              bias, accumulate);
+    for (; n < N; n++)
+        nn_sg_block_1_1(out + (size_t)n * ldo, ldo, a + (size_t)n * lda, lda, seg, nseg, seg_len, b, ldb, bias,
+                        accumulate);
+}
+
 // Register budget: NR*NV accumulators + NV rows of b + 1 broadcast (32 zmm, 16 ymm).
 #if NN_SG_WIDTH == 16
-NN_SG_PANEL(8, 1)
 NN_SG_PANEL(8, 2)
 NN_SG_PANEL(4, 3)
 NN_SG_PANEL(4, 4)
 #else
-NN_SG_PANEL(8, 1)
 NN_SG_PANEL(4, 2)
 #endif
 
