@@ -9,7 +9,7 @@
 // QP_JOB_GLOBAL_MAX_DETECTORS detectors gets the job's automatic window (W = 100, C = 50
 // rounds: the DEM does not say d). Under mpirun the ranks share each shot's segments and rank
 // 0 writes; a global decoder runs on rank 0 only.
-// --decoder mwpm-soft reads each shot's soft readout from --soft-in (pipeline/formats/soft_file.h:
+// --decoder mwpm-soft (and nn with a soft-input model) reads each shot's soft readout from --soft-in (pipeline/formats/soft_file.h:
 // p1 per measurement, then pleak when the sampler ran with leakage, which the file's size tells)
 // and needs --circuit (which edge each measurement's flip is).
 #include <math.h>
@@ -189,7 +189,10 @@ static int run_decode(const decode_options *o, qp_decoder_id id, qp_shot_format 
     dets = qp_malloc(DECODE_BATCH * (dbytes ? dbytes : 1));
     actual = qp_malloc(DECODE_BATCH * obytes);
     pred = qp_calloc(DECODE_BATCH, obytes);
-    if (soft_in) soft.p1 = soft_values = qp_malloc(DECODE_BATCH * soft.stride * sizeof *soft_values);
+    if (soft_in) {  // per shot: M p1 values, then M pleak values when the file has them
+        soft.p1 = soft_values = qp_malloc(DECODE_BATCH * soft.stride * sizeof *soft_values);
+        if (soft.stride > soft.num_measurements) soft.pleak = soft_values + soft.num_measurements;
+    }
     for (;;) {
         int64_t got = qp_shot_reader_read(in, records, DECODE_BATCH, err);
         if (got < 0) goto done;
@@ -256,7 +259,8 @@ int cmd_decode(int argc, char **argv) {
         {"obs-in-format", QP_OPT_STR, &o.obs_in_format, "FMT", "format of --obs-in (default b8)"},
         {"decoder", QP_OPT_STR, &o.decoder, "NAME", decoder_help},
         {"soft-in", QP_OPT_STR, &o.soft_in, "FILE",
-         "with --decoder mwpm-soft: the shots' soft readout (float32 p1 per measurement, as simulate --soft-out writes)"},
+         "with --decoder mwpm-soft, or nn with a soft-input model: the shots' soft readout (float32 p1 per "
+         "measurement, as simulate --soft-out writes)"},
         {"model", QP_OPT_STR, &o.model, "FILE", "with --decoder nn: a model from qecpipe train, or the name of a shipped model (default: the shipped model covering --circuit)"},
         {"window", QP_OPT_U64, &o.window, "W", "decode in sliding windows of W rounds (long experiments; default: global)"},
         {"commit", QP_OPT_U64, &o.commit, "C", "with --window: rounds committed per window (default W/2)"},
@@ -271,7 +275,8 @@ int cmd_decode(int argc, char **argv) {
                            "or with the neural decoder: --decoder nn --circuit F.stim [--model M.h5] (without --model: the shipped\n"
                            "model, models/, whose distance, basis, noise family and p cover the circuit);\n"
                            "or mwpm-soft --circuit F.stim --soft-in F.f32: mwpm with each shot's measurement-error edges reweighted\n"
-                           "by its soft readout (p1 per measurement, from simulate --readout ... --soft-out F.f32).\n"
+                           "by its soft readout (p1 per measurement, from simulate --readout ... --soft-out F.f32); a soft-input\n"
+                           "nn model (trained with noise.readout) takes --soft-in too.\n"
                            "With --obs-in, prints: shots N errors E ler X ci95 [lo, hi] (Wilson interval).",
                            "(--dem F | --circuit F) --in dets.b8 [--out pred.01] [--obs-in obs.b8] [--decoder mwpm]",
                            opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
@@ -290,7 +295,8 @@ int cmd_decode(int argc, char **argv) {
     if (needs_soft && !o.soft_in)
         return qp_usage_error("decode", "--decoder %s needs --soft-in FILE (the shots' soft readout, from simulate --soft-out)",
                               o.decoder);
-    if (!needs_soft && o.soft_in) return qp_usage_error("decode", "--soft-in is only for --decoder mwpm-soft");
+    if (!needs_soft && !needs_model && o.soft_in)
+        return qp_usage_error("decode", "--soft-in is only for --decoder mwpm-soft or nn");
     if (needs_soft && !o.circuit)
         return qp_usage_error("decode", "--decoder %s needs --circuit FILE (which edge each measurement's flip is)",
                               o.decoder);

@@ -141,6 +141,7 @@ typedef struct {
     qp_noise_model noise;
     double p;
     double leak_p, leak_mean_rounds;  // noise.leakage as in qp_experiment (the data name too)
+    double readout_snr, readout_t1;   // noise.readout as in qp_experiment: the model takes soft inputs
     char circuit[QP_CONFIG_PATH_MAX];  // resolved path, "" when generated
     char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the training data (same naming rule)
     // Optimisation:

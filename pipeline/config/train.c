@@ -154,9 +154,6 @@ static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_
 
     qp_cfg_spec *spec = qp_calloc(1, sizeof *spec);
     int rc = qp_cfg_parse_spec(c, sec, "train", spec);
-    if (rc == 0 && spec->readout_snr > 0)  // the trainer samples hard shots only (so far)
-        rc = qp_cfg_fail(c, qp_cfg_get(qp_cfg_get(sec, "noise"), "readout"), "train.noise.readout",
-                         "soft readout is not supported in training yet (experiments take it)");
     if (rc == 0 && spec->code == QP_CODE_REPETITION)
         rc = qp_cfg_fail(c, qp_cfg_get(sec, "code"), "train.code",
                          "the neural decoder trains on surface codes (code: surface) or a circuit file");
@@ -183,6 +180,13 @@ static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_
                 size_t len = strlen(t->data_name);
                 snprintf(t->data_name + len, sizeof t->data_name - len, "_leak%.6g_m%.6g", t->leak_p,
                          t->leak_mean_rounds);
+            }
+            t->readout_snr = spec->readout_snr;
+            t->readout_t1 = spec->readout_t1;
+            if (rc == 0 && t->readout_snr > 0) {
+                size_t len = strlen(t->data_name);
+                snprintf(t->data_name + len, sizeof t->data_name - len, "_snr%.6g_t%.6g", t->readout_snr,
+                         t->readout_t1);
             }
         }
     }

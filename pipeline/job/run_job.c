@@ -90,9 +90,10 @@ static uint64_t soft_columns(const qp_job_experiment *je) {
 static int keeps_soft(uint32_t store, const qp_job_experiment *je) { return (store & QP_KEEP_SOFT) && je->readout; }
 
 // Whether a decoder of the experiment decodes with the shots' soft readout (mwpm-soft).
+// Kinds that need the shots' soft readout, and nn (whose model may take soft inputs).
 static int decodes_soft(const qp_job_experiment *je) {
     for (int k = 0; k < je->num_decoders; k++)
-        if (qp_decoder_kind_of(je->decoder_ids[k])->needs_soft) return 1;
+        if (qp_decoder_kind_of(je->decoder_ids[k])->needs_soft || je->decoder_ids[k] == QP_DEC_NN) return 1;
     return 0;
 }
 
@@ -241,7 +242,8 @@ static int run_task(uint64_t t, uint64_t *counters, void *vctx, qp_err *err) {
     uint64_t M = je->circuit.num_measurements, cols = soft_columns(je);
     if (keeps_soft(r->store, je) || (je->readout && decodes_soft(je)))
         o.soft = qp_malloc((n * cols + 1) * sizeof *o.soft);
-    // What mwpm-soft decodes with: each shot's M p1 values (then, with leakage, its M pleak).
+    // What mwpm-soft and soft-input nn models decode with: each shot's M p1 values (then, with
+    // leakage, its M pleak).
     qp_soft_batch soft = {o.soft, o.soft && cols > M ? o.soft + M : NULL, cols, M};
     int rc = je->archived   ? read_archived_shots(je, first, n, o.dets, o.obs, err)
              : je->readout ? qp_frame_sample_soft(&je->circuit, &fo, r->seed, je->info.stream, first, n, o.dets, o.obs,

@@ -9,6 +9,12 @@
 // rounds may differ from training (the model is recurrent; inference streams round by round),
 // though accuracy is only tested at the trained round count.
 //
+// Soft-input models (trained with noise.readout; num_features = QP_NN_SOFT_FEATURES) take per
+// stabilizer and round the soft detection event and the leakage probability
+// (workers/circuit/soft_events.h) computed from each shot's soft readout: they decode through
+// qp_decoder_decode_batch_soft only (the hard-only call fails, saying so). Models of detection
+// events decode the hard events and ignore soft readout.
+//
 // A decoder object holds its own activations: use one object per thread. Opening reads the
 // file through a store on MPI_COMM_SELF, so MPI must be initialised.
 #ifndef QP_TRAIN_NN_DECODER_H
@@ -17,6 +23,8 @@
 #include "workers/circuit/circuit.h"
 #include "workers/decode/decoder.h"
 #include "workers/util/err.h"
+
+#define QP_NN_SOFT_FEATURES 2  // soft detection event, leakage probability
 
 // Loads model_path and checks it against circuit (finalized, with DETECTOR(x, y, t) coordinates).
 // The decoder is of kind "nn" (workers/decode/decoder.h): qp_decoder_decode_batch takes

@@ -6,6 +6,7 @@
 
 #include "workers/circuit/circuit_coords.h"
 #include "workers/circuit/surface_code.h"
+#include "workers/sim/soft_readout.h"
 #include "workers/util/alloc.h"
 
 int qp_train_circuit_text(const qp_train_config *tc, char **text, qp_err *err) {
@@ -22,6 +23,12 @@ int qp_train_circuit_text(const qp_train_config *tc, char **text, qp_err *err) {
                 ? qp_surface_params_si1000(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p)
                 : qp_surface_params_uniform(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p);
         rc = qp_surface_code_generate(&c, &params, err);
+    }
+    if (rc == 0 && tc->readout_snr > 0) {  // soft readout: the hard-equivalent circuit, as experiments
+        qp_readout_model m;
+        rc = qp_readout_model_init(&m, tc->readout_snr, tc->readout_t1, err);
+        if (rc == 0) qp_soft_readout_hard_equivalent(&c, m.flip);
+        if (rc == 0) rc = qp_circuit_finalize(&c, err);
     }
     if (rc == 0) {
         *text = qp_circuit_to_text(&c, err);
@@ -70,7 +77,9 @@ int qp_train_layout_from_circuit(const qp_circuit *c, nn_layout *lay, qp_err *er
 }
 
 nn_config qp_train_model_config(const qp_train_config *tc, const nn_layout *lay, int num_obs) {
-    nn_config mc = nn_config_default(lay->num_stabs, 1, num_obs);
+    // Soft readout: inputs are the soft detection event and the leakage probability
+    // (workers/circuit/soft_events.h, QP_NN_SOFT_FEATURES of nn_decoder.h).
+    nn_config mc = nn_config_default(lay->num_stabs, tc->readout_snr > 0 ? 2 : 1, num_obs);
     mc.hidden = tc->hidden;
     mc.num_layers = tc->layers;
     mc.num_heads = tc->heads;

@@ -19,7 +19,11 @@
 #include "workers/nn/nn_layout.h"
 #include "workers/nn/nn_model.h"
 #include "workers/nn/nn_train.h"
+#include "workers/circuit/measurement_map.h"
+#include "workers/circuit/soft_events.h"
 #include "workers/sim/frame_sample.h"
+#include "workers/sim/reference_sample.h"
+#include "workers/sim/soft_readout.h"
 #include "workers/util/alloc.h"
 #include "workers/util/rng.h"
 
@@ -64,6 +68,72 @@ static void bcast_floats(MPI_Comm comm, float *buf, size_t n) {
     }
 }
 
+// Soft readout (train.noise.readout): the sampler's readout model and what turns a batch's
+// posteriors p1 into the model's soft inputs (workers/circuit/soft_events.h). Unused (ro.model
+// zero) without it.
+typedef struct {
+    int on;
+    qp_soft_readout ro;
+    uint8_t *reference;     // the circuit's reference sample (orients p1)
+    qp_measurement_map map;
+    size_t num_meas;        // M
+    size_t per_shot;        // soft floats per shot: M p1, then with leakage M pleak
+    float *event, *leak;    // (max_batch, num_dets)
+    double *scratch;        // (num_dets)
+} soft_inputs;
+
+static int soft_inputs_init(soft_inputs *si, const qp_circuit *c, const qp_train_config *tc, int max_batch,
+                            qp_err *err) {
+    memset(si, 0, sizeof *si);
+    if (tc->readout_snr <= 0) return 0;
+    si->on = 1;
+    si->reference = qp_calloc(c->num_measurements / 8 + 1, 1);
+    if (qp_reference_sample(c, si->reference, err) ||
+        qp_soft_readout_init(&si->ro, tc->readout_snr, tc->readout_t1, si->reference, err) ||
+        qp_measurement_map_build(&si->map, c, err))
+        return qp_fail_prefix(err, "train.noise.readout");
+    si->num_meas = c->num_measurements;
+    si->per_shot = c->num_measurements * (tc->leak_p > 0 ? 2 : 1);
+    si->event = qp_malloc((size_t)max_batch * c->num_detectors * sizeof(float));
+    si->leak = qp_malloc((size_t)max_batch * c->num_detectors * sizeof(float));
+    si->scratch = qp_malloc(c->num_detectors * sizeof(double));
+    return 0;
+}
+
+static void soft_inputs_free(soft_inputs *si) {
+    free(si->reference);
+    qp_measurement_map_free(&si->map);
+    free(si->event);
+    free(si->leak);
+    free(si->scratch);
+    memset(si, 0, sizeof *si);
+}
+
+// Shots [first, first+n) of the stream: b8 records, and p1 (n, per_shot) with soft readout.
+static int sample_shots(const qp_circuit *c, const qp_frame_options *fo, const soft_inputs *si, uint64_t seed,
+                        uint64_t stream, uint64_t first, uint64_t n, uint8_t *dets, uint8_t *obs, float *p1,
+                        qp_err *err) {
+    if (!si->on) return qp_frame_sample_b8(c, fo, seed, stream, first, n, dets, obs, err);
+    qp_frame_options so = *fo;
+    so.readout = &si->ro;
+    return qp_frame_sample_soft(c, &so, seed, stream, first, n, dets, obs, p1, err);
+}
+
+// The model's inputs (B,R,S,F) of B shots (b8 records, and their p1 with soft readout).
+static void batch_inputs(soft_inputs *si, const nn_layout *lay, const uint8_t *dets, const float *p1, int B,
+                         float *inputs) {
+    if (!si->on) {
+        nn_layout_inputs_from_b8(lay, dets, NULL, B, 1, inputs);
+        return;
+    }
+    size_t det_bytes = ((size_t)lay->num_dets + 7) / 8, D = (size_t)lay->num_dets;
+    for (int b = 0; b < B; b++)
+        qp_soft_events(&si->map, dets + b * det_bytes, p1 + b * si->per_shot,
+                       si->per_shot > si->num_meas ? p1 + b * si->per_shot + si->num_meas : NULL, si->event + b * D,
+                       si->leak + b * D, si->scratch);
+    nn_layout_inputs_from_soft(lay, si->event, si->leak, B, 2, inputs);
+}
+
 // The held-out set (rank 0): shots [0, n) of the eval stream, and a model for streaming
 // inference with the training model's weights copied in.
 typedef struct {
@@ -71,8 +141,10 @@ typedef struct {
     size_t det_bytes, obs_bytes;
     uint8_t *dets;   // (n, det_bytes) b8
     uint8_t *obs;    // (n, obs_bytes) b8
+    float *p1;       // (n, measurements) with soft readout, else NULL
+    soft_inputs soft;
     nn_model model;  // max_batch EVAL_BATCH
-    float *inputs;   // (EVAL_BATCH,R,S,1)
+    float *inputs;   // (EVAL_BATCH,R,S,F)
     float *targets;  // (EVAL_BATCH,O)
     float *probs;    // (EVAL_BATCH,O)
 } eval_set;
@@ -83,8 +155,8 @@ typedef struct {
 
 // With an archive (arch != NULL) the held-out shots are n of the archive's held-out ones,
 // evenly spaced (all of them when n >= their number), so every folder is represented.
-static int eval_set_init(eval_set *ev, const qp_circuit *c, const qp_frame_options *fo, const nn_layout *lay,
-                         const nn_config *mc, uint64_t seed, uint64_t stream, uint64_t n,
+static int eval_set_init(eval_set *ev, const qp_circuit *c, const qp_frame_options *fo, const qp_train_config *tc,
+                         const nn_layout *lay, const nn_config *mc, uint64_t seed, uint64_t stream, uint64_t n,
                          const qp_archive_shots *arch, qp_err *err) {
     memset(ev, 0, sizeof *ev);
     if (arch && n > arch->num_heldout) n = arch->num_heldout;
@@ -93,19 +165,21 @@ static int eval_set_init(eval_set *ev, const qp_circuit *c, const qp_frame_optio
     ev->obs_bytes = (c->num_observables + 7) / 8;
     ev->dets = qp_malloc(n * ev->det_bytes + 1);
     ev->obs = qp_malloc(n * ev->obs_bytes + 1);
+    int eb = n < EVAL_BATCH ? (int)n : EVAL_BATCH;
+    if (soft_inputs_init(&ev->soft, c, tc, eb, err)) return -1;
+    if (ev->soft.on) ev->p1 = qp_malloc(n * ev->soft.per_shot * sizeof(float) + 1);
     if (arch) {
         for (uint64_t j = 0; j < n; j++) {
             uint64_t i = (uint64_t)((unsigned __int128)j * arch->num_heldout / n);
             memcpy(ev->dets + j * ev->det_bytes, arch->held_dets + i * arch->det_bytes, ev->det_bytes);
             memcpy(ev->obs + j * ev->obs_bytes, arch->held_obs + i * arch->obs_bytes, ev->obs_bytes);
         }
-    } else if (qp_frame_sample_b8(c, fo, seed, stream, 0, n, ev->dets, ev->obs, err))
+    } else if (sample_shots(c, fo, &ev->soft, seed, stream, 0, n, ev->dets, ev->obs, ev->p1, err))
         return qp_fail_prefix(err, "sampling the held-out shots");
-    int eb = n < EVAL_BATCH ? (int)n : EVAL_BATCH;
     nn_geometry geo = nn_layout_geometry(lay);
     if (nn_model_create(&ev->model, mc, lay->pool_w, eb, 1, err) || nn_model_set_geometry(&ev->model, &geo, err))
         return -1;
-    ev->inputs = qp_malloc((size_t)eb * lay->num_rounds * lay->num_stabs * sizeof(float));
+    ev->inputs = qp_malloc((size_t)eb * lay->num_rounds * lay->num_stabs * mc->num_features * sizeof(float));
     ev->targets = qp_malloc((size_t)eb * mc->num_obs * sizeof(float));
     ev->probs = qp_malloc((size_t)eb * mc->num_obs * sizeof(float));
     return 0;
@@ -117,6 +191,8 @@ static void eval_set_free(eval_set *ev) {
     if (ev->model.params_memory) nn_model_free(&ev->model);
     free(ev->inputs);
     free(ev->targets);
+    free(ev->p1);
+    soft_inputs_free(&ev->soft);
     free(ev->probs);
     memset(ev, 0, sizeof *ev);
 }
@@ -129,7 +205,8 @@ static eval_figures evaluate(eval_set *ev, const nn_model *trained, const nn_lay
     uint64_t wrong = 0, flipped = 0;
     for (uint64_t first = 0; first < ev->n; first += (uint64_t)ev->model.max_batch) {
         int B = ev->n - first < (uint64_t)ev->model.max_batch ? (int)(ev->n - first) : ev->model.max_batch;
-        nn_layout_inputs_from_b8(lay, ev->dets + first * ev->det_bytes, NULL, B, 1, ev->inputs);
+        batch_inputs(&ev->soft, lay, ev->dets + first * ev->det_bytes,
+                     ev->p1 ? ev->p1 + first * ev->soft.per_shot : NULL, B, ev->inputs);
         nn_layout_targets_from_b8(ev->obs + first * ev->obs_bytes, B, O, ev->targets);
         nn_model_predict(&ev->model, ev->inputs, B, R, ev->probs);
         for (int b = 0; b < B; b++) {
@@ -182,7 +259,9 @@ typedef struct {
     int have_ar;
     eval_set ev;
     uint8_t *dets, *obs;  // (local batch, bytes) b8
-    float *inputs;        // (lb,R,S,1)
+    soft_inputs soft;     // train.noise.readout
+    float *p1;            // (lb, measurements) with soft readout
+    float *inputs;        // (lb,R,S,F)
     float *targets;       // (lb,O)
     qp_nn_checkpoint loaded;
     qp_archive_shots arch;  // train.archive: the shots (have_arch), and their split as text
@@ -203,6 +282,8 @@ static void train_run_free(train_run *r) {
     free(r->obs);
     free(r->inputs);
     free(r->targets);
+    free(r->p1);
+    soft_inputs_free(&r->soft);
     qp_nn_checkpoint_free(&r->loaded);
     if (r->have_arch) qp_archive_shots_free(&r->arch);
     free(r->split_text);
@@ -377,7 +458,9 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
     size_t det_bytes = (r->circuit.num_detectors + 7) / 8, obs_bytes = (r->circuit.num_observables + 7) / 8;
     r->dets = qp_malloc((size_t)lb * det_bytes);
     r->obs = qp_malloc((size_t)lb * obs_bytes);
-    r->inputs = qp_malloc((size_t)lb * R * S * sizeof(float));
+    r->inputs = qp_malloc((size_t)lb * R * S * mc.num_features * sizeof(float));
+    if (soft_inputs_init(&r->soft, &r->circuit, tc, lb, err)) return -1;
+    if (r->soft.on) r->p1 = qp_malloc((size_t)lb * r->soft.per_shot * sizeof(float));
     r->targets = qp_malloc((size_t)lb * O * sizeof(float));
     return 0;
 }
@@ -416,7 +499,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     }
     int lb = r.model.max_batch, R = r.lay.num_rounds;
     nn_allreduce ar = {qp_allreduce_sum, &r.ar, size};
-    int rc = rank == 0 ? eval_set_init(&r.ev, &r.circuit, &fo, &r.lay, &r.model.cfg, seed, eval_stream,
+    int rc = rank == 0 ? eval_set_init(&r.ev, &r.circuit, &fo, tc, &r.lay, &r.model.cfg, seed, eval_stream,
                                        tc->eval_shots, r.have_arch ? &r.arch : NULL, err)
                        : 0;
     if (agree_root(comm, rc, err)) {
@@ -472,8 +555,8 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
                                    (uint64_t)lb, r.dets, r.obs);
         else if (!done)
             sample_rc =
-                qp_frame_sample_b8(&r.circuit, &fo, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
-                                   (uint64_t)lb, r.dets, r.obs, &sample_err);
+                sample_shots(&r.circuit, &fo, &r.soft, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
+                             (uint64_t)lb, r.dets, r.obs, r.p1, &sample_err);
         // One tiny all-reduce per step: SIGTERM on any rank, a sampling failure, the last step's loss.
         double red[3] = {qp_train_sigterm_seen ? 1 : 0, sample_rc ? 1 : 0, prev_loss};
         if (size > 1) {
@@ -500,7 +583,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             sum.interrupted = 1;
             break;
         }
-        nn_layout_inputs_from_b8(&r.lay, r.dets, NULL, lb, 1, r.inputs);
+        batch_inputs(&r.soft, &r.lay, r.dets, r.p1, lb, r.inputs);
         nn_layout_targets_from_b8(r.obs, lb, r.model.cfg.num_obs, r.targets);
         nn_step_stats st;
         if (nn_train_step(&r.trainer, r.inputs, r.lay.present, r.targets, lb, R, &ar, &st, err)) {

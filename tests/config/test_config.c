@@ -391,9 +391,14 @@ Test(config, soft_readout) {
     expect_error_at(yaml, "-2", 0, "experiments[0].noise.readout.snr");
     snprintf(yaml, sizeof yaml, "%sreadout: {snr: 2, t1_over_tint: 3, t2: 1}}}\n", head);
     expect_error_at(yaml, "t2", 0, "unknown key 't2' (valid keys: snr, t1_over_tint)");
-    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
-                    "noise: {model: si1000, p: 0.001, readout: {snr: 8, t1_over_tint: 40}}}\n",
-                    "{snr: 8", 0, "train.noise.readout: soft readout is not supported in training yet");
+    // In train: a soft-input model, its data named like an experiment's.
+    load_ok("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+            "noise: {model: si1000, p: 0.001, readout: {snr: 8, t1_over_tint: 40}}}\n",
+            &cfg);
+    cr_expect_eq(cfg.train.readout_snr, 8);
+    cr_expect_eq(cfg.train.readout_t1, 40);
+    cr_expect_str_eq(cfg.train.data_name, "surface_x_d3_r3_si1000_p0.001_snr8_t40");
+    qp_config_free(&cfg);
 }
 
 Test(config, error_unknown_key_lists_valid_keys) {

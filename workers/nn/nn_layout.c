@@ -168,6 +168,22 @@ void nn_layout_inputs_from_b8(const nn_layout *lay, const uint8_t *dets_b8, cons
     }
 }
 
+void nn_layout_inputs_from_soft(const nn_layout *lay, const float *event, const float *leak, int B, int F,
+                                float *inputs) {
+    int S = lay->num_stabs, R = lay->num_rounds, D = lay->num_dets;
+    size_t per_shot = (size_t)R * S * F;
+    memset(inputs, 0, sizeof(float) * per_shot * B);
+    for (int b = 0; b < B; b++) {
+        const float *ev = event + (size_t)b * D, *lk = leak ? leak + (size_t)b * D : NULL;
+        float *out = inputs + (size_t)b * per_shot;
+        for (int d = 0; d < D; d++) {
+            size_t at = ((size_t)lay->det_round[d] * S + lay->det_stab[d]) * F;
+            out[at] = ev[d];
+            if (F > 1 && lk) out[at + 1] = lk[d];
+        }
+    }
+}
+
 void nn_layout_targets_from_b8(const uint8_t *obs_b8, int B, int O, float *targets) {
     size_t bytes = ((size_t)O + 7) / 8;
     for (int b = 0; b < B; b++)

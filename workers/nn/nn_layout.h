@@ -58,6 +58,11 @@ void nn_layout_free(nn_layout *lay);
 void nn_layout_inputs_from_b8(const nn_layout *lay, const uint8_t *dets_b8, const uint8_t *meas_b8,
                               int B, int F, float *inputs);
 
+// inputs (B,R,S,F) from B shots' soft inputs (workers/circuit/soft_events.h): event (B,D) the
+// soft detection events, feature 0; with F = 2, feature 1 from leak (B,D), or zeros if NULL.
+void nn_layout_inputs_from_soft(const nn_layout *lay, const float *event, const float *leak, int B, int F,
+                                float *inputs);
+
 // targets (B,O) from B observable records in b8 (ceil(O/8) bytes per shot).
 void nn_layout_targets_from_b8(const uint8_t *obs_b8, int B, int O, float *targets);
 
