@@ -17,31 +17,9 @@
 #include "workers/dem/error_analysis.h"
 #include "workers/sim/reference_sample.h"
 #include "workers/util/alloc.h"
+#include "workers/util/read_file.h"
 #include "workers/util/rng.h"
 
-static char *read_text_file(const char *path, qp_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        qp_fail(err, "%s: cannot open", path);
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        qp_grow(buf, cap, len + 65536);
-        got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-    } while (got > 0);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        qp_fail(err, "%s: read error", path);
-        return NULL;
-    }
-    buf[len] = 0;
-    return buf;
-}
 
 static int file_exists(const char *path) {
     struct stat st;
@@ -310,7 +288,7 @@ static int archive_on_root(qp_job_experiment *je, const char *archive, const cha
     if (!file_exists(path)) snprintf(path, sizeof path, "%s/circuit_ideal.stim", dir);
     if (!file_exists(path))
         return qp_fail(err, "%s: no circuit_noisy.stim or circuit_ideal.stim", dir);
-    if (!(je->circuit_text = read_text_file(path, err))) return -1;
+    if (!(je->circuit_text = qp_read_file(path, NULL, err))) return -1;
     qp_circuit c;
     qp_circuit_init(&c);
     int rc = qp_circuit_parse(&c, je->circuit_text, path, err);
@@ -326,14 +304,14 @@ static int archive_on_root(qp_job_experiment *je, const char *archive, const cha
     // DEMs.
     if (opt->dem_by_parity) {
         snprintf(path, sizeof path, "%s/pij_from_odd_for_even.dem", dir);
-        if (!(je->dem_text = read_text_file(path, err))) return -1;
+        if (!(je->dem_text = qp_read_file(path, NULL, err))) return -1;
         snprintf(path, sizeof path, "%s/pij_from_even_for_odd.dem", dir);
-        if (!(je->dem_odd_text = read_text_file(path, err))) return -1;
+        if (!(je->dem_odd_text = qp_read_file(path, NULL, err))) return -1;
     } else {
         const char *name = opt->dem_name ? opt->dem_name : "circuit_detector_error_model.dem";
         snprintf(path, sizeof path, "%s/%s", dir, name);
         if (file_exists(path)) {
-            if (!(je->dem_text = read_text_file(path, err))) return -1;
+            if (!(je->dem_text = qp_read_file(path, NULL, err))) return -1;
         } else if (opt->dem_name) {
             return qp_fail(err, "%s: no such DEM file (--dem-name %s)", path, opt->dem_name);
         } else if (!(je->dem_text = derive_dem_text(je->circuit_text, rel, err))) {

@@ -347,21 +347,6 @@ static void dsets_close(experiment_dsets *ds) {
 
 // SHA-256 of a file's bytes (a model's identity for the CSV's strong_id: two model files with
 // different weights decode differently, wherever they live).
-static int file_sha256(const char *path, char hex[65], qp_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return qp_fail(err, "%s: cannot open the model file to hash it", path);
-    qp_sha256 h;
-    qp_sha256_init(&h);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) qp_sha256_update(&h, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) return qp_fail(err, "%s: read error while hashing the model file", path);
-    qp_sha256_hex(&h, hex);
-    return 0;
-}
-
 // Collective: creates the experiment's group, its descriptive attributes, texts and decoder
 // groups. The per-shot datasets come with the first wave (create_per_shot_dsets).
 static int create_experiment(qp_store *store, const qp_job_experiment *je, qp_err *err) {
@@ -415,7 +400,7 @@ static int create_experiment(qp_store *store, const qp_job_experiment *je, qp_er
             char shipped[4096], hex[65];  // no model file given: the shipped one the decoder picked
             const char *model = in->model;
             if (!model[0] && qp_nn_model_pick(&je->circuit, shipped, sizeof shipped, err) != 0) return -1;
-            if (file_sha256(model[0] ? model : shipped, hex, err) != 0 ||
+            if (qp_sha256_file(model[0] ? model : shipped, hex, err) != 0 ||
                 qp_store_attr_set_str(store, dg, "model_sha256", hex, err) != 0)
                 return -1;
         }

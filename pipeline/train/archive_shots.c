@@ -14,6 +14,7 @@
 #include "pipeline/train/train_circuit.h"
 #include "workers/circuit/circuit.h"
 #include "workers/util/alloc.h"
+#include "workers/util/read_file.h"
 #include "workers/util/rng.h"
 #include "workers/util/sha256.h"
 
@@ -29,44 +30,6 @@ static int is_file(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static char *read_text(const char *path, qp_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        qp_fail(err, "%s: cannot open (%s)", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        qp_grow(buf, cap, len + 65536);
-        got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-    } while (got > 0);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        qp_fail(err, "%s: read error", path);
-        return NULL;
-    }
-    buf[len] = 0;
-    return buf;
-}
-
-static int sha256_file(const char *path, char hex[65], qp_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return qp_fail(err, "%s: cannot open (%s)", path, strerror(errno));
-    qp_sha256 h;
-    qp_sha256_init(&h);
-    static unsigned char buf[1 << 16];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) qp_sha256_update(&h, buf, got);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) return qp_fail(err, "%s: read error", path);
-    qp_sha256_hex(&h, hex);
-    return 0;
-}
 
 // The detectors' coordinates of a circuit file: (num_dets, 3) and the counts.
 static int circuit_facts(const char *path, const char *text, uint64_t *num_dets, uint64_t *num_obs, double **coords,
@@ -106,7 +69,7 @@ static int open_folder(qp_archive_shots *a, qp_archive_folder *f, const double *
     free(dir);
     if (rc) return -1;
 
-    char *text = read_text(f->circuit_path, err);
+    char *text = qp_read_file(f->circuit_path, NULL, err);
     if (!text) return -1;
     uint64_t D, O;
     double *coords = NULL;
@@ -145,7 +108,7 @@ static int open_folder(qp_archive_shots *a, qp_archive_folder *f, const double *
     if (obs_shots != f->shots)
         return qp_fail(err, "%s holds %llu shots but %s holds %llu", f->dets_path, (unsigned long long)f->shots,
                        f->obs_path, (unsigned long long)obs_shots);
-    if (sha256_file(f->dets_path, f->dets_sha256, err) || sha256_file(f->obs_path, f->obs_sha256, err)) return -1;
+    if (qp_sha256_file(f->dets_path, f->dets_sha256, err) || qp_sha256_file(f->obs_path, f->obs_sha256, err)) return -1;
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "workers/util/alloc.h"
+#include "workers/util/read_file.h"
 
 typedef struct {
     qp_block *block;         // the block instructions are appended to
@@ -383,22 +384,9 @@ int qp_circuit_parse(qp_circuit *c, const char *text, const char *source_name, q
 
 int qp_circuit_parse_file(qp_circuit *c, const char *path, qp_err *err) {
     qp_circuit_init(c);
-    FILE *f = fopen(path, "rb");
-    if (!f) return qp_fail(err, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        qp_grow(buf, cap, len + 65536);
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    int read_error = ferror(f);
-    fclose(f);
-    if (read_error) {
-        free(buf);
-        return qp_fail(err, "%s: read error", path);
-    }
+    size_t len;
+    char *buf = qp_read_file(path, &len, err);
+    if (!buf) return -1;
     int rc = qp_circuit_parse_buffer(c, buf, len, path, err);
     free(buf);
     return rc;

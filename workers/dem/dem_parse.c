@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "workers/util/alloc.h"
+#include "workers/util/read_file.h"
 
 typedef struct {
     const char *text, *p, *line_start, *name;
@@ -302,23 +303,9 @@ int qp_dem_parse(qp_dem *d, const char *text, const char *source_name, qp_err *e
 
 int qp_dem_parse_file(qp_dem *d, const char *path, qp_err *err) {
     qp_dem_init(d);
-    FILE *f = fopen(path, "rb");
-    if (!f) return qp_fail(err, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = qp_malloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) buf = qp_realloc(buf, cap *= 2);
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return qp_fail(err, "%s: read error", path);
-    }
-    buf[len] = 0;
+    size_t len;
+    char *buf = qp_read_file(path, &len, err);
+    if (!buf) return -1;
     if (memchr(buf, 0, len)) {
         size_t off = (size_t)((char *)memchr(buf, 0, len) - buf);
         free(buf);

@@ -71,9 +71,10 @@ int qp_frame_sim_run_shots(qp_frame_sim *sim, uint64_t seed, uint64_t stream_id,
     return 0;
 }
 
-int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
-                       uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
-                       uint8_t *dets, uint8_t *obs, qp_err *err) {
+// Shots [first_shot, first_shot+num_shots) into b8 records and, with a readout model, soft values.
+static int sample_records(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed, uint64_t stream_id,
+                          uint64_t first_shot, uint64_t num_shots, uint8_t *dets, uint8_t *obs, float *soft,
+                          qp_err *err) {
     qp_frame_sim sim;
     if (qp_frame_sim_init(&sim, c, opt, err)) return -1;
     qp_frame_records rec = {
@@ -84,6 +85,8 @@ int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_
         .obs = obs,
         .obs_record_bytes = (c->num_observables + 7) / 8,
         .obs_first_bit = 0,
+        .soft = soft,
+        .soft_per_shot = soft ? c->num_measurements * (opt->leakage.p > 0 ? 2 : 1) : 0,
     };
     if (dets) memset(dets, 0, num_shots * rec.dets_record_bytes);
     if (obs) memset(obs, 0, num_shots * rec.obs_record_bytes);
@@ -93,28 +96,17 @@ int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_
     return rc;
 }
 
+int qp_frame_sample_b8(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed,
+                       uint64_t stream_id, uint64_t first_shot, uint64_t num_shots,
+                       uint8_t *dets, uint8_t *obs, qp_err *err) {
+    return sample_records(c, opt, seed, stream_id, first_shot, num_shots, dets, obs, NULL, err);
+}
+
 int qp_frame_sample_soft(const qp_circuit *c, const qp_frame_options *opt, uint64_t seed, uint64_t stream_id,
                          uint64_t first_shot, uint64_t num_shots, uint8_t *dets, uint8_t *obs, float *soft,
                          qp_err *err) {
     if (!opt || !opt->readout) return qp_fail(err, "qp_frame_sample_soft needs a readout model");
-    qp_frame_sim sim;
-    if (qp_frame_sim_init(&sim, c, opt, err)) return -1;
-    qp_frame_records rec = {
-        .first_shot = first_shot,
-        .end_shot = first_shot + num_shots,
-        .dets = dets,
-        .dets_record_bytes = (c->num_detectors + 7) / 8,
-        .obs = obs,
-        .obs_record_bytes = (c->num_observables + 7) / 8,
-        .soft = soft,
-        .soft_per_shot = c->num_measurements * (opt->leakage.p > 0 ? 2 : 1),
-    };
-    if (dets) memset(dets, 0, num_shots * rec.dets_record_bytes);
-    if (obs) memset(obs, 0, num_shots * rec.obs_record_bytes);
-    qp_frame_sink sink = qp_frame_records_sink(&rec);
-    int rc = qp_frame_sim_run_shots(&sim, seed, stream_id, first_shot, first_shot + num_shots, &sink, err);
-    qp_frame_sim_free(&sim);
-    return rc;
+    return sample_records(c, opt, seed, stream_id, first_shot, num_shots, dets, obs, soft, err);
 }
 
 // Measurement rows into the records' window, each row at bit = its measurement index.

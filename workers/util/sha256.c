@@ -1,5 +1,6 @@
 #include "workers/util/sha256.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,4 +64,19 @@ void qp_sha256_hex(qp_sha256 *h, char hex[65]) {
     for (int i = 0; i < 8; i++) pad[pad_len + i] = (uint8_t)(bits >> (56 - 8 * i));
     qp_sha256_update(h, pad, pad_len + 8);
     for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", h->state[i]);
+}
+
+int qp_sha256_file(const char *path, char hex[65], qp_err *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return qp_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    qp_sha256 h;
+    qp_sha256_init(&h);
+    unsigned char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) qp_sha256_update(&h, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return qp_fail(err, "%s: read error", path);
+    qp_sha256_hex(&h, hex);
+    return 0;
 }

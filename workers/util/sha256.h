@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workers/util/err.h"
+
 typedef struct {
     uint32_t state[8];
     uint64_t length;     // bytes hashed so far
@@ -18,5 +20,7 @@ void qp_sha256_init(qp_sha256 *h);
 void qp_sha256_update(qp_sha256 *h, const void *data, size_t len);
 // Writes the digest as 64 lowercase hex characters and a terminating 0 (hex has 65 bytes).
 void qp_sha256_hex(qp_sha256 *h, char hex[65]);
+// The digest of a whole file, as hex; -1 with err "PATH: cannot open: REASON" / "PATH: read error".
+int qp_sha256_file(const char *path, char hex[65], qp_err *err);
 
 #endif
