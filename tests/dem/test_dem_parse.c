@@ -107,6 +107,41 @@ Test(dem_parse, nested_repeat_and_shift_count_detectors) {
     qp_dem_free(&d);
 }
 
+// A repeat block that only shifts is applied at once (a fuzzer's `repeat 10^15` of shifts hung
+// flattening), with the same result as unrolling; one that only redeclares detectors is an error.
+Test(dem_parse, flatten_repeat_of_shifts_at_once) {
+    // 10^12 passes shifting coordinates only (a detector shift would make 10^12 detectors).
+    const char *text = "error(0.1) D0\n"
+                       "repeat 1000000000000 {\n  shift_detectors(0, 2) 0\n  repeat 2 {\n    shift_detectors(1) 0\n  }\n}\n"
+                       "detector(1, 1) D0\nerror(0.2) D0 D1\n";
+    qp_dem d;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_dem_parse(&d, text, "t.dem", &err), 0, "%s", err.msg);
+    qp_dem_flat f;
+    cr_assert_eq(qp_dem_flatten(&d, &f, 0, &err), 0, "%s", err.msg);
+    cr_expect_eq(f.num_mechs, 2);
+    cr_expect_eq(f.dets[f.mechs[1].first_det + 1], 1);
+    cr_expect_eq(f.coord_start[1] - f.coord_start[0], 2);
+    cr_expect_float_eq(f.coords[f.coord_start[0]], 1 + 2e12, 1);
+    cr_expect_float_eq(f.coords[f.coord_start[0] + 1], 1 + 2e12, 1);
+    qp_dem_flat_free(&f);
+    qp_dem_free(&d);
+    // The same model with 4 passes unrolled by hand gives what the closed form gives.
+    const char *small = "repeat 4 {\n  shift_detectors(0, 2) 3\n  repeat 2 {\n    shift_detectors 1\n  }\n}\n"
+                        "detector(1, 1) D0\n";
+    cr_assert_eq(qp_dem_parse(&d, small, "t.dem", &err), 0, "%s", err.msg);
+    cr_assert_eq(qp_dem_flatten(&d, &f, 0, &err), 0, "%s", err.msg);
+    cr_expect_eq(d.num_detectors, 21);
+    cr_expect_float_eq(f.coords[f.coord_start[20] + 1], 9.0, 1e-12);
+    qp_dem_flat_free(&f);
+    qp_dem_free(&d);
+
+    cr_assert_eq(qp_dem_parse(&d, "repeat 1000000000000000 {\n  detector D0\n}\n", "t.dem", &err), 0, "%s", err.msg);
+    cr_expect_neq(qp_dem_flatten(&d, &f, 0, &err), 0);
+    cr_expect(strstr(err.msg, "detector declarations") != NULL, "%s", err.msg);
+    qp_dem_free(&d);
+}
+
 static void expect_error(const char *text, const char *want) {
     qp_dem d;
     qp_err err = {{0}};

@@ -99,6 +99,56 @@ static void shift_coords(flattener *fl, const double *args, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) fl->coord_shift[i] += args[i];
 }
 
+// 1 when the block adds no error and declares no detector (recursively): it only shifts, so its
+// repetitions are applied at once (`repeat 10^15 { shift_detectors 1 }` must not loop).
+static int only_shifts(const qp_dem_block *b) {
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        const qp_dem_instr *in = &b->instrs[i];
+        if (in->kind == QP_DEM_ERROR || in->kind == QP_DEM_DETECTOR) return 0;
+        if (in->kind == QP_DEM_REPEAT && !only_shifts(in->body)) return 0;
+    }
+    return 1;
+}
+
+// Detector declarations met when the block is unrolled (saturating at UINT64_MAX).
+static uint64_t count_declarations(const qp_dem_block *b) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < b->num_instrs; i++) {
+        const qp_dem_instr *in = &b->instrs[i];
+        uint64_t add = 0;
+        if (in->kind == QP_DEM_DETECTOR) add = in->num_targets;
+        else if (in->kind == QP_DEM_REPEAT) {
+            uint64_t body = count_declarations(in->body);
+            add = body && in->repeat_count > UINT64_MAX / body ? UINT64_MAX : body * in->repeat_count;
+        }
+        n = add > UINT64_MAX - n ? UINT64_MAX : n + add;
+    }
+    return n;
+}
+
+static int walk(flattener *fl, const qp_dem_block *b, uint64_t *shift, qp_err *err);
+
+// `repeat` of a block that only shifts: walk it once, then scale what it moved.
+static int repeat_shifts(flattener *fl, const qp_dem_instr *in, uint64_t *shift, qp_err *err) {
+    uint64_t before = *shift;
+    uint32_t n_before = fl->num_coord_shift;
+    double *coords_before = qp_malloc((n_before ? n_before : 1) * sizeof *coords_before);
+    if (n_before) memcpy(coords_before, fl->coord_shift, n_before * sizeof *coords_before);
+    int rc = walk(fl, in->body, shift, err);
+    uint64_t delta = *shift - before, count = in->repeat_count;
+    if (rc == 0 && delta && count > (UINT64_MAX - before) / delta)
+        rc = qp_fail(err, "detector error model: shift_detectors in a repeat block overflows the detector index");
+    if (rc == 0) {
+        *shift = before + delta * count;
+        for (uint32_t i = 0; i < fl->num_coord_shift; i++) {
+            double b0 = i < n_before ? coords_before[i] : 0;
+            fl->coord_shift[i] = b0 + (fl->coord_shift[i] - b0) * (double)count;
+        }
+    }
+    free(coords_before);
+    return rc;
+}
+
 static int walk(flattener *fl, const qp_dem_block *b, uint64_t *shift, qp_err *err) {
     for (size_t i = 0; i < b->num_instrs; i++) {
         const qp_dem_instr *in = &b->instrs[i];
@@ -128,6 +178,10 @@ static int walk(flattener *fl, const qp_dem_block *b, uint64_t *shift, qp_err *e
             *shift += in->targets[0];
             break;
         case QP_DEM_REPEAT:
+            if (in->repeat_count > 1 && only_shifts(in->body)) {
+                if (repeat_shifts(fl, in, shift, err) < 0) return -1;
+                break;
+            }
             for (uint64_t r = 0; r < in->repeat_count; r++)
                 if (walk(fl, in->body, shift, err) < 0) return -1;
             break;
@@ -158,6 +212,12 @@ int qp_dem_flatten(const qp_dem *d, qp_dem_flat *out, size_t max_mechanisms, qp_
     memset(out, 0, sizeof *out);
     if (max_mechanisms && count_errors(&d->top) > max_mechanisms)
         return qp_fail(err, "detector error model unrolls to more than %zu mechanisms", max_mechanisms);
+    // A real model declares each detector about once; beyond this it is a loop doing nothing.
+    uint64_t decls = count_declarations(&d->top);
+    if (decls > 4 * (uint64_t)d->num_detectors + 1000000)
+        return qp_fail(err, "detector error model unrolls to %s%llu detector declarations for %llu detectors",
+                       decls == UINT64_MAX ? "at least " : "", (unsigned long long)decls,
+                       (unsigned long long)d->num_detectors);
     if (d->num_observables > 64)
         return qp_fail(err, "detector error model has %u observables; at most 64 supported",
                        d->num_observables);
