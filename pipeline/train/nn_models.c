@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "pipeline/config/shipped.h"
+#include "pipeline/train/checkpoint.h"
 #include "pipeline/train/nn_decoder.h"
+#include "pipeline/train/train_circuit.h"
 
 #ifndef QECPIPE_MODELS_DIR
 #define QECPIPE_MODELS_DIR "models"
@@ -28,6 +30,19 @@ static void scan_noise(const qp_block *b, int *has_cz, double *p2) {
         if (in->gate == QP_GATE_CZ) *has_cz = 1;
         if (in->gate == QP_GATE_DEPOLARIZE2 && in->num_args && in->args[0] > *p2) *p2 = in->args[0];
     }
+}
+
+// A distance-portable model opens at any distance, but covers only the one it was trained at:
+// the same number of stabilizers as the circuit.
+static int trained_here(const char *path, const qp_circuit *circuit) {
+    qp_nn_checkpoint ck;
+    nn_layout lay = {0};
+    qp_err ignored;
+    if (qp_nn_checkpoint_read(path, 0, &ck, &ignored)) return 0;
+    int same = qp_train_layout_from_circuit(circuit, &lay, &ignored) == 0 && lay.num_stabs == ck.num_stabs;
+    if (lay.det_stab) nn_layout_free(&lay);
+    qp_nn_checkpoint_free(&ck);
+    return same;
 }
 
 int qp_nn_model_pick(const qp_circuit *circuit, char *path, size_t n, qp_err *err) {
@@ -54,7 +69,7 @@ int qp_nn_model_pick(const qp_circuit *circuit, char *path, size_t n, qp_err *er
         snprintf(path, n, "%s/%s", dir, file);
         qp_decoder *dec = NULL;  // the layout check: distance, basis, observables
         qp_err ignored;
-        if (qp_nn_decoder_open(path, circuit, &dec, &ignored) == 0) found = 1;
+        if (qp_nn_decoder_open(path, circuit, &dec, &ignored) == 0) found = trained_here(path, circuit);
         qp_decoder_free(dec);
     }
     fclose(f);
