@@ -13,25 +13,29 @@ static int clip(const qp_frame_records *r, uint64_t batch_first, size_t stride, 
     return *lo < *hi;
 }
 
+// Rows (n, stride) of this batch into `dest` records (record_bytes each, shot r->first_shot
+// first) at bit first_bit onwards, for the shots the records' window holds.
+static void rows_into(const qp_frame_records *r, uint8_t *dest, size_t record_bytes, uint64_t first_bit,
+                      uint64_t batch_first, const uint64_t *rows, size_t n, size_t stride) {
+    uint64_t lo, hi;
+    if (!dest || !clip(r, batch_first, stride, &lo, &hi)) return;
+    qp_bits_rows_to_records(rows, n, stride, lo - batch_first, hi - batch_first,
+                            dest + (lo - r->first_shot) * record_bytes, record_bytes, first_bit);
+}
+
 static int records_detectors(void *ctx, uint64_t batch_first, uint64_t first_det, size_t num_dets,
                              const uint64_t *rows, size_t stride, qp_err *err) {
+    (void)err;
     qp_frame_records *r = ctx;
-    uint64_t lo, hi;
-    if (!r->dets || !clip(r, batch_first, stride, &lo, &hi)) return 0;
-    qp_bits_rows_to_records(rows, num_dets, stride, lo - batch_first, hi - batch_first,
-                            r->dets + (lo - r->first_shot) * r->dets_record_bytes, r->dets_record_bytes,
-                            first_det);
+    rows_into(r, r->dets, r->dets_record_bytes, first_det, batch_first, rows, num_dets, stride);
     return 0;
 }
 
 static int records_observables(void *ctx, uint64_t batch_first, uint32_t num_obs, const uint64_t *rows,
                                size_t stride, qp_err *err) {
+    (void)err;
     qp_frame_records *r = ctx;
-    uint64_t lo, hi;
-    if (!r->obs || !clip(r, batch_first, stride, &lo, &hi)) return 0;
-    qp_bits_rows_to_records(rows, num_obs, stride, lo - batch_first, hi - batch_first,
-                            r->obs + (lo - r->first_shot) * r->obs_record_bytes, r->obs_record_bytes,
-                            r->obs_first_bit);
+    rows_into(r, r->obs, r->obs_record_bytes, r->obs_first_bit, batch_first, rows, num_obs, stride);
     return 0;
 }
 
@@ -114,11 +118,7 @@ static int records_measurements(void *ctx, uint64_t batch_first, uint64_t first_
                                 const uint64_t *rows, size_t stride, qp_err *err) {
     (void)err;
     qp_frame_records *r = ctx;
-    uint64_t lo, hi;
-    if (!clip(r, batch_first, stride, &lo, &hi)) return 0;
-    qp_bits_rows_to_records(rows, num_meas, stride, lo - batch_first, hi - batch_first,
-                            r->dets + (lo - r->first_shot) * r->dets_record_bytes, r->dets_record_bytes,
-                            first_meas);
+    rows_into(r, r->dets, r->dets_record_bytes, first_meas, batch_first, rows, num_meas, stride);
     return 0;
 }
 
@@ -127,11 +127,7 @@ static int records_leaked(void *ctx, uint64_t batch_first, uint64_t first_meas, 
                           const uint64_t *rows, size_t stride, qp_err *err) {
     (void)err;
     qp_frame_records *r = ctx;
-    uint64_t lo, hi;
-    if (!r->leaked || !clip(r, batch_first, stride, &lo, &hi)) return 0;
-    qp_bits_rows_to_records(rows, num_meas, stride, lo - batch_first, hi - batch_first,
-                            r->leaked + (lo - r->first_shot) * r->dets_record_bytes, r->dets_record_bytes,
-                            first_meas);
+    rows_into(r, r->leaked, r->dets_record_bytes, first_meas, batch_first, rows, num_meas, stride);
     return 0;
 }
 
