@@ -107,12 +107,13 @@ Test(dem_parse, nested_repeat_and_shift_count_detectors) {
     qp_dem_free(&d);
 }
 
-// A repeat block that only shifts is applied at once (a fuzzer's `repeat 10^15` of shifts hung
-// flattening), with the same result as unrolling; one that only redeclares detectors is an error.
+// A repeat block that only shifts is applied at once, with the same result as unrolling (a
+// fuzzer's `repeat 10^15` of shifts hung flattening; such a block is now refused by the parser,
+// test unrolled_size_is_bounded, but 10^5 passes are allowed).
 Test(dem_parse, flatten_repeat_of_shifts_at_once) {
-    // 10^12 passes shifting coordinates only (a detector shift would make 10^12 detectors).
+    // 10^5 passes shifting coordinates only.
     const char *text = "error(0.1) D0\n"
-                       "repeat 1000000000000 {\n  shift_detectors(0, 2) 0\n  repeat 2 {\n    shift_detectors(1) 0\n  }\n}\n"
+                       "repeat 100000 {\n  shift_detectors(0, 2) 0\n  repeat 2 {\n    shift_detectors(1) 0\n  }\n}\n"
                        "detector(1, 1) D0\nerror(0.2) D0 D1\n";
     qp_dem d;
     qp_err err = {{0}};
@@ -122,8 +123,8 @@ Test(dem_parse, flatten_repeat_of_shifts_at_once) {
     cr_expect_eq(f.num_mechs, 2);
     cr_expect_eq(f.dets[f.mechs[1].first_det + 1], 1);
     cr_expect_eq(f.coord_start[1] - f.coord_start[0], 2);
-    cr_expect_float_eq(f.coords[f.coord_start[0]], 1 + 2e12, 1);
-    cr_expect_float_eq(f.coords[f.coord_start[0] + 1], 1 + 2e12, 1);
+    cr_expect_float_eq(f.coords[f.coord_start[0]], 1 + 2e5, 1e-6);
+    cr_expect_float_eq(f.coords[f.coord_start[0] + 1], 1 + 2e5, 1e-6);
     qp_dem_flat_free(&f);
     qp_dem_free(&d);
     // The same model with 4 passes unrolled by hand gives what the closed form gives.
@@ -135,11 +136,6 @@ Test(dem_parse, flatten_repeat_of_shifts_at_once) {
     cr_expect_float_eq(f.coords[f.coord_start[20] + 1], 9.0, 1e-12);
     qp_dem_flat_free(&f);
     qp_dem_free(&d);
-
-    cr_assert_eq(qp_dem_parse(&d, "repeat 1000000000000000 {\n  detector D0\n}\n", "t.dem", &err), 0, "%s", err.msg);
-    cr_expect_neq(qp_dem_flatten(&d, &f, 0, &err), 0);
-    cr_expect(strstr(err.msg, "detector declarations") != NULL, "%s", err.msg);
-    qp_dem_free(&d);
 }
 
 static void expect_error(const char *text, const char *want) {
@@ -148,6 +144,60 @@ static void expect_error(const char *text, const char *want) {
     cr_expect_eq(qp_dem_parse(&d, text, "bad.dem", &err), -1, "accepted: %s", text);
     cr_expect(strstr(err.msg, want) != NULL, "for %s got '%s', want '%s'", text, err.msg, want);
     cr_expect(strchr(err.msg, '\n') == NULL);
+}
+
+// Repeat blocks may unroll to 256 instructions per detector + 10^6 (qp_dem_unroll_limit): the
+// fuzzer's and the audit's hostile models are refused at parse, naming the block, before any
+// consumer (matching graph, DEM sampler, flattening, windows) walks them. Without the rule these
+// parse, and decoding or sampling them runs for hours (CLI: tests/cli/test_dem_hostile.sh).
+Test(dem_parse, unrolled_size_is_bounded) {
+    // Bodies that do no work: only shifts, nothing, an observable, detector declarations.
+    expect_error("error(0.1) D0\nrepeat 1000000000000000 {\n    shift_detectors 1\n}\n",
+                 "bad.dem:2:1: repeat block unrolls to 2000000000000000 instructions; a model of 1 detectors");
+    expect_error("error(0.1) D0\nrepeat 1000000000000000 {\n}\n", "bad.dem:2:1: repeat block unrolls to 1000000000000000 ");
+    expect_error("error(0.1) D0\nrepeat 1000000000000000 {\n    logical_observable L0\n}\n", "bad.dem:2:1: repeat block");
+    expect_error("repeat 1000000000000000 {\n    detector D0\n}\n", "bad.dem:1:1: repeat block");
+    // Work far beyond the model's size: 10^15 copies of one mechanism.
+    expect_error("error(0.1) D0\nrepeat 1000000000000000 {\n    error(0.1) D0\n}\n", "bad.dem:2:1: repeat block");
+    // Counts whose product overflows 64 bits: the innermost block past the limit by itself is named.
+    expect_error("error(0.1) D0\nrepeat 100000 {\n repeat 100000 {\n  repeat 100000 {\n   repeat 100000 {\n"
+                 "    error(0.1) D0\n   }\n  }\n }\n}\n",
+                 "bad.dem:4:1: repeat block unrolls to 20000100000 instructions");
+    expect_error("error(0.1) D0\nrepeat 18446744073709551615 {\n    error(0.1) D0\n}\n",
+                 "bad.dem:2:1: repeat block unrolls to at least 18446744073709551615 instructions");
+    // Blocks each within the limit whose sum is not: the one that passes it is named.
+    expect_error("repeat 600000 {\n}\nrepeat 600000 {\n}\n", "bad.dem:3:1: repeat block");
+    // The limit exactly: D0 makes 1 detector, so 2 * 256 + 10^6 = 1000512 instructions (2 a pass).
+    qp_dem d;
+    qp_err err = {{0}};
+    cr_expect_eq(qp_dem_unroll_limit(1), 1000512);
+    cr_expect_eq(qp_dem_unroll_limit(UINT64_MAX), 1ull << 62);
+    cr_expect_eq(qp_dem_parse(&d, "error(0.1) D0\nrepeat 500256 {\n    logical_observable L0\n}\n", "ok.dem", &err), 0,
+                 "%s", err.msg);
+    qp_dem_free(&d);
+    expect_error("error(0.1) D0\nrepeat 500257 {\n    logical_observable L0\n}\n", "bad.dem:2:1: repeat block");
+    // Long real models are far inside it (about 25 per detector): a folded 10,000-round d=5 model.
+    const char *dir = qp_test_vectors_dir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/long/surface_x_d5_r10000_p0.001.dem", dir ? dir : "");
+    FILE *f = dir ? fopen(path, "r") : NULL;
+    if (f) {
+        fclose(f);
+        cr_expect_eq(qp_dem_parse_file(&d, path, &err), 0, "%s", err.msg);
+        qp_dem_free(&d);
+    }
+}
+
+// Flattening lays coordinates out per detector: a model of 2^61 + 1 detectors (one error) made
+// its (detectors + 1) * 8 bytes wrap to 8 and the layout wrote past them; now one clear error.
+Test(dem_parse, flatten_refuses_2_to_the_32_detectors) {
+    qp_dem d;
+    qp_dem_flat f;
+    qp_err err = {{0}};
+    cr_assert_eq(qp_dem_parse(&d, "error(0.1) D2305843009213693952\n", "t.dem", &err), 0, "%s", err.msg);
+    cr_expect_eq(qp_dem_flatten(&d, &f, 0, &err), -1);
+    cr_expect(strstr(err.msg, "2305843009213693953 detectors; flattening supports fewer than 2^32"), "%s", err.msg);
+    qp_dem_free(&d);
 }
 
 Test(dem_parse, malformed_input_names_line_and_column) {

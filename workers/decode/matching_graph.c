@@ -63,7 +63,7 @@ static int walk_block(const qp_dem_block *b, uint64_t *shift, edge_list *out,
         const qp_dem_instr *in = &b->instrs[i];
         if (in->kind == QP_DEM_SHIFT_DETECTORS) {
             *shift += in->num_targets ? in->targets[0] : 0;
-        } else if (in->kind == QP_DEM_REPEAT) {
+        } else if (in->kind == QP_DEM_REPEAT) {  // unrolled: bounded by qp_dem_unroll_limit (dem.h)
             for (uint64_t r = 0; r < in->repeat_count; r++)
                 if (walk_block(in->body, shift, out, scratch, scratch_cap, num_detectors, err)) return -1;
         } else if (in->kind == QP_DEM_ERROR) {

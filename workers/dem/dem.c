@@ -136,6 +136,58 @@ static int block_totals(const qp_dem_block *b, const char *name, uint64_t *shift
     return 0;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
+
+uint64_t qp_dem_unroll_limit(uint64_t num_detectors) {
+    uint64_t limit = sat_add(sat_mul(sat_add(num_detectors, 1), QP_DEM_UNROLL_PER_DETECTOR), QP_DEM_UNROLL_SLACK);
+    return limit < (1ull << 62) ? limit : 1ull << 62;
+}
+
+static uint64_t repeat_size(const qp_dem_instr *rep);
+
+// Instructions one pass of the block meets (saturating at UINT64_MAX).
+static uint64_t unrolled_size(const qp_dem_block *b) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < b->num_instrs; i++)
+        n = sat_add(n, b->instrs[i].kind == QP_DEM_REPEAT ? repeat_size(&b->instrs[i]) : 1);
+    return n;
+}
+
+// A repeat block's instructions unrolled, its own line once per pass.
+static uint64_t repeat_size(const qp_dem_instr *rep) { return sat_mul(rep->repeat_count, sat_add(1, unrolled_size(rep->body))); }
+
+// The repeat blocks of the top level may unroll to qp_dem_unroll_limit instructions (the top
+// level's own instructions are the text's, paid for by reading it). Names the block at which the
+// sum passes the limit, or the innermost block inside it that passes it alone.
+static int check_unrolled(const qp_dem *d, const char *name, qp_err *err) {
+    uint64_t limit = qp_dem_unroll_limit(d->num_detectors), sum = 0;
+    const qp_dem_instr *culprit = NULL;
+    for (size_t i = 0; i < d->top.num_instrs && !culprit; i++) {
+        if (d->top.instrs[i].kind != QP_DEM_REPEAT) continue;
+        sum = sat_add(sum, repeat_size(&d->top.instrs[i]));
+        if (sum > limit) culprit = &d->top.instrs[i];
+    }
+    if (!culprit) return 0;
+    for (int deeper = 1; deeper;) {
+        deeper = 0;
+        for (size_t i = 0; i < culprit->body->num_instrs && !deeper; i++) {
+            const qp_dem_instr *in = &culprit->body->instrs[i];
+            if (in->kind == QP_DEM_REPEAT && repeat_size(in) > limit) culprit = in, deeper = 1;
+        }
+    }
+    uint64_t size = repeat_size(culprit);
+    char msg[300], count[40];
+    if (size == UINT64_MAX) snprintf(count, sizeof count, "at least %llu", (unsigned long long)size);
+    else snprintf(count, sizeof count, "%llu", (unsigned long long)size);
+    snprintf(msg, sizeof msg,
+             "repeat block unrolls to %s instructions; a model of %llu detectors may unroll to at most %llu "
+             "(%d per detector + %d)",
+             count, (unsigned long long)d->num_detectors, (unsigned long long)limit, QP_DEM_UNROLL_PER_DETECTOR,
+             QP_DEM_UNROLL_SLACK);
+    return loc_fail(err, name, culprit->line, msg);
+}
+
 int qp_dem_finalize_named(qp_dem *d, const char *source_name, qp_err *err) {
     uint64_t shift = 0;
     int64_t max_det = -1, max_obs = -1;
@@ -143,7 +195,7 @@ int qp_dem_finalize_named(qp_dem *d, const char *source_name, qp_err *err) {
     if (max_obs >= (int64_t)UINT32_MAX) return qp_fail(err, "observable id too large");
     d->num_detectors = (uint64_t)(max_det + 1);
     d->num_observables = (uint32_t)(max_obs + 1);
-    return 0;
+    return check_unrolled(d, source_name, err);
 }
 
 int qp_dem_finalize(qp_dem *d, qp_err *err) { return qp_dem_finalize_named(d, NULL, err); }

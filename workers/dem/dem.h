@@ -47,6 +47,17 @@ typedef struct {
     uint32_t num_observables;  // derived: 1 + largest observable id
 } qp_dem;
 
+// How many instructions a model's repeat blocks may unroll to (every instruction met, the
+// `repeat` line once per pass): QP_DEM_UNROLL_PER_DETECTOR per detector plus
+// QP_DEM_UNROLL_SLACK, at most 2^62. Real models unroll to about 25 per detector (Stim's and
+// ours, surface and colour codes); far beyond is a repeat block that does no work, such as a
+// fuzzer's `repeat 10^15 { shift_detectors 1 }`. qp_dem_finalize enforces it, so everything
+// that walks a finalized model unrolled (matching graph, DEM sampler, flattening, window
+// models) is bounded by it instead of looping or allocating without end.
+#define QP_DEM_UNROLL_PER_DETECTOR 256
+#define QP_DEM_UNROLL_SLACK 1000000
+uint64_t qp_dem_unroll_limit(uint64_t num_detectors);
+
 void qp_dem_init(qp_dem *d);
 void qp_dem_free(qp_dem *d);
 int qp_dem_parse(qp_dem *d, const char *text, const char *source_name, qp_err *err);
@@ -55,6 +66,8 @@ int qp_dem_write(const qp_dem *d, FILE *out, qp_err *err);
 qp_dem_instr *qp_dem_block_append(qp_dem_block *b, qp_dem_kind kind, const double *args,
                                   uint32_t num_args, const uint64_t *targets,
                                   uint32_t num_targets);
+// Checks the model and derives its totals; fails on bad targets, detector ids or shifts past
+// 2^62, or repeat blocks that unroll past qp_dem_unroll_limit (naming the block's line).
 int qp_dem_finalize(qp_dem *d, qp_err *err);
 // As qp_dem_finalize, but failures read "SOURCE:line:1: ..." (the parser uses this).
 int qp_dem_finalize_named(qp_dem *d, const char *source_name, qp_err *err);

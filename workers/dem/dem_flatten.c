@@ -110,22 +110,6 @@ static int only_shifts(const qp_dem_block *b) {
     return 1;
 }
 
-// Detector declarations met when the block is unrolled (saturating at UINT64_MAX).
-static uint64_t count_declarations(const qp_dem_block *b) {
-    uint64_t n = 0;
-    for (size_t i = 0; i < b->num_instrs; i++) {
-        const qp_dem_instr *in = &b->instrs[i];
-        uint64_t add = 0;
-        if (in->kind == QP_DEM_DETECTOR) add = in->num_targets;
-        else if (in->kind == QP_DEM_REPEAT) {
-            uint64_t body = count_declarations(in->body);
-            add = body && in->repeat_count > UINT64_MAX / body ? UINT64_MAX : body * in->repeat_count;
-        }
-        n = add > UINT64_MAX - n ? UINT64_MAX : n + add;
-    }
-    return n;
-}
-
 static int walk(flattener *fl, const qp_dem_block *b, uint64_t *shift, qp_err *err);
 
 // `repeat` of a block that only shifts: walk it once, then scale what it moved.
@@ -212,11 +196,10 @@ int qp_dem_flatten(const qp_dem *d, qp_dem_flat *out, size_t max_mechanisms, qp_
     memset(out, 0, sizeof *out);
     if (max_mechanisms && count_errors(&d->top) > max_mechanisms)
         return qp_fail(err, "detector error model unrolls to more than %zu mechanisms", max_mechanisms);
-    // A real model declares each detector about once; beyond this it is a loop doing nothing.
-    uint64_t decls = count_declarations(&d->top);
-    if (decls > 4 * (uint64_t)d->num_detectors + 1000000)
-        return qp_fail(err, "detector error model unrolls to %s%llu detector declarations for %llu detectors",
-                       decls == UINT64_MAX ? "at least " : "", (unsigned long long)decls,
+    // The walk is bounded by qp_dem_unroll_limit (qp_dem_finalize); the coordinate tables below
+    // hold a slot per detector, so their size must fit (and (nd + 1) * 8 must not wrap).
+    if (d->num_detectors >= UINT32_MAX)
+        return qp_fail(err, "detector error model has %llu detectors; flattening supports fewer than 2^32",
                        (unsigned long long)d->num_detectors);
     if (d->num_observables > 64)
         return qp_fail(err, "detector error model has %u observables; at most 64 supported",

@@ -47,8 +47,9 @@ typedef struct {
     double *coords;            // (coord_start[num_detectors],)
 } qp_dem_flat;
 
-// Fails (one line) when the model has more than 64 observables or unrolls to more than
-// max_mechanisms mechanisms (0: no limit).
+// Fails (one line) when the model has more than 64 observables, 2^32 or more detectors, or
+// unrolls to more than max_mechanisms mechanisms (0: no limit). The model must be finalized
+// (qp_dem_finalize: its unrolled size is bounded).
 int qp_dem_flatten(const qp_dem *d, qp_dem_flat *out, size_t max_mechanisms, qp_err *err);
 void qp_dem_flat_free(qp_dem_flat *f);
 // Number of mechanisms qp_dem_flatten would produce (saturates at UINT64_MAX).

@@ -1235,7 +1235,8 @@ static uint64_t dem_block_shift(const qp_dem_block *b) {
     return s;
 }
 
-static int run_loop(analyzer *a, const qp_block *body, uint64_t iterations) {
+// line: the circuit's REPEAT line, kept by the folded `repeat` (qp_dem_finalize's errors name it).
+static int run_loop(analyzer *a, const qp_block *body, uint64_t iterations, uint32_t line) {
     if (!a->fold || !a->emit) {
         for (uint64_t k = 0; k < iterations; k++)
             if (run_block(a, body) < 0) return -1;
@@ -1293,6 +1294,7 @@ static int run_loop(analyzer *a, const qp_block *body, uint64_t iterations) {
             qp_dem_block *saved = a->rev;
             qp_dem_instr *rep = qp_dem_block_append(saved, QP_DEM_REPEAT, NULL, 0, NULL, 0);
             rep->repeat_count = period_iterations;
+            rep->line = line;
             qp_dem_block *bodyblk = rep->body;
             a->rev = bodyblk;
             for (uint64_t k = 0; k < period; k++) {
@@ -1333,7 +1335,7 @@ static int run_block(analyzer *a, const qp_block *b) {
     for (size_t i = b->num_instrs; i-- > 0;) {
         const qp_instr *in = &b->instrs[i];
         if (in->gate == QP_GATE_REPEAT) {
-            if (run_loop(a, in->body, in->repeat_count) < 0) return -1;
+            if (run_loop(a, in->body, in->repeat_count, in->line) < 0) return -1;
         } else if (in->gate == QP_GATE_E || in->gate == QP_GATE_ELSE_CORRELATED_ERROR) {
             if (undo_correlated(a, b, i) < 0) return -1;
         } else if (run_instr(a, in) < 0) {
@@ -1392,6 +1394,7 @@ static void unreverse(qp_dem_block *rev, qp_dem_block *out, uint64_t *base, seen
             uint64_t before = *base;
             qp_dem_instr *rep = qp_dem_block_append(out, QP_DEM_REPEAT, NULL, 0, NULL, 0);
             rep->repeat_count = in->repeat_count;
+            rep->line = in->line;
             unreverse(in->body, rep->body, base, seen, seen_count);
             *base += (*base - before) * (in->repeat_count - 1);
             continue;

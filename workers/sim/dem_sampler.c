@@ -167,7 +167,8 @@ static void sample_mechanisms(batch *bt, size_t m0, size_t m1, uint64_t offset) 
     }
 }
 
-// Runs ops [begin, end) with the running detector offset.
+// Runs ops [begin, end) with the running detector offset; repeats unrolled, so a batch costs the
+// model's unrolled size, which qp_dem_unroll_limit (dem.h) bounds.
 static void run_ops(batch *bt, size_t begin, size_t end, uint64_t *offset) {
     const qp_dem_sampler_op *ops = bt->s->ops;
     for (size_t i = begin; i < end; i++) {
