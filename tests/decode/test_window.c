@@ -273,3 +273,78 @@ Test(window, bad_windows_are_one_clear_error) {
     expect_bad(10, 10, "leaves a buffer shorter than the detector graph's time depth (1 rounds); use a commit of at most 9");
     expect_bad(0, 0, "window: must be at least 1 round");
 }
+
+// A repeat block that does not shift (passes in place) stays a repeat block in the window
+// models, bounded as any model: the same predictions and weights as its passes written out, in
+// the head and inside the main repeat, for mwpm and mwpm-corr (the error count of correlated
+// matching counts each pass).
+static const char *in_place_head = "repeat 3 {\n  error(0.004) D0 D1\n}\n";
+static const char *in_place_body = "  repeat 2 {\n    error(0.002) D0 D2\n  }\n";
+static const char *copies_head = "error(0.004) D0 D1\nerror(0.004) D0 D1\nerror(0.004) D0 D1\n";
+static const char *copies_body = "  error(0.002) D0 D2\n  error(0.002) D0 D2\n";
+
+// rep_dem with `head` before it and `body` at the start of its repeat block.
+static char *rep_with(const char *head, const char *body) {
+    const char *at = strstr(rep_dem, "repeat 299 {\n") + strlen("repeat 299 {\n");
+    size_t n = strlen(head) + strlen(rep_dem) + strlen(body) + 1;
+    char *text = malloc(n);
+    snprintf(text, n, "%s%.*s%s%s", head, (int)(at - rep_dem), rep_dem, body, at);
+    return text;
+}
+
+Test(window, repeat_in_place_matches_its_passes_written_out) {
+    char *a = rep_with(in_place_head, in_place_body), *b = rep_with(copies_head, copies_body);
+    qp_dem da, db;
+    parse(&da, a), parse(&db, b);
+    qp_err err = {{0}};
+    size_t n = 400, bytes = (da.num_detectors + 7) / 8;
+    cr_assert_eq(da.num_detectors, db.num_detectors);
+    uint8_t *dets = malloc(n * bytes), *obs = malloc(n), *pa = malloc(n), *pb = malloc(n);
+    double *wa = malloc(n * sizeof *wa), *wb = malloc(n * sizeof *wb);
+    sample_rep(11, n, dets, bytes, obs);
+    const char *kinds[] = {"mwpm", "mwpm-corr"};
+    for (int k = 0; k < 2; k++) {
+        qp_window_options o = {.window = 24, .commit = 12};
+        qp_decoder *x = qp_decoder_create_windowed(kinds[k], &da, &o, &err);
+        cr_assert(x, "%s", err.msg);
+        qp_decoder *y = qp_decoder_create_windowed(kinds[k], &db, &o, &err);
+        cr_assert(y, "%s", err.msg);
+        cr_assert_eq(qp_decoder_decode_batch(x, dets, n, bytes, pa, wa, &err), 0, "%s", err.msg);
+        cr_assert_eq(qp_decoder_decode_batch(y, dets, n, bytes, pb, wb, &err), 0, "%s", err.msg);
+        size_t diff = 0;
+        for (size_t s = 0; s < n; s++) diff += pa[s] != pb[s] || wa[s] != wb[s];
+        cr_expect_eq(diff, 0, "%s: %zu of %zu shots differ", kinds[k], diff, n);
+        qp_decoder_free(x), qp_decoder_free(y);
+    }
+    free(dets), free(obs), free(pa), free(pb), free(wa), free(wb), free(a), free(b);
+    qp_dem_free(&da), qp_dem_free(&db);
+}
+
+// Hostile folded models are one clear error naming the DEM line, never a window build that
+// runs for hours: a repeat in place of 5 * 10^6 passes (the whole model of 40,001 detectors may
+// unroll to 1.12 * 10^7 instructions, a window of 10 to 1.003 * 10^6), and a repeat of 10^8
+// iterations decoded one round at a time (more than 2^26 windows per shot; such a plan was
+// walked to its end when the decoder was built).
+Test(window, hostile_repeats_are_one_clear_error) {
+    qp_dem d;
+    qp_err err = {{0}};
+    parse(&d, "error(0.1) D0 D1\nrepeat 5000000 {\n    error(0.1) D0 D1\n}\n"
+              "repeat 40000 {\n    error(0.1) D0 D1\n    shift_detectors(0, 1) 1\n}\n");
+    qp_window_options o = {.window = 10};
+    qp_decoder *w = qp_decoder_create_windowed("mwpm", &d, &o, &err);
+    cr_expect_null(w, "accepted");
+    cr_expect(strstr(err.msg, "line 2: repeat block unrolls to 10000000 instructions; a model of 10 detectors") &&
+                  !strchr(err.msg, '\n'), "message: %s", err.msg);
+    qp_decoder_free(w);
+    qp_dem_free(&d);
+
+    parse(&d, "repeat 100000000 {\n    error(0.1) D0 D1\n    shift_detectors 1\n}\n");
+    qp_window_options one = {.window = 2, .commit = 1};
+    qp_window_layout l;
+    cr_expect_eq(qp_window_layout_of(&d, &one, &l, &err), -1);
+    cr_expect(strstr(err.msg, "line 1: 100000000 repeat iterations committed 1 at a time make more than 67108864 "
+                              "windows per shot"), "message: %s", err.msg);
+    qp_window_options fine = {.window = 100, .commit = 50};
+    cr_expect_eq(qp_window_layout_of(&d, &fine, &l, &err), 0, "%s", err.msg);
+    qp_dem_free(&d);
+}

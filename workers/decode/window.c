@@ -147,6 +147,12 @@ static int layout_with(const qp_dem *dem, const main_repeat *m, const qp_window_
                        (unsigned long long)W, (unsigned long long)C, (unsigned long long)depth_rounds,
                        (unsigned long long)((l->window_its - l->depth_its) * l->period));
     l->buffer_its = l->window_its - l->commit_its;
+    // The plan is walked when the decoder is built and for every shot: its length is bounded.
+    if (l->iterations / l->commit_its > QP_WINDOW_MAX_WINDOWS)
+        return qp_fail(err, "line %u: %llu repeat iterations committed %llu at a time make more than %d windows "
+                            "per shot",
+                       rep->line, (unsigned long long)l->iterations, (unsigned long long)l->commit_its,
+                       QP_WINDOW_MAX_WINDOWS);
     uint64_t S = opt->segment ? opt->segment : QP_WINDOW_SEGMENT_WINDOWS * W;
     l->segment_its = (S + l->period - 1) / l->period;
     if (l->segment_its < l->window_its) l->segment_its = l->window_its;
@@ -224,7 +230,7 @@ typedef struct {
     uint64_t lo, hi;
     int open_below;    // detectors below lo leave the component (an open past) instead of dropping it
     int closed_above;  // a detector at or above hi drops the component (a committed future)
-    qp_dem *out;
+    qp_dem_block *into;  // where cut errors go: the window model's top, or a repeat body in it
     uint64_t *buf;
     size_t cap;
 } cutter;
@@ -252,8 +258,27 @@ static void cut_error(cutter *c, const qp_dem_instr *in, int64_t shift) {
     }
     if (!any_inside) return;
     n--;  // trailing separator
-    qp_dem_instr *e = qp_dem_block_append(&c->out->top, QP_DEM_ERROR, in->args, in->num_args, c->buf, (uint32_t)n);
+    qp_dem_instr *e = qp_dem_block_append(c->into, QP_DEM_ERROR, in->args, in->num_args, c->buf, (uint32_t)n);
     e->line = in->line;
+}
+
+// A repeat whose passes do not shift: every pass puts the same errors into the window, so the
+// window model gets the body's cut once inside a repeat of the same count (bounded, as any
+// model, by qp_dem_finalize) instead of count copies.
+static void cut_block(cutter *c, const qp_dem_block *b, int64_t *shift);
+static void cut_in_place(cutter *c, const qp_dem_instr *in, int64_t shift) {
+    qp_dem_block *outer = c->into;
+    qp_dem_instr *rep = qp_dem_block_append(outer, QP_DEM_REPEAT, NULL, 0, NULL, 0);
+    rep->repeat_count = in->repeat_count;
+    rep->line = in->line;
+    c->into = rep->body;
+    cut_block(c, in->body, &shift);
+    c->into = outer;
+    if (rep->body->num_instrs == 0) {  // nothing of the body reaches the window
+        free(rep->body->instrs);
+        free(rep->body);
+        outer->num_instrs--;
+    }
 }
 
 static void cut_block(cutter *c, const qp_dem_block *b, int64_t *shift) {
@@ -273,6 +298,11 @@ static void cut_block(cutter *c, const qp_dem_block *b, int64_t *shift) {
                 int64_t l = floor_div((int64_t)c->hi - 1 - *shift - t.lo, t.shift);
                 if (f > first) first = f;
                 if (l < last) last = l;
+            } else if (*shift + t.hi < (int64_t)c->lo || *shift + t.lo >= (int64_t)c->hi) {
+                last = -1;  // passes in place that never reach [lo, hi)
+            } else if (n > 1) {
+                cut_in_place(c, in, *shift);
+                last = -1;
             }
             for (int64_t r = first; r <= last; r++) {
                 int64_t s = *shift + r * t.shift;
@@ -287,7 +317,7 @@ static int window_model(const qp_dem *dem, const qp_window_span *sp, qp_dem *out
     uint64_t lo = sp->lo, hi = sp->hi;
     qp_dem_init(out);
     cutter c = {.lo = lo, .hi = hi, .open_below = sp->kind == QP_WINDOW_ENTRY,
-                .closed_above = sp->kind == QP_WINDOW_SEAM, .out = out};
+                .closed_above = sp->kind == QP_WINDOW_SEAM, .into = &out->top};
     int64_t shift = 0;
     cut_block(&c, &dem->top, &shift);
     free(c.buf);

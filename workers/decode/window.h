@@ -51,6 +51,8 @@ typedef struct qp_window qp_window;
 
 // Segment length when none is given: this many windows.
 #define QP_WINDOW_SEGMENT_WINDOWS 100
+// At most this many windows per shot (rounds / commit; 10^6 rounds committing 50 make 20,000).
+#define QP_WINDOW_MAX_WINDOWS (1 << 26)
 
 typedef struct {
     uint64_t window;   // W, rounds (> 0)
@@ -83,7 +85,8 @@ typedef struct {
     qp_window_kind kind;
 } qp_window_span;
 
-// Computes the layout; fails on C > W or a buffer shorter than the time depth, naming both.
+// Computes the layout; fails on C > W, a buffer shorter than the time depth (naming both), or
+// more than QP_WINDOW_MAX_WINDOWS windows per shot.
 // A DEM without a repeat block is one window (global decoding).
 int qp_window_layout_of(const qp_dem *dem, const qp_window_options *opt, qp_window_layout *out,
                         qp_err *err);
