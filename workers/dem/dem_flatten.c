@@ -142,9 +142,12 @@ static int walk(flattener *fl, const qp_dem_block *b, uint64_t *shift, qp_err *e
             break;
         case QP_DEM_DETECTOR:
             for (uint32_t t = 0; t < in->num_targets; t++) {
+                size_t cap = fl->cap_decl;
                 qp_grow(fl->decl_det, fl->cap_decl, fl->num_decl + 1);
-                fl->decl_off = qp_realloc(fl->decl_off, fl->cap_decl * sizeof *fl->decl_off);
-                fl->decl_len = qp_realloc(fl->decl_len, fl->cap_decl * sizeof *fl->decl_len);
+                if (fl->cap_decl != cap) {  // the two companion arrays grow with it, not per declaration
+                    fl->decl_off = qp_realloc(fl->decl_off, fl->cap_decl * sizeof *fl->decl_off);
+                    fl->decl_len = qp_realloc(fl->decl_len, fl->cap_decl * sizeof *fl->decl_len);
+                }
                 fl->decl_det[fl->num_decl] = in->targets[t] + *shift;
                 fl->decl_off[fl->num_decl] = fl->num_pool;
                 fl->decl_len[fl->num_decl] = in->num_args;
