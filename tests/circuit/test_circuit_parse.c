@@ -355,3 +355,61 @@ Test(circuit_parse, gate_lookup) {
         cr_expect_eq(qp_gate_from_name(n, strlen(n)), g, "%s", n);
     }
 }
+
+// The unroll limit: a circuit's REPEAT blocks may unroll to 256 instructions per measurement or
+// detector + 10^6 (qp_circuit_unroll_limit). With 1 measurement and 1 detector that is 1000512:
+// `REPEAT N { TICK }` unrolls to 2N (its own line once per pass), so N = 500256 passes and one
+// more is refused, naming the block.
+static char *tick_circuit(uint64_t n) {
+    char *t = malloc(128);
+    snprintf(t, 128, "M 0\nDETECTOR rec[-1]\nREPEAT %llu {\n  TICK\n}\n", (unsigned long long)n);
+    return t;
+}
+
+Test(circuit_parse, repeat_unroll_limit_exactly) {
+    cr_expect_eq(qp_circuit_unroll_limit(1, 1), 1000512u);
+    cr_expect_eq(qp_circuit_unroll_limit(UINT64_MAX, 1), UINT64_MAX, "saturates");
+    qp_circuit c;
+    qp_err err;
+    char *ok = tick_circuit(500256), *bad = tick_circuit(500257);
+    cr_expect_eq(qp_circuit_parse(&c, ok, "ok.stim", &err), 0, "%s", err.msg);
+    qp_circuit_free(&c);
+    expect_error(bad, "bad.stim: line 3: ", "REPEAT block unrolls to 1000514 instructions; a circuit of 1 measurements and 1 detectors may unroll to at most 1000512");
+    free(ok);
+    free(bad);
+}
+
+Test(circuit_parse, hostile_repeats_refused_naming_the_block) {
+    expect_error("REPEAT 1000000000000000 {\n TICK\n}\n", "bad.stim: line 1: ", "unrolls to 2000000000000000 instructions");
+    expect_error("M 0\nREPEAT 1000000000000000 {\n}\n", "bad.stim: line 2: ", "unrolls to 1000000000000000 instructions");
+    expect_error("M 0\nREPEAT 1000000000000000 {\n SHIFT_COORDS(1)\n}\nDETECTOR(0) rec[-1]\n", "bad.stim: line 2: ", "unrolls to");
+    expect_error("M 0\nREPEAT 1000000000000000 {\n X_ERROR(0.1) 0\n H 0\n}\n", "bad.stim: line 2: ", "unrolls to 3000000000000000");
+    // Nested: the innermost block that passes the limit by itself is named; counts saturate.
+    expect_error("M 0\nREPEAT 3 {\n REPEAT 18446744073709551615 {\n  REPEAT 18446744073709551615 {\n   TICK\n  }\n }\n}\n",
+                 "bad.stim: line 4: ", "unrolls to at least 18446744073709551615 instructions");
+    // Within the limit one by one, past it together: the top-level block where the sum passes.
+    expect_error("M 0\nREPEAT 400000 {\n TICK\n}\nREPEAT 400000 {\n TICK\n}\n", "bad.stim: line 5: ", "unrolls to 800000 instructions");
+}
+
+Test(circuit_parse, measurements_and_detectors_at_most_2_32_minus_1) {
+    qp_circuit c;
+    qp_err err;
+    cr_assert_eq(qp_circuit_parse(&c, "REPEAT 4294967295 {\n M 0\n}\n", "ok.stim", &err), 0, "%s", err.msg);
+    cr_expect_eq(c.num_measurements, 4294967295u);
+    qp_circuit_free(&c);
+    expect_error("REPEAT 4294967296 {\n M 0\n}\n", "bad.stim: line 1: ", "reaches 4294967296 measurements here; at most 4294967295");
+    expect_error("M 0\nREPEAT 1000000000000000 {\n DETECTOR rec[-1]\n}\n", "bad.stim: line 2: ", "reaches 1000000000000000 detectors");
+}
+
+// Real circuits are far inside the limit: 10,000 rounds of d=5 (the long vector) parse.
+Test(circuit_parse, long_vector_within_the_unroll_limit) {
+    const char *dir = getenv("QECPIPE_VECTORS");
+    cr_assert(dir != NULL);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/long/surface_x_d5_r10000_p0.001.stim", dir);
+    qp_circuit c;
+    qp_err err;
+    cr_assert_eq(qp_circuit_parse_file(&c, path, &err), 0, "%s", err.msg);
+    cr_expect_eq(c.num_detectors, 240000u);
+    qp_circuit_free(&c);
+}

@@ -212,9 +212,10 @@ Test(dem_sampler, folded_model_samples_like_its_unrolled_text) {
     cr_assert_eq(qp_dem_sample(&b, 5, 6, 100, N, db, ob, &err), 0, "%s", err.msg);
     cr_expect_eq(memcmp(da, db, N * rb), 0);
     cr_expect_eq(memcmp(oa, ob, N), 0);
-    // A model folded 10^8 times compiles to a handful of mechanisms.
+    // A model folded 10^7 times compiles to a handful of mechanisms (10^8 detectors would pass
+    // the sampler's 2^26).
     qp_dem huge;
-    cr_assert_eq(qp_dem_parse(&huge, "repeat 100000000 {\n    error(0.1) D0 D1\n    shift_detectors 1\n}\n", "t", &err), 0);
+    cr_assert_eq(qp_dem_parse(&huge, "repeat 10000000 {\n    error(0.1) D0 D1\n    shift_detectors 1\n}\n", "t", &err), 0);
     qp_dem_sampler s;
     cr_assert_eq(qp_dem_sampler_init(&s, &huge, &err), 0, "%s", err.msg);
     cr_expect_eq(s.num_mechs, 1);
@@ -227,4 +228,21 @@ Test(dem_sampler, folded_model_samples_like_its_unrolled_text) {
     free(unrolled);
     qp_dem_free(&a);
     qp_dem_free(&b);
+}
+
+// The sampler holds 128 bytes per detector per batch: at most 2^26 detectors (a lone
+// `error(0.1) D4294967000` aborted allocating 550 GB). The limit itself initialises.
+Test(dem_sampler, at_most_2_26_detectors) {
+    qp_dem d;
+    qp_err err;
+    qp_dem_sampler s;
+    cr_assert_eq(qp_dem_parse(&d, "error(0.1) D67108863\n", "ok.dem", &err), 0, "%s", err.msg);
+    cr_expect_eq(qp_dem_sampler_init(&s, &d, &err), 0, "%s", err.msg);
+    qp_dem_sampler_free(&s);
+    qp_dem_free(&d);
+    cr_assert_eq(qp_dem_parse(&d, "error(0.1) D4294967000\n", "big.dem", &err), 0, "%s", err.msg);
+    cr_expect_neq(qp_dem_sampler_init(&s, &d, &err), 0);
+    cr_expect(strstr(err.msg, "the model has 4294967001 detectors; the DEM sampler allocates per detector and takes at most 67108864") != NULL,
+              "%s", err.msg);
+    qp_dem_free(&d);
 }

@@ -223,6 +223,16 @@ static int mul_add_overflows(uint64_t base, uint64_t per, uint64_t count, uint64
     return 0;
 }
 
+// The samplers hold a shot's record and the error analysis a row per detector: past
+// QP_MAX_RESULTS (`REPEAT 10^15 { M 0 }`) they would allocate terabytes.
+static int too_many_results(const totals *t, const qp_instr *in, qp_err *err) {
+    if (t->measurements <= QP_MAX_RESULTS && t->detectors <= QP_MAX_RESULTS) return 0;
+    int meas = t->measurements > QP_MAX_RESULTS;
+    return qp_fail(err, "line %u: the circuit reaches %llu %s here; at most %llu (2^32 - 1) are supported", in->line,
+                   (unsigned long long)(meas ? t->measurements : t->detectors), meas ? "measurements" : "detectors",
+                   (unsigned long long)QP_MAX_RESULTS);
+}
+
 static int walk_block(const qp_block *b, totals *t, int depth, qp_err *err) {
     if (depth > QP_MAX_REPEAT_DEPTH) return qp_fail(err, "REPEAT blocks nested deeper than %d", QP_MAX_REPEAT_DEPTH);
     for (size_t i = 0; i < b->num_instrs; i++) {
@@ -237,6 +247,7 @@ static int walk_block(const qp_block *b, totals *t, int depth, qp_err *err) {
                 mul_add_overflows(d0, per_d, in->repeat_count, &t->detectors))
                 return qp_fail(err, "line %u: REPEAT %llu makes the measurement or detector count overflow 64 bits",
                                in->line, (unsigned long long)in->repeat_count);
+            if (too_many_results(t, in, err)) return -1;
             continue;
         }
         const qp_gate_info *gi = &qp_gate_table[in->gate];
@@ -255,6 +266,7 @@ static int walk_block(const qp_block *b, totals *t, int depth, qp_err *err) {
         }
         t->measurements += qp_instr_num_results(in);
         if (in->gate == QP_GATE_DETECTOR) t->detectors++;
+        if (too_many_results(t, in, err)) return -1;
         if (in->gate == QP_GATE_OBSERVABLE_INCLUDE && in->num_args == 1) {
             uint32_t k = (uint32_t)in->args[0];
             if (k + 1 > t->num_observables) t->num_observables = k + 1;
@@ -263,9 +275,60 @@ static int walk_block(const qp_block *b, totals *t, int depth, qp_err *err) {
     return 0;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
+
+uint64_t qp_circuit_unroll_limit(uint64_t num_measurements, uint64_t num_detectors) {
+    uint64_t results = sat_add(num_measurements, num_detectors);
+    return sat_add(sat_mul(results, QP_CIRCUIT_UNROLL_PER_RESULT), QP_CIRCUIT_UNROLL_SLACK);
+}
+
+static uint64_t repeat_size(const qp_instr *rep);
+
+// Instructions one pass of the block meets (saturating at UINT64_MAX).
+static uint64_t unrolled_size(const qp_block *b) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < b->num_instrs; i++)
+        n = sat_add(n, b->instrs[i].gate == QP_GATE_REPEAT ? repeat_size(&b->instrs[i]) : 1);
+    return n;
+}
+
+// A REPEAT block's instructions unrolled, its own line once per pass.
+static uint64_t repeat_size(const qp_instr *rep) { return sat_mul(rep->repeat_count, sat_add(1, unrolled_size(rep->body))); }
+
+// The REPEAT blocks of the top level may unroll to qp_circuit_unroll_limit instructions (the
+// top level's own instructions are the text's, paid for by reading it). Names the block at
+// which the sum passes the limit, or the innermost block inside it that passes it alone.
+static int check_unrolled(const qp_circuit *c, qp_err *err) {
+    uint64_t limit = qp_circuit_unroll_limit(c->num_measurements, c->num_detectors), sum = 0;
+    const qp_instr *culprit = NULL;
+    for (size_t i = 0; i < c->top.num_instrs && !culprit; i++) {
+        if (c->top.instrs[i].gate != QP_GATE_REPEAT) continue;
+        sum = sat_add(sum, repeat_size(&c->top.instrs[i]));
+        if (sum > limit) culprit = &c->top.instrs[i];
+    }
+    if (!culprit) return 0;
+    for (int deeper = 1; deeper;) {
+        deeper = 0;
+        for (size_t i = 0; i < culprit->body->num_instrs && !deeper; i++) {
+            const qp_instr *in = &culprit->body->instrs[i];
+            if (in->gate == QP_GATE_REPEAT && repeat_size(in) > limit) culprit = in, deeper = 1;
+        }
+    }
+    uint64_t size = repeat_size(culprit);
+    return qp_fail(err,
+                   "line %u: REPEAT block unrolls to %s%llu instructions; a circuit of %llu measurements and %llu "
+                   "detectors may unroll to at most %llu (%d per measurement or detector + %d)",
+                   culprit->line, size == UINT64_MAX ? "at least " : "", (unsigned long long)size,
+                   (unsigned long long)c->num_measurements, (unsigned long long)c->num_detectors,
+                   (unsigned long long)limit, QP_CIRCUIT_UNROLL_PER_RESULT, QP_CIRCUIT_UNROLL_SLACK);
+}
+
 int qp_circuit_finalize(qp_circuit *c, qp_err *err) {
     totals t = {0};
     if (walk_block(&c->top, &t, 0, err)) return -1;
+    if (check_unrolled(&(qp_circuit){.top = c->top, .num_measurements = t.measurements, .num_detectors = t.detectors}, err))
+        return -1;
     c->num_qubits = t.num_qubits;
     c->num_measurements = t.measurements;
     c->num_detectors = t.detectors;

@@ -189,6 +189,19 @@ void qp_circuit_strip_noise(qp_circuit *c);
 #define QP_MAX_LOOKBACK ((1u << 24) - 1)
 #define QP_MAX_REPEAT_DEPTH 64
 
+// How far a circuit's REPEAT blocks may unroll: every instruction met pass by pass (the REPEAT
+// line once per pass) at most QP_CIRCUIT_UNROLL_PER_RESULT per measurement or detector of the
+// unrolled circuit plus QP_CIRCUIT_UNROLL_SLACK (saturating). Real circuits unroll to 2-11
+// per measurement or detector (the shared vectors; `qecpipe gen` at 100,000 rounds, si1000 with
+// device noise the most); far beyond is a block doing no work, such as `REPEAT 10^15 { TICK }`.
+// qp_circuit_finalize enforces it, and caps measurements and detectors at QP_MAX_RESULTS, so
+// every pass-by-pass walker (frame and reference simulators, soft readout, the unfolded error
+// analysis, coordinates, shapes, the measurement map) is bounded by what the circuit records.
+#define QP_CIRCUIT_UNROLL_PER_RESULT 256
+#define QP_CIRCUIT_UNROLL_SLACK 1000000
+#define QP_MAX_RESULTS 0xffffffffull  // 2^32 - 1, as a DEM's detectors
+uint64_t qp_circuit_unroll_limit(uint64_t num_measurements, uint64_t num_detectors);
+
 // Appends `REPEAT count { }` with an empty body (owned by the instruction) and returns it;
 // fill instr->body with qp_block_append.
 qp_instr *qp_block_append_repeat(qp_block *b, uint64_t count, const char *tag);

@@ -117,7 +117,7 @@ int qp_matching_graph_dem_edges(const qp_dem *dem, qp_mg_edge **edges, size_t *n
 }
 
 int qp_matching_graph_from_dem(qp_matching_graph *g, const qp_dem *dem, qp_err *err) {
-    if (dem->num_detectors >= UINT32_MAX) return qp_fail(err, "too many detectors (%llu)", (unsigned long long)dem->num_detectors);
+    if (qp_dem_check_dense(dem, "the matching graph", err)) return -1;
     if (dem->num_observables > 64) return qp_fail(err, "%u observables: at most 64 are supported", dem->num_observables);
     qp_mg_edge *edges = NULL;
     size_t n = 0;

@@ -144,6 +144,12 @@ uint64_t qp_dem_unroll_limit(uint64_t num_detectors) {
     return limit < (1ull << 62) ? limit : 1ull << 62;
 }
 
+int qp_dem_check_dense(const qp_dem *d, const char *what, qp_err *err) {
+    if (d->num_detectors <= QP_DEM_MAX_DENSE_DETECTORS) return 0;
+    return qp_fail(err, "the model has %llu detectors; %s allocates per detector and takes at most %llu (2^26)",
+                   (unsigned long long)d->num_detectors, what, (unsigned long long)QP_DEM_MAX_DENSE_DETECTORS);
+}
+
 static uint64_t repeat_size(const qp_dem_instr *rep);
 
 // Instructions one pass of the block meets (saturating at UINT64_MAX).

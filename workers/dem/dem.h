@@ -58,6 +58,13 @@ typedef struct {
 #define QP_DEM_UNROLL_SLACK 1000000
 uint64_t qp_dem_unroll_limit(uint64_t num_detectors);
 
+// Most detectors a model may have for the code that allocates per detector (the matching
+// graph of mwpm, uf and mwpm-corr; the DEM sampler, 128 bytes per detector per batch): 2^26.
+// Real models stay far below (100,000 rounds of a d=11 surface code: 1.2 * 10^7); a lone
+// `error(0.1) D4294967000` asked for 34 GB. qp_dem_check_dense names the limit.
+#define QP_DEM_MAX_DENSE_DETECTORS (1ull << 26)
+int qp_dem_check_dense(const qp_dem *d, const char *what, qp_err *err);
+
 void qp_dem_init(qp_dem *d);
 void qp_dem_free(qp_dem *d);
 int qp_dem_parse(qp_dem *d, const char *text, const char *source_name, qp_err *err);

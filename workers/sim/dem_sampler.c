@@ -98,7 +98,7 @@ static int compile_block(qp_dem_sampler *s, builder *bl, const qp_dem_block *b, 
 
 int qp_dem_sampler_init(qp_dem_sampler *s, const qp_dem *d, qp_err *err) {
     memset(s, 0, sizeof *s);
-    if (d->num_detectors > UINT32_MAX) return qp_fail(err, "DEM sampler: more than 2^32 detectors");
+    if (qp_dem_check_dense(d, "the DEM sampler", err)) return -1;
     if (d->num_observables > 64) return qp_fail(err, "DEM sampler: more than 64 observables");
     builder bl = {0};
     s->det_start = qp_malloc(sizeof *s->det_start);

@@ -227,6 +227,9 @@ static int run_block(tableau *t, const qp_block *b, term *terms, qp_err *err) {
 }
 
 int qp_reference_sample(const qp_circuit *c, uint8_t *record, qp_err *err) {
+    if (c->num_qubits > QP_REFERENCE_MAX_QUBITS)
+        return qp_fail(err, "%u qubits (largest index %u): the reference sample's dense tableau takes at most %u (4 n^2 bytes)",
+                       c->num_qubits, c->num_qubits - 1, QP_REFERENCE_MAX_QUBITS);
     tableau t = {0};
     t.n = c->num_qubits;
     size_t rows = 2 * (size_t)t.n + 1;

@@ -18,6 +18,10 @@
 #include "workers/circuit/circuit.h"
 #include "workers/util/err.h"
 
+// The dense tableau takes 4 n^2 bytes: at most 2^14 qubits (1 GiB; a d=89 rotated surface
+// code has 15,841). A lone `M 16777215` asked for 2^50 bytes.
+#define QP_REFERENCE_MAX_QUBITS (1u << 14)
+
 // Fills record (ceil(c->num_measurements / 8) bytes, b8 bit order: result m is bit m % 8 of
 // byte m / 8) with the reference sample. Returns 0, or -1 with a message.
 int qp_reference_sample(const qp_circuit *c, uint8_t *record, qp_err *err);
