@@ -2,7 +2,7 @@
 # The shipped neural-decoder models (models/, picked by `decode --decoder nn` without --model)
 # on held-out Stim shots of tests/data (never trained on): fewer mistakes than mwpm on the same
 # shots, and within 10 % of the exact maximum-likelihood decoder's (`--decoder ml`; issue 14 asks
-# for 6 %: the first picks make +5.9 % (X) and +4.7 % (Z) here, and 10 % leaves room for float
+# for 6 %: the first picks make +5.1 % (X) and +4.7 % (Z) here, and 10 % leaves room for float
 # rounding that differs between builds). Both are
 # exact counts on fixed shots and a fixed model, so a replaced or damaged model fails here.
 . "$(dirname "$0")/cli_lib.sh"
