@@ -403,9 +403,8 @@ Test(circuit_parse, measurements_and_detectors_at_most_2_32_minus_1) {
 
 // Real circuits are far inside the limit: 10,000 rounds of d=5 (the long vector) parse.
 Test(circuit_parse, long_vector_within_the_unroll_limit) {
-    const char *dir = getenv("QECPIPE_VECTORS");
-    cr_assert(dir != NULL);
-    char path[1024];
+    QP_TEST_NEED_VECTORS(dir);
+    char path[4096];
     snprintf(path, sizeof path, "%s/long/surface_x_d5_r10000_p0.001.stim", dir);
     qp_circuit c;
     qp_err err;
