@@ -12,16 +12,6 @@
 seeds=$here/../../fuzz/seeds
 : > empty.b8
 
-# refused CHECK_NAME PATTERN CMD...: exit 1, one line matching PATTERN, keep.out untouched.
-refused() {
-  local what=$1 want=$2; shift 2
-  echo keep > keep.out
-  timeout 300 "$@" 2> err.txt > /dev/null; st=$?
-  check "$what: exit 1 (got $st: $(head -c 200 err.txt))" '[ $st -eq 1 ]'
-  check "$what: one line matching '$want'" '[ "$(wc -l < err.txt)" -eq 1 ] && grep -q -- "$want" err.txt'
-  check "$what: existing output untouched" '[ "$(cat keep.out)" = keep ] && [ ! -e keep.out.partial ]'
-}
-
 for case in repeat_tick_only:1 repeat_empty_body:2 repeat_shift_coords_only:2 repeat_detector_free:2 \
             repeat_nested_overflow:3; do
   name=${case%:*} line=${case#*:}

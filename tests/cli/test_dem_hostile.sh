@@ -11,16 +11,6 @@ data=${QECPIPE_TEST_DATA:?}
 seeds=$here/../../fuzz/seeds/dem
 : > empty.b8
 
-# refused CHECK_NAME FILE_PATTERN CMD...: exit 1, one line matching FILE_PATTERN, keep untouched.
-refused() {
-  local what=$1 want=$2; shift 2
-  echo keep > keep.out
-  timeout 300 "$@" 2> err.txt > /dev/null; st=$?
-  check "$what: exit 1 (got $st: $(head -c 200 err.txt))" '[ $st -eq 1 ]'
-  check "$what: one line matching '$want'" '[ "$(wc -l < err.txt)" -eq 1 ] && grep -q -- "$want" err.txt'
-  check "$what: existing output untouched" '[ "$(cat keep.out)" = keep ] && [ ! -e keep.out.partial ]'
-}
-
 for case in repeat_no_work:2 repeat_empty_body:3 repeat_observable_only:3 repeat_errors_in_place:3 \
             repeat_nested_overflow:5 repeat_count_max:3; do
   name=${case%:*} line=${case#*:}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "workers/util/alloc.h"
+#include "workers/util/saturate.h"
 
 void qp_circuit_init(qp_circuit *c) { memset(c, 0, sizeof *c); }
 
@@ -275,12 +276,10 @@ static int walk_block(const qp_block *b, totals *t, int depth, qp_err *err) {
     return 0;
 }
 
-static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
 
 uint64_t qp_circuit_unroll_limit(uint64_t num_measurements, uint64_t num_detectors) {
-    uint64_t results = sat_add(num_measurements, num_detectors);
-    return sat_add(sat_mul(results, QP_CIRCUIT_UNROLL_PER_RESULT), QP_CIRCUIT_UNROLL_SLACK);
+    uint64_t results = qp_sat_add(num_measurements, num_detectors);
+    return qp_sat_add(qp_sat_mul(results, QP_CIRCUIT_UNROLL_PER_RESULT), QP_CIRCUIT_UNROLL_SLACK);
 }
 
 static uint64_t repeat_size(const qp_instr *rep);
@@ -289,12 +288,12 @@ static uint64_t repeat_size(const qp_instr *rep);
 static uint64_t unrolled_size(const qp_block *b) {
     uint64_t n = 0;
     for (size_t i = 0; i < b->num_instrs; i++)
-        n = sat_add(n, b->instrs[i].gate == QP_GATE_REPEAT ? repeat_size(&b->instrs[i]) : 1);
+        n = qp_sat_add(n, b->instrs[i].gate == QP_GATE_REPEAT ? repeat_size(&b->instrs[i]) : 1);
     return n;
 }
 
 // A REPEAT block's instructions unrolled, its own line once per pass.
-static uint64_t repeat_size(const qp_instr *rep) { return sat_mul(rep->repeat_count, sat_add(1, unrolled_size(rep->body))); }
+static uint64_t repeat_size(const qp_instr *rep) { return qp_sat_mul(rep->repeat_count, qp_sat_add(1, unrolled_size(rep->body))); }
 
 // The REPEAT blocks of the top level may unroll to qp_circuit_unroll_limit instructions (the
 // top level's own instructions are the text's, paid for by reading it). Names the block at
@@ -304,7 +303,7 @@ static int check_unrolled(const qp_circuit *c, qp_err *err) {
     const qp_instr *culprit = NULL;
     for (size_t i = 0; i < c->top.num_instrs && !culprit; i++) {
         if (c->top.instrs[i].gate != QP_GATE_REPEAT) continue;
-        sum = sat_add(sum, repeat_size(&c->top.instrs[i]));
+        sum = qp_sat_add(sum, repeat_size(&c->top.instrs[i]));
         if (sum > limit) culprit = &c->top.instrs[i];
     }
     if (!culprit) return 0;

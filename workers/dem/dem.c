@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "workers/util/alloc.h"
+#include "workers/util/saturate.h"
 
 void qp_dem_init(qp_dem *d) { memset(d, 0, sizeof *d); }
 
@@ -136,11 +137,8 @@ static int block_totals(const qp_dem_block *b, const char *name, uint64_t *shift
     return 0;
 }
 
-static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
-
 uint64_t qp_dem_unroll_limit(uint64_t num_detectors) {
-    uint64_t limit = sat_add(sat_mul(sat_add(num_detectors, 1), QP_DEM_UNROLL_PER_DETECTOR), QP_DEM_UNROLL_SLACK);
+    uint64_t limit = qp_sat_add(qp_sat_mul(qp_sat_add(num_detectors, 1), QP_DEM_UNROLL_PER_DETECTOR), QP_DEM_UNROLL_SLACK);
     return limit < (1ull << 62) ? limit : 1ull << 62;
 }
 
@@ -156,12 +154,12 @@ static uint64_t repeat_size(const qp_dem_instr *rep);
 static uint64_t unrolled_size(const qp_dem_block *b) {
     uint64_t n = 0;
     for (size_t i = 0; i < b->num_instrs; i++)
-        n = sat_add(n, b->instrs[i].kind == QP_DEM_REPEAT ? repeat_size(&b->instrs[i]) : 1);
+        n = qp_sat_add(n, b->instrs[i].kind == QP_DEM_REPEAT ? repeat_size(&b->instrs[i]) : 1);
     return n;
 }
 
 // A repeat block's instructions unrolled, its own line once per pass.
-static uint64_t repeat_size(const qp_dem_instr *rep) { return sat_mul(rep->repeat_count, sat_add(1, unrolled_size(rep->body))); }
+static uint64_t repeat_size(const qp_dem_instr *rep) { return qp_sat_mul(rep->repeat_count, qp_sat_add(1, unrolled_size(rep->body))); }
 
 // The repeat blocks of the top level may unroll to qp_dem_unroll_limit instructions (the top
 // level's own instructions are the text's, paid for by reading it). Names the block at which the
@@ -171,7 +169,7 @@ static int check_unrolled(const qp_dem *d, const char *name, qp_err *err) {
     const qp_dem_instr *culprit = NULL;
     for (size_t i = 0; i < d->top.num_instrs && !culprit; i++) {
         if (d->top.instrs[i].kind != QP_DEM_REPEAT) continue;
-        sum = sat_add(sum, repeat_size(&d->top.instrs[i]));
+        sum = qp_sat_add(sum, repeat_size(&d->top.instrs[i]));
         if (sum > limit) culprit = &d->top.instrs[i];
     }
     if (!culprit) return 0;
