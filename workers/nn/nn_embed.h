@@ -1,7 +1,7 @@
 // Per-round input embedding: for each shot b and stabilizer s,
 //   out[b][s] = stab_emb[s] + in_w @ inp[b][s] + in_b
 // where inp[b][s] holds the round's F input features of that stabilizer (F = 1: detection
-// event; F = 2: detection event and measurement). Missing detectors are zero features, so
+// event; F = 2: soft detection event and leakage probability, nn_model.h). Missing detectors are zero features, so
 // they contribute only the stabilizer embedding and the bias. The model keeps separate
 // (in_w, in_b) for bulk rounds and for the final data-qubit round and passes the right pair.
 // Backward ACCUMULATES.

@@ -29,8 +29,10 @@
 // The geometric options need nn_model_set_geometry. With attn_bias_geometric and
 // stab_emb_by_type on, no parameter depends on S (nn_config_distance_portable): one model's
 // parameters run at any code distance.
-// What it is not: no dropout, no soft readouts (F features per stabilizer are generic, so a
-// soft-readout feature can be added as F=3).
+// Inputs: F features per stabilizer per round. Feature 0 is the detection event (0/1, or its
+// probability from soft readout); soft-readout models add the leakage probability as feature 1
+// (F = 2, pipeline/train). nn_widen.h carries an F = 1 model's parameters into more features.
+// What it is not: no dropout.
 #ifndef QP_NN_MODEL_H
 #define QP_NN_MODEL_H
 
