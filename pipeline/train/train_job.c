@@ -19,6 +19,7 @@
 #include "workers/nn/nn_layout.h"
 #include "workers/nn/nn_model.h"
 #include "workers/nn/nn_train.h"
+#include "workers/nn/nn_widen.h"
 #include "workers/circuit/measurement_map.h"
 #include "workers/circuit/soft_events.h"
 #include "workers/sim/frame_sample.h"
@@ -120,6 +121,8 @@ static int sample_shots(const qp_circuit *c, const qp_frame_options *fo, const s
 }
 
 // The model's inputs (B,R,S,F) of B shots (b8 records, and their p1 with soft readout).
+// F = 1: the detection event. Soft readout, F = 2: feature 0 the soft detection event (the
+// probability of the event; without soft information the hard event), feature 1 leakage.
 static void batch_inputs(soft_inputs *si, const nn_layout *lay, const uint8_t *dets, const float *p1, int B,
                          float *inputs) {
     if (!si->on) {
@@ -327,14 +330,20 @@ static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, 
 // Rank 0: the checkpoint (or init model) fits this run's model and layout.
 static int check_loaded(const qp_nn_checkpoint *ck, const train_run *r, int resume, uint64_t batch, uint64_t seed,
                         qp_err *err) {
+    nn_config have = ck->model;
+    // train.init from a detection-event model (F = 1) into a run of more features (soft
+    // readout: soft detection event, leakage): feature 0 is the detection event in both (its
+    // probability in soft inputs, batch_inputs), so setup widens the input embedding with
+    // zero weights on the new features (workers/nn/nn_widen.h). Never from more features, never
+    // on resume.
+    if (!resume && ck->model.num_features == 1) have.num_features = r->model.cfg.num_features;
     // train.init from a distance-portable model (nn_config_distance_portable) of another
     // distance: the same architecture and parameter layout, so its weights start this run.
     if (!resume && nn_config_distance_portable(&ck->model)) {
-        nn_config have = ck->model;
         have.num_stabs = r->model.cfg.num_stabs;
         return qp_nn_config_compare(&have, &r->model.cfg, err);
     }
-    if (qp_nn_config_compare(&ck->model, &r->model.cfg, err)) return -1;
+    if (qp_nn_config_compare(&have, &r->model.cfg, err)) return -1;
     if (ck->num_dets != r->lay.num_dets)
         return qp_fail(err, "the model has %d detectors, the training circuit %d", ck->num_dets, r->lay.num_dets);
     for (int i = 0; i < 3 * ck->num_dets; i++)
@@ -434,11 +443,13 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
                 snprintf(what, sizeof what, "checkpoint %s", from);
                 rc = qp_archive_split_check(&r->arch, r->loaded.archive_split, what, err);
             }
+            // A copy, or the F = 1 embedding widened (check_loaded allowed it).
+            if (rc == 0)
+                rc = nn_params_widen_features(&r->loaded.model, r->loaded.params, &r->model.cfg,
+                                              r->model.params_memory, err);
         }
         if (agree_root(comm, rc, err)) return -1;
         size_t n = r->model.num_params;
-        float *p = rank == 0 ? r->loaded.params : r->model.params_memory;
-        if (rank == 0) memcpy(r->model.params_memory, p, n * sizeof(float));
         bcast_floats(comm, r->model.params_memory, n);
         if (opt->resume) {
             if (rank == 0) {

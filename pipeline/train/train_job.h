@@ -29,6 +29,15 @@
 //   checkpoint of the last finished step and return 0 with summary->interrupted = 1
 //   (`qecpipe train` then exits 0 and says to continue with --resume; the checkpoint's
 //   `complete` attribute is 0).
+// - train.init (never --resume) starts from a model's weights. Its config must equal the run's
+//   (pipeline/train/checkpoint.h, qp_nn_config_compare), except: num_stabs when the model is
+//   distance-portable (nn_config_distance_portable), and num_features when the model takes the
+//   detection event alone (F = 1) and the run takes more (soft readout: F = 2, feature 0 the
+//   soft detection event, i.e. the probability of the event the hard model saw as 0/1, and
+//   feature 1 the leakage probability). Then the F = 1 input embedding becomes feature 0's and
+//   the new features start at weight 0 (workers/nn/nn_widen.h): before its first step the run
+//   predicts what the model predicts from feature 0. A non-portable model must also have the
+//   run's detectors and coordinates. Anything else fails with one line naming the first key.
 // - Resume: continues from the checkpoint (params, Adam moments, step; the data stream is
 //   indexed by step) and reaches bit for bit the weights of an uninterrupted run on 1 rank,
 //   and on any rank count with the fixed-order all-reduce (same rank count as before). The
