@@ -131,6 +131,21 @@ typedef struct {
                                        // `redecode`, report if experiments or redecode)
 } qp_job_config;
 
+// One stage of `train.curriculum` (docs/config.md): the training shots of a range of steps.
+// Keys a stage omits are the train section's own.
+#define QP_TRAIN_MAX_STAGES 16
+typedef struct {
+    uint64_t steps;         // optimiser steps of the stage (>= 1); stages follow each other
+    uint64_t batch_size;    // shots per step, summed over all ranks
+    qp_basis basis;
+    qp_noise_model noise;
+    double p;
+    double leak_p, leak_mean_rounds;  // as in qp_train_config
+    double readout_snr, readout_t1;   // as in qp_train_config: on in every stage or in none
+    char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the stage's circuit
+    int line, col;          // position of the stage's batch_size (else the stage) in the config
+} qp_train_stage;
+
 // `train:` section: the neural decoder's training run (data, model size, optimisation).
 typedef struct {
     bool present;          // the section was given
@@ -175,6 +190,10 @@ typedef struct {
                                           // QP_CODE_CIRCUIT with circuit "": the archive's circuit is used)
     double holdout_fraction;   // shots held out for evaluation, the last part of each folder (default 0.1)
     uint64_t holdout_shots;    // or this many in all (split over the folders by size); 0 = use the fraction
+    // train.curriculum (generated circuits only, not with archive): the stages in order; steps is
+    // then their sum. 0 stages: the whole run trains on the section's own circuit and batch_size.
+    int num_stages;
+    qp_train_stage stages[QP_TRAIN_MAX_STAGES];
 } qp_train_config;
 
 // `redecode:` section: decode an archive of experiments in Google's published layout.

@@ -31,6 +31,9 @@ typedef struct {
 
 // Reads the circuit-spec keys of mapping `entry` (its other keys are the caller's business).
 int qp_cfg_parse_spec(const qp_cfg_ctx *c, const qp_yaml_node *entry, const char *where, qp_cfg_spec *spec);
+// Reads the mapping `noise` (model, p, leakage, readout; key path "<where>.noise") into spec's
+// noise fields (num_noise, noise, num_p, p, leak_*, readout_*).
+int qp_cfg_parse_noise(const qp_cfg_ctx *c, const qp_yaml_node *noise, const char *where, qp_cfg_spec *spec);
 // Evaluates spec->rounds[i] at distance d into *rounds (1..QP_CONFIG_MAX_ROUNDS).
 int qp_cfg_spec_rounds(const qp_cfg_ctx *c, const qp_cfg_spec *spec, const char *where, int i, int d, int *rounds);
 

@@ -124,7 +124,7 @@ static int parse_readout(const qp_cfg_ctx *c, const qp_yaml_node *ro, const char
     return 0;
 }
 
-static int parse_noise(const qp_cfg_ctx *c, const qp_yaml_node *noise, const char *where, qp_cfg_spec *spec) {
+int qp_cfg_parse_noise(const qp_cfg_ctx *c, const qp_yaml_node *noise, const char *where, qp_cfg_spec *spec) {
     static const char *const keys[] = {"model", "p", "leakage", "readout", NULL};
     char nwhere[256], key[300];
     snprintf(nwhere, sizeof nwhere, "%s.noise", where);
@@ -202,7 +202,7 @@ int qp_cfg_parse_spec(const qp_cfg_ctx *c, const qp_yaml_node *entry, const char
     }
 
     if (qp_cfg_require(c, entry, where, "noise", &n) != 0) return -1;
-    if (parse_noise(c, n, where, spec) != 0) return -1;
+    if (qp_cfg_parse_noise(c, n, where, spec) != 0) return -1;
     for (int i = 0; i < spec->num_noise; i++)
         if (spec->code == QP_CODE_REPETITION && spec->noise[i] != QP_NOISE_UNIFORM)
             return qp_cfg_fail(c, qp_cfg_get(n, "model"), where, "a repetition code takes noise model uniform only");

@@ -1,4 +1,5 @@
-// The `train:` section: what the neural decoder trains on (one circuit spec, no lists), the
+// The `train:` section: what the neural decoder trains on (one circuit spec, no lists; or a
+// curriculum of stages that vary its noise, basis and batch), the
 // optimiser, the model size, evaluation and checkpoints. Defaults are in config.h / docs/config.md.
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,8 @@ static const char *const train_keys[] = {QP_CFG_SPEC_KEYS, "steps",        "batc
                                          "layers",         "heads",        "eval_every", "eval_shots",
                                          "checkpoint_every", "checkpoint", "init",       "attention_bias",
                                          "attention_bias_radius", "stabilizer_embedding", "conv_dilations",
-                                         "ffn", "readout", "archive", "holdout_fraction", "holdout_shots", NULL};
+                                         "ffn", "readout", "archive", "holdout_fraction", "holdout_shots",
+                                         "curriculum", NULL};
 
 // Training uses one circuit: a list with more than one value is an error.
 static int require_single(const qp_cfg_ctx *c, const qp_yaml_node *n, const char *key) {
@@ -90,6 +92,7 @@ static int parse_structure(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_trai
 
 static int parse_archive(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp_yaml_node *arch,
                          qp_train_config *t);
+static int parse_curriculum(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t);
 static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t);
 static int parse_rest(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t);
 
@@ -145,6 +148,26 @@ static int parse_archive(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp_
     return 0;
 }
 
+// The section's own training data and batch, as a stage: what a curriculum stage omits.
+static qp_train_stage own_stage(const qp_train_config *t) {
+    qp_train_stage s = {.steps = t->steps, .batch_size = t->batch_size, .basis = t->basis, .noise = t->noise,
+                        .p = t->p, .leak_p = t->leak_p, .leak_mean_rounds = t->leak_mean_rounds,
+                        .readout_snr = t->readout_snr, .readout_t1 = t->readout_t1};
+    memcpy(s.data_name, t->data_name, sizeof s.data_name);
+    return s;
+}
+
+// The experiment name of generated training data, with an experiment's leakage and readout
+// suffixes (experiments.c).
+static void generated_name(const qp_train_config *t, const qp_train_stage *s, char *out, size_t cap) {
+    qp_experiment_generated_name(t->code, s->basis, t->distance, t->rounds, s->noise, s->p, out, cap);
+    size_t len = strlen(out);
+    if (s->leak_p > 0)
+        len += (size_t)snprintf(out + len, cap - len, "_leak%.6g_m%.6g", s->leak_p, s->leak_mean_rounds);
+    if (s->readout_snr > 0 && len < cap)
+        snprintf(out + len, cap - len, "_snr%.6g_t%.6g", s->readout_snr, s->readout_t1);
+}
+
 static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
     const qp_yaml_node *noise = qp_cfg_get(sec, "noise");
     if (noise && noise->kind == QP_YAML_MAP &&
@@ -173,20 +196,11 @@ static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_
             rc = qp_cfg_spec_rounds(c, spec, "train", 0, t->distance, &t->rounds);
             t->leak_p = spec->leak_p;
             t->leak_mean_rounds = spec->leak_mean_rounds;
-            if (rc == 0)
-                qp_experiment_generated_name(t->code, t->basis, t->distance, t->rounds, t->noise, t->p, t->data_name,
-                                             sizeof t->data_name);
-            if (rc == 0 && t->leak_p > 0) {  // as an experiment's name (experiments.c)
-                size_t len = strlen(t->data_name);
-                snprintf(t->data_name + len, sizeof t->data_name - len, "_leak%.6g_m%.6g", t->leak_p,
-                         t->leak_mean_rounds);
-            }
             t->readout_snr = spec->readout_snr;
             t->readout_t1 = spec->readout_t1;
-            if (rc == 0 && t->readout_snr > 0) {
-                size_t len = strlen(t->data_name);
-                snprintf(t->data_name + len, sizeof t->data_name - len, "_snr%.6g_t%.6g", t->readout_snr,
-                         t->readout_t1);
+            if (rc == 0) {
+                qp_train_stage own = own_stage(t);
+                generated_name(t, &own, t->data_name, sizeof t->data_name);
             }
         }
     }
@@ -210,18 +224,20 @@ static int parse_rest(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_con
         opt_u64(c, sec, "checkpoint_every", 0, UINT64_C(1) << 40, 100, &t->checkpoint_every) != 0)
         return -1;
 
-    const qp_yaml_node *n = qp_cfg_get(sec, "warmup_steps");
-    if (n && t->warmup_steps > t->steps)
-        return qp_cfg_fail(c, n, "train.warmup_steps", "%llu is more than steps (%llu)",
-                           (unsigned long long)t->warmup_steps, (unsigned long long)t->steps);
-    if (!qp_cfg_get(sec, "warmup_steps") && t->warmup_steps > t->steps) t->warmup_steps = t->steps;
+    const qp_yaml_node *n;
     if (t->hidden % t->heads != 0) {
         n = qp_cfg_get(sec, "hidden");
         return qp_cfg_fail(c, n ? n : qp_cfg_get(sec, "heads"), "train.hidden",
                            "hidden (%d) must be a multiple of heads (%d)", t->hidden, t->heads);
     }
-
     if (parse_structure(c, sec, t) != 0) return -1;
+    if (parse_curriculum(c, sec, t) != 0) return -1;  // may set steps: before the warmup's check
+
+    n = qp_cfg_get(sec, "warmup_steps");
+    if (n && t->warmup_steps > t->steps)
+        return qp_cfg_fail(c, n, "train.warmup_steps", "%llu is more than steps (%llu)",
+                           (unsigned long long)t->warmup_steps, (unsigned long long)t->steps);
+    if (!qp_cfg_get(sec, "warmup_steps") && t->warmup_steps > t->steps) t->warmup_steps = t->steps;
 
     snprintf(t->checkpoint, sizeof t->checkpoint, "model.h5");
     n = qp_cfg_get(sec, "checkpoint");
@@ -229,5 +245,96 @@ static int parse_rest(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_con
     n = qp_cfg_get(sec, "init");
     if (n && qp_cfg_model_path(c, n, "train.init", t->init, sizeof t->init) != 0) return -1;
     t->present = true;
+    return 0;
+}
+
+// Stage i of train.curriculum, node e, into t->stages[i]: the keys it gives, the section's
+// otherwise. spec is scratch for its noise.
+static int parse_stage(const qp_cfg_ctx *c, const qp_yaml_node *e, int i, qp_train_config *t, qp_cfg_spec *spec) {
+    static const char *const keys[] = {"steps", "noise", "basis", "batch_size", NULL};
+    static const char *const basis_names[] = {"x", "z", NULL};  // qp_basis order
+    qp_train_stage *s = &t->stages[i];
+    *s = own_stage(t);
+    char where[64], key[112];
+    snprintf(where, sizeof where, "train.curriculum[%d]", i);
+    const qp_yaml_node *n;
+    if (qp_cfg_check_map(c, e, where, keys) != 0 || qp_cfg_require(c, e, where, "steps", &n) != 0) return -1;
+    snprintf(key, sizeof key, "%s.steps", where);
+    if (qp_cfg_u64(c, n, key, 1, UINT64_C(1) << 40, &s->steps) != 0) return -1;
+    if ((n = qp_cfg_get(e, "basis"))) {
+        int v;
+        snprintf(key, sizeof key, "%s.basis", where);
+        if (qp_cfg_enum(c, n, key, basis_names, &v) != 0) return -1;
+        s->basis = (qp_basis)v;
+    }
+    n = qp_cfg_get(e, "batch_size");
+    snprintf(key, sizeof key, "%s.batch_size", where);
+    if (n && qp_cfg_u64(c, n, key, 1, 1u << 20, &s->batch_size) != 0) return -1;
+    s->line = (n ? n : e)->line, s->col = (n ? n : e)->col;  // for the ranks' check (train_job.c)
+    if ((n = qp_cfg_get(e, "noise"))) {
+        memset(spec, 0, sizeof *spec);
+        if (n->kind == QP_YAML_MAP) {
+            snprintf(key, sizeof key, "%s.noise.model", where);
+            if (require_single(c, qp_cfg_get(n, "model"), key) != 0) return -1;
+            snprintf(key, sizeof key, "%s.noise.p", where);
+            if (require_single(c, qp_cfg_get(n, "p"), key) != 0) return -1;
+        }
+        if (qp_cfg_parse_noise(c, n, where, spec) != 0) return -1;
+        snprintf(key, sizeof key, "%s.noise", where);
+        if ((spec->readout_snr > 0) != (t->readout_snr > 0))
+            return qp_cfg_fail(c, n, key,
+                               "noise.readout in %s but not in %s: the model's inputs (soft or hard) are fixed for "
+                               "the whole run",
+                               t->readout_snr > 0 ? "the train section" : "this stage",
+                               t->readout_snr > 0 ? "this stage" : "the train section");
+        s->noise = spec->noise[0], s->p = spec->p[0];
+        s->leak_p = spec->leak_p, s->leak_mean_rounds = spec->leak_mean_rounds;
+        s->readout_snr = spec->readout_snr, s->readout_t1 = spec->readout_t1;
+    }
+    generated_name(t, s, s->data_name, sizeof s->data_name);
+    if (s->basis != t->stages[0].basis && !(t->attention_bias_geometric && t->stabilizer_embedding_type)) {
+        n = qp_cfg_get(e, "basis");
+        return qp_cfg_fail(c, n ? n : e, where,
+                           "the curriculum changes the basis (%s -> %s), which needs a layout-portable model "
+                           "(attention_bias: geometric and stabilizer_embedding: type)",
+                           basis_names[t->stages[0].basis], basis_names[s->basis]);
+    }
+    return 0;
+}
+
+// train.curriculum: stages {steps, noise, basis, batch_size}, run one after the other; a stage
+// omits a key to keep the section's own. Their steps add up to train.steps (left out: taken as
+// their sum). A basis change needs a model whose parameters do not belong to stabilizers
+// (geometric attention bias, per-type embedding); soft readout is on in every stage or in none
+// (the model's inputs stay the same).
+static int parse_curriculum(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
+    const qp_yaml_node *list = qp_cfg_get(sec, "curriculum");
+    if (!list) return 0;
+    if (t->archive[0])
+        return qp_cfg_fail(c, list, "train.curriculum",
+                           "not with train.archive (a curriculum samples its shots; an archive's are given)");
+    if (t->code != QP_CODE_SURFACE)
+        return qp_cfg_fail(c, list, "train.curriculum",
+                           "needs a generated training circuit (code: surface), not a file");
+    if (list->kind != QP_YAML_SEQ || list->n == 0 || list->n > QP_TRAIN_MAX_STAGES)
+        return qp_cfg_fail(c, list, "train.curriculum",
+                           "expected a list of 1..%d stages {steps, noise, basis, batch_size}", QP_TRAIN_MAX_STAGES);
+    qp_cfg_spec *spec = qp_malloc(sizeof *spec);
+    uint64_t sum = 0;
+    int rc = 0;
+    for (int i = 0; i < list->n && rc == 0; i++) {
+        rc = parse_stage(c, list->child[i], i, t, spec);
+        sum += t->stages[i].steps;
+    }
+    free(spec);
+    if (rc != 0) return -1;
+    t->num_stages = list->n;
+    const qp_yaml_node *n = qp_cfg_get(sec, "steps");
+    if (n && t->steps != sum)
+        return qp_cfg_fail(c, n, "train.steps",
+                           "%llu, but the curriculum's stages add up to %llu steps (leave train.steps out to take "
+                           "their sum)",
+                           (unsigned long long)t->steps, (unsigned long long)sum);
+    t->steps = sum;
     return 0;
 }

@@ -10,15 +10,16 @@
 //                                             mean of, kept so that a resumed run ends with the
 //                                             same train_loss as an uninterrupted one
 //   /rng               uint64 (4,)            job seed, training stream id, held-out stream id,
-//                                             next training shot index (= step * batch_size);
-//                                             training shots of step s are shots
-//                                             [s*batch, (s+1)*batch) of stream (seed, id), so this
-//                                             is the whole random state of the run
+//                                             next training shot index (= step * batch_size;
+//                                             with train.curriculum the shots of all steps so
+//                                             far, train/curriculum.h); training shots of step s
+//                                             are shots [s*batch, (s+1)*batch) of stream (seed,
+//                                             id), so this is the whole random state of the run
 //   /layout/detector_coords  float64 (num_dets,3)  x, y, t of each detector (rebuilds the layout)
 //   /layout/detector_stabilizer, /layout/detector_round  uint32 (num_dets,)  the mapping itself
 //   /layout/stabilizer_xy    float64 (S,2)
 //   /config            text (yaml)  the job config the run was started from
-//   /circuit           text (stim)  the training circuit
+//   /circuit           text (stim)  the training circuit (with a curriculum: of the stage of `step`)
 //   /archive_split     text (tsv)   runs on an archive (train.archive) only: the folders, their
 //                                   shots, held-out counts and file hashes (train/archive_shots.h)
 //   attributes on "/": format = "qecpipe-nn-model", version = 1, step, total_steps, batch_size,

@@ -12,6 +12,7 @@
 #include "pipeline/store/store.h"
 #include "pipeline/train/archive_shots.h"
 #include "pipeline/train/checkpoint.h"
+#include "pipeline/train/curriculum.h"
 #include "pipeline/train/train_circuit.h"
 #include "scheduler/allreduce.h"
 #include "scheduler/collectives.h"
@@ -141,6 +142,7 @@ static void batch_inputs(soft_inputs *si, const nn_layout *lay, const uint8_t *d
 // inference with the training model's weights copied in.
 typedef struct {
     uint64_t n;
+    const nn_layout *lay;  // the held-out circuit's layout (not owned)
     size_t det_bytes, obs_bytes;
     uint8_t *dets;   // (n, det_bytes) b8
     uint8_t *obs;    // (n, obs_bytes) b8
@@ -164,6 +166,7 @@ static int eval_set_init(eval_set *ev, const qp_circuit *c, const qp_frame_optio
     memset(ev, 0, sizeof *ev);
     if (arch && n > arch->num_heldout) n = arch->num_heldout;
     ev->n = n;
+    ev->lay = lay;
     ev->det_bytes = (c->num_detectors + 7) / 8;
     ev->obs_bytes = (c->num_observables + 7) / 8;
     ev->dets = qp_malloc(n * ev->det_bytes + 1);
@@ -201,7 +204,8 @@ static void eval_set_free(eval_set *ev) {
 }
 
 // Mean BCE over shots and observables, LER (any observable wrong) and always-no-flip LER.
-static eval_figures evaluate(eval_set *ev, const nn_model *trained, const nn_layout *lay) {
+static eval_figures evaluate(eval_set *ev, const nn_model *trained) {
+    const nn_layout *lay = ev->lay;
     memcpy(ev->model.params_memory, trained->params_memory, trained->num_params * sizeof(float));
     int O = trained->cfg.num_obs, R = lay->num_rounds;
     double loss = 0;
@@ -248,6 +252,11 @@ static double recent_mean(const double recent[LOSS_WINDOW]) {
 // Everything a run holds; freed in one place.
 typedef struct {
     double recent_losses[LOSS_WINDOW];  // see recent_push
+    qp_curriculum cu;     // steps -> stages (one stage without train.curriculum)
+    int stage;            // the stage loaded: its circuit, layout and batch buffers below
+    qp_train_config stc;  // the train section as that stage sees it
+    qp_frame_options fo;  // the sampler's defaults and the stage's noise.leakage
+    int lb;               // the stage's shots per rank and step
     qp_circuit circuit;
     int have_circuit;
     char *circuit_text;
@@ -261,6 +270,10 @@ typedef struct {
     qp_allreduce_ctx ar;
     int have_ar;
     eval_set ev;
+    qp_circuit eval_circuit;  // rank 0, with a curriculum: the held-out circuit (the last stage's)
+    int have_eval_circuit;
+    nn_layout eval_lay;
+    int have_eval_lay;
     uint8_t *dets, *obs;  // (local batch, bytes) b8
     soft_inputs soft;     // train.noise.readout
     float *p1;            // (lb, measurements) with soft readout
@@ -272,21 +285,30 @@ typedef struct {
     char *split_text;
 } train_run;
 
-static void train_run_free(train_run *r) {
+// What enter_stage loads: the stage's circuit, layout and batch buffers.
+static void stage_free(train_run *r) {
     if (r->have_circuit) qp_circuit_free(&r->circuit);
     free(r->circuit_text);
     free(r->coords);
     if (r->have_layout) nn_layout_free(&r->lay);
-    if (r->have_trainer) nn_trainer_free(&r->trainer);
-    if (r->have_model) nn_model_free(&r->model);
-    if (r->have_ar) qp_allreduce_free(&r->ar);
-    eval_set_free(&r->ev);
     free(r->dets);
     free(r->obs);
     free(r->inputs);
     free(r->targets);
     free(r->p1);
     soft_inputs_free(&r->soft);
+    r->have_circuit = r->have_layout = 0;
+    r->circuit_text = NULL, r->coords = NULL, r->dets = r->obs = NULL, r->inputs = r->targets = r->p1 = NULL;
+}
+
+static void train_run_free(train_run *r) {
+    stage_free(r);
+    if (r->have_trainer) nn_trainer_free(&r->trainer);
+    if (r->have_model) nn_model_free(&r->model);
+    if (r->have_ar) qp_allreduce_free(&r->ar);
+    eval_set_free(&r->ev);
+    if (r->have_eval_circuit) qp_circuit_free(&r->eval_circuit);
+    if (r->have_eval_lay) nn_layout_free(&r->eval_lay);
     qp_nn_checkpoint_free(&r->loaded);
     if (r->have_arch) qp_archive_shots_free(&r->arch);
     free(r->split_text);
@@ -384,6 +406,73 @@ static int open_archive(train_run *r, const qp_train_config *tc, MPI_Comm comm, 
     return agree_all(comm, rc, err);
 }
 
+// Loads stage k on every rank (collective): its circuit (rank 0 builds the text, every rank
+// parses it), layout and batch buffers. A model that exists keeps its parameters (and the
+// trainer its moments and step) and takes the new layout's readout pooling and geometry: the
+// stages share code, distance and rounds, so S and R stay; a basis change moves the types and
+// lines, which only a layout-portable model may follow (the config refuses the others).
+static int enter_stage(train_run *r, const qp_config *cfg, int k, MPI_Comm comm, qp_err *err) {
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    stage_free(r);
+    r->stage = k;
+    qp_curriculum_stage_config(&cfg->train, k, &r->stc);
+    const qp_train_config *stc = &r->stc;
+    qp_frame_options_default(&r->fo);
+    r->fo.leakage.p = stc->leak_p;
+    r->fo.leakage.mean_rounds = stc->leak_mean_rounds;
+    r->lb = (int)(r->cu.batch[k] / (uint64_t)size);
+
+    int rc = 0;
+    if (rank == 0 && r->have_arch) r->circuit_text = qp_strdup(r->arch.circuit_text);
+    else if (rank == 0) rc = qp_train_circuit_text(stc, &r->circuit_text, err);
+    if (agree_root(comm, rc, err)) return -1;
+    qp_bcast_string(comm, &r->circuit_text);
+    if (qp_circuit_parse(&r->circuit, r->circuit_text, stc->data_name, err)) return -1;
+    r->have_circuit = 1;
+    if (r->circuit.num_observables < 1) return qp_fail(err, "train circuit %s has no observable", stc->data_name);
+    if (qp_train_detector_coords(&r->circuit, &r->coords, err) ||
+        nn_layout_build(&r->lay, r->coords, (int)r->circuit.num_detectors, err))
+        return qp_fail_prefix(err, "train circuit %s", stc->data_name);
+    r->have_layout = 1;
+    int R = r->lay.num_rounds, S = r->lay.num_stabs, O = (int)r->circuit.num_observables;
+    if (r->have_model) {
+        if (S != r->model.cfg.num_stabs || R != r->model.max_rounds || O != r->model.cfg.num_obs)
+            return qp_fail(err,
+                           "train circuit %s: %d stabilizers x %d rounds, %d observables; the run's model has "
+                           "%d x %d, %d",
+                           stc->data_name, S, R, O, r->model.cfg.num_stabs, r->model.max_rounds, r->model.cfg.num_obs);
+        memcpy(r->model.pool_w, r->lay.pool_w, (size_t)S * sizeof *r->model.pool_w);
+        nn_geometry geo = nn_layout_geometry(&r->lay);
+        if (nn_model_set_geometry(&r->model, &geo, err)) return qp_fail_prefix(err, "train circuit %s", stc->data_name);
+    }
+    int lb = r->lb, F = qp_train_model_config(stc, &r->lay, O).num_features;
+    size_t det_bytes = (r->circuit.num_detectors + 7) / 8, obs_bytes = (r->circuit.num_observables + 7) / 8;
+    r->dets = qp_malloc((size_t)lb * det_bytes);
+    r->obs = qp_malloc((size_t)lb * obs_bytes);
+    r->inputs = qp_malloc((size_t)lb * R * S * F * sizeof(float));
+    if (soft_inputs_init(&r->soft, &r->circuit, stc, lb, err)) return -1;
+    if (r->soft.on) r->p1 = qp_malloc((size_t)lb * r->soft.per_shot * sizeof(float));
+    r->targets = qp_malloc((size_t)lb * O * sizeof(float));
+    return 0;
+}
+
+// Every stage's batch splits over the ranks (checked before anything runs).
+static int check_batches(const qp_config *cfg, int size, qp_err *err) {
+    const qp_train_config *tc = &cfg->train;
+    if (!tc->num_stages && tc->batch_size % (uint64_t)size)
+        return qp_fail(err, "train.batch_size %llu is not a multiple of the %d ranks",
+                       (unsigned long long)tc->batch_size, size);
+    for (int k = 0; k < tc->num_stages; k++) {
+        const qp_train_stage *s = &tc->stages[k];
+        if (s->batch_size % (uint64_t)size)
+            return qp_fail(err, "%s:%d:%d: train.curriculum[%d].batch_size: %llu is not a multiple of the %d ranks",
+                           cfg->source, s->line, s->col, k, (unsigned long long)s->batch_size, size);
+    }
+    return 0;
+}
+
 // Sets up circuit, layout, model, trainer and buffers on every rank. Collective.
 static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options *opt, int64_t total_steps,
                  const char *ckpath, MPI_Comm comm, qp_err *err) {
@@ -391,28 +480,26 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    uint64_t G = tc->batch_size;
-    if (G % (uint64_t)size)
-        return qp_fail(err, "train.batch_size %llu is not a multiple of the %d ranks", (unsigned long long)G, size);
-    int lb = (int)(G / (uint64_t)size);
-
+    if (check_batches(cfg, size, err)) return -1;
+    qp_curriculum_init(&r->cu, tc, total_steps);
     if (tc->archive[0] && open_archive(r, tc, comm, err)) return -1;
-    // The circuit: rank 0 builds the text (it may read a file), every rank parses it.
-    int rc = 0;
-    if (rank == 0 && r->have_arch) r->circuit_text = qp_strdup(r->arch.circuit_text);
-    else if (rank == 0) rc = qp_train_circuit_text(tc, &r->circuit_text, err);
+
+    // Start from a checkpoint (resume) or a model (train.init). Rank 0 reads it first: a resumed
+    // run starts in the stage of the checkpoint's step.
+    const char *from = opt->resume ? ckpath : tc->init[0] ? tc->init : NULL;
+    int64_t step = 0;
+    int rc = from && rank == 0 ? qp_nn_checkpoint_read(from, opt->resume, &r->loaded, err) : 0;
     if (agree_root(comm, rc, err)) return -1;
-    qp_bcast_string(comm, &r->circuit_text);
-    if (qp_circuit_parse(&r->circuit, r->circuit_text, tc->data_name, err)) return -1;
-    r->have_circuit = 1;
-    if (r->circuit.num_observables < 1) return qp_fail(err, "train circuit %s has no observable", tc->data_name);
-    if (qp_train_detector_coords(&r->circuit, &r->coords, err) ||
-        nn_layout_build(&r->lay, r->coords, (int)r->circuit.num_detectors, err))
-        return qp_fail_prefix(err, "train circuit %s", tc->data_name);
-    r->have_layout = 1;
-    int R = r->lay.num_rounds, S = r->lay.num_stabs, O = (int)r->circuit.num_observables;
-    nn_config mc = qp_train_model_config(tc, &r->lay, O);
-    if (nn_model_create(&r->model, &mc, r->lay.pool_w, lb, R, err)) return -1;
+    if (opt->resume) {
+        step = rank == 0 ? r->loaded.step : 0;
+        MPI_Bcast(&step, 1, MPI_INT64_T, 0, comm);
+    }
+    if (enter_stage(r, cfg, qp_curriculum_stage(&r->cu, step), comm, err)) return -1;
+
+    int R = r->lay.num_rounds, O = (int)r->circuit.num_observables;
+    nn_config mc = qp_train_model_config(&r->stc, &r->lay, O);
+    // Buffers for the largest batch of the run (a curriculum may grow it).
+    if (nn_model_create(&r->model, &mc, r->lay.pool_w, (int)(r->cu.max_batch / (uint64_t)size), R, err)) return -1;
     r->have_model = 1;
     nn_geometry geo = nn_layout_geometry(&r->lay);
     if (nn_model_set_geometry(&r->model, &geo, err)) return -1;
@@ -428,13 +515,10 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
     r->have_ar = 1;
 
     for (int i = 0; i < LOSS_WINDOW; i++) r->recent_losses[i] = NAN;
-    // Start from a checkpoint (resume) or a model (train.init).
-    const char *from = opt->resume ? ckpath : tc->init[0] ? tc->init : NULL;
     if (from) {
         rc = 0;
         if (rank == 0) {
-            rc = qp_nn_checkpoint_read(from, opt->resume, &r->loaded, err);
-            if (rc == 0 && check_loaded(&r->loaded, r, opt->resume, G, cfg->job.seed, err)) {
+            if (check_loaded(&r->loaded, r, opt->resume, r->cu.batch[r->stage], cfg->job.seed, err)) {
                 qp_fail_prefix(err, "%s %s does not fit this config", opt->resume ? "checkpoint" : "train.init", from);
                 rc = -1;
             }
@@ -458,22 +542,38 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
             }
             bcast_floats(comm, r->trainer.m, n);
             bcast_floats(comm, r->trainer.v, n);
-            int64_t step = rank == 0 ? r->loaded.step : 0;
-            MPI_Bcast(&step, 1, MPI_INT64_T, 0, comm);
             r->trainer.step = step;
             if (rank == 0) memcpy(r->recent_losses, r->loaded.recent_losses, sizeof r->recent_losses);
             MPI_Bcast(r->recent_losses, LOSS_WINDOW, MPI_DOUBLE, 0, comm);
         }
         qp_nn_checkpoint_free(&r->loaded);
     }
-    size_t det_bytes = (r->circuit.num_detectors + 7) / 8, obs_bytes = (r->circuit.num_observables + 7) / 8;
-    r->dets = qp_malloc((size_t)lb * det_bytes);
-    r->obs = qp_malloc((size_t)lb * obs_bytes);
-    r->inputs = qp_malloc((size_t)lb * R * S * mc.num_features * sizeof(float));
-    if (soft_inputs_init(&r->soft, &r->circuit, tc, lb, err)) return -1;
-    if (r->soft.on) r->p1 = qp_malloc((size_t)lb * r->soft.per_shot * sizeof(float));
-    r->targets = qp_malloc((size_t)lb * O * sizeof(float));
     return 0;
+}
+
+// Rank 0, with a curriculum: the held-out circuit is the last stage's, with its own layout: one
+// fixed held-out set for the whole run, drawn from the distribution the run ends on (and the
+// final checkpoint's circuit), so every evaluation measures the same thing.
+static int eval_circuit_init(train_run *r, const qp_train_config *tc, qp_train_config *last, qp_err *err) {
+    qp_curriculum_stage_config(tc, tc->num_stages - 1, last);
+    char *text = NULL;
+    int rc = qp_train_circuit_text(last, &text, err);
+    if (rc == 0) rc = qp_circuit_parse(&r->eval_circuit, text, last->data_name, err);
+    free(text);
+    if (rc) return -1;
+    r->have_eval_circuit = 1;
+    if (qp_train_layout_from_circuit(&r->eval_circuit, &r->eval_lay, err))
+        return qp_fail_prefix(err, "train circuit %s", last->data_name);
+    r->have_eval_lay = 1;
+    return 0;
+}
+
+// Rank 0: the progress line of a curriculum stage.
+static void print_stage(const train_run *r, int size) {
+    int k = r->stage;
+    fprintf(stderr, "qecpipe train: stage %d/%d, steps %lld..%lld: %s, batch %llu (%d per rank)\n", k + 1,
+            r->cu.num_stages, (long long)r->cu.first_step[k], (long long)r->cu.first_step[k + 1], r->stc.data_name,
+            (unsigned long long)r->cu.batch[k], (int)(r->cu.batch[k] / (uint64_t)size));
 }
 
 int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm comm, qp_err *err) {
@@ -483,14 +583,14 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     openblas_set_num_threads(1);  // small GEMMs: one thread per rank is fastest on shared cores
+    if (tc->num_stages && opt->steps && opt->steps != tc->steps)
+        return qp_fail(err, "--steps %llu: train.curriculum sets the run's length (%llu steps, its stages' sum); "
+                            "stop earlier with --stop-after",
+                       (unsigned long long)opt->steps, (unsigned long long)tc->steps);
     int64_t total_steps = (int64_t)(opt->steps ? opt->steps : tc->steps);
     const char *ckpath = opt->checkpoint ? opt->checkpoint : tc->checkpoint;
-    uint64_t seed = cfg->job.seed, G = tc->batch_size;
+    uint64_t seed = cfg->job.seed;
     uint64_t train_stream = stream_id("qecpipe.train"), eval_stream = stream_id("qecpipe.train-eval");
-    qp_frame_options fo;  // the sampler's defaults and the training data's noise.leakage
-    qp_frame_options_default(&fo);
-    fo.leakage.p = tc->leak_p;
-    fo.leakage.mean_rounds = tc->leak_mean_rounds;
 
     // Claim the checkpoint before reading or writing anything; rank 0 holds it to the end.
     int given = rank == 0 && opt->claim;
@@ -508,11 +608,24 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         qp_output_release(own);
         return -1;
     }
-    int lb = r.model.max_batch, R = r.lay.num_rounds;
+    int R = r.lay.num_rounds;
     nn_allreduce ar = {qp_allreduce_sum, &r.ar, size};
-    int rc = rank == 0 ? eval_set_init(&r.ev, &r.circuit, &fo, tc, &r.lay, &r.model.cfg, seed, eval_stream,
-                                       tc->eval_shots, r.have_arch ? &r.arch : NULL, err)
-                       : 0;
+    int rc = 0;
+    if (rank == 0 && tc->num_stages) {  // the last stage's circuit (eval_circuit_init)
+        qp_train_config last;
+        qp_frame_options efo;
+        qp_frame_options_default(&efo);
+        rc = eval_circuit_init(&r, tc, &last, err);
+        efo.leakage.p = last.leak_p;
+        efo.leakage.mean_rounds = last.leak_mean_rounds;
+        if (rc == 0)
+            rc = eval_set_init(&r.ev, &r.eval_circuit, &efo, &last, &r.eval_lay, &r.model.cfg, seed, eval_stream,
+                               tc->eval_shots, NULL, err);
+    } else if (rank == 0) {
+        rc = eval_set_init(&r.ev, &r.circuit, &r.fo, &r.stc, &r.lay, &r.model.cfg, seed, eval_stream, tc->eval_shots,
+                           r.have_arch ? &r.arch : NULL, err);
+    }
+    const char *held = tc->num_stages ? " of the last stage" : "";  // which held-out set, in progress lines
     if (agree_root(comm, rc, err)) {
         train_run_free(&r);
         qp_output_release(own);
@@ -543,7 +656,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     qp_train_summary sum = {.start_step = start};
     eval_figures last_eval = {NAN, NAN, NAN};
     int64_t last_eval_step = 0;
-    double loss_first = 0, window_loss = 0, train_s = 0, cpu_s = 0, agree_cpu_s = 0;
+    double loss_first = 0, window_loss = 0, train_s = 0, cpu_s = 0, agree_cpu_s = 0, samples = 0;
     int n_first = 0, window_n = 0;
     int64_t recorded = start;  // steps before this one have their loss in r.recent_losses
     double prev_loss = 0;
@@ -551,23 +664,23 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         fprintf(stderr,
                 "qecpipe train: %s on %d rank%s: %zu parameters (H=%d L=%d heads=%d), S=%d stabilizers x R=%d "
                 "rounds, batch %llu (%d per rank), steps %lld..%lld\n",
-                tc->data_name, size, size == 1 ? "" : "s", r.model.num_params, r.model.cfg.hidden,
-                r.model.cfg.num_layers, r.model.cfg.num_heads, r.lay.num_stabs, R, (unsigned long long)G, lb,
-                (long long)start, (long long)total_steps);
+                r.stc.data_name, size, size == 1 ? "" : "s", r.model.num_params, r.model.cfg.hidden,
+                r.model.cfg.num_layers, r.model.cfg.num_heads, r.lay.num_stabs, R,
+                (unsigned long long)r.cu.batch[r.stage], r.lb, (long long)start, (long long)total_steps);
+    if (rank == 0 && !opt->quiet && tc->num_stages) print_stage(&r, size);
 
     for (;;) {
         int64_t step = r.trainer.step;
         int done = step >= stop;
         double t0 = MPI_Wtime(), c0 = thread_cpu_seconds();
-        int sample_rc = 0;
+        int sample_rc = 0, lb = r.lb;
         qp_err sample_err;
+        uint64_t first = qp_curriculum_shot(&r.cu, step) + (uint64_t)rank * lb;  // this rank's slice of the step
         if (!done && r.have_arch)
-            qp_archive_shots_batch(&r.arch, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
-                                   (uint64_t)lb, r.dets, r.obs);
+            qp_archive_shots_batch(&r.arch, seed, train_stream, first, (uint64_t)lb, r.dets, r.obs);
         else if (!done)
-            sample_rc =
-                sample_shots(&r.circuit, &fo, &r.soft, seed, train_stream, (uint64_t)step * G + (uint64_t)rank * lb,
-                             (uint64_t)lb, r.dets, r.obs, r.p1, &sample_err);
+            sample_rc = sample_shots(&r.circuit, &r.fo, &r.soft, seed, train_stream, first, (uint64_t)lb, r.dets,
+                                     r.obs, r.p1, &sample_err);
         // One tiny all-reduce per step: SIGTERM on any rank, a sampling failure, the last step's loss.
         double red[3] = {qp_train_sigterm_seen ? 1 : 0, sample_rc ? 1 : 0, prev_loss};
         if (size > 1) {
@@ -602,20 +715,30 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             break;
         }
         prev_loss = st.loss;
+        samples += lb;
         train_s += MPI_Wtime() - t0;
         cpu_s += thread_cpu_seconds() - c0;
         int64_t now = r.trainer.step;
+        // A stage boundary: the next step's circuit, layout and batch, loaded before any checkpoint
+        // of this step, so that a checkpoint's layout is the one its resume starts with.
+        if (qp_curriculum_stage(&r.cu, now) != r.stage) {
+            if (enter_stage(&r, cfg, qp_curriculum_stage(&r.cu, now), comm, err)) {
+                rc = -1;
+                break;
+            }
+            if (rank == 0 && !opt->quiet) print_stage(&r, size);
+        }
         if (now >= stop) continue;  // the end: evaluated and checkpointed after the loop
         if (tc->eval_every && now % (int64_t)tc->eval_every == 0 && rank == 0) {
-            last_eval = evaluate(&r.ev, &r.model, &r.lay);
+            last_eval = evaluate(&r.ev, &r.model);
             last_eval_step = now;
             if (!opt->quiet)
                 fprintf(stderr,
-                        "qecpipe train: step %lld/%lld loss %.4f lr %.2e | held-out %llu shots: loss %.4f "
+                        "qecpipe train: step %lld/%lld loss %.4f lr %.2e | held-out %llu shots%s: loss %.4f "
                         "LER %.4f (no-flip %.4f) | %.0f samples/s/rank\n",
                         (long long)now, (long long)total_steps, window_n ? window_loss / window_n : NAN, st.lr,
-                        (unsigned long long)r.ev.n, last_eval.loss, last_eval.ler, last_eval.noflip_ler,
-                        train_s > 0 ? (now - start) * (double)lb / train_s : 0);
+                        (unsigned long long)r.ev.n, held, last_eval.loss, last_eval.ler, last_eval.noflip_ler,
+                        train_s > 0 ? samples / train_s : 0);
             window_loss = 0, window_n = 0;
         }
         if (tc->checkpoint_every && now % (int64_t)tc->checkpoint_every == 0) {
@@ -624,10 +747,10 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
             if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &loss, 1, MPI_DOUBLE, MPI_SUM, comm);
             recent_push(r.recent_losses, loss / size);
             recorded = now;
-            uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
+            uint64_t rng[4] = {seed, train_stream, eval_stream, qp_curriculum_shot(&r.cu, now)};
             double tl = recent_mean(r.recent_losses);
-            qp_nn_checkpoint ck =
-                checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
+            qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, r.cu.batch[r.stage], size, rng, tl, &last_eval,
+                                                r.ev.n, last_eval_step);
             int wrc = rank == 0 ? qp_nn_checkpoint_commit(claim, &ck, err) : 0;
             if (agree_root(comm, wrc, err)) {
                 rc = -1;
@@ -640,12 +763,13 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         int64_t now = r.trainer.step;
         if (!sum.interrupted && now >= stop && stop < total_steps) sum.interrupted = 1;  // stop_after
         if (rank == 0 && !sum.interrupted) {
-            last_eval = evaluate(&r.ev, &r.model, &r.lay);
+            last_eval = evaluate(&r.ev, &r.model);
             last_eval_step = now;
         }
         double tl = recent_mean(r.recent_losses);
-        uint64_t rng[4] = {seed, train_stream, eval_stream, (uint64_t)now * G};
-        qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, G, size, rng, tl, &last_eval, r.ev.n, last_eval_step);
+        uint64_t rng[4] = {seed, train_stream, eval_stream, qp_curriculum_shot(&r.cu, now)};
+        qp_nn_checkpoint ck = checkpoint_of(&r, cfg, total_steps, r.cu.batch[r.stage], size, rng, tl, &last_eval,
+                                            r.ev.n, last_eval_step);
         int wrc = rank == 0 ? qp_nn_checkpoint_commit(claim, &ck, err) : 0;
         rc = agree_root(comm, wrc, err);
         double figs[4] = {last_eval.loss, last_eval.ler, last_eval.noflip_ler, (double)r.ev.n};
@@ -656,14 +780,14 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         sum.eval_loss = figs[0], sum.eval_ler = figs[1], sum.eval_noflip_ler = figs[2];
         sum.eval_shots = (uint64_t)figs[3];
         sum.train_seconds = train_s;
-        sum.samples_per_s_per_rank = train_s > 0 ? (double)(now - start) * lb / train_s : 0;
+        sum.samples_per_s_per_rank = train_s > 0 ? samples / train_s : 0;
         sum.allreduce_seconds = r.ar.seconds;
         sum.flops_per_sample = nn_flops_train(&r.model.cfg, R, r.model.num_lines);
         double cpu[2] = {cpu_s, agree_cpu_s + r.ar.cpu_seconds};  // means over the ranks
         if (size > 1) MPI_Allreduce(MPI_IN_PLACE, cpu, 2, MPI_DOUBLE, MPI_SUM, comm);
         sum.cpu_seconds = cpu[0] / size;
         sum.mpi_cpu_seconds = cpu[1] / size;
-        double flops = (double)(now - start) * lb * sum.flops_per_sample;
+        double flops = samples * sum.flops_per_sample;
         sum.gflops_per_rank = sum.cpu_seconds > 0 ? flops / sum.cpu_seconds / 1e9 : 0;
         double compute_s = sum.cpu_seconds - sum.mpi_cpu_seconds;
         sum.gflops_per_rank_compute = compute_s > 0 ? flops / compute_s / 1e9 : 0;
@@ -675,9 +799,9 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
                         (long long)now, (long long)total_steps, sum.samples_per_s_per_rank, ckpath);
             else
                 fprintf(stderr,
-                        "qecpipe train: done: step %lld, loss %.4f -> %.4f, held-out %llu shots: loss %.4f LER "
+                        "qecpipe train: done: step %lld, loss %.4f -> %.4f, held-out %llu shots%s: loss %.4f LER "
                         "%.4f (no-flip %.4f), %.0f samples/s/rank, all-reduce %.1f%% of step time; wrote %s\n",
-                        (long long)now, sum.loss_first, sum.loss_last, (unsigned long long)sum.eval_shots,
+                        (long long)now, sum.loss_first, sum.loss_last, (unsigned long long)sum.eval_shots, held,
                         sum.eval_loss, sum.eval_ler, sum.eval_noflip_ler, sum.samples_per_s_per_rank,
                         train_s > 0 ? 100 * sum.allreduce_seconds / train_s : 0, ckpath);
             // The MFU numerator (bench/bench_train.sh divides by the sgemm rate of the same run).
@@ -685,7 +809,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
                     "qecpipe train: compute: %.0f training FLOPs/sample, %.2f CPU s/rank in steps (%.2f in MPI), "
                     "%.0f samples/CPU-s/rank, %.2f GFLOP/CPU-s/rank (%.2f outside MPI)\n",
                     sum.flops_per_sample, sum.cpu_seconds, sum.mpi_cpu_seconds,
-                    sum.cpu_seconds > 0 ? (double)(now - start) * lb / sum.cpu_seconds : 0, sum.gflops_per_rank,
+                    sum.cpu_seconds > 0 ? samples / sum.cpu_seconds : 0, sum.gflops_per_rank,
                     sum.gflops_per_rank_compute);
         }
         if (opt->summary) *opt->summary = sum;

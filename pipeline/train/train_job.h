@@ -6,6 +6,13 @@
 //   train.batch_size; rank r of N samples and trains on its contiguous slice
 //   [s*G + r*G/N, s*G + (r+1)*G/N). So the global set of shots per step does not depend on N,
 //   and N ranks reach the weights of 1 rank up to float rounding. G must be a multiple of N.
+// - train.curriculum (pipeline/train/curriculum.h): stage k's steps train on stage k's circuit
+//   (the section's code, distance and rounds; the stage's noise and basis) with its batch G_k,
+//   on the shots that follow the earlier stages' in the same stream (no shot twice). At a
+//   boundary every rank loads the next stage's circuit, layout and buffers; parameters, Adam
+//   moments, step and the one learning-rate schedule carry over, and the model takes the new
+//   layout's pooling and geometry (its buffers fit the largest batch). A resume starts in the
+//   stage of its step. The held-out set is the last stage's circuit's, for the whole run.
 // - With train.archive (fine-tuning on archived device data, train/archive_shots.h): the
 //   training samples are the archive's training shots, epoch after epoch, each epoch in a
 //   permutation from (job.seed, the same stream id, epoch); sample k of the run is what shot
@@ -41,7 +48,8 @@
 // - Resume: continues from the checkpoint (params, Adam moments, step; the data stream is
 //   indexed by step) and reaches bit for bit the weights of an uninterrupted run on 1 rank,
 //   and on any rank count with the fixed-order all-reduce (same rank count as before). The
-//   checkpoint must match the config's model size, circuit layout, batch_size and job.seed.
+//   checkpoint must match the config's model size, circuit layout, batch_size and job.seed (with
+//   a curriculum: the layout and batch_size of the stage of its step).
 // - Every failure is one line in err, the same on every rank (collective agreement).
 // - Side effects beyond the checkpoint: OpenBLAS is set to one thread per process (the GEMMs
 //   are small; ranks share the cores), and a SIGTERM handler is installed for the duration
@@ -80,7 +88,8 @@ typedef struct {
     int resume;                 // continue from the checkpoint (an error if there is none)
     int quiet;                  // no progress lines
     int fixed_order;            // QP_ALLREDUCE_FIXED_ORDER instead of one MPI_Allreduce
-    uint64_t steps;             // > 0: overrides train.steps (the length of the run and the schedule)
+    uint64_t steps;             // > 0: overrides train.steps (the length of the run and the schedule);
+                                // with train.curriculum only its own sum
     uint64_t stop_after;        // > 0: stop (checkpoint, as on SIGTERM) once this step is reached
     const char *checkpoint;     // NULL: train.checkpoint
     qp_output *claim;           // rank 0: the caller's claim on the checkpoint (qp_store_claim);

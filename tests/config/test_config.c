@@ -884,3 +884,53 @@ Test(config, pretrain_configs_scale_and_warm_start) {
     qp_config_free(&c3);
     qp_config_free(&c5);
 }
+
+// train.curriculum: a stage's omitted keys are the section's, train.steps (left out) is the sum
+// of the stages', each stage gets its circuit's experiment name; errors point at the key.
+Test(config, train_curriculum) {
+    const char *base = "job: {name: t, seed: 1}\n"
+                       "train:\n"
+                       "  code: surface\n"
+                       "  distance: 3\n"
+                       "  rounds: 2\n"
+                       "  basis: z\n"
+                       "  noise: {model: uniform, p: 0.003}\n"
+                       "  batch_size: 64\n"
+                       "  attention_bias: geometric\n"
+                       "  stabilizer_embedding: type\n"
+                       "  curriculum:\n"
+                       "    - {steps: 30}\n"
+                       "    - {steps: 40, noise: {model: si1000, p: 0.002}, batch_size: 128}\n"
+                       "    - {steps: 50, basis: x}\n";
+    qp_config cfg;
+    load_ok(base, &cfg);
+    const qp_train_config *t = &cfg.train;
+    cr_assert_eq(t->num_stages, 3);
+    cr_expect_eq(t->steps, 120, "steps = the stages' sum");
+    cr_expect_eq(t->warmup_steps, 100, "the default warmup (<= steps)");
+    cr_expect_eq(t->stages[0].batch_size, 64);
+    cr_expect_eq(t->stages[1].batch_size, 128);
+    cr_expect_eq(t->stages[2].batch_size, 64, "the section's batch_size");
+    cr_expect_eq(t->stages[1].noise, QP_NOISE_SI1000);
+    cr_expect_eq(t->stages[2].noise, QP_NOISE_UNIFORM, "the section's noise");
+    cr_expect_eq(t->stages[2].basis, QP_BASIS_X);
+    cr_expect_str_eq(t->stages[0].data_name, "surface_z_d3_r2_uniform_p0.003");
+    cr_expect_str_eq(t->stages[1].data_name, "surface_z_d3_r2_si1000_p0.002");
+    cr_expect_str_eq(t->stages[2].data_name, "surface_x_d3_r2_uniform_p0.003");
+    cr_expect_eq(t->stages[1].line, 13, "the position of the stage's batch_size");
+    qp_config_free(&cfg);
+
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%s  steps: 100\n", base);
+    expect_error_at(yaml, "100\n", 0, "train.steps: 100, but the curriculum's stages add up to 120 steps");
+    snprintf(yaml, sizeof yaml, "%s  steps: 120\n", base);
+    load_ok(yaml, &cfg);
+    qp_config_free(&cfg);
+    snprintf(yaml, sizeof yaml, "%s", base);  // a per-stabilizer embedding: not layout-portable
+    char *emb = strstr(yaml, "  stabilizer_embedding: type\n");
+    memmove(emb, emb + 29, strlen(emb + 29) + 1);
+    expect_error_at(yaml, "x}", 0, "train.curriculum[2]: the curriculum changes the basis (z -> x)");
+    snprintf(yaml, sizeof yaml, "%s", base);
+    memcpy(strstr(yaml, "{steps: 30}"), "{stepz: 30}", 11);
+    expect_error_at(yaml, "stepz", 0, "train.curriculum[0]: unknown key 'stepz'");
+}
