@@ -818,9 +818,10 @@ Test(config, repetition_code_experiments) {
 }
 
 // configs/pretrain_d3.yaml and pretrain_d5.yaml (the Slurm pretraining configs): sized for a
-// multi-node job, checkpointing and evaluating on the way, and d=5 able to warm-start from
-// the d=3 model as its header says (uncommenting `init:`), which needs a distance-portable
-// d=3 model with the same model keys.
+// multi-node job, checkpointing and evaluating on the way, a curriculum over both bases, both
+// noise models and more than one p with a growing batch (issue 14), and d=5 able to
+// warm-start from the d=3 model as its header says (uncommenting `init:`), which needs a
+// distance-portable d=3 model with the same model keys.
 static void load_pretrain(const char *name, qp_config *cfg, char **text) {
     char path[2048];
     snprintf(path, sizeof path, "%s/../../configs/%s", qp_test_data_dir(), name);
@@ -843,9 +844,27 @@ Test(config, pretrain_configs_scale_and_warm_start) {
     for (int i = 0; i < 2; i++) {
         const qp_train_config *t = both[i];
         cr_expect_geq(t->steps, 10000, "pretraining runs long");
-        cr_expect_eq(t->batch_size % 128, 0, "batch_size %llu splits over 128 ranks",
-                     (unsigned long long)t->batch_size);
-        cr_expect_geq(t->batch_size / 128, 16, "at least 16 shots per rank on 128 ranks");
+        cr_assert_geq(t->num_stages, 2, "a curriculum");
+        int bases = 0, models = 0, grows = 0;
+        uint64_t sum = 0;
+        for (int k = 0; k < t->num_stages; k++) {
+            const qp_train_stage *st = &t->stages[k];
+            cr_expect_eq(st->batch_size % 128, 0, "stage %d: batch_size %llu splits over 128 ranks", k,
+                         (unsigned long long)st->batch_size);
+            cr_expect_geq(st->batch_size / 128, 16, "stage %d: at least 16 shots per rank on 128 ranks", k);
+            cr_expect_geq(st->batch_size, t->stages[k ? k - 1 : 0].batch_size, "stage %d: the batch never shrinks", k);
+            bases |= 1 << st->basis, models |= 1 << st->noise, sum += st->steps;
+            grows |= st->batch_size > t->stages[0].batch_size;
+            cr_expect(st->readout_snr == 0 && st->leak_p == 0);
+        }
+        cr_expect_eq(bases, 3, "both bases");
+        cr_expect_eq(models, (1 << QP_NOISE_UNIFORM) | (1 << QP_NOISE_SI1000), "uniform and SI1000 noise");
+        cr_expect(grows, "a growing batch");
+        cr_expect_eq(sum, t->steps);
+        int ps = 0;
+        for (int k = 1; k < t->num_stages; k++)
+            ps |= t->stages[k].noise == t->stages[0].noise && t->stages[k].p != t->stages[0].p;
+        cr_expect(ps, "more than one p of one noise model");
         cr_expect(t->checkpoint_every > 0 && t->checkpoint_every < t->steps / 10);
         cr_expect(t->eval_every > 0 && t->eval_every < t->steps);
         cr_expect_geq(t->eval_shots, 10000);
