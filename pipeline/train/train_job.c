@@ -651,6 +651,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
                                                .eval_ler = NAN, .eval_noflip_ler = NAN};
         sigaction(SIGTERM, &old_term, NULL);
         train_run_free(&r);
+        qp_output_release(own);
         return 0;
     }
     qp_train_summary sum = {.start_step = start};
