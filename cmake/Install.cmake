@@ -44,8 +44,9 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/configs/ DESTINATION share/qecpipe/configs
         FILES_MATCHING PATTERN "*.yaml")
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/slurm/ DESTINATION share/qecpipe/slurm USE_SOURCE_PERMISSIONS)
 # Trained models ship when models/ holds any (checked at install time, so models added after
-# configuring are installed too).
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/models/ DESTINATION share/qecpipe/models OPTIONAL)
+# configuring are installed too). models/unfinished holds training runs in progress, not models.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/models/ DESTINATION share/qecpipe/models OPTIONAL
+        PATTERN "unfinished" EXCLUDE)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/qecpipe.bash-completion
         DESTINATION share/bash-completion/completions RENAME qecpipe)
 # The modulefile names the prefix it is installed under, known only at install time
