@@ -406,6 +406,15 @@ static int open_archive(train_run *r, const qp_train_config *tc, MPI_Comm comm, 
     return agree_all(comm, rc, err);
 }
 
+// The sampler's defaults with the section's noise.leakage.
+static qp_frame_options frame_options_of(const qp_train_config *tc) {
+    qp_frame_options fo;
+    qp_frame_options_default(&fo);
+    fo.leakage.p = tc->leak_p;
+    fo.leakage.mean_rounds = tc->leak_mean_rounds;
+    return fo;
+}
+
 // Loads stage k on every rank (collective): its circuit (rank 0 builds the text, every rank
 // parses it), layout and batch buffers. A model that exists keeps its parameters (and the
 // trainer its moments and step) and takes the new layout's readout pooling and geometry: the
@@ -419,9 +428,7 @@ static int enter_stage(train_run *r, const qp_config *cfg, int k, MPI_Comm comm,
     r->stage = k;
     qp_curriculum_stage_config(&cfg->train, k, &r->stc);
     const qp_train_config *stc = &r->stc;
-    qp_frame_options_default(&r->fo);
-    r->fo.leakage.p = stc->leak_p;
-    r->fo.leakage.mean_rounds = stc->leak_mean_rounds;
+    r->fo = frame_options_of(stc);
     r->lb = (int)(r->cu.batch[k] / (uint64_t)size);
 
     int rc = 0;
@@ -613,11 +620,8 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
     int rc = 0;
     if (rank == 0 && tc->num_stages) {  // the last stage's circuit (eval_circuit_init)
         qp_train_config last;
-        qp_frame_options efo;
-        qp_frame_options_default(&efo);
         rc = eval_circuit_init(&r, tc, &last, err);
-        efo.leakage.p = last.leak_p;
-        efo.leakage.mean_rounds = last.leak_mean_rounds;
+        qp_frame_options efo = frame_options_of(&last);
         if (rc == 0)
             rc = eval_set_init(&r.ev, &r.eval_circuit, &efo, &last, &r.eval_lay, &r.model.cfg, seed, eval_stream,
                                tc->eval_shots, NULL, err);
