@@ -726,8 +726,9 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         int64_t now = r.trainer.step;
         // A stage boundary: the next step's circuit, layout and batch, loaded before any checkpoint
         // of this step, so that a checkpoint's layout is the one its resume starts with.
-        if (qp_curriculum_stage(&r.cu, now) != r.stage) {
-            if (enter_stage(&r, cfg, qp_curriculum_stage(&r.cu, now), comm, err)) {
+        int next_stage = qp_curriculum_stage(&r.cu, now);
+        if (next_stage != r.stage) {
+            if (enter_stage(&r, cfg, next_stage, comm, err)) {
                 rc = -1;
                 break;
             }
