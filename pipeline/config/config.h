@@ -131,18 +131,25 @@ typedef struct {
                                        // `redecode`, report if experiments or redecode)
 } qp_job_config;
 
+// What a training run samples, with the same meaning as in qp_experiment (single values, no
+// lists): the whole run's (qp_train_config.data) or one curriculum stage's (qp_train_stage.data).
+typedef struct {
+    qp_basis basis;
+    qp_noise_model noise;
+    double p;
+    double leak_p, leak_mean_rounds;  // noise.leakage
+    double readout_snr, readout_t1;   // noise.readout: the model takes soft inputs; in a curriculum
+                                      // on in every stage or in none
+    char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the data (same naming rule)
+} qp_train_data;
+
 // One stage of `train.curriculum` (docs/config.md): the training shots of a range of steps.
 // Keys a stage omits are the train section's own.
 #define QP_TRAIN_MAX_STAGES 16
 typedef struct {
     uint64_t steps;         // optimiser steps of the stage (>= 1); stages follow each other
     uint64_t batch_size;    // shots per step, summed over all ranks
-    qp_basis basis;
-    qp_noise_model noise;
-    double p;
-    double leak_p, leak_mean_rounds;  // as in qp_train_config
-    double readout_snr, readout_t1;   // as in qp_train_config: on in every stage or in none
-    char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the stage's circuit
+    qp_train_data data;
     int line, col;          // position of the stage's batch_size (else the stage) in the config
 } qp_train_stage;
 
@@ -152,13 +159,8 @@ typedef struct {
     // What to train on (same meaning as in qp_experiment; single values, no lists):
     qp_code code;
     int distance, rounds;
-    qp_basis basis;
-    qp_noise_model noise;
-    double p;
-    double leak_p, leak_mean_rounds;  // noise.leakage as in qp_experiment (the data name too)
-    double readout_snr, readout_t1;   // noise.readout as in qp_experiment: the model takes soft inputs
+    qp_train_data data;                // the run's own; a curriculum's stages carry theirs
     char circuit[QP_CONFIG_PATH_MAX];  // resolved path, "" when generated
-    char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the training data (same naming rule)
     // Optimisation:
     uint64_t steps;        // optimiser steps (>= 1; default 1000)
     uint64_t batch_size;   // shots per step, summed over all ranks (1..1048576; default 64)

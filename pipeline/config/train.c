@@ -140,32 +140,25 @@ static int parse_archive(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp_
     if (n && qp_cfg_u64(c, n, "train.holdout_shots", 1, UINT64_C(1) << 40, &t->holdout_shots) != 0) return -1;
     if (n) t->holdout_fraction = 0;
     t->code = QP_CODE_CIRCUIT;
-    t->basis = QP_BASIS_Z;
-    t->noise = QP_NOISE_NONE;
+    t->data.basis = QP_BASIS_Z;
+    t->data.noise = QP_NOISE_NONE;
     const char *base = strrchr(t->archive, '/');
     base = base && base[1] ? base + 1 : t->archive;
-    snprintf(t->data_name, sizeof t->data_name, "archive %.100s", base);
+    snprintf(t->data.data_name, sizeof t->data.data_name, "archive %.100s", base);
     return 0;
 }
 
-// The section's own training data and batch, as a stage: what a curriculum stage omits.
-static qp_train_stage own_stage(const qp_train_config *t) {
-    qp_train_stage s = {.steps = t->steps, .batch_size = t->batch_size, .basis = t->basis, .noise = t->noise,
-                        .p = t->p, .leak_p = t->leak_p, .leak_mean_rounds = t->leak_mean_rounds,
-                        .readout_snr = t->readout_snr, .readout_t1 = t->readout_t1};
-    memcpy(s.data_name, t->data_name, sizeof s.data_name);
-    return s;
-}
-
-// The experiment name of generated training data, with an experiment's leakage and readout
+// d->data_name for generated training data: an experiment's name, with its leakage and readout
 // suffixes (experiments.c).
-static void generated_name(const qp_train_config *t, const qp_train_stage *s, char *out, size_t cap) {
-    qp_experiment_generated_name(t->code, s->basis, t->distance, t->rounds, s->noise, s->p, out, cap);
+static void name_generated_data(const qp_train_config *t, qp_train_data *d) {
+    char *out = d->data_name;
+    size_t cap = sizeof d->data_name;
+    qp_experiment_generated_name(t->code, d->basis, t->distance, t->rounds, d->noise, d->p, out, cap);
     size_t len = strlen(out);
-    if (s->leak_p > 0)
-        len += (size_t)snprintf(out + len, cap - len, "_leak%.6g_m%.6g", s->leak_p, s->leak_mean_rounds);
-    if (s->readout_snr > 0 && len < cap)
-        snprintf(out + len, cap - len, "_snr%.6g_t%.6g", s->readout_snr, s->readout_t1);
+    if (d->leak_p > 0)
+        len += (size_t)snprintf(out + len, cap - len, "_leak%.6g_m%.6g", d->leak_p, d->leak_mean_rounds);
+    if (d->readout_snr > 0 && len < cap)
+        snprintf(out + len, cap - len, "_snr%.6g_t%.6g", d->readout_snr, d->readout_t1);
 }
 
 static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_config *t) {
@@ -184,24 +177,17 @@ static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_
         t->code = spec->code;
         if (spec->code == QP_CODE_CIRCUIT) {
             memcpy(t->circuit, spec->circuit, sizeof t->circuit);
-            t->basis = QP_BASIS_Z;
-            t->noise = QP_NOISE_NONE;
-            if (spec->circuit_stem[0]) snprintf(t->data_name, sizeof t->data_name, "%s", spec->circuit_stem);
-            else snprintf(t->data_name, sizeof t->data_name, "train_circuit");
+            t->data.basis = QP_BASIS_Z;
+            t->data.noise = QP_NOISE_NONE;
+            snprintf(t->data.data_name, sizeof t->data.data_name, "%s",
+                     spec->circuit_stem[0] ? spec->circuit_stem : "train_circuit");
         } else {
             t->distance = spec->distance[0];
-            t->basis = spec->basis[0];
-            t->noise = spec->noise[0];
-            t->p = spec->p[0];
+            t->data = (qp_train_data){.basis = spec->basis[0], .noise = spec->noise[0], .p = spec->p[0],
+                                      .leak_p = spec->leak_p, .leak_mean_rounds = spec->leak_mean_rounds,
+                                      .readout_snr = spec->readout_snr, .readout_t1 = spec->readout_t1};
             rc = qp_cfg_spec_rounds(c, spec, "train", 0, t->distance, &t->rounds);
-            t->leak_p = spec->leak_p;
-            t->leak_mean_rounds = spec->leak_mean_rounds;
-            t->readout_snr = spec->readout_snr;
-            t->readout_t1 = spec->readout_t1;
-            if (rc == 0) {
-                qp_train_stage own = own_stage(t);
-                generated_name(t, &own, t->data_name, sizeof t->data_name);
-            }
+            if (rc == 0) name_generated_data(t, &t->data);
         }
     }
     free(spec);
@@ -254,7 +240,8 @@ static int parse_stage(const qp_cfg_ctx *c, const qp_yaml_node *e, int i, qp_tra
     static const char *const keys[] = {"steps", "noise", "basis", "batch_size", NULL};
     static const char *const basis_names[] = {"x", "z", NULL};  // qp_basis order
     qp_train_stage *s = &t->stages[i];
-    *s = own_stage(t);
+    *s = (qp_train_stage){.steps = t->steps, .batch_size = t->batch_size, .data = t->data};
+    qp_train_data *d = &s->data;
     char where[64], key[112];
     snprintf(where, sizeof where, "train.curriculum[%d]", i);
     const qp_yaml_node *n;
@@ -265,7 +252,7 @@ static int parse_stage(const qp_cfg_ctx *c, const qp_yaml_node *e, int i, qp_tra
         int v;
         snprintf(key, sizeof key, "%s.basis", where);
         if (qp_cfg_enum(c, n, key, basis_names, &v) != 0) return -1;
-        s->basis = (qp_basis)v;
+        d->basis = (qp_basis)v;
     }
     n = qp_cfg_get(e, "batch_size");
     snprintf(key, sizeof key, "%s.batch_size", where);
@@ -281,23 +268,23 @@ static int parse_stage(const qp_cfg_ctx *c, const qp_yaml_node *e, int i, qp_tra
         }
         if (qp_cfg_parse_noise(c, n, where, spec) != 0) return -1;
         snprintf(key, sizeof key, "%s.noise", where);
-        if ((spec->readout_snr > 0) != (t->readout_snr > 0))
+        if ((spec->readout_snr > 0) != (t->data.readout_snr > 0))
             return qp_cfg_fail(c, n, key,
                                "noise.readout in %s but not in %s: the model's inputs (soft or hard) are fixed for "
                                "the whole run",
-                               t->readout_snr > 0 ? "the train section" : "this stage",
-                               t->readout_snr > 0 ? "this stage" : "the train section");
-        s->noise = spec->noise[0], s->p = spec->p[0];
-        s->leak_p = spec->leak_p, s->leak_mean_rounds = spec->leak_mean_rounds;
-        s->readout_snr = spec->readout_snr, s->readout_t1 = spec->readout_t1;
+                               t->data.readout_snr > 0 ? "the train section" : "this stage",
+                               t->data.readout_snr > 0 ? "this stage" : "the train section");
+        d->noise = spec->noise[0], d->p = spec->p[0];
+        d->leak_p = spec->leak_p, d->leak_mean_rounds = spec->leak_mean_rounds;
+        d->readout_snr = spec->readout_snr, d->readout_t1 = spec->readout_t1;
     }
-    generated_name(t, s, s->data_name, sizeof s->data_name);
-    if (s->basis != t->stages[0].basis && !(t->attention_bias_geometric && t->stabilizer_embedding_type)) {
+    name_generated_data(t, d);
+    if (d->basis != t->stages[0].data.basis && !(t->attention_bias_geometric && t->stabilizer_embedding_type)) {
         n = qp_cfg_get(e, "basis");
         return qp_cfg_fail(c, n ? n : e, where,
                            "the curriculum changes the basis (%s -> %s), which needs a layout-portable model "
                            "(attention_bias: geometric and stabilizer_embedding: type)",
-                           basis_names[t->stages[0].basis], basis_names[s->basis]);
+                           basis_names[t->stages[0].data.basis], basis_names[d->basis]);
     }
     return 0;
 }

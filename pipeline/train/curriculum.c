@@ -31,12 +31,5 @@ void qp_curriculum_stage_config(const qp_train_config *tc, int k, qp_train_confi
     if (!tc->num_stages) return;
     const qp_train_stage *s = &tc->stages[k];
     out->batch_size = s->batch_size;
-    out->basis = s->basis;
-    out->noise = s->noise;
-    out->p = s->p;
-    out->leak_p = s->leak_p;
-    out->leak_mean_rounds = s->leak_mean_rounds;
-    out->readout_snr = s->readout_snr;
-    out->readout_t1 = s->readout_t1;
-    memcpy(out->data_name, s->data_name, sizeof out->data_name);
+    out->data = s->data;
 }

@@ -17,16 +17,16 @@ int qp_train_circuit_text(const qp_train_config *tc, char **text, qp_err *err) {
     if (tc->code == QP_CODE_CIRCUIT) {
         rc = qp_circuit_parse_file(&c, tc->circuit, err);
     } else {
-        char basis = tc->basis == QP_BASIS_X ? 'x' : 'z';
+        char basis = tc->data.basis == QP_BASIS_X ? 'x' : 'z';
         qp_surface_params params =
-            tc->noise == QP_NOISE_SI1000
-                ? qp_surface_params_si1000(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p)
-                : qp_surface_params_uniform(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->p);
+            tc->data.noise == QP_NOISE_SI1000
+                ? qp_surface_params_si1000(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->data.p)
+                : qp_surface_params_uniform(basis, (uint32_t)tc->distance, (uint64_t)tc->rounds, tc->data.p);
         rc = qp_surface_code_generate(&c, &params, err);
     }
-    if (rc == 0 && tc->readout_snr > 0) {  // soft readout: the hard-equivalent circuit, as experiments
+    if (rc == 0 && tc->data.readout_snr > 0) {  // soft readout: the hard-equivalent circuit, as experiments
         qp_readout_model m;
-        rc = qp_readout_model_init(&m, tc->readout_snr, tc->readout_t1, err);
+        rc = qp_readout_model_init(&m, tc->data.readout_snr, tc->data.readout_t1, err);
         if (rc == 0) qp_soft_readout_hard_equivalent(&c, m.flip);
         if (rc == 0) rc = qp_circuit_finalize(&c, err);
     }
@@ -35,7 +35,7 @@ int qp_train_circuit_text(const qp_train_config *tc, char **text, qp_err *err) {
         if (!*text) rc = -1;
     }
     qp_circuit_free(&c);
-    if (rc != 0) qp_fail_prefix(err, "train circuit %s", tc->data_name);
+    if (rc != 0) qp_fail_prefix(err, "train circuit %s", tc->data.data_name);
     return rc;
 }
 
@@ -79,7 +79,7 @@ int qp_train_layout_from_circuit(const qp_circuit *c, nn_layout *lay, qp_err *er
 nn_config qp_train_model_config(const qp_train_config *tc, const nn_layout *lay, int num_obs) {
     // Soft readout: inputs are the soft detection event and the leakage probability
     // (workers/circuit/soft_events.h, QP_NN_SOFT_FEATURES of nn_decoder.h).
-    nn_config mc = nn_config_default(lay->num_stabs, tc->readout_snr > 0 ? 2 : 1, num_obs);
+    nn_config mc = nn_config_default(lay->num_stabs, tc->data.readout_snr > 0 ? 2 : 1, num_obs);
     mc.hidden = tc->hidden;
     mc.num_layers = tc->layers;
     mc.num_heads = tc->heads;

@@ -156,10 +156,10 @@ Test(config, full_config_expands_to_expected_experiments) {
     cr_assert(t->present);
     cr_assert_eq(t->distance, 5);
     cr_assert_eq(t->rounds, 11);
-    cr_assert_eq(t->basis, QP_BASIS_X);
-    cr_assert_eq(t->noise, QP_NOISE_SI1000);
-    cr_assert_eq(t->p, 0.002);
-    cr_assert_str_eq(t->data_name, "surface_x_d5_r11_si1000_p0.002");
+    cr_assert_eq(t->data.basis, QP_BASIS_X);
+    cr_assert_eq(t->data.noise, QP_NOISE_SI1000);
+    cr_assert_eq(t->data.p, 0.002);
+    cr_assert_str_eq(t->data.data_name, "surface_x_d5_r11_si1000_p0.002");
     cr_assert_eq(t->steps, 500);
     cr_assert_eq(t->warmup_steps, 50);
     cr_assert_eq(t->batch_size, 64, "default");
@@ -395,9 +395,9 @@ Test(config, soft_readout) {
     load_ok("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
             "noise: {model: si1000, p: 0.001, readout: {snr: 8, t1_over_tint: 40}}}\n",
             &cfg);
-    cr_expect_eq(cfg.train.readout_snr, 8);
-    cr_expect_eq(cfg.train.readout_t1, 40);
-    cr_expect_str_eq(cfg.train.data_name, "surface_x_d3_r3_si1000_p0.001_snr8_t40");
+    cr_expect_eq(cfg.train.data.readout_snr, 8);
+    cr_expect_eq(cfg.train.data.readout_t1, 40);
+    cr_expect_str_eq(cfg.train.data.data_name, "surface_x_d3_r3_si1000_p0.001_snr8_t40");
     qp_config_free(&cfg);
 }
 
@@ -853,9 +853,9 @@ Test(config, pretrain_configs_scale_and_warm_start) {
                          (unsigned long long)st->batch_size);
             cr_expect_geq(st->batch_size / 128, 16, "stage %d: at least 16 shots per rank on 128 ranks", k);
             cr_expect_geq(st->batch_size, t->stages[k ? k - 1 : 0].batch_size, "stage %d: the batch never shrinks", k);
-            bases |= 1 << st->basis, models |= 1 << st->noise, sum += st->steps;
+            bases |= 1 << st->data.basis, models |= 1 << st->data.noise, sum += st->steps;
             grows |= st->batch_size > t->stages[0].batch_size;
-            cr_expect(st->readout_snr == 0 && st->leak_p == 0);
+            cr_expect(st->data.readout_snr == 0 && st->data.leak_p == 0);
         }
         cr_expect_eq(bases, 3, "both bases");
         cr_expect_eq(models, (1 << QP_NOISE_UNIFORM) | (1 << QP_NOISE_SI1000), "uniform and SI1000 noise");
@@ -863,7 +863,7 @@ Test(config, pretrain_configs_scale_and_warm_start) {
         cr_expect_eq(sum, t->steps);
         int ps = 0;
         for (int k = 1; k < t->num_stages; k++)
-            ps |= t->stages[k].noise == t->stages[0].noise && t->stages[k].p != t->stages[0].p;
+            ps |= t->stages[k].data.noise == t->stages[0].data.noise && t->stages[k].data.p != t->stages[0].data.p;
         cr_expect(ps, "more than one p of one noise model");
         cr_expect(t->checkpoint_every > 0 && t->checkpoint_every < t->steps / 10);
         cr_expect(t->eval_every > 0 && t->eval_every < t->steps);
@@ -875,7 +875,7 @@ Test(config, pretrain_configs_scale_and_warm_start) {
     cr_expect_str_neq(a->checkpoint, b->checkpoint);
     // The model keys train.init compares (besides the distance).
     cr_expect_eq(a->code, b->code);
-    cr_expect_eq(a->basis, b->basis);
+    cr_expect_eq(a->data.basis, b->data.basis);
     cr_expect_eq(a->hidden, b->hidden);
     cr_expect_eq(a->layers, b->layers);
     cr_expect_eq(a->heads, b->heads);
@@ -930,12 +930,12 @@ Test(config, train_curriculum) {
     cr_expect_eq(t->stages[0].batch_size, 64);
     cr_expect_eq(t->stages[1].batch_size, 128);
     cr_expect_eq(t->stages[2].batch_size, 64, "the section's batch_size");
-    cr_expect_eq(t->stages[1].noise, QP_NOISE_SI1000);
-    cr_expect_eq(t->stages[2].noise, QP_NOISE_UNIFORM, "the section's noise");
-    cr_expect_eq(t->stages[2].basis, QP_BASIS_X);
-    cr_expect_str_eq(t->stages[0].data_name, "surface_z_d3_r2_uniform_p0.003");
-    cr_expect_str_eq(t->stages[1].data_name, "surface_z_d3_r2_si1000_p0.002");
-    cr_expect_str_eq(t->stages[2].data_name, "surface_x_d3_r2_uniform_p0.003");
+    cr_expect_eq(t->stages[1].data.noise, QP_NOISE_SI1000);
+    cr_expect_eq(t->stages[2].data.noise, QP_NOISE_UNIFORM, "the section's noise");
+    cr_expect_eq(t->stages[2].data.basis, QP_BASIS_X);
+    cr_expect_str_eq(t->stages[0].data.data_name, "surface_z_d3_r2_uniform_p0.003");
+    cr_expect_str_eq(t->stages[1].data.data_name, "surface_z_d3_r2_si1000_p0.002");
+    cr_expect_str_eq(t->stages[2].data.data_name, "surface_x_d3_r2_uniform_p0.003");
     cr_expect_eq(t->stages[1].line, 13, "the position of the stage's batch_size");
     qp_config_free(&cfg);
 

@@ -19,13 +19,13 @@ static qp_train_config generated(int d, int rounds, qp_basis basis) {
     tc.code = QP_CODE_SURFACE;
     tc.distance = d;
     tc.rounds = rounds;
-    tc.basis = basis;
-    tc.noise = QP_NOISE_UNIFORM;
-    tc.p = 0.005;
+    tc.data.basis = basis;
+    tc.data.noise = QP_NOISE_UNIFORM;
+    tc.data.p = 0.005;
     tc.hidden = 24;
     tc.layers = 3;
     tc.heads = 6;
-    strcpy(tc.data_name, "t");
+    strcpy(tc.data.data_name, "t");
     return tc;
 }
 
