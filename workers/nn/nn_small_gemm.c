@@ -116,10 +116,67 @@ NN_SG_PANEL(4, 4)
 NN_SG_PANEL(4, 2)
 #endif
 
+#if defined(__AVX2__) && defined(__FMA__) && NN_SG_WIDTH == 8
+// AVX2 (16 ymm registers, 2 FMA ports of latency 4-5: >= 10 independent accumulators keep
+// both busy): blocks of 6 rows x 16 columns, 12 accumulators + 2 rows of b + 1 broadcast.
+// Per k: 2 loads of b and 6 broadcasts against 12 FMAs (the 4x2 panel below re-read b from
+// memory for every row, 12 loads per 8 FMAs, and Zen 3 ran it load-bound). The sums are the
+// same as the panels' (init, then k in order, one FMA each), so results are bit for bit equal.
+#define NN_SG_ROW(R) c##R##0 = ak[(R) * (size_t)lda] * b0 + c##R##0, c##R##1 = ak[(R) * (size_t)lda] * b1 + c##R##1
+#define NN_SG_ROWS6(X) X(0); X(1); X(2); X(3); X(4); X(5)
+__attribute__((noinline)) static void nn_sg_block_6x16(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
+                             const float *b, int ldb, const float *bias, int accumulate) {
+    nn_sg_vec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (accumulate) {
+#define NN_SG_LOAD_ROW(R) c##R##0 = nn_sg_load(out + (R) * (size_t)ldo), c##R##1 = nn_sg_load(out + (R) * (size_t)ldo + 8)
+        NN_SG_ROWS6(NN_SG_LOAD_ROW);
+#undef NN_SG_LOAD_ROW
+    } else {
+        c00 = bias ? nn_sg_load(bias) : (nn_sg_vec){0};
+        c01 = bias ? nn_sg_load(bias + 8) : (nn_sg_vec){0};
+        c10 = c20 = c30 = c40 = c50 = c00;
+        c11 = c21 = c31 = c41 = c51 = c01;
+    }
+    for (int g = 0; g < nseg; g++) {
+        const float *ag = a + seg[g], *bg = b + (size_t)g * seg_len * ldb;
+        for (int k = 0; k < seg_len; k++) {
+            nn_sg_vec b0 = nn_sg_load(bg + (size_t)k * ldb), b1 = nn_sg_load(bg + (size_t)k * ldb + 8);
+            const float *ak = ag + k;
+            NN_SG_ROWS6(NN_SG_ROW);
+        }
+    }
+#define NN_SG_STORE_ROW(R) nn_sg_store(out + (R) * (size_t)ldo, c##R##0), nn_sg_store(out + (R) * (size_t)ldo + 8, c##R##1)
+    NN_SG_ROWS6(NN_SG_STORE_ROW);
+#undef NN_SG_STORE_ROW
+}
+#undef NN_SG_ROWS6
+#undef NN_SG_ROW
+
+// Columns [0, M16) (M16 a multiple of 16) of all N rows: row blocks outside, so a block's
+// rows of a stay in L1 while every 16-column panel of b passes them.
+static void nn_sg_avx2(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
+                       const float *b, int ldb, const float *bias, int accumulate, int N, int M16) {
+    int n = 0;
+    for (; n + 6 <= N; n += 6)
+        for (int j = 0; j < M16; j += 16)
+            nn_sg_block_6x16(out + (size_t)n * ldo + j, ldo, a + (size_t)n * lda, lda, seg, nseg, seg_len, b + j, ldb,
+                             bias ? bias + j : NULL, accumulate);
+    for (; n < N; n++)
+        for (int j = 0; j < M16; j += 16)
+            nn_sg_block_1_2(out + (size_t)n * ldo + j, ldo, a + (size_t)n * lda, lda, seg, nseg, seg_len, b + j, ldb,
+                            bias ? bias + j : NULL, accumulate);
+}
+#endif
+
 void nn_small_gemm_segments(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
                             const float *b, int ldb, const float *bias, int accumulate, int N, int M) {
     enum { W = NN_SG_WIDTH, MAXV = NN_SG_WIDTH == 16 ? 4 : 2 };  // widest panel (vectors)
-    for (int j = 0; j < M; j += MAXV * W) {
+    int j0 = 0;
+#if defined(__AVX2__) && defined(__FMA__) && NN_SG_WIDTH == 8
+    j0 = M / 16 * 16;
+    nn_sg_avx2(out, ldo, a, lda, seg, nseg, seg_len, b, ldb, bias, accumulate, N, j0);
+#endif
+    for (int j = j0; j < M; j += MAXV * W) {
         int nv = (M - j) / W < MAXV ? (M - j) / W : MAXV;
         float *o = out + j;
         const float *bj = b + j, *biasj = bias ? bias + j : NULL;

@@ -14,13 +14,6 @@
 #define NN_SG_WIDTH 16
 #else
 #define NN_SG_WIDTH 8
-// The same with a's columns gathered from nseg segments of each row: a's row r, column k is
-// a[r*lda + seg[k / seg_len] + k % seg_len], K = nseg * seg_len. A convolution reads its
-// taps' inputs in place this way (segment = the offset of the tap's stabilizer) instead of
-// copying them into im2col rows.
-void nn_small_gemm_segments(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
-                            const float *b, int ldb, const float *bias, int accumulate, int N, int M);
-
 #endif
 
 // True when nn_small_gemm handles an output of M columns (a whole number of vectors).
