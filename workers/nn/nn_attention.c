@@ -26,7 +26,14 @@ static void NN(nn_attention_transpose)(nn_real *dst, const nn_real *x, int S, in
 // The dot products use one vector per (stabilizer, d) (GCC vector extensions, float or
 // double); for the usual head widths (4, 8, 16, 32) hs is a literal, so query i's hs vectors
 // and the output's hs accumulators stay in registers across the j loop.
+// The tile is one machine vector of floats where that holds 16 (AVX-512), else 8: with AVX2,
+// 16-float tiles are register pairs, so query 8's q and output (8 + 8 tile vectors) took 32 of
+// the 16 ymm registers and spilled. The double build (tests only) keeps 16.
+#if defined(NN_F64) || defined(__AVX512F__)
 #define NN_ATT_TILE 16
+#else
+#define NN_ATT_TILE 8
+#endif
 
 typedef nn_real NN(nn_att_vec) __attribute__((vector_size(NN_ATT_TILE * sizeof(nn_real))));
 
@@ -43,17 +50,19 @@ typedef int64_t NN(nn_att_ivec) __attribute__((vector_size(NN_ATT_TILE * sizeof(
 typedef int32_t NN(nn_att_ivec) __attribute__((vector_size(NN_ATT_TILE * sizeof(nn_real))));
 #endif
 
-// v[r][c] <- v[c][r] for a 16x16 block in 16 vectors: four stages, each swapping one bit of
-// the row index with the same bit of the column index (two-source shuffles, vpermt2ps).
+// v[r][c] <- v[c][r] for a TxT block in T vectors: log2 T stages, each swapping one bit of
+// the row index with the same bit of the column index (two-source shuffles: vpermt2ps with
+// AVX-512; unpack/shuffle/vperm2f128 with AVX2).
 #define NN_ATT_STAGE(D, LO, HI)                                                      \
-    for (int i = 0; i < 16; i++)                                                     \
+    for (int i = 0; i < NN_ATT_TILE; i++)                                            \
         if (!(i & (D))) {                                                            \
             NN(nn_att_vec) a_ = v[i], b_ = v[i | (D)];                               \
             v[i] = __builtin_shuffle(a_, b_, (NN(nn_att_ivec)){LO});                 \
             v[i | (D)] = __builtin_shuffle(a_, b_, (NN(nn_att_ivec)){HI});           \
         }
-static inline void NN(nn_att_transpose16)(NN(nn_att_vec) v[16]) {
+static inline void NN(nn_att_transpose)(NN(nn_att_vec) v[NN_ATT_TILE]) {
 #define LIST(...) __VA_ARGS__
+#if NN_ATT_TILE == 16
     NN_ATT_STAGE(8, LIST(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
                  LIST(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
     NN_ATT_STAGE(4, LIST(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
@@ -62,25 +71,30 @@ static inline void NN(nn_att_transpose16)(NN(nn_att_vec) v[16]) {
                  LIST(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31));
     NN_ATT_STAGE(1, LIST(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
                  LIST(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31));
+#else
+    NN_ATT_STAGE(4, LIST(0, 1, 2, 3, 8, 9, 10, 11), LIST(4, 5, 6, 7, 12, 13, 14, 15));
+    NN_ATT_STAGE(2, LIST(0, 1, 8, 9, 4, 5, 12, 13), LIST(2, 3, 10, 11, 6, 7, 14, 15));
+    NN_ATT_STAGE(1, LIST(0, 8, 2, 10, 4, 12, 6, 14), LIST(1, 9, 3, 11, 5, 13, 7, 15));
+#endif
 #undef LIST
 }
 #undef NN_ATT_STAGE
 
 // The np parts (q, k, v: np = 3; an output gradient: np = 1) of every head for shots
 // b0..b0+nb-1 from rows of np*H columns, each part as (NH,S,hs,T): head h of part w at
-// part[w] + h*S*hs*T; zero past nb. A full tile with np*H a multiple of 16 moves 16x16 blocks
-// through nn_att_transpose16 instead of one element at a time.
+// part[w] + h*S*hs*T; zero past nb. A full tile with np*H a multiple of T moves TxT blocks
+// through nn_att_transpose instead of one element at a time.
 static void NN(nn_attention_gather)(nn_real *const *part, int np, const nn_real *x, int b0, int nb, int S, int H,
                                     int hs) {
     enum { T = NN_ATT_TILE };
     int width = np * H;
-    if (nb == T && width % 16 == 0 && T == 16) {
+    if (nb == T && width % T == 0) {
         for (int s = 0; s < S; s++)
-            for (int c0 = 0; c0 < width; c0 += 16) {
-                NN(nn_att_vec) v[16];
-                for (int t = 0; t < 16; t++) v[t] = NN(nn_att_load)(x + ((size_t)(b0 + t) * S + s) * width + c0);
-                NN(nn_att_transpose16)(v);
-                for (int e = 0; e < 16; e++) {
+            for (int c0 = 0; c0 < width; c0 += T) {
+                NN(nn_att_vec) v[T];
+                for (int t = 0; t < T; t++) v[t] = NN(nn_att_load)(x + ((size_t)(b0 + t) * S + s) * width + c0);
+                NN(nn_att_transpose)(v);
+                for (int e = 0; e < T; e++) {
                     int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
                     NN(nn_att_store)(part[w] + (((size_t)h * S + s) * hs + d) * T, v[e]);
                 }
@@ -103,16 +117,16 @@ static void NN(nn_attention_scatter_add)(nn_real *x, nn_real *const *part, int n
                                          int hs) {
     enum { T = NN_ATT_TILE };
     int width = np * H;
-    if (nb == T && width % 16 == 0 && T == 16) {
+    if (nb == T && width % T == 0) {
         for (int s = 0; s < S; s++)
-            for (int c0 = 0; c0 < width; c0 += 16) {
-                NN(nn_att_vec) v[16];
-                for (int e = 0; e < 16; e++) {
+            for (int c0 = 0; c0 < width; c0 += T) {
+                NN(nn_att_vec) v[T];
+                for (int e = 0; e < T; e++) {
                     int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
                     v[e] = NN(nn_att_load)(part[w] + (((size_t)h * S + s) * hs + d) * T);
                 }
-                NN(nn_att_transpose16)(v);
-                for (int t = 0; t < 16; t++) {
+                NN(nn_att_transpose)(v);
+                for (int t = 0; t < T; t++) {
                     nn_real *row = x + ((size_t)(b0 + t) * S + s) * width + c0;
                     NN(nn_att_store)(row, NN(nn_att_load)(row) + v[t]);
                 }
@@ -131,12 +145,12 @@ static void NN(nn_attention_scatter_add)(nn_real *x, nn_real *const *part, int n
 // Rows i of out (B,S,H) for shots b0..b0+nb-1 from ob (H,T), the output of query i (all heads).
 static void NN(nn_attention_scatter)(nn_real *out, const nn_real *ob, int b0, int nb, int S, int H, int i) {
     enum { T = NN_ATT_TILE };
-    if (nb == T && H % 16 == 0 && T == 16) {
-        for (int c0 = 0; c0 < H; c0 += 16) {
-            NN(nn_att_vec) v[16];
-            for (int e = 0; e < 16; e++) v[e] = NN(nn_att_load)(ob + (size_t)(c0 + e) * T);
-            NN(nn_att_transpose16)(v);
-            for (int t = 0; t < 16; t++) NN(nn_att_store)(out + ((size_t)(b0 + t) * S + i) * H + c0, v[t]);
+    if (nb == T && H % T == 0) {
+        for (int c0 = 0; c0 < H; c0 += T) {
+            NN(nn_att_vec) v[T];
+            for (int e = 0; e < T; e++) v[e] = NN(nn_att_load)(ob + (size_t)(c0 + e) * T);
+            NN(nn_att_transpose)(v);
+            for (int t = 0; t < T; t++) NN(nn_att_store)(out + ((size_t)(b0 + t) * S + i) * H + c0, v[t]);
         }
         return;
     }
