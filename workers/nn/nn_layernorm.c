@@ -88,6 +88,66 @@ static inline __attribute__((always_inline)) void nn_layernorm_block16(float *ou
 }
 #endif
 
+#if !defined(NN_F64) && !defined(__AVX512F__)
+// Float rows of 8*NV floats (H = 16, 32) in blocks of 8 rows, for 8-float vectors (AVX2; two
+// SSE registers each without AVX): the 8 rows' partial-sum vectors reduce together in a tree
+// of three shuffle-and-add levels (7 adds for 8 rows, not 3 per row), so the 8 means,
+// variances, square roots and reciprocals each come out as one vector.
+typedef float nn_ln8_vec __attribute__((vector_size(32)));
+typedef int nn_ln8_ivec __attribute__((vector_size(32)));
+
+static inline nn_ln8_vec nn_ln8_load(const float *p) {
+    nn_ln8_vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Lane r of the result = the sum of the lanes of v[r].
+static inline nn_ln8_vec nn_ln8_sums(const nn_ln8_vec v[8]) {
+#define NN_LN8_PAIR(A, B, LO, HI) (__builtin_shuffle(A, B, (nn_ln8_ivec){LO}) + __builtin_shuffle(A, B, (nn_ln8_ivec){HI}))
+#define LIST(...) __VA_ARGS__
+    nn_ln8_vec x[4], y[2];
+    for (int i = 0; i < 4; i++)  // lanes: row 2i, row 2i+1 alternating, pairs of columns summed
+        x[i] = NN_LN8_PAIR(v[2 * i], v[2 * i + 1], LIST(0, 8, 2, 10, 4, 12, 6, 14), LIST(1, 9, 3, 11, 5, 13, 7, 15));
+    for (int i = 0; i < 2; i++)  // lanes: rows 4i..4i+3 (column halves 0-3, 4-7)
+        y[i] = NN_LN8_PAIR(x[2 * i], x[2 * i + 1], LIST(0, 1, 8, 9, 4, 5, 12, 13), LIST(2, 3, 10, 11, 6, 7, 14, 15));
+    return NN_LN8_PAIR(y[0], y[1], LIST(0, 1, 2, 3, 8, 9, 10, 11), LIST(4, 5, 6, 7, 12, 13, 14, 15));
+#undef LIST
+#undef NN_LN8_PAIR
+}
+
+// Rows [0, 8) of a call with C = 8 * NV.
+static inline __attribute__((always_inline)) void nn_layernorm_block8(float *out, float *mean, float *rstd,
+                                                                       const float *inp, const float *weight,
+                                                                       const float *bias, const int NV) {
+    const int C = 8 * NV;
+    nn_ln8_vec acc[8];
+    for (int r = 0; r < 8; r++) {
+        acc[r] = nn_ln8_load(inp + r * C);
+        for (int v = 1; v < NV; v++) acc[r] += nn_ln8_load(inp + r * C + 8 * v);
+    }
+    nn_ln8_vec mv = nn_ln8_sums(acc) / (float)C;
+    for (int r = 0; r < 8; r++) {
+        acc[r] = (nn_ln8_vec){0};
+        for (int v = 0; v < NV; v++) {
+            nn_ln8_vec d = nn_ln8_load(inp + r * C + 8 * v) - mv[r];
+            acc[r] += d * d;
+        }
+    }
+    nn_ln8_vec vv = nn_ln8_sums(acc) / (float)C + 1e-5f, sv;
+    for (int r = 0; r < 8; r++) sv[r] = __builtin_sqrtf(vv[r]);  // vsqrtps
+    sv = 1.0f / sv;
+    for (int r = 0; r < 8; r++)
+        for (int v = 0; v < NV; v++) {
+            nn_ln8_vec o = (nn_ln8_load(inp + r * C + 8 * v) - mv[r]) * sv[r] * nn_ln8_load(weight + 8 * v) +
+                           nn_ln8_load(bias + 8 * v);
+            memcpy(out + r * C + 8 * v, &o, sizeof o);
+        }
+    memcpy(mean, &mv, sizeof mv);
+    memcpy(rstd, &sv, sizeof sv);
+}
+#endif
+
 void NN(nn_layernorm_forward)(nn_real *out, nn_real *mean, nn_real *rstd, const nn_real *inp,
                               const nn_real *weight, const nn_real *bias, int N, int C) {
 #if !defined(NN_F64) && defined(__AVX512F__)
@@ -97,6 +157,16 @@ void NN(nn_layernorm_forward)(nn_real *out, nn_real *mean, nn_real *rstd, const 
             size_t at = (size_t)n * C;
             if (C == 16) nn_layernorm_block16(out + at, mean + n, rstd + n, inp + at, weight, bias, 1);
             else nn_layernorm_block16(out + at, mean + n, rstd + n, inp + at, weight, bias, 2);
+        }
+        out += (size_t)n * C, inp += (size_t)n * C, mean += n, rstd += n, N -= n;  // the rest below
+    }
+#elif !defined(NN_F64)
+    if (C == 16 || C == 32) {
+        int n = 0;
+        for (; n + 8 <= N; n += 8) {
+            size_t at = (size_t)n * C;
+            if (C == 16) nn_layernorm_block8(out + at, mean + n, rstd + n, inp + at, weight, bias, 2);
+            else nn_layernorm_block8(out + at, mean + n, rstd + n, inp + at, weight, bias, 4);
         }
         out += (size_t)n * C, inp += (size_t)n * C, mean += n, rstd += n, N -= n;  // the rest below
     }
