@@ -89,16 +89,19 @@ static void NN(nn_attention_gather)(nn_real *const *part, int np, const nn_real 
     enum { T = NN_ATT_TILE };
     int width = np * H;
     if (nb == T && width % T == 0) {
-        for (int s = 0; s < S; s++)
-            for (int c0 = 0; c0 < width; c0 += T) {
+        for (int c0 = 0; c0 < width; c0 += T) {
+            nn_real *dst[T];  // where column c0+e of stabilizer 0 goes (the divisions out of the s loop)
+            for (int e = 0; e < T; e++) {
+                int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
+                dst[e] = part[w] + ((size_t)h * S * hs + d) * T;
+            }
+            for (int s = 0; s < S; s++) {
                 NN(nn_att_vec) v[T];
                 for (int t = 0; t < T; t++) v[t] = NN(nn_att_load)(x + ((size_t)(b0 + t) * S + s) * width + c0);
                 NN(nn_att_transpose)(v);
-                for (int e = 0; e < T; e++) {
-                    int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
-                    NN(nn_att_store)(part[w] + (((size_t)h * S + s) * hs + d) * T, v[e]);
-                }
+                for (int e = 0; e < T; e++) NN(nn_att_store)(dst[e] + (size_t)s * hs * T, v[e]);
             }
+        }
         return;
     }
     if (nb < T)
@@ -118,19 +121,22 @@ static void NN(nn_attention_scatter_add)(nn_real *x, nn_real *const *part, int n
     enum { T = NN_ATT_TILE };
     int width = np * H;
     if (nb == T && width % T == 0) {
-        for (int s = 0; s < S; s++)
-            for (int c0 = 0; c0 < width; c0 += T) {
+        for (int c0 = 0; c0 < width; c0 += T) {
+            const nn_real *src[T];  // as in gather
+            for (int e = 0; e < T; e++) {
+                int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
+                src[e] = part[w] + ((size_t)h * S * hs + d) * T;
+            }
+            for (int s = 0; s < S; s++) {
                 NN(nn_att_vec) v[T];
-                for (int e = 0; e < T; e++) {
-                    int col = c0 + e, w = col / H, h = col % H / hs, d = col % hs;
-                    v[e] = NN(nn_att_load)(part[w] + (((size_t)h * S + s) * hs + d) * T);
-                }
+                for (int e = 0; e < T; e++) v[e] = NN(nn_att_load)(src[e] + (size_t)s * hs * T);
                 NN(nn_att_transpose)(v);
                 for (int t = 0; t < T; t++) {
                     nn_real *row = x + ((size_t)(b0 + t) * S + s) * width + c0;
                     NN(nn_att_store)(row, NN(nn_att_load)(row) + v[t]);
                 }
             }
+        }
         return;
     }
     for (int t = 0; t < nb; t++)
