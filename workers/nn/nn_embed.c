@@ -3,6 +3,15 @@
 
 void NN(nn_embed_forward)(nn_real *out, const nn_real *inp, const nn_real *stab_emb,
                           const nn_real *in_w, const nn_real *in_b, int B, int S, int F, int H) {
+    if (F == 1) {  // detection events: the same sums as below, in a loop over h that vectorises
+        for (size_t bs = 0; bs < (size_t)B * S; bs++) {
+            nn_real *o = out + bs * H, x = inp[bs];
+            const nn_real *e = stab_emb + (bs % S) * H;
+#pragma omp simd
+            for (int h = 0; h < H; h++) o[h] = e[h] + in_b[h] + in_w[h] * x;
+        }
+        return;
+    }
     for (int b = 0; b < B; b++) {
         for (int s = 0; s < S; s++) {
             nn_real *o = out + ((size_t)b * S + s) * H;
