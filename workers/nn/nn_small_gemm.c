@@ -1,8 +1,8 @@
 // Register-blocked float GEMM for thin shapes (see nn_small_gemm.h).
-// GCC vector extensions, so one source serves AVX-512 (16-float vectors) and other x86-64
-// builds (8 floats; 2 SSE registers without AVX). Blocks of NR rows x NV vectors of columns
-// keep NR*NV accumulators in registers; NR and NV are literals in every instantiation, so
-// the block loops unroll and the accumulators never spill.
+// GCC vector extensions, so one source serves AVX-512 (16-float vectors), AVX (8) and
+// SSE-only builds (4). Blocks of NR rows x NV vectors of columns keep NR*NV accumulators in
+// registers; NR and NV are literals in every instantiation, so the block loops unroll and
+// the accumulators never spill.
 #include "workers/nn/nn_small_gemm.h"
 
 #include <string.h>
@@ -107,12 +107,12 @@ static void nn_sg_panel_1(float *out, int ldo, const float *a, int lda, const in
                         accumulate);
 }
 
-// Register budget: NR*NV accumulators + NV rows of b + 1 broadcast (32 zmm, 16 ymm).
+// Register budget: NR*NV accumulators + NV rows of b + 1 broadcast (32 zmm, 16 ymm or xmm).
 #if NN_SG_WIDTH == 16
 NN_SG_PANEL(8, 2)
 NN_SG_PANEL(4, 3)
 NN_SG_PANEL(4, 4)
-#else
+#else  // 8-float ymm or 4-float xmm (SSE: no FMA, so one more register for the product)
 NN_SG_PANEL(4, 2)
 #endif
 

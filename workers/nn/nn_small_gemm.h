@@ -9,11 +9,15 @@
 #ifndef QP_NN_SMALL_GEMM_H
 #define QP_NN_SMALL_GEMM_H
 
-// Columns per vector: AVX-512 builds use 16-float vectors, others 8.
+// Columns per vector: one machine vector of floats, 16 with AVX-512, 8 with AVX, 4 with SSE
+// only (the package build: 8-float vectors there were register pairs and the 4x2 panel's
+// accumulators spilled, 80 % of inference time).
 #if defined(__AVX512F__)
 #define NN_SG_WIDTH 16
-#else
+#elif defined(__AVX__)
 #define NN_SG_WIDTH 8
+#else
+#define NN_SG_WIDTH 4
 #endif
 
 // True when nn_small_gemm handles an output of M columns (a whole number of vectors).
