@@ -124,10 +124,15 @@ NN_SG_PANEL(4, 2)
 // same as the panels' (init, then k in order, one FMA each), so results are bit for bit equal.
 #define NN_SG_ROW(R) c##R##0 = ak[(R) * (size_t)lda] * b0 + c##R##0, c##R##1 = ak[(R) * (size_t)lda] * b1 + c##R##1
 #define NN_SG_ROWS6(X) X(0); X(1); X(2); X(3); X(4); X(5)
-__attribute__((noinline)) static void nn_sg_block_6x16(float *out, int ldo, const float *a, int lda, const int *seg, int nseg, int seg_len,
-                             const float *b, int ldb, const float *bias, int accumulate) {
+// ACC (a literal in the two instantiations) selects the initial values, and the loops run at
+// least once (the caller checks nseg, seg_len >= 1): with a run-time flag and possibly empty
+// loops gcc carried every accumulator through the stack on the way in and out.
+static inline __attribute__((always_inline)) void nn_sg_6x16_body(float *out, int ldo, const float *a, int lda,
+                                                                  const int *seg, int nseg, int seg_len,
+                                                                  const float *b, int ldb, const float *bias,
+                                                                  const int ACC) {
     nn_sg_vec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-    if (accumulate) {
+    if (ACC) {
 #define NN_SG_LOAD_ROW(R) c##R##0 = nn_sg_load(out + (R) * (size_t)ldo), c##R##1 = nn_sg_load(out + (R) * (size_t)ldo + 8)
         NN_SG_ROWS6(NN_SG_LOAD_ROW);
 #undef NN_SG_LOAD_ROW
@@ -137,20 +142,31 @@ __attribute__((noinline)) static void nn_sg_block_6x16(float *out, int ldo, cons
         c10 = c20 = c30 = c40 = c50 = c00;
         c11 = c21 = c31 = c41 = c51 = c01;
     }
-    for (int g = 0; g < nseg; g++) {
-        const float *ag = a + seg[g], *bg = b + (size_t)g * seg_len * ldb;
-        for (int k = 0; k < seg_len; k++) {
-            nn_sg_vec b0 = nn_sg_load(bg + (size_t)k * ldb), b1 = nn_sg_load(bg + (size_t)k * ldb + 8);
-            const float *ak = ag + k;
+    int g = 0;
+    do {
+        const float *ak = a + seg[g], *bk = b + (size_t)g * seg_len * ldb, *aend = ak + seg_len;
+        do {
+            nn_sg_vec b0 = nn_sg_load(bk), b1 = nn_sg_load(bk + 8);
             NN_SG_ROWS6(NN_SG_ROW);
-        }
-    }
+            ak++, bk += ldb;
+        } while (ak < aend);
+    } while (++g < nseg);
 #define NN_SG_STORE_ROW(R) nn_sg_store(out + (R) * (size_t)ldo, c##R##0), nn_sg_store(out + (R) * (size_t)ldo + 8, c##R##1)
     NN_SG_ROWS6(NN_SG_STORE_ROW);
 #undef NN_SG_STORE_ROW
 }
 #undef NN_SG_ROWS6
 #undef NN_SG_ROW
+__attribute__((noinline)) static void nn_sg_block_6x16_init(float *out, int ldo, const float *a, int lda,
+                                                            const int *seg, int nseg, int seg_len, const float *b,
+                                                            int ldb, const float *bias) {
+    nn_sg_6x16_body(out, ldo, a, lda, seg, nseg, seg_len, b, ldb, bias, 0);
+}
+__attribute__((noinline)) static void nn_sg_block_6x16_acc(float *out, int ldo, const float *a, int lda,
+                                                           const int *seg, int nseg, int seg_len, const float *b,
+                                                           int ldb) {
+    nn_sg_6x16_body(out, ldo, a, lda, seg, nseg, seg_len, b, ldb, NULL, 1);
+}
 
 // Columns [0, M16) (M16 a multiple of 16) of all N rows: row blocks outside, so a block's
 // rows of a stay in L1 while every 16-column panel of b passes them.
@@ -158,9 +174,12 @@ static void nn_sg_avx2(float *out, int ldo, const float *a, int lda, const int *
                        const float *b, int ldb, const float *bias, int accumulate, int N, int M16) {
     int n = 0;
     for (; n + 6 <= N; n += 6)
-        for (int j = 0; j < M16; j += 16)
-            nn_sg_block_6x16(out + (size_t)n * ldo + j, ldo, a + (size_t)n * lda, lda, seg, nseg, seg_len, b + j, ldb,
-                             bias ? bias + j : NULL, accumulate);
+        for (int j = 0; j < M16; j += 16) {
+            float *o = out + (size_t)n * ldo + j;
+            const float *an = a + (size_t)n * lda;
+            if (accumulate) nn_sg_block_6x16_acc(o, ldo, an, lda, seg, nseg, seg_len, b + j, ldb);
+            else nn_sg_block_6x16_init(o, ldo, an, lda, seg, nseg, seg_len, b + j, ldb, bias ? bias + j : NULL);
+        }
     for (; n < N; n++)
         for (int j = 0; j < M16; j += 16)
             nn_sg_block_1_2(out + (size_t)n * ldo + j, ldo, a + (size_t)n * lda, lda, seg, nseg, seg_len, b + j, ldb,
@@ -173,8 +192,8 @@ void nn_small_gemm_segments(float *out, int ldo, const float *a, int lda, const 
     enum { W = NN_SG_WIDTH, MAXV = NN_SG_WIDTH == 16 ? 4 : 2 };  // widest panel (vectors)
     int j0 = 0;
 #if defined(__AVX2__) && defined(__FMA__) && NN_SG_WIDTH == 8
-    j0 = M / 16 * 16;
-    nn_sg_avx2(out, ldo, a, lda, seg, nseg, seg_len, b, ldb, bias, accumulate, N, j0);
+    j0 = nseg >= 1 && seg_len >= 1 ? M / 16 * 16 : 0;  // (K = 0: the panels below)
+    if (j0) nn_sg_avx2(out, ldo, a, lda, seg, nseg, seg_len, b, ldb, bias, accumulate, N, j0);
 #endif
     for (int j = j0; j < M; j += MAXV * W) {
         int nv = (M - j) / W < MAXV ? (M - j) / W : MAXV;
