@@ -140,7 +140,7 @@ typedef struct {
     double leak_p, leak_mean_rounds;  // noise.leakage
     double readout_snr, readout_t1;   // noise.readout: the model takes soft inputs; in a curriculum
                                       // on in every stage or in none
-    char data_name[QP_CONFIG_NAME_MAX]; // the experiment name of the data (same naming rule)
+    char name[QP_CONFIG_NAME_MAX];    // the experiment name of the data (same naming rule)
 } qp_train_data;
 
 // One stage of `train.curriculum` (docs/config.md): the training shots of a range of steps.

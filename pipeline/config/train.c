@@ -144,15 +144,15 @@ static int parse_archive(const qp_cfg_ctx *c, const qp_yaml_node *sec, const qp_
     t->data.noise = QP_NOISE_NONE;
     const char *base = strrchr(t->archive, '/');
     base = base && base[1] ? base + 1 : t->archive;
-    snprintf(t->data.data_name, sizeof t->data.data_name, "archive %.100s", base);
+    snprintf(t->data.name, sizeof t->data.name, "archive %.100s", base);
     return 0;
 }
 
-// d->data_name for generated training data: an experiment's name, with its leakage and readout
+// d->name for generated training data: an experiment's name, with its leakage and readout
 // suffixes (experiments.c).
 static void name_generated_data(const qp_train_config *t, qp_train_data *d) {
-    char *out = d->data_name;
-    size_t cap = sizeof d->data_name;
+    char *out = d->name;
+    size_t cap = sizeof d->name;
     qp_experiment_generated_name(t->code, d->basis, t->distance, t->rounds, d->noise, d->p, out, cap);
     size_t len = strlen(out);
     if (d->leak_p > 0)
@@ -179,7 +179,7 @@ static int parse_sampled(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_
             memcpy(t->circuit, spec->circuit, sizeof t->circuit);
             t->data.basis = QP_BASIS_Z;
             t->data.noise = QP_NOISE_NONE;
-            snprintf(t->data.data_name, sizeof t->data.data_name, "%s",
+            snprintf(t->data.name, sizeof t->data.name, "%s",
                      spec->circuit_stem[0] ? spec->circuit_stem : "train_circuit");
         } else {
             t->distance = spec->distance[0];

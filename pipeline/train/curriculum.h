@@ -34,7 +34,7 @@ int qp_curriculum_stage(const qp_curriculum *cu, int64_t step);
 // The global index of the first shot of step `step`.
 uint64_t qp_curriculum_shot(const qp_curriculum *cu, int64_t step);
 
-// *out = tc with stage k's basis, noise, batch_size and data_name (tc itself without stages).
+// *out = tc with stage k's basis, noise, batch_size and data (its name too) (tc itself without stages).
 void qp_curriculum_stage_config(const qp_train_config *tc, int k, qp_train_config *out);
 
 #endif

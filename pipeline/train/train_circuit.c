@@ -35,7 +35,7 @@ int qp_train_circuit_text(const qp_train_config *tc, char **text, qp_err *err) {
         if (!*text) rc = -1;
     }
     qp_circuit_free(&c);
-    if (rc != 0) qp_fail_prefix(err, "train circuit %s", tc->data.data_name);
+    if (rc != 0) qp_fail_prefix(err, "train circuit %s", tc->data.name);
     return rc;
 }
 

@@ -436,12 +436,12 @@ static int enter_stage(train_run *r, const qp_config *cfg, int k, MPI_Comm comm,
     else if (rank == 0) rc = qp_train_circuit_text(stc, &r->circuit_text, err);
     if (agree_root(comm, rc, err)) return -1;
     qp_bcast_string(comm, &r->circuit_text);
-    if (qp_circuit_parse(&r->circuit, r->circuit_text, stc->data.data_name, err)) return -1;
+    if (qp_circuit_parse(&r->circuit, r->circuit_text, stc->data.name, err)) return -1;
     r->have_circuit = 1;
-    if (r->circuit.num_observables < 1) return qp_fail(err, "train circuit %s has no observable", stc->data.data_name);
+    if (r->circuit.num_observables < 1) return qp_fail(err, "train circuit %s has no observable", stc->data.name);
     if (qp_train_detector_coords(&r->circuit, &r->coords, err) ||
         nn_layout_build(&r->lay, r->coords, (int)r->circuit.num_detectors, err))
-        return qp_fail_prefix(err, "train circuit %s", stc->data.data_name);
+        return qp_fail_prefix(err, "train circuit %s", stc->data.name);
     r->have_layout = 1;
     int R = r->lay.num_rounds, S = r->lay.num_stabs, O = (int)r->circuit.num_observables;
     if (r->have_model) {
@@ -449,10 +449,10 @@ static int enter_stage(train_run *r, const qp_config *cfg, int k, MPI_Comm comm,
             return qp_fail(err,
                            "train circuit %s: %d stabilizers x %d rounds, %d observables; the run's model has "
                            "%d x %d, %d",
-                           stc->data.data_name, S, R, O, r->model.cfg.num_stabs, r->model.max_rounds, r->model.cfg.num_obs);
+                           stc->data.name, S, R, O, r->model.cfg.num_stabs, r->model.max_rounds, r->model.cfg.num_obs);
         memcpy(r->model.pool_w, r->lay.pool_w, (size_t)S * sizeof *r->model.pool_w);
         nn_geometry geo = nn_layout_geometry(&r->lay);
-        if (nn_model_set_geometry(&r->model, &geo, err)) return qp_fail_prefix(err, "train circuit %s", stc->data.data_name);
+        if (nn_model_set_geometry(&r->model, &geo, err)) return qp_fail_prefix(err, "train circuit %s", stc->data.name);
     }
     int lb = r->lb, F = qp_train_model_config(stc, &r->lay, O).num_features;
     size_t det_bytes = (r->circuit.num_detectors + 7) / 8, obs_bytes = (r->circuit.num_observables + 7) / 8;
@@ -565,12 +565,12 @@ static int eval_circuit_init(train_run *r, const qp_train_config *tc, qp_train_c
     qp_curriculum_stage_config(tc, tc->num_stages - 1, last);
     char *text = NULL;
     int rc = qp_train_circuit_text(last, &text, err);
-    if (rc == 0) rc = qp_circuit_parse(&r->eval_circuit, text, last->data.data_name, err);
+    if (rc == 0) rc = qp_circuit_parse(&r->eval_circuit, text, last->data.name, err);
     free(text);
     if (rc) return -1;
     r->have_eval_circuit = 1;
     if (qp_train_layout_from_circuit(&r->eval_circuit, &r->eval_lay, err))
-        return qp_fail_prefix(err, "train circuit %s", last->data.data_name);
+        return qp_fail_prefix(err, "train circuit %s", last->data.name);
     r->have_eval_lay = 1;
     return 0;
 }
@@ -579,7 +579,7 @@ static int eval_circuit_init(train_run *r, const qp_train_config *tc, qp_train_c
 static void print_stage(const train_run *r, int size) {
     int k = r->stage;
     fprintf(stderr, "qecpipe train: stage %d/%d, steps %lld..%lld: %s, batch %llu (%d per rank)\n", k + 1,
-            r->cu.num_stages, (long long)r->cu.first_step[k], (long long)r->cu.first_step[k + 1], r->stc.data.data_name,
+            r->cu.num_stages, (long long)r->cu.first_step[k], (long long)r->cu.first_step[k + 1], r->stc.data.name,
             (unsigned long long)r->cu.batch[k], (int)(r->cu.batch[k] / (uint64_t)size));
 }
 
@@ -669,7 +669,7 @@ int qp_train_job(const qp_config *cfg, const qp_train_job_options *opt, MPI_Comm
         fprintf(stderr,
                 "qecpipe train: %s on %d rank%s: %zu parameters (H=%d L=%d heads=%d), S=%d stabilizers x R=%d "
                 "rounds, batch %llu (%d per rank), steps %lld..%lld\n",
-                r.stc.data.data_name, size, size == 1 ? "" : "s", r.model.num_params, r.model.cfg.hidden,
+                r.stc.data.name, size, size == 1 ? "" : "s", r.model.num_params, r.model.cfg.hidden,
                 r.model.cfg.num_layers, r.model.cfg.num_heads, r.lay.num_stabs, R,
                 (unsigned long long)r.cu.batch[r.stage], r.lb, (long long)start, (long long)total_steps);
     if (rank == 0 && !opt->quiet && tc->num_stages) print_stage(&r, size);

@@ -159,7 +159,7 @@ Test(config, full_config_expands_to_expected_experiments) {
     cr_assert_eq(t->data.basis, QP_BASIS_X);
     cr_assert_eq(t->data.noise, QP_NOISE_SI1000);
     cr_assert_eq(t->data.p, 0.002);
-    cr_assert_str_eq(t->data.data_name, "surface_x_d5_r11_si1000_p0.002");
+    cr_assert_str_eq(t->data.name, "surface_x_d5_r11_si1000_p0.002");
     cr_assert_eq(t->steps, 500);
     cr_assert_eq(t->warmup_steps, 50);
     cr_assert_eq(t->batch_size, 64, "default");
@@ -397,7 +397,7 @@ Test(config, soft_readout) {
             &cfg);
     cr_expect_eq(cfg.train.data.readout_snr, 8);
     cr_expect_eq(cfg.train.data.readout_t1, 40);
-    cr_expect_str_eq(cfg.train.data.data_name, "surface_x_d3_r3_si1000_p0.001_snr8_t40");
+    cr_expect_str_eq(cfg.train.data.name, "surface_x_d3_r3_si1000_p0.001_snr8_t40");
     qp_config_free(&cfg);
 }
 
@@ -933,9 +933,9 @@ Test(config, train_curriculum) {
     cr_expect_eq(t->stages[1].data.noise, QP_NOISE_SI1000);
     cr_expect_eq(t->stages[2].data.noise, QP_NOISE_UNIFORM, "the section's noise");
     cr_expect_eq(t->stages[2].data.basis, QP_BASIS_X);
-    cr_expect_str_eq(t->stages[0].data.data_name, "surface_z_d3_r2_uniform_p0.003");
-    cr_expect_str_eq(t->stages[1].data.data_name, "surface_z_d3_r2_si1000_p0.002");
-    cr_expect_str_eq(t->stages[2].data.data_name, "surface_x_d3_r2_uniform_p0.003");
+    cr_expect_str_eq(t->stages[0].data.name, "surface_z_d3_r2_uniform_p0.003");
+    cr_expect_str_eq(t->stages[1].data.name, "surface_z_d3_r2_si1000_p0.002");
+    cr_expect_str_eq(t->stages[2].data.name, "surface_x_d3_r2_uniform_p0.003");
     cr_expect_eq(t->stages[1].line, 13, "the position of the stage's batch_size");
     qp_config_free(&cfg);
 

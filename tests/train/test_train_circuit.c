@@ -25,7 +25,7 @@ static qp_train_config generated(int d, int rounds, qp_basis basis) {
     tc.hidden = 24;
     tc.layers = 3;
     tc.heads = 6;
-    strcpy(tc.data.data_name, "t");
+    strcpy(tc.data.name, "t");
     return tc;
 }
 
