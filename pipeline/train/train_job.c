@@ -359,6 +359,9 @@ static int check_loaded(const qp_nn_checkpoint *ck, const train_run *r, int resu
     // zero weights on the new features (workers/nn/nn_widen.h). Never from more features, never
     // on resume.
     if (!resume && ck->model.num_features == 1) have.num_features = r->model.cfg.num_features;
+    // train.init into a run of more layers: the model's layers come first, the new ones start
+    // as the identity (their residual outputs zero, nn_widen.h). Never fewer, never on resume.
+    if (!resume && ck->model.num_layers < r->model.cfg.num_layers) have.num_layers = r->model.cfg.num_layers;
     // train.init from a distance-portable model (nn_config_distance_portable) of another
     // distance: the same architecture and parameter layout, so its weights start this run.
     if (!resume && nn_config_distance_portable(&ck->model)) {
@@ -534,9 +537,9 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
                 snprintf(what, sizeof what, "checkpoint %s", from);
                 rc = qp_archive_split_check(&r->arch, r->loaded.archive_split, what, err);
             }
-            // A copy, or the F = 1 embedding widened (check_loaded allowed it).
+            // A copy, or widened to more features or layers (check_loaded allowed it).
             if (rc == 0)
-                rc = nn_params_widen_features(&r->loaded.model, r->loaded.params, &r->model.cfg,
+                rc = nn_params_widen(&r->loaded.model, r->loaded.params, &r->model.cfg,
                                               r->model.params_memory, err);
         }
         if (agree_root(comm, rc, err)) return -1;

@@ -43,7 +43,10 @@
 //   soft detection event, i.e. the probability of the event the hard model saw as 0/1, and
 //   feature 1 the leakage probability). Then the F = 1 input embedding becomes feature 0's and
 //   the new features start at weight 0 (workers/nn/nn_widen.h): before its first step the run
-//   predicts what the model predicts from feature 0. A non-portable model must also have the
+//   predicts what the model predicts from feature 0. And num_layers when the run has more:
+//   the model's layers come first in each round, the new ones start as the identity (their
+//   residual outputs zero; the rest of them from job.seed), so again the run starts from the
+//   model's predictions. A non-portable model must also have the
 //   run's detectors and coordinates. Anything else fails with one line naming the first key.
 // - Resume: continues from the checkpoint (params, Adam moments, step; the data stream is
 //   indexed by step) and reaches bit for bit the weights of an uninterrupted run on 1 rank,

@@ -10,7 +10,11 @@
 #  2. The same model decodes a d=5 circuit (its parameters do not depend on the distance):
 #     exit 0, one prediction per shot, and starts a d=5 training run (train.init). A model
 #     with the free bias table refuses both.
-#  3. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
+#  3. Depth: the L=1 model starts an L=2 run (train.init, the new layer appended as the
+#     identity): after one step at learning rate 1e-20 its predictions on the d=3 shots equal
+#     the model's, shot for shot, while the same step from random weights differs. A model of
+#     more layers than the run's is refused (exit 1, naming `layers`).
+#  4. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
 . "$(dirname "$0")/cli_lib.sh"
 
 cat > layers.yaml <<'YAML'
@@ -88,7 +92,24 @@ sed -e 's/attention_bias: geometric/attention_bias: table/' -e 's/layers.h5/tabl
 "$bin" train tfine5.yaml > /dev/null 2> tfine5.log; st=$?
 check "train.init: a free-table d=3 model does not fit d=5: exit 1 ($(tail -c 200 tfine5.log))" '[ $st -eq 1 ] && grep -q "does not fit" tfine5.log'
 
-# 3. Bad values.
+# 3. Depth.
+sed -e 's/layers: 1/layers: 2/' -e 's/ steps: 400/ steps: 1/' -e 's/warmup_steps: 30/warmup_steps: 1/' \
+    -e 's/learning_rate: 3e-3/learning_rate: 1e-20/' -e 's/eval_shots: 4000/eval_shots: 100/' -e 's/layers.h5/deep.h5/' layers.yaml > deep.yaml
+sed 's/deep.h5/fresh.h5/' deep.yaml > fresh.yaml
+echo "  init: layers.h5" >> deep.yaml
+"$bin" train deep.yaml > /dev/null 2> deep.log; st=$?
+check "train.init into 2 layers: exit 0, layers $(attr deep.h5 layers) ($(tail -c 200 deep.log))" '[ $st -eq 0 ] && [ "$(attr deep.h5 layers)" = 2 ]'
+"$bin" train fresh.yaml > /dev/null 2>&1
+for m in deep fresh; do "$bin" decode --decoder nn --circuit c3.stim --model $m.h5 --in d3.b8 --out $m.01 > /dev/null 2>&1; done
+"$bin" decode --decoder nn --circuit c3.stim --model layers.h5 --in d3.b8 --out one.01 > /dev/null 2>&1
+check "the 2-layer run starts from the 1-layer model's predictions ($(cmp deep.01 one.01 2>&1))" '[ -s one.01 ] && cmp -s deep.01 one.01'
+check "control: the same step from random weights predicts otherwise" '[ -s fresh.01 ] && ! cmp -s fresh.01 one.01'
+sed -e 's/layers: 2/layers: 1/' -e 's/deep.h5/shallow.h5/' -e 's/init: layers.h5/init: deep.h5/' deep.yaml > shallow.yaml
+"$bin" train shallow.yaml > /dev/null 2> shallow.log; st=$?
+check "a 2-layer model does not start a 1-layer run: exit 1, one line ($(cat shallow.log))" \
+  '[ $st -eq 1 ] && [ "$(wc -l < shallow.log)" -eq 1 ] && grep -q "does not fit this config: layers: checkpoint 2, config 1" shallow.log'
+
+# 4. Bad values.
 sed 's/ffn: gated/ffn: fancy/' layers.yaml > bad1.yaml
 "$bin" train bad1.yaml > /dev/null 2> bad1.log; st=$?
 check "ffn: fancy: exit 1, one line ($(cat bad1.log))" '[ $st -eq 1 ] && [ "$(wc -l < bad1.log)" -eq 1 ] && grep -q "train.ffn" bad1.log'

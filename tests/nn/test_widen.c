@@ -1,15 +1,20 @@
-// nn_params_widen_features: a detection-event model (F = 1) carried into the layout of F = 2
-// (soft detection event, leakage).
+// nn_params_widen: a detection-event model (F = 1) carried into the layout of F = 2 (soft
+// detection event, leakage), and a model carried into one of more layers.
 //  1. Every parameter lands where it should: with distinct nonzero source values, each tensor
 //     of the target (read through the model's own nn_params_point) equals the source's tensor,
 //     in_w[k][h][0] is the source's in_w[k][h] and in_w[k][h][1] is 0; nothing else is nonzero.
+//     Grown by a layer: layer 0 and 1 of every per-layer tensor are the source's, the new
+//     layer's residual outputs (projw, projb, fc2w, fc2b, convw, convb) are 0 and its other
+//     values are the target's own.
 //  2. The widened model computes what the original does: on the d=3 memory-Z reference shots
 //     with feature 0 the same (hard events, and fractional "soft" values) and feature 1
 //     arbitrary (uniform in [-3, 40]), streaming predictions, the training loss and every
 //     gradient but in_w's new column are bitwise equal (a zero weight adds exactly 0). The
 //     control: a nonzero weight on feature 1 changes the predictions, so the check can fail.
-//  3. Refusals leave dst untouched: fewer features, another width, another number of
-//     stabilizers with a per-stabilizer tensor.
+//     The same for a model grown from 2 to 3 layers (the new layer adds exactly 0), whose new
+//     residual weights do get a gradient (so training can use the layer).
+//  3. Refusals leave dst untouched: fewer features, fewer layers, another width, another
+//     number of stabilizers with a per-stabilizer tensor.
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -40,7 +45,7 @@ static void check_layout(nn_config a) {
     for (size_t i = 0; i < na; i++) src[i] = (float)(i + 1);
     for (size_t i = 0; i < nb; i++) dst[i] = NAN;
     qp_err err;
-    cr_assert(nn_params_widen_features(&a, src, &b, dst, &err) == 0, "%s", err.msg);
+    cr_assert(nn_params_widen(&a, src, &b, dst, &err) == 0, "%s", err.msg);
     // Tensor t starts after tensors 0..t-1 in both buffers (the flat layout nn_params_point
     // points into); the model reads in_w through its pointer, checked against the offset too.
     size_t nonzero = 0, oa = 0, ob = 0;
@@ -89,7 +94,7 @@ Test(nn_widen, widened_model_computes_the_same) {
     cr_assert(nn_model_set_geometry(&ma, &geo, &err) == 0 && nn_model_set_geometry(&mb, &geo, &err) == 0);
     nn_model_init_params(&ma, 11);
     nn_model_init_params(&mb, 12);  // overwritten below
-    cr_assert(nn_params_widen_features(&ca, ma.params_memory, &cb, mb.params_memory, &err) == 0, "%s", err.msg);
+    cr_assert(nn_params_widen(&ca, ma.params_memory, &cb, mb.params_memory, &err) == 0, "%s", err.msg);
 
     size_t cells = (size_t)B * R * S;
     float *in1 = malloc(cells * sizeof(float)), *in2 = malloc(2 * cells * sizeof(float)), targets[B];
@@ -153,7 +158,7 @@ static void refused(const nn_config *a, const nn_config *b, const char *want) {
     float *src = calloc(na, sizeof(float)), *dst = malloc(nb * sizeof(float));
     for (size_t i = 0; i < nb; i++) dst[i] = 7.0f;
     qp_err err = {0};
-    cr_expect(nn_params_widen_features(a, src, b, dst, &err) == -1);
+    cr_expect(nn_params_widen(a, src, b, dst, &err) == -1);
     cr_expect(strstr(err.msg, want) != NULL, "message '%s' lacks '%s'", err.msg, want);
     size_t touched = 0;
     for (size_t i = 0; i < nb; i++) touched += dst[i] != 7.0f;
@@ -167,7 +172,9 @@ Test(nn_widen, refuses_other_layouts) {
     a.num_features = 2;  // fewer features: narrowing
     b.num_features = 1;
     refused(&a, &b, "2 input features do not widen to 1");
-    a.num_features = 1, b.num_features = 2, b.hidden = 32, b.ffn_hidden = 64, b.readout_hidden = 32;
+    a.num_features = 1, b.num_features = 1, a.num_layers = 3;  // fewer layers
+    refused(&a, &b, "3 layers do not grow to 2");
+    a.num_layers = 2, b.num_features = 2, b.hidden = 32, b.ffn_hidden = 64, b.readout_hidden = 32;
     refused(&a, &b, "stab_emb");
     nn_config t = nn_config_default(8, 1, 1), u = nn_config_default(12, 2, 1);  // free tables, another S
     refused(&t, &u, "stab_emb has 384 values in the model, 576");
@@ -176,7 +183,107 @@ Test(nn_widen, refuses_other_layouts) {
     size_t zp[NN_NUM_PARAM_TENSORS], zq[NN_NUM_PARAM_TENSORS];
     float *src = calloc(nn_param_sizes(zp, &p), sizeof(float)), *dst = malloc(nn_param_sizes(zq, &q) * sizeof(float));
     qp_err err;
-    cr_expect(nn_params_widen_features(&p, src, &q, dst, &err) == 0, "%s", err.msg);
+    cr_expect(nn_params_widen(&p, src, &q, dst, &err) == 0, "%s", err.msg);
     free(src);
     free(dst);
+}
+
+Test(nn_widen, a_new_layer_lands_after_the_others) {
+    nn_config a = layers_config(8), b = a;
+    b.num_layers = 3;
+    size_t za[NN_NUM_PARAM_TENSORS], zb[NN_NUM_PARAM_TENSORS];
+    size_t na = nn_param_sizes(za, &a), nb = nn_param_sizes(zb, &b);
+    float *src = malloc(na * sizeof(float)), *dst = malloc(nb * sizeof(float));
+    for (size_t i = 0; i < na; i++) src[i] = (float)(i + 1);
+    for (size_t i = 0; i < nb; i++) dst[i] = -(float)(i + 1);  // the target's "own" values
+    qp_err err;
+    cr_assert(nn_params_widen(&a, src, &b, dst, &err) == 0, "%s", err.msg);
+    size_t oa = 0, ob = 0;
+    const char *zeroed[] = {"projw", "projb", "fc2w", "fc2b", "convw", "convb"};
+    int layer_tensors = 0;
+    for (int t = 0; t < NN_NUM_PARAM_TENSORS; t++) {
+        int grows = zb[t] != za[t], zero = 0;
+        for (int k = 0; k < 6; k++) zero |= !strcmp(nn_param_names[t], zeroed[k]);
+        if (grows) {
+            layer_tensors++;
+            cr_expect_eq(zb[t] * 2, za[t] * 3, "%s: %zu -> %zu values, not 3/2", nn_param_names[t], za[t], zb[t]);
+        }
+        for (size_t i = 0; i < zb[t]; i++) {
+            float want = i < za[t] ? src[oa + i] : zero ? 0.0f : -(float)(ob + i + 1);
+            if (dst[ob + i] != want) {
+                cr_expect_fail("%s[%zu]: %g, want %g", nn_param_names[t], i, dst[ob + i], want);
+                break;
+            }
+        }
+        oa += za[t];
+        ob += zb[t];
+    }
+    // ln1w ln1b qkvw qkvb projw projb ln2w ln2b fc1w fc1b fc2w fc2b geo_bias convln w/b convw convb
+    cr_expect_eq(layer_tensors, 17, "%d tensors grew", layer_tensors);
+    free(src);
+    free(dst);
+}
+
+Test(nn_widen, deeper_model_computes_the_same) {
+    nn_test_case tc;
+    if (nn_test_case_load(&tc, "surface_z_d3_r3_p0.003")) cr_skip_test("test data absent");
+    enum { B = 64 };
+    int S = tc.layout.num_stabs, R = tc.layout.num_rounds;
+    nn_config ca = layers_config(S), cb = ca;
+    cb.num_layers = 3;
+    nn_model ma, mb;
+    qp_err err;
+    nn_geometry geo = nn_layout_geometry(&tc.layout);
+    cr_assert(nn_model_create(&ma, &ca, tc.layout.pool_w, B, R, &err) == 0, "%s", err.msg);
+    cr_assert(nn_model_create(&mb, &cb, tc.layout.pool_w, B, R, &err) == 0, "%s", err.msg);
+    cr_assert(nn_model_set_geometry(&ma, &geo, &err) == 0 && nn_model_set_geometry(&mb, &geo, &err) == 0);
+    nn_model_init_params(&ma, 11);
+    nn_model_init_params(&mb, 12);  // the new layer keeps these (but its residual outputs)
+    cr_assert(nn_params_widen(&ca, ma.params_memory, &cb, mb.params_memory, &err) == 0, "%s", err.msg);
+
+    float *in = malloc((size_t)B * R * S * sizeof(float)), targets[B], pa[B], pb[B];
+    nn_layout_inputs_from_b8(&tc.layout, tc.dets, NULL, B, 1, in);
+    nn_layout_targets_from_b8(tc.obs, B, 1, targets);
+    nn_model_predict(&ma, in, B, R, pa);
+    nn_model_predict(&mb, in, B, R, pb);
+    for (int b = 0; b < B; b++) cr_expect(pa[b] == pb[b], "shot %d: %.9g vs %.9g", b, pa[b], pb[b]);
+    nn_model_zero_grad(&ma);
+    nn_model_zero_grad(&mb);
+    double la = nn_model_forward(&ma, in, NULL, targets, B, R), lb = nn_model_forward(&mb, in, NULL, targets, B, R);
+    cr_expect(la == lb && isfinite(la), "loss %.17g vs %.17g", la, lb);
+    nn_model_backward(&ma);
+    nn_model_backward(&mb);
+    // The source's parameters: equal gradients. The new layer's residual outputs: nonzero ones.
+    const float *ga = ma.grads_memory, *gb = mb.grads_memory;
+    int new_with_grad = 0, new_residual = 0;
+    for (int t = 0; t < NN_NUM_PARAM_TENSORS; t++) {
+        size_t n = ma.param_sizes[t], nbt = mb.param_sizes[t];
+        for (size_t i = 0; i < n; i++)
+            if (ga[i] != gb[i]) {
+                cr_expect_fail("d %s[%zu] %g vs %g", nn_param_names[t], i, gb[i], ga[i]);
+                break;
+            }
+        const char *nm = nn_param_names[t];
+        if (nbt > n && (!strcmp(nm, "projw") || !strcmp(nm, "fc2w") || !strcmp(nm, "convw"))) {
+            new_residual++;
+            double g2 = 0;
+            for (size_t i = n; i < nbt; i++) g2 += (double)gb[i] * gb[i];
+            new_with_grad += g2 > 0;
+        }
+        ga += n;
+        gb += nbt;
+    }
+    cr_expect(new_residual == 3 && new_with_grad == 3, "%d of %d new residual weights get a gradient", new_with_grad,
+              new_residual);
+    // The control: a nonzero residual weight in the new layer changes the predictions.
+    size_t per_layer = (size_t)cb.hidden * cb.hidden;
+    for (size_t i = 0; i < per_layer; i++) mb.params.projw[2 * per_layer + i] = 0.05f * (float)((i % 7) - 3);
+    nn_model_predict(&mb, in, B, R, pb);
+    int differ = 0;
+    for (int b = 0; b < B; b++) differ += pa[b] != pb[b];
+    cr_expect(differ > B / 2, "a weight in the new layer changes only %d of %d predictions", differ, B);
+    free(in);
+    nn_model_free(&ma);
+    nn_model_free(&mb);
+    nn_test_case_free(&tc);
 }
