@@ -79,6 +79,21 @@ Test(nn_widen, every_parameter_lands_in_place) {
     check_layout(nn_config_default(8, 1, 2));  // the original architecture: free tables, 2 observables
 }
 
+// Model a (config ca, random weights) and model b (config cb): b initialised from another seed
+// (values nn_params_widen keeps, in new layers), then a's parameters widened into it.
+static void widened_pair(const nn_test_case *tc, const nn_config *ca, const nn_config *cb, int B, nn_model *ma,
+                         nn_model *mb) {
+    qp_err err;
+    int R = tc->layout.num_rounds;
+    nn_geometry geo = nn_layout_geometry(&tc->layout);
+    cr_assert(nn_model_create(ma, ca, tc->layout.pool_w, B, R, &err) == 0, "%s", err.msg);
+    cr_assert(nn_model_create(mb, cb, tc->layout.pool_w, B, R, &err) == 0, "%s", err.msg);
+    cr_assert(nn_model_set_geometry(ma, &geo, &err) == 0 && nn_model_set_geometry(mb, &geo, &err) == 0);
+    nn_model_init_params(ma, 11);
+    nn_model_init_params(mb, 12);
+    cr_assert(nn_params_widen(ca, ma->params_memory, cb, mb->params_memory, &err) == 0, "%s", err.msg);
+}
+
 Test(nn_widen, widened_model_computes_the_same) {
     nn_test_case tc;
     if (nn_test_case_load(&tc, "surface_z_d3_r3_p0.003")) cr_skip_test("test data absent");
@@ -87,14 +102,7 @@ Test(nn_widen, widened_model_computes_the_same) {
     nn_config ca = layers_config(S), cb = ca;
     cb.num_features = 2;
     nn_model ma, mb;
-    qp_err err;
-    nn_geometry geo = nn_layout_geometry(&tc.layout);
-    cr_assert(nn_model_create(&ma, &ca, tc.layout.pool_w, B, R, &err) == 0, "%s", err.msg);
-    cr_assert(nn_model_create(&mb, &cb, tc.layout.pool_w, B, R, &err) == 0, "%s", err.msg);
-    cr_assert(nn_model_set_geometry(&ma, &geo, &err) == 0 && nn_model_set_geometry(&mb, &geo, &err) == 0);
-    nn_model_init_params(&ma, 11);
-    nn_model_init_params(&mb, 12);  // overwritten below
-    cr_assert(nn_params_widen(&ca, ma.params_memory, &cb, mb.params_memory, &err) == 0, "%s", err.msg);
+    widened_pair(&tc, &ca, &cb, B, &ma, &mb);
 
     size_t cells = (size_t)B * R * S;
     float *in1 = malloc(cells * sizeof(float)), *in2 = malloc(2 * cells * sizeof(float)), targets[B];
@@ -232,14 +240,7 @@ Test(nn_widen, deeper_model_computes_the_same) {
     nn_config ca = layers_config(S), cb = ca;
     cb.num_layers = 3;
     nn_model ma, mb;
-    qp_err err;
-    nn_geometry geo = nn_layout_geometry(&tc.layout);
-    cr_assert(nn_model_create(&ma, &ca, tc.layout.pool_w, B, R, &err) == 0, "%s", err.msg);
-    cr_assert(nn_model_create(&mb, &cb, tc.layout.pool_w, B, R, &err) == 0, "%s", err.msg);
-    cr_assert(nn_model_set_geometry(&ma, &geo, &err) == 0 && nn_model_set_geometry(&mb, &geo, &err) == 0);
-    nn_model_init_params(&ma, 11);
-    nn_model_init_params(&mb, 12);  // the new layer keeps these (but its residual outputs)
-    cr_assert(nn_params_widen(&ca, ma.params_memory, &cb, mb.params_memory, &err) == 0, "%s", err.msg);
+    widened_pair(&tc, &ca, &cb, B, &ma, &mb);
 
     float *in = malloc((size_t)B * R * S * sizeof(float)), targets[B], pa[B], pb[B];
     nn_layout_inputs_from_b8(&tc.layout, tc.dets, NULL, B, 1, in);
