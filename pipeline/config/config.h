@@ -168,6 +168,7 @@ typedef struct {
     uint64_t warmup_steps; // linear warmup steps, then cosine decay (<= steps; default 100)
     double weight_decay;   // decoupled weight decay in [0, 1) (default 1e-4)
     double grad_clip;      // clip gradients to this global norm; 0 = off (default 1.0)
+    double aux_weight;     // weight of the next-round detection-event loss, 0..100 (default 0.5)
     // Model size:
     int hidden;            // state width H per stabilizer (1..4096, multiple of heads; default 64)
     int layers;            // syndrome-transformer layers per round (1..64; default 2)

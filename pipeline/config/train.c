@@ -9,7 +9,7 @@
 #include "workers/util/alloc.h"
 
 static const char *const train_keys[] = {QP_CFG_SPEC_KEYS, "steps",        "batch_size", "learning_rate",
-                                         "warmup_steps",   "weight_decay", "grad_clip",  "hidden",
+                                         "warmup_steps",   "weight_decay", "grad_clip",  "aux_weight", "hidden",
                                          "layers",         "heads",        "eval_every", "eval_shots",
                                          "checkpoint_every", "checkpoint", "init",       "attention_bias",
                                          "attention_bias_radius", "stabilizer_embedding", "conv_dilations",
@@ -203,6 +203,7 @@ static int parse_rest(const qp_cfg_ctx *c, const qp_yaml_node *sec, qp_train_con
         opt_u64(c, sec, "warmup_steps", 0, UINT64_C(1) << 40, 100, &t->warmup_steps) != 0 ||
         opt_double(c, sec, "weight_decay", 0, false, 1, true, 1e-4, &t->weight_decay) != 0 ||
         opt_double(c, sec, "grad_clip", 0, false, 1e6, false, 1.0, &t->grad_clip) != 0 ||
+        opt_double(c, sec, "aux_weight", 0, false, 100, false, 0.5, &t->aux_weight) != 0 ||
         opt_int(c, sec, "hidden", 1, 4096, 64, &t->hidden) != 0 || opt_int(c, sec, "layers", 1, 64, 2, &t->layers) != 0 ||
         opt_int(c, sec, "heads", 1, 64, 4, &t->heads) != 0 ||
         opt_u64(c, sec, "eval_every", 0, UINT64_C(1) << 40, 100, &t->eval_every) != 0 ||

@@ -85,6 +85,7 @@ nn_config qp_train_model_config(const qp_train_config *tc, const nn_layout *lay,
     mc.num_heads = tc->heads;
     mc.ffn_hidden = 2 * tc->hidden;
     mc.readout_hidden = tc->hidden;
+    mc.aux_weight = (float)tc->aux_weight;
     mc.attn_bias_geometric = tc->attention_bias_geometric;
     mc.geom_radius = tc->attention_bias_geometric ? tc->attention_bias_radius : 0;
     mc.stab_emb_by_type = tc->stabilizer_embedding_type;

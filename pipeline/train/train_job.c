@@ -362,6 +362,8 @@ static int check_loaded(const qp_nn_checkpoint *ck, const train_run *r, int resu
     // train.init into a run of more layers: the model's layers come first, the new ones start
     // as the identity (their residual outputs zero, nn_widen.h). Never fewer, never on resume.
     if (!resume && ck->model.num_layers < r->model.cfg.num_layers) have.num_layers = r->model.cfg.num_layers;
+    // aux_weight weighs a training loss only: a run may start from a model trained with another.
+    if (!resume) have.aux_weight = r->model.cfg.aux_weight;
     // train.init from a distance-portable model (nn_config_distance_portable) of another
     // distance: the same architecture and parameter layout, so its weights start this run.
     if (!resume && nn_config_distance_portable(&ck->model)) {

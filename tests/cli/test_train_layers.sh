@@ -11,8 +11,8 @@
 #     exit 0, one prediction per shot, and starts a d=5 training run (train.init). A model
 #     with the free bias table refuses both.
 #  3. Depth: the L=1 model starts an L=2 run (train.init, the new layer appended as the
-#     identity): after one step at learning rate 1e-20 its predictions on the d=3 shots equal
-#     the model's, shot for shot, while the same step from random weights differs. A model of
+#     identity; with another aux_weight, 0.1, which the checkpoint records): after one step
+#     at learning rate 1e-20 its predictions on the d=3 shots equal the model's, shot for shot, while the same step from random weights differs. A model of
 #     more layers than the run's is refused (exit 1, naming `layers`).
 #  4. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
 . "$(dirname "$0")/cli_lib.sh"
@@ -96,9 +96,10 @@ check "train.init: a free-table d=3 model does not fit d=5: exit 1 ($(tail -c 20
 sed -e 's/layers: 1/layers: 2/' -e 's/ steps: 400/ steps: 1/' -e 's/warmup_steps: 30/warmup_steps: 1/' \
     -e 's/learning_rate: 3e-3/learning_rate: 1e-20/' -e 's/eval_shots: 4000/eval_shots: 100/' -e 's/layers.h5/deep.h5/' layers.yaml > deep.yaml
 sed 's/deep.h5/fresh.h5/' deep.yaml > fresh.yaml
-echo "  init: layers.h5" >> deep.yaml
+printf '  aux_weight: 0.1\n  init: layers.h5\n' >> deep.yaml
 "$bin" train deep.yaml > /dev/null 2> deep.log; st=$?
-check "train.init into 2 layers: exit 0, layers $(attr deep.h5 layers) ($(tail -c 200 deep.log))" '[ $st -eq 0 ] && [ "$(attr deep.h5 layers)" = 2 ]'
+check "train.init into 2 layers: exit 0, layers $(attr deep.h5 layers), aux_weight $(attr deep.h5 aux_weight) ($(tail -c 200 deep.log))" \
+  '[ $st -eq 0 ] && [ "$(attr deep.h5 layers)" = 2 ] && awk -v a="$(attr deep.h5 aux_weight)" "BEGIN {exit !(a > 0.0999 && a < 0.1001)}"'
 "$bin" train fresh.yaml > /dev/null 2>&1
 for m in deep fresh; do "$bin" decode --decoder nn --circuit c3.stim --model $m.h5 --in d3.b8 --out $m.01 > /dev/null 2>&1; done
 "$bin" decode --decoder nn --circuit c3.stim --model layers.h5 --in d3.b8 --out one.01 > /dev/null 2>&1

@@ -164,6 +164,7 @@ Test(config, full_config_expands_to_expected_experiments) {
     cr_assert_eq(t->warmup_steps, 50);
     cr_assert_eq(t->batch_size, 64, "default");
     cr_assert_eq(t->learning_rate, 1e-3, "default");
+    cr_assert_eq(t->aux_weight, 0.5, "default");
     cr_assert_eq(t->hidden, 96);
     cr_assert_eq(t->heads, 6);
     cr_assert_eq(t->layers, 2, "default");
@@ -556,6 +557,14 @@ Test(config, error_out_of_range) {
     expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
                     "noise: {model: uniform, p: 0.01}, learning_rate: 0}\n",
                     "0}", 0, "train.learning_rate: 0 is out of range (expected a number in (0, 1])");
+    qp_config cfg;
+    load_ok("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+            "noise: {model: uniform, p: 0.01}, aux_weight: 0}\n", &cfg);
+    cr_expect_eq(cfg.train.aux_weight, 0.0, "aux_weight 0 (no auxiliary loss) is allowed");
+    qp_config_free(&cfg);
+    expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
+                    "noise: {model: uniform, p: 0.01}, aux_weight: -0.5}\n",
+                    "-0.5}", 0, "train.aux_weight: -0.5 is out of range (expected a number in [0, 100])");
     expect_error_at("job: {name: t, seed: 1}\ntrain: {code: surface, distance: 3, basis: x, "
                     "noise: {model: uniform, p: 0.01}, heads: 65}\n",
                     "65", 0, "train.heads: 65 is out of range (expected 1..64)");
