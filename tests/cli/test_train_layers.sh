@@ -12,8 +12,9 @@
 #     with the free bias table refuses both.
 #  3. Depth: the L=1 model starts an L=2 run (train.init, the new layer appended as the
 #     identity; with another aux_weight, 0.1, which the checkpoint records): after one step
-#     at learning rate 1e-20 its predictions on the d=3 shots equal the model's, shot for shot, while the same step from random weights differs. A model of
-#     more layers than the run's is refused (exit 1, naming `layers`).
+#     at learning rate 1e-20 its predictions on the d=3 shots equal the model's, shot for
+#     shot, while the same step from random weights differs. A model of more layers than the
+#     run's is refused (exit 1, naming `layers`).
 #  4. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
 . "$(dirname "$0")/cli_lib.sh"
 
