@@ -541,8 +541,7 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
             }
             // A copy, or widened to more features or layers (check_loaded allowed it).
             if (rc == 0)
-                rc = nn_params_widen(&r->loaded.model, r->loaded.params, &r->model.cfg,
-                                              r->model.params_memory, err);
+                rc = nn_params_widen(&r->loaded.model, r->loaded.params, &r->model.cfg, r->model.params_memory, err);
         }
         if (agree_root(comm, rc, err)) return -1;
         size_t n = r->model.num_params;
