@@ -47,7 +47,8 @@
 //   the model's layers come first in each round, the new ones start as the identity (their
 //   residual outputs zero; the rest of them from job.seed), so again the run starts from the
 //   model's predictions. aux_weight (a training loss's weight, not a tensor) may differ too.
-//   A non-portable model must also have the run's detectors and coordinates. Anything else fails with one line naming the first key.
+//   A non-portable model must also have the run's detectors and coordinates. Anything else
+//   fails with one line naming the first key.
 // - Resume: continues from the checkpoint (params, Adam moments, step; the data stream is
 //   indexed by step) and reaches bit for bit the weights of an uninterrupted run on 1 rank,
 //   and on any rank count with the fixed-order all-reduce (same rank count as before). The
