@@ -353,24 +353,39 @@ static qp_nn_checkpoint checkpoint_of(const train_run *r, const qp_config *cfg, 
 static int check_loaded(const qp_nn_checkpoint *ck, const train_run *r, int resume, uint64_t batch, uint64_t seed,
                         qp_err *err) {
     nn_config have = ck->model;
+    const nn_config *want = &r->model.cfg;
     // train.init from a detection-event model (F = 1) into a run of more features (soft
     // readout: soft detection event, leakage): feature 0 is the detection event in both (its
     // probability in soft inputs, batch_inputs), so setup widens the input embedding with
     // zero weights on the new features (workers/nn/nn_widen.h). Never from more features, never
     // on resume.
-    if (!resume && ck->model.num_features == 1) have.num_features = r->model.cfg.num_features;
+    if (!resume && ck->model.num_features == 1) have.num_features = want->num_features;
     // train.init into a run of more layers: the model's layers come first, the new ones start
     // as the identity (their residual outputs zero, nn_widen.h). Never fewer, never on resume.
-    if (!resume && ck->model.num_layers < r->model.cfg.num_layers) have.num_layers = r->model.cfg.num_layers;
+    if (!resume && ck->model.num_layers < want->num_layers) have.num_layers = want->num_layers;
+    // train.init into a run m times wider (hidden, and heads with it: the head size stays; the
+    // ffn and readout widths follow hidden): each unit of the model becomes m copies that
+    // compute what it did (nn_widen.h). Never narrower, never on resume.
+    if (!resume && have.hidden < want->hidden && want->hidden % have.hidden == 0) {
+        int m = want->hidden / have.hidden;
+        if (have.num_heads * m != want->num_heads)
+            return qp_fail(err, "heads: a model of hidden %d with %d heads widens to hidden %d with %d heads "
+                                "(the head size stays), the config has %d",
+                           have.hidden, have.num_heads, want->hidden, m * have.num_heads, want->num_heads);
+        have.hidden = want->hidden;
+        have.num_heads = want->num_heads;
+        have.ffn_hidden *= m;
+        have.readout_hidden *= m;
+    }
     // aux_weight weighs a training loss only: a run may start from a model trained with another.
-    if (!resume) have.aux_weight = r->model.cfg.aux_weight;
+    if (!resume) have.aux_weight = want->aux_weight;
     // train.init from a distance-portable model (nn_config_distance_portable) of another
     // distance: the same architecture and parameter layout, so its weights start this run.
     if (!resume && nn_config_distance_portable(&ck->model)) {
-        have.num_stabs = r->model.cfg.num_stabs;
-        return qp_nn_config_compare(&have, &r->model.cfg, err);
+        have.num_stabs = want->num_stabs;
+        return qp_nn_config_compare(&have, want, err);
     }
-    if (qp_nn_config_compare(&have, &r->model.cfg, err)) return -1;
+    if (qp_nn_config_compare(&have, want, err)) return -1;
     if (ck->num_dets != r->lay.num_dets)
         return qp_fail(err, "the model has %d detectors, the training circuit %d", ck->num_dets, r->lay.num_dets);
     for (int i = 0; i < 3 * ck->num_dets; i++)
@@ -539,7 +554,7 @@ static int setup(train_run *r, const qp_config *cfg, const qp_train_job_options 
                 snprintf(what, sizeof what, "checkpoint %s", from);
                 rc = qp_archive_split_check(&r->arch, r->loaded.archive_split, what, err);
             }
-            // A copy, or widened to more features or layers (check_loaded allowed it).
+            // A copy, or widened to more features, layers or width (check_loaded allowed it).
             if (rc == 0)
                 rc = nn_params_widen(&r->loaded.model, r->loaded.params, &r->model.cfg, r->model.params_memory, err);
         }

@@ -46,7 +46,10 @@
 //   predicts what the model predicts from feature 0. And num_layers when the run has more:
 //   the model's layers come first in each round, the new ones start as the identity (their
 //   residual outputs zero; the rest of them from job.seed), so again the run starts from the
-//   model's predictions. aux_weight (a training loss's weight, not a tensor) may differ too.
+//   model's predictions. And hidden when the run's is m times the model's with heads m times
+//   too (ffn and readout widths follow hidden): each unit becomes m copies that compute what it
+//   did (nn_widen.h), the run starts from the model's predictions up to float rounding.
+//   aux_weight (a training loss's weight, not a tensor) may differ too.
 //   A non-portable model must also have the run's detectors and coordinates. Anything else
 //   fails with one line naming the first key.
 // - Resume: continues from the checkpoint (params, Adam moments, step; the data stream is

@@ -14,7 +14,11 @@
 #     identity; with another aux_weight, 0.1, which the checkpoint records): after one step
 #     at learning rate 1e-20 its predictions on the d=3 shots equal the model's, shot for
 #     shot, while the same step from random weights differs. A model of more layers than the
-#     run's is refused (exit 1, naming `layers`).
+#     run's is refused (exit 1, naming `layers`). Width: the H=16 model (2 heads) starts an H=32
+#     run with 4 heads (each unit becomes two copies that compute what it did): after the same
+#     step its predictions differ from the model's on at most 2 of the 4,000 shots (float
+#     rounding at probability 1/2; the random-weight control differs on hundreds), the
+#     checkpoint says hidden 32; an H=32 run that keeps 2 heads is refused (exit 1, naming heads).
 #  4. Bad values: `ffn: fancy`, `conv_dilations: [0]`: exit 1, one line naming the key.
 . "$(dirname "$0")/cli_lib.sh"
 
@@ -110,6 +114,19 @@ sed -e 's/layers: 2/layers: 1/' -e 's/deep.h5/shallow.h5/' -e 's/init: layers.h5
 "$bin" train shallow.yaml > /dev/null 2> shallow.log; st=$?
 check "a 2-layer model does not start a 1-layer run: exit 1, one line ($(cat shallow.log))" \
   '[ $st -eq 1 ] && [ "$(wc -l < shallow.log)" -eq 1 ] && grep -q "does not fit this config: layers: checkpoint 2, config 1" shallow.log'
+
+wide() { sed -e 's/hidden: 16/hidden: 32/' -e "s/heads: 2/heads: $1/" -e 's/deep.h5/wide.h5/' -e 's/layers: 2/layers: 1/' \
+    -e 's/aux_weight: 0.1/aux_weight: 0.5/' deep.yaml > wide.yaml; }
+wide 4
+"$bin" train wide.yaml > /dev/null 2> wide.log; st=$?
+"$bin" decode --decoder nn --circuit c3.stim --model wide.h5 --in d3.b8 --out wide.01 > /dev/null 2>&1
+ndiff=$(cmp -l wide.01 one.01 2>/dev/null | wc -l); nfresh=$(cmp -l fresh.01 one.01 2>/dev/null | wc -l)
+check "train.init into H=32: exit 0, hidden $(attr wide.h5 hidden), heads $(attr wide.h5 heads); $ndiff predictions differ from the H=16 model's, $nfresh from random weights ($(tail -c 200 wide.log))" \
+  '[ $st -eq 0 ] && [ "$(attr wide.h5 hidden)" = 32 ] && [ "$(attr wide.h5 heads)" = 4 ] && [ -s wide.01 ] && [ "$ndiff" -le 2 ] && [ "$nfresh" -gt 100 ]'
+wide 2
+"$bin" train wide.yaml > /dev/null 2> wide2.log; st=$?
+check "an H=32 run with the model's 2 heads is refused: exit 1, one line ($(cat wide2.log))" \
+  '[ $st -eq 1 ] && [ "$(wc -l < wide2.log)" -eq 1 ] && grep -q "heads: a model of hidden 16 with 2 heads widens to hidden 32 with 4 heads" wide2.log'
 
 # 4. Bad values.
 sed 's/ffn: gated/ffn: fancy/' layers.yaml > bad1.yaml
