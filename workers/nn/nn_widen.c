@@ -33,13 +33,12 @@ static int writes_residual(int t) {
 enum { KEEP, TILE, SPLIT };
 typedef struct {
     size_t P;     // outer blocks, the same in both models
-    int na;       // axes (1..3)
-    size_t n[3];  // source sizes
+    size_t n[3];  // source sizes (an unused axis: KEEP of size 1)
     int kind[3];
 } wshape;
 
-#define AX1(p, k0, n0) ((wshape){(p), 1, {(n0), 1, 1}, {(k0), KEEP, KEEP}})
-#define AX2(p, k0, n0, k1, n1) ((wshape){(p), 2, {(n0), (n1), 1}, {(k0), (k1), KEEP}})
+#define AX1(p, k0, n0) ((wshape){(p), {(n0), 1, 1}, {(k0), KEEP, KEEP}})
+#define AX2(p, k0, n0, k1, n1) ((wshape){(p), {(n0), (n1), 1}, {(k0), (k1), KEEP}})
 
 static wshape width_shape(int t, const nn_config *c) {
     size_t H = c->hidden, FH = c->ffn_hidden, RH = c->readout_hidden, NH = c->num_heads, L = c->num_layers;
@@ -65,7 +64,7 @@ static wshape width_shape(int t, const nn_config *c) {
     case RO2W: return AX1(O, SPLIT, RH);
     case RO2B: return AX1(O, KEEP, 1);
     case GEO_BIAS: return AX2(L, TILE, NH, KEEP, E);
-    case CONVW: return (wshape){L * ND, 3, {H, 9, H}, {TILE, KEEP, SPLIT}};
+    case CONVW: return (wshape){L * ND, {H, 9, H}, {TILE, KEEP, SPLIT}};
     case CONVLNW: case CONVLNB: case CONVB: return AX1(L * ND, TILE, H);
     default: return AX1(L, TILE, H);  // ln1w ln1b projb ln2w ln2b fc2b
     }
@@ -94,7 +93,7 @@ static void widen_tensor(int t, const wshape *w, int m, const float *src, float 
                     size_t i[3] = {i0, i1, i2}, j[3];
                     for (int a = 0; a < 3; a++) j[a] = i[a] % w->n[a];
                     float v = src[p * ssz + (j[0] * w->n[1] + j[1]) * w->n[2] + j[2]];
-                    for (int a = 0; a < w->na; a++)
+                    for (int a = 0; a < 3; a++)
                         if (w->kind[a] == SPLIT) {
                             // The group: this destination position with copy 0 of the input.
                             size_t g[3] = {i0, i1, i2};
@@ -127,6 +126,14 @@ static int widen_hidden(const nn_config *from, const float *src, const nn_config
     mid->readout_hidden = to->readout_hidden;
     size_t za[NN_NUM_PARAM_TENSORS], zm[NN_NUM_PARAM_TENSORS];
     nn_param_sizes(za, from);
+    // width_shape is a second place that knows the tensors' shapes: it must agree with
+    // nn_param_sizes, or the map would read and write past tensors.
+    for (int t = 0; t < NN_NUM_PARAM_TENSORS; t++) {
+        wshape w = width_shape(t, from);
+        if (w.P * w.n[0] * w.n[1] * w.n[2] != za[t])
+            return qp_fail(err, "nn_params_widen: %s: the width map's shape has %zu values, the layout %zu",
+                           nn_param_names[t], w.P * w.n[0] * w.n[1] * w.n[2], za[t]);
+    }
     float *dst = *out = qp_malloc((nn_param_sizes(zm, mid) + 1) * sizeof(float));
     for (int t = 0; t < NN_NUM_PARAM_TENSORS; t++) {
         wshape w = width_shape(t, from);
