@@ -82,9 +82,17 @@ static float split_share(int t, size_t group, int c, int m) {
     return (float)(mine / sum);
 }
 
+// Axis a's size in the model widened m times (m = 1: the source).
+static size_t wshape_axis(const wshape *w, int a, int m) { return w->kind[a] == KEEP ? w->n[a] : (size_t)m * w->n[a]; }
+
+// Values of the whole tensor widened m times.
+static size_t wshape_values(const wshape *w, int m) {
+    return w->P * wshape_axis(w, 0, m) * wshape_axis(w, 1, m) * wshape_axis(w, 2, m);
+}
+
 static void widen_tensor(int t, const wshape *w, int m, const float *src, float *dst) {
     size_t dn[3];
-    for (int a = 0; a < 3; a++) dn[a] = w->kind[a] == KEEP ? w->n[a] : (size_t)m * w->n[a];
+    for (int a = 0; a < 3; a++) dn[a] = wshape_axis(w, a, m);
     size_t ssz = w->n[0] * w->n[1] * w->n[2], dsz = dn[0] * dn[1] * dn[2];
     for (size_t p = 0; p < w->P; p++)
         for (size_t i0 = 0; i0 < dn[0]; i0++)
@@ -126,15 +134,17 @@ static int widen_hidden(const nn_config *from, const float *src, const nn_config
     mid->readout_hidden = to->readout_hidden;
     size_t za[NN_NUM_PARAM_TENSORS], zm[NN_NUM_PARAM_TENSORS];
     nn_param_sizes(za, from);
+    size_t total = nn_param_sizes(zm, mid);
     // width_shape is a second place that knows the tensors' shapes: it must agree with
-    // nn_param_sizes, or the map would read and write past tensors.
+    // nn_param_sizes on both sides, or the map would read or write past tensors.
     for (int t = 0; t < NN_NUM_PARAM_TENSORS; t++) {
         wshape w = width_shape(t, from);
-        if (w.P * w.n[0] * w.n[1] * w.n[2] != za[t])
-            return qp_fail(err, "nn_params_widen: %s: the width map's shape has %zu values, the layout %zu",
-                           nn_param_names[t], w.P * w.n[0] * w.n[1] * w.n[2], za[t]);
+        size_t ns = wshape_values(&w, 1), nd = wshape_values(&w, m);
+        if (ns != za[t] || nd != zm[t])
+            return qp_fail(err, "nn_params_widen: %s: the width map's shape has %zu -> %zu values, the layout %zu -> %zu",
+                           nn_param_names[t], ns, nd, za[t], zm[t]);
     }
-    float *dst = *out = qp_malloc((nn_param_sizes(zm, mid) + 1) * sizeof(float));
+    float *dst = *out = qp_malloc((total + 1) * sizeof(float));
     for (int t = 0; t < NN_NUM_PARAM_TENSORS; t++) {
         wshape w = width_shape(t, from);
         widen_tensor(t, &w, m, src, dst);
